@@ -1,0 +1,89 @@
+"""What a sync run did: counts, failures with their Amazon ids, windows, API usage."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from ..ports import Outcome, StatePort
+
+log = logging.getLogger(__name__)
+
+COUNTED = ("created", "updated", "unchanged", "cancelled", "flagged", "skipped", "failed")
+
+
+@dataclass
+class RecordFailure:
+	record_kind: str  # item, order, fee
+	amazon_id: str  # SKU, Amazon order id, or financial event key
+	reason: str
+	detail: str = ""  # traceback for the log; never contains credentials
+
+
+@dataclass
+class SyncReport:
+	kind: str  # products, orders, fees
+	account: str
+	started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+	ended: datetime | None = None
+	counts: Counter = field(default_factory=Counter)
+	failures: list[RecordFailure] = field(default_factory=list)
+	windows: list[str] = field(default_factory=list)
+	messages: list[str] = field(default_factory=list)
+	api_calls: dict[str, int] = field(default_factory=dict)
+	throttle_wait_seconds: float = 0.0
+	events: list = field(default_factory=list)  # unposted finance events and the like, for the log
+
+	def count(self, outcome: Outcome | str, n: int = 1) -> None:
+		self.counts[outcome.value if isinstance(outcome, Outcome) else outcome] += n
+
+	def note(self, message: str) -> None:
+		log.info("%s sync %s: %s", self.kind, self.account, message)
+		self.messages.append(message)
+
+	def finish(self, api_stats: dict | None = None) -> SyncReport:
+		self.ended = datetime.now(timezone.utc)
+		if api_stats:
+			self.api_calls = dict(api_stats.get("calls", {}))
+			self.throttle_wait_seconds = float(api_stats.get("throttle_wait_seconds", 0.0))
+		return self
+
+	@property
+	def failed(self) -> int:
+		return self.counts["failed"]
+
+	def summary(self) -> dict:
+		return {
+			"kind": self.kind,
+			"account": self.account,
+			"counts": {name: self.counts.get(name, 0) for name in COUNTED},
+			"failures": [f"{f.record_kind} {f.amazon_id}: {f.reason}" for f in self.failures],
+			"windows": list(self.windows),
+			"api_calls": dict(self.api_calls),
+			"throttle_wait_seconds": round(self.throttle_wait_seconds, 3),
+			"messages": list(self.messages),
+		}
+
+
+def run_isolated(report: SyncReport, state: StatePort, record_kind: str, amazon_id: str, work) -> Outcome | None:
+	"""Run `work()` for one record inside the port's record scope.
+
+	A failure is counted and kept with the record's Amazon id, and only that record's writes are
+	undone; the run goes on with the next record. Returns the outcome, or None on failure.
+	"""
+	try:
+		with state.record_scope(record_kind, amazon_id):
+			outcome = work()
+	except Exception as exc:  # one bad record must not stop the others
+		report.count("failed")
+		report.failures.append(
+			RecordFailure(record_kind, amazon_id, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
+		)
+		log.warning("%s %s failed: %s", record_kind, amazon_id, exc)
+		return None
+	if outcome is not None:
+		report.count(outcome)
+	return outcome

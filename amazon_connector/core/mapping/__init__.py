@@ -1,0 +1,1 @@
+"""Pure functions from Amazon payloads to drafts."""

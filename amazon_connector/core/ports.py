@@ -1,0 +1,69 @@
+"""The ERP port: the few things the sync core needs from an ERP, bound to one Amazon account.
+
+Two implementations: the ERPNext adapter (`amazon_connector.erpnext`) and the in-memory preview
+(`amazon_connector.core.preview`) used by framework-free tests, the demo and dry runs.
+"""
+
+from __future__ import annotations
+
+import enum
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from .drafts import FeeEntryDraft, ItemDraft, SalesOrderDraft
+
+
+class Outcome(enum.Enum):
+	CREATED = "created"
+	UPDATED = "updated"
+	UNCHANGED = "unchanged"
+	SKIPPED = "skipped"
+	CANCELLED = "cancelled"
+	FLAGGED = "flagged"  # needs a person: e.g. cancelled on Amazon but already delivered
+
+
+@dataclass(frozen=True)
+class SalesOrderState:
+	name: str
+	last_updated: datetime | None  # Amazon's lastUpdatedTime as last imported
+	docstatus: int  # 0 draft, 1 submitted, 2 cancelled
+	amazon_status: str = ""
+
+
+class ItemsPort(Protocol):
+	def upsert_item(self, draft: ItemDraft) -> Outcome: ...
+
+	def item_for_sku(self, marketplace_id: str, sku: str) -> str | None:
+		"""The ERP item code an Amazon SKU is mapped to, or None."""
+
+
+class OrdersPort(Protocol):
+	def sales_order_state(self, amazon_order_id: str) -> SalesOrderState | None: ...
+
+	def upsert_sales_order(self, draft: SalesOrderDraft) -> Outcome: ...
+
+	def cancel_sales_order(self, amazon_order_id: str, reason: str) -> Outcome: ...
+
+
+class FeesPort(Protocol):
+	def posted_fee_event_keys(self, amazon_order_id: str) -> set[str]: ...
+
+	def post_fee_entry(self, draft: FeeEntryDraft) -> Outcome: ...
+
+	def orders_awaiting_fees(self, shipped_before: datetime) -> list[str]:
+		"""Amazon order ids imported and shipped before the given time that have no fee entry yet."""
+
+
+class StatePort(Protocol):
+	def get_checkpoint(self, kind: str) -> dict | None: ...
+
+	def set_checkpoint(self, kind: str, value: dict) -> None: ...
+
+	def record_scope(self, kind: str, amazon_id: str) -> AbstractContextManager:
+		"""Wrap the work on one record: on an exception, undo only this record's writes."""
+
+
+class ErpPort(ItemsPort, OrdersPort, FeesPort, StatePort, Protocol):
+	"""Everything the engine uses, bound to one Amazon account."""

@@ -1,0 +1,137 @@
+"""The in-memory ERP port: what a run would create or change, without an ERP.
+
+Used by the framework-free tests, the demo and dry runs. It keeps the same contract as the
+ERPNext adapter, including record scopes that undo one record's writes when it fails.
+"""
+
+from __future__ import annotations
+
+import copy
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime
+
+from ..drafts import FeeEntryDraft, ItemDraft, SalesOrderDraft
+from ..ports import Outcome, SalesOrderState
+
+# Amazon statuses after which fees are expected.
+_SHIPPED = {"SHIPPED", "PARTIALLY_SHIPPED", "DELIVERED"}
+
+
+class PreviewErp:
+	"""An ERP made of dicts, bound to one Amazon account."""
+
+	def __init__(self, account_key: str = "preview"):
+		self.account_key = account_key
+		self.items: dict[str, dict] = {}  # item code -> {"draft": ItemDraft, "prices": {mkt: (price, cur)}}
+		self.item_map: dict[tuple[str, str], str] = {}  # (marketplace, sku) -> item code
+		self.sales_orders: dict[str, dict] = {}  # amazon order id -> {"draft", "docstatus", "history"}
+		self.fee_entries: dict[str, FeeEntryDraft] = {}  # event key -> draft
+		self.checkpoints: dict[str, dict] = {}
+
+	# -- items ---------------------------------------------------------------------------
+	def item_for_sku(self, marketplace_id: str, sku: str) -> str | None:
+		code = self.item_map.get((marketplace_id, sku))
+		if code:
+			return code
+		# One Item serves a SKU in every marketplace.
+		return next((c for (_, s), c in self.item_map.items() if s == sku), None)
+
+	def upsert_item(self, draft: ItemDraft) -> Outcome:
+		code = self.item_for_sku(draft.marketplace_id, draft.sku) or draft.item_code
+		existing = self.items.get(code)
+		price = (draft.price, draft.currency) if draft.price is not None else None
+		if existing is None:
+			self.items[code] = {"draft": draft, "prices": {draft.marketplace_id: price} if price else {}}
+			self.item_map[(draft.marketplace_id, draft.sku)] = code
+			return Outcome.CREATED
+		changed = (draft.marketplace_id, draft.sku) not in self.item_map
+		self.item_map[(draft.marketplace_id, draft.sku)] = code
+		if price and existing["prices"].get(draft.marketplace_id) != price:
+			existing["prices"][draft.marketplace_id] = price
+			changed = True
+		if _item_fields(existing["draft"]) != _item_fields(draft):
+			existing["draft"] = draft
+			changed = True
+		return Outcome.UPDATED if changed else Outcome.UNCHANGED
+
+	# -- orders --------------------------------------------------------------------------
+	def sales_order_state(self, amazon_order_id: str) -> SalesOrderState | None:
+		record = self.sales_orders.get(amazon_order_id)
+		if not record:
+			return None
+		draft = record["draft"]
+		return SalesOrderState(amazon_order_id, draft.last_updated, record["docstatus"], draft.amazon_status)
+
+	def upsert_sales_order(self, draft: SalesOrderDraft) -> Outcome:
+		record = self.sales_orders.get(draft.amazon_order_id)
+		if record is None:
+			self.sales_orders[draft.amazon_order_id] = {"draft": draft, "docstatus": 1, "history": []}
+			return Outcome.CREATED
+		if record["docstatus"] == 2:
+			return Outcome.UNCHANGED
+		if asdict(record["draft"]) == asdict(draft):
+			return Outcome.UNCHANGED
+		record["history"].append(record["draft"].amazon_status)
+		record["draft"] = draft
+		return Outcome.UPDATED
+
+	def cancel_sales_order(self, amazon_order_id: str, reason: str) -> Outcome:
+		record = self.sales_orders.get(amazon_order_id)
+		if record is None or record["docstatus"] == 2:
+			return Outcome.UNCHANGED
+		record["docstatus"] = 2
+		record["cancel_reason"] = reason
+		return Outcome.CANCELLED
+
+	# -- fees ----------------------------------------------------------------------------
+	def posted_fee_event_keys(self, amazon_order_id: str) -> set[str]:
+		return {key for key, entry in self.fee_entries.items() if entry.amazon_order_id == amazon_order_id}
+
+	def post_fee_entry(self, draft: FeeEntryDraft) -> Outcome:
+		if draft.event_key in self.fee_entries:
+			return Outcome.UNCHANGED
+		self.fee_entries[draft.event_key] = draft
+		return Outcome.CREATED
+
+	def orders_awaiting_fees(self, shipped_before: datetime) -> list[str]:
+		with_fees = {entry.amazon_order_id for entry in self.fee_entries.values()}
+		return sorted(
+			order_id
+			for order_id, record in self.sales_orders.items()
+			if record["docstatus"] != 2
+			and record["draft"].amazon_status in _SHIPPED
+			and record["draft"].last_updated < shipped_before
+			and order_id not in with_fees
+		)
+
+	# -- state ---------------------------------------------------------------------------
+	def get_checkpoint(self, kind: str) -> dict | None:
+		value = self.checkpoints.get(kind)
+		return copy.deepcopy(value) if value is not None else None
+
+	def set_checkpoint(self, kind: str, value: dict) -> None:
+		self.checkpoints[kind] = copy.deepcopy(value)
+
+	@contextmanager
+	def record_scope(self, kind: str, amazon_id: str):
+		# A snapshot of the containers this record may touch; restored if the record fails, the
+		# way a database savepoint would be.
+		saved = (
+			copy.copy(self.items),
+			dict(self.item_map),
+			{k: dict(v) for k, v in self.sales_orders.items()},
+			dict(self.fee_entries),
+		)
+		try:
+			yield
+		except BaseException:
+			self.items, self.item_map, self.sales_orders, self.fee_entries = saved
+			raise
+
+
+def _item_fields(draft: ItemDraft) -> dict:
+	fields = asdict(draft)
+	for volatile in ("price", "currency", "marketplace_id"):
+		fields.pop(volatile)
+	return fields

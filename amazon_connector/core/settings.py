@@ -1,0 +1,48 @@
+"""What the core needs to know of an Amazon Settings record, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+ITEM_CODE_FROM_SKU = "SKU"
+ITEM_CODE_FROM_ASIN = "ASIN"
+
+UNKNOWN_SKU_CREATE = "Create Item"
+UNKNOWN_SKU_FAIL = "Fail Order"
+
+
+@dataclass(frozen=True)
+class MarketplaceConfig:
+	marketplace_id: str
+	country: str = ""  # ISO 3166 alpha-2
+	currency: str = ""  # ISO 4217
+	price_list: str = ""
+	enabled: bool = True
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+	account_key: str
+	after_date: date
+	marketplaces: tuple[MarketplaceConfig, ...] = ()
+	item_code_policy: str = ITEM_CODE_FROM_SKU
+	unknown_sku_policy: str = UNKNOWN_SKU_CREATE
+	update_prices: bool = True
+	submit_orders: bool = True
+	# Backfill windows: each is fetched and checkpointed on its own, newest first.
+	order_window_days: int = 7
+	# Incremental runs re-read this far behind the last checkpoint, because Amazon's order
+	# index is eventually consistent.
+	incremental_overlap_minutes: int = 30
+	# How long fees are looked for after an order ships before it is reported as still awaiting.
+	fee_lookback_days: int = 60
+	seller_id: str = ""
+	extra: dict = field(default_factory=dict)
+
+	@property
+	def enabled_marketplaces(self) -> tuple[MarketplaceConfig, ...]:
+		return tuple(m for m in self.marketplaces if m.enabled)
+
+	def marketplace(self, marketplace_id: str) -> MarketplaceConfig | None:
+		return next((m for m in self.marketplaces if m.marketplace_id == marketplace_id), None)

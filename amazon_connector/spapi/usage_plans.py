@@ -1,0 +1,77 @@
+"""Amazon's published default usage plans (requests per second, burst) per operation.
+
+The figures are the "Usage Plan" tables in the operations' descriptions of Amazon's models. Both the
+client-side throttle and the simulator read them from here, so they agree by construction; a test
+checks every row against the models themselves. Amazon may grant a seller more, which the client
+learns from the ``x-amzn-RateLimit-Limit`` response header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class UsagePlan:
+	rate: float  # sustained requests per second
+	burst: int  # bucket size
+
+
+# operation name -> (model file, HTTP method, path template, plan)
+OPERATIONS: dict[str, tuple[str, str, str, UsagePlan]] = {
+	# Orders 2026-01-01
+	"searchOrders": ("orders-2026-01-01.json", "GET", "/orders/2026-01-01/orders", UsagePlan(0.0056, 20)),
+	"getOrder": ("orders-2026-01-01.json", "GET", "/orders/2026-01-01/orders/{orderId}", UsagePlan(0.5, 30)),
+	# Sellers v1
+	"getMarketplaceParticipations": (
+		"sellers-v1.json",
+		"GET",
+		"/sellers/v1/marketplaceParticipations",
+		UsagePlan(0.016, 15),
+	),
+	# Finances v0
+	"listFinancialEvents": ("finances-v0.json", "GET", "/finances/v0/financialEvents", UsagePlan(0.5, 30)),
+	"listFinancialEventsByOrderId": (
+		"finances-v0.json",
+		"GET",
+		"/finances/v0/orders/{orderId}/financialEvents",
+		UsagePlan(0.5, 30),
+	),
+	# Reports 2021-06-30
+	"createReport": ("reports-2021-06-30.json", "POST", "/reports/2021-06-30/reports", UsagePlan(0.0167, 15)),
+	"getReport": ("reports-2021-06-30.json", "GET", "/reports/2021-06-30/reports/{reportId}", UsagePlan(2, 15)),
+	"getReportDocument": (
+		"reports-2021-06-30.json",
+		"GET",
+		"/reports/2021-06-30/documents/{reportDocumentId}",
+		UsagePlan(0.0167, 15),
+	),
+	# Catalog Items 2022-04-01
+	"searchCatalogItems": ("catalog-items-2022-04-01.json", "GET", "/catalog/2022-04-01/items", UsagePlan(2, 2)),
+	"getCatalogItem": (
+		"catalog-items-2022-04-01.json",
+		"GET",
+		"/catalog/2022-04-01/items/{asin}",
+		UsagePlan(2, 2),
+	),
+	# Listings Items 2021-08-01
+	"getListingsItem": (
+		"listings-items-2021-08-01.json",
+		"GET",
+		"/listings/2021-08-01/items/{sellerId}/{sku}",
+		UsagePlan(5, 10),
+	),
+	# Tokens 2021-03-01
+	"createRestrictedDataToken": (
+		"tokens-2021-03-01.json",
+		"POST",
+		"/tokens/2021-03-01/restrictedDataToken",
+		UsagePlan(1, 10),
+	),
+}
+
+
+def plan_for(operation: str) -> UsagePlan:
+	"""The published plan of an operation; unknown operations get a conservative 1 request/s."""
+	entry = OPERATIONS.get(operation)
+	return entry[3] if entry else UsagePlan(1.0, 1)
