@@ -14,6 +14,8 @@ from datetime import datetime
 from ..drafts import FeeEntryDraft, ItemDraft, SalesOrderDraft
 from ..ports import Outcome, SalesOrderState
 
+_MISSING = object()
+
 # Amazon statuses after which fees are expected.
 _SHIPPED = {"SHIPPED", "PARTIALLY_SHIPPED", "DELIVERED"}
 
@@ -28,6 +30,13 @@ class PreviewErp:
 		self.sales_orders: dict[str, dict] = {}  # amazon order id -> {"draft", "docstatus", "history"}
 		self.fee_entries: dict[str, FeeEntryDraft] = {}  # event key -> draft
 		self.checkpoints: dict[str, dict] = {}
+		self._undo: list | None = None  # (container, key, previous value) while inside a record scope
+
+	def _remember(self, container: dict, key) -> None:
+		"""Keep what `container[key]` was, so that a failing record can be undone like a savepoint."""
+		if self._undo is not None:
+			previous = copy.deepcopy(container[key]) if key in container else _MISSING
+			self._undo.append((container, key, previous))
 
 	# -- items ---------------------------------------------------------------------------
 	def item_for_sku(self, marketplace_id: str, sku: str) -> str | None:
@@ -39,6 +48,8 @@ class PreviewErp:
 
 	def upsert_item(self, draft: ItemDraft) -> Outcome:
 		code = self.item_for_sku(draft.marketplace_id, draft.sku) or draft.item_code
+		self._remember(self.items, code)
+		self._remember(self.item_map, (draft.marketplace_id, draft.sku))
 		existing = self.items.get(code)
 		price = (draft.price, draft.currency) if draft.price is not None else None
 		if existing is None:
@@ -64,6 +75,7 @@ class PreviewErp:
 		return SalesOrderState(amazon_order_id, draft.last_updated, record["docstatus"], draft.amazon_status)
 
 	def upsert_sales_order(self, draft: SalesOrderDraft) -> Outcome:
+		self._remember(self.sales_orders, draft.amazon_order_id)
 		record = self.sales_orders.get(draft.amazon_order_id)
 		if record is None:
 			self.sales_orders[draft.amazon_order_id] = {"draft": draft, "docstatus": 1, "history": []}
@@ -77,6 +89,7 @@ class PreviewErp:
 		return Outcome.UPDATED
 
 	def cancel_sales_order(self, amazon_order_id: str, reason: str) -> Outcome:
+		self._remember(self.sales_orders, amazon_order_id)
 		record = self.sales_orders.get(amazon_order_id)
 		if record is None or record["docstatus"] == 2:
 			return Outcome.UNCHANGED
@@ -91,6 +104,7 @@ class PreviewErp:
 	def post_fee_entry(self, draft: FeeEntryDraft) -> Outcome:
 		if draft.event_key in self.fee_entries:
 			return Outcome.UNCHANGED
+		self._remember(self.fee_entries, draft.event_key)
 		self.fee_entries[draft.event_key] = draft
 		return Outcome.CREATED
 
@@ -115,19 +129,20 @@ class PreviewErp:
 
 	@contextmanager
 	def record_scope(self, kind: str, amazon_id: str):
-		# A snapshot of the containers this record may touch; restored if the record fails, the
-		# way a database savepoint would be.
-		saved = (
-			copy.copy(self.items),
-			dict(self.item_map),
-			{k: dict(v) for k, v in self.sales_orders.items()},
-			dict(self.fee_entries),
-		)
+		outer, self._undo = self._undo, []
 		try:
 			yield
 		except BaseException:
-			self.items, self.item_map, self.sales_orders, self.fee_entries = saved
+			for container, key, previous in reversed(self._undo):
+				if previous is _MISSING:
+					container.pop(key, None)
+				else:
+					container[key] = previous
 			raise
+		finally:
+			if outer is not None:
+				outer.extend(self._undo)  # a nested scope's writes belong to the outer one too
+			self._undo = outer
 
 
 def _item_fields(draft: ItemDraft) -> dict:
