@@ -14,7 +14,7 @@ from amazon_connector.core.drafts import (
 	SalesOrderLineDraft,
 )
 from amazon_connector.core.engine.report import SyncReport, run_isolated
-from amazon_connector.core.ports import Outcome
+from amazon_connector.core.ports import Outcome, SyncLocked
 from amazon_connector.core.preview import PreviewErp
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -24,7 +24,7 @@ def item(sku="SKU-1", marketplace="ATVPDKIKX0DER", price="10.00", currency="USD"
 	return ItemDraft(sku=sku, marketplace_id=marketplace, item_code=sku, item_name=title, price=Decimal(price), currency=currency)
 
 
-def order(order_id="111-0000000-0000001", status="SHIPPED", updated=NOW, qty=1):
+def order(order_id="111-0000000-0000001", status="SHIPPED", updated=NOW, qty=1, submit=True):
 	line = SalesOrderLineDraft("1", "SKU-1", Decimal(qty), Decimal("10.00"), Decimal("10.00") * qty)
 	return SalesOrderDraft(
 		amazon_order_id=order_id,
@@ -37,6 +37,7 @@ def order(order_id="111-0000000-0000001", status="SHIPPED", updated=NOW, qty=1):
 		customer=CustomerDraft("mkt:US", "Amazon US"),
 		lines=[line],
 		grand_total=line.amount,
+		submit=submit,
 	)
 
 
@@ -124,3 +125,21 @@ def test_record_scope_undoes_in_place_changes_to_existing_records():
 			raise RuntimeError("boom")
 	assert erp.items["SKU-1"]["prices"]["ATVPDKIKX0DER"] == (Decimal("10.00"), "USD")
 	assert erp.sales_order_state("KEEP").amazon_status == "UNSHIPPED"
+
+
+def test_orders_stay_drafts_unless_submitted_and_are_submitted_when_amazon_accepts():
+	erp = PreviewErp()
+	erp.upsert_sales_order(order("P", status="UNSHIPPED", submit=False))
+	assert erp.sales_order_state("P").docstatus == 0
+	erp.upsert_sales_order(order("P", status="SHIPPED", updated=NOW + timedelta(hours=1)))
+	assert erp.sales_order_state("P").docstatus == 1
+
+
+def test_only_one_run_per_account_holds_the_lock():
+	erp = PreviewErp("Seller EU")
+	with erp.exclusive("orders"):
+		with pytest.raises(SyncLocked, match="orders sync of Seller EU"):
+			with erp.exclusive("products"):
+				pass
+	with erp.exclusive("products"):
+		pass

@@ -64,6 +64,13 @@ class StatePort(Protocol):
 	def record_scope(self, kind: str, amazon_id: str) -> AbstractContextManager:
 		"""Wrap the work on one record: on an exception, undo only this record's writes."""
 
+	def exclusive(self, kind: str) -> AbstractContextManager:
+		"""Hold the account's lock for a run of `kind`; raise `SyncLocked` if another run holds it."""
+
+
+class SyncLocked(RuntimeError):
+	"""Another run of the same account already holds the lock."""
+
 
 class ErpPort(ItemsPort, OrdersPort, FeesPort, StatePort, Protocol):
 	"""Everything the engine uses, bound to one Amazon account."""

@@ -2,7 +2,14 @@
 
 from .fees import FeeEntryDraft, FeeLineDraft, UnpostedFinanceEvent
 from .items import BarcodeDraft, ItemDraft
-from .orders import AddressDraft, ChargeDraft, CustomerDraft, SalesOrderDraft, SalesOrderLineDraft
+from .orders import (
+	AddressDraft,
+	ChargeDraft,
+	CustomerDraft,
+	PackageDraft,
+	SalesOrderDraft,
+	SalesOrderLineDraft,
+)
 
 __all__ = [
 	"AddressDraft",
@@ -12,6 +19,7 @@ __all__ = [
 	"FeeEntryDraft",
 	"FeeLineDraft",
 	"ItemDraft",
+	"PackageDraft",
 	"SalesOrderDraft",
 	"SalesOrderLineDraft",
 	"UnpostedFinanceEvent",

@@ -12,7 +12,8 @@ from ..ports import Outcome, StatePort
 
 log = logging.getLogger(__name__)
 
-COUNTED = ("created", "updated", "unchanged", "cancelled", "flagged", "skipped", "failed")
+# "recorded": reported to the log but deliberately not booked (refunds, adjustments, ...).
+COUNTED = ("created", "updated", "unchanged", "cancelled", "flagged", "skipped", "recorded", "failed")
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from ..drafts import FeeEntryDraft, ItemDraft, SalesOrderDraft
-from ..ports import Outcome, SalesOrderState
+from ..ports import Outcome, SalesOrderState, SyncLocked
 
 _MISSING = object()
 
@@ -31,6 +31,7 @@ class PreviewErp:
 		self.fee_entries: dict[str, FeeEntryDraft] = {}  # event key -> draft
 		self.checkpoints: dict[str, dict] = {}
 		self._undo: list | None = None  # (container, key, previous value) while inside a record scope
+		self._held: set[str] = set()  # kinds of run holding this account's lock
 
 	def _remember(self, container: dict, key) -> None:
 		"""Keep what `container[key]` was, so that a failing record can be undone like a savepoint."""
@@ -78,7 +79,8 @@ class PreviewErp:
 		self._remember(self.sales_orders, draft.amazon_order_id)
 		record = self.sales_orders.get(draft.amazon_order_id)
 		if record is None:
-			self.sales_orders[draft.amazon_order_id] = {"draft": draft, "docstatus": 1, "history": []}
+			docstatus = 1 if draft.submit else 0
+			self.sales_orders[draft.amazon_order_id] = {"draft": draft, "docstatus": docstatus, "history": []}
 			return Outcome.CREATED
 		if record["docstatus"] == 2:
 			return Outcome.UNCHANGED
@@ -86,6 +88,8 @@ class PreviewErp:
 			return Outcome.UNCHANGED
 		record["history"].append(record["draft"].amazon_status)
 		record["draft"] = draft
+		if draft.submit and record["docstatus"] == 0:
+			record["docstatus"] = 1
 		return Outcome.UPDATED
 
 	def cancel_sales_order(self, amazon_order_id: str, reason: str) -> Outcome:
@@ -126,6 +130,17 @@ class PreviewErp:
 
 	def set_checkpoint(self, kind: str, value: dict) -> None:
 		self.checkpoints[kind] = copy.deepcopy(value)
+
+	@contextmanager
+	def exclusive(self, kind: str):
+		# One run at a time per account, whatever its kind: products, orders and fees share data.
+		if self._held:
+			raise SyncLocked(f"A {', '.join(sorted(self._held))} sync of {self.account_key} is already running")
+		self._held.add(kind)
+		try:
+			yield
+		finally:
+			self._held.discard(kind)
 
 	@contextmanager
 	def record_scope(self, kind: str, amazon_id: str):
