@@ -1,7 +1,13 @@
 """Drafts for orders: one SalesOrderDraft per Amazon order.
 
-Invariant kept by the mapping: sum(line.amount) + sum(charge.amount for charges not included in
-the rate) == grand_total, to the currency's minor unit.
+Invariants kept by the mapping (`core.mapping.orders`), to the currency's minor unit:
+
+- every line: amount == qty * rate, and rate has the currency's minor unit (never more decimals);
+- sum(line.amount) + sum(charge.amount for charges not included in the rate) == grand_total;
+- grand_total == what the buyer paid Amazon for the order (Amazon's own order total).
+
+A line Amazon priced at an amount the quantity does not divide (10.00 for 3) is split into two
+lines of the same order item (2 x 3.33 and 1 x 3.34): see `SalesOrderLineDraft.key`.
 """
 
 from __future__ import annotations
@@ -9,6 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+
+# ChargeDraft.kind
+SHIPPING = "shipping"
+GIFT_WRAP = "gift_wrap"
+DISCOUNT = "discount"
+TAX = "tax"  # collected by the seller (the seller owes it to the tax authority)
+FACILITATOR_TAX = "facilitator_tax"  # collected and remitted by Amazon (marketplace facilitator)
+OTHER = "other"  # cash-on-delivery fee, Amazon's OTHER category, delivery tips
+
+# ChargeDraft.collected_by
+SELLER = "SELLER"
+MARKETPLACE = "MARKETPLACE"
 
 
 @dataclass
@@ -18,12 +36,13 @@ class CustomerDraft:
 	email: str = ""
 	company_name: str = ""
 	is_business: bool = False
+	is_marketplace_customer: bool = False  # the one customer standing for a marketplace's buyers
 
 
 @dataclass
 class AddressDraft:
 	key: str  # stable identity used to reuse one Address for identical deliveries
-	address_line1: str = ""
+	address_line1: str = ""  # empty without a Restricted Data Token: the adapter needs a placeholder
 	address_line2: str = ""
 	city: str = ""
 	state: str = ""
@@ -31,6 +50,9 @@ class AddressDraft:
 	country_code: str = ""  # ISO 3166 alpha-2
 	phone: str = ""
 	name: str = ""
+	company_name: str = ""
+	county: str = ""
+	address_type: str = ""  # RESIDENTIAL, COMMERCIAL, PICKUP_POINT
 
 
 @dataclass
@@ -38,11 +60,24 @@ class SalesOrderLineDraft:
 	order_item_id: str
 	sku: str
 	qty: Decimal  # quantity still ordered (ordered minus cancelled)
-	rate: Decimal  # per unit, in the order currency
-	amount: Decimal  # qty * rate, rounded to the currency
+	rate: Decimal  # per unit, in the order currency, at the currency's minor unit
+	amount: Decimal  # qty * rate, exactly
 	asin: str = ""
 	title: str = ""
 	cancelled_qty: Decimal = Decimal(0)
+	item_code: str = ""  # the ERP item, filled in by the engine from the product mapping
+	# Identity of the line within the order: the order item id, or "<order item id>/2" for the
+	# second part of a line split so that each part has a rate at the currency's minor unit.
+	key: str = ""
+	# Tax Amazon reports for this line (the part's share), whether inside the rate or added on top.
+	tax: Decimal = Decimal(0)
+	tax_included: bool = False
+	tax_collected_by: str = SELLER
+	qty_shipped: Decimal = Decimal(0)
+	condition: str = ""  # NEW, USED, ... as Amazon says
+	promotion_ids: tuple[str, ...] = ()
+	is_gift: bool = False
+	gift_message: str = ""
 
 
 @dataclass
@@ -51,7 +86,23 @@ class ChargeDraft:
 	description: str
 	amount: Decimal  # signed: discounts are negative
 	included_in_rate: bool = False  # VAT already inside the line rates (EU/UK/JP prices)
-	collected_by: str = "SELLER"  # SELLER or MARKETPLACE (marketplace facilitator)
+	collected_by: str = SELLER  # SELLER or MARKETPLACE (marketplace facilitator)
+	# What a tax or discount applies to, from Amazon's detailed breakdown: ITEM, SHIPPING, GIFT_WRAP,
+	# COD_FEE, OTHER (empty when Amazon gave no detail).
+	applies_to: str = ""
+
+
+@dataclass
+class PackageDraft:
+	"""A shipment of a merchant-fulfilled order, as Amazon records it."""
+
+	reference: str
+	status: str = ""
+	carrier: str = ""
+	tracking_number: str = ""
+	shipping_service: str = ""
+	ship_time: datetime | None = None
+	items: dict[str, int] = field(default_factory=dict)  # order item id -> quantity
 
 
 @dataclass
@@ -64,13 +115,46 @@ class SalesOrderDraft:
 	amazon_status: str  # Amazon's fulfillment status, e.g. UNSHIPPED, SHIPPED, CANCELLED
 	fulfilled_by: str  # AMAZON or MERCHANT
 	customer: CustomerDraft
-	lines: list[SalesOrderLineDraft]
+	lines: list[SalesOrderLineDraft]  # only lines with a quantity still ordered
 	grand_total: Decimal
 	charges: list[ChargeDraft] = field(default_factory=list)
 	shipping_address: AddressDraft | None = None
-	delivery_date: date | None = None
+	delivery_date: date | None = None  # promised delivery, in the settings' time zone, >= transaction_date
 	is_business: bool = False
 	is_prime: bool = False
 	replaced_order_id: str = ""
 	buyer_po: str = ""
 	is_cancelled: bool = False
+	cancellation_reason: str = ""  # who cancelled on Amazon and why, when Amazon says
+	# Header facts the adapter needs besides the above.
+	transaction_date: date | None = None  # purchase date in the settings' time zone
+	price_list: str = ""  # the marketplace's selling price list
+	marketplace_name: str = ""
+	seller_order_id: str = ""  # Amazon's SELLER_ORDER_ID alias, if any
+	fulfillment_service_level: str = ""
+	programs: tuple[str, ...] = ()
+	associated_orders: dict[str, str] = field(default_factory=dict)  # order id -> association type
+	# Submit on import: Amazon has accepted the order (payment authorised) and the settings say so.
+	submit: bool = False
+	# Lines cancelled in full: kept for the record, never lines of the Sales Order.
+	cancelled_lines: list[SalesOrderLineDraft] = field(default_factory=list)
+	packages: list[PackageDraft] = field(default_factory=list)
+	# Human-readable facts a person may need (cancellation requested, points granted, ...).
+	remarks: list[str] = field(default_factory=list)
+
+	@property
+	def po_no(self) -> str:
+		"""The customer's purchase order number: the business buyer's PO, else the Amazon order id."""
+		return self.buyer_po or self.amazon_order_id
+
+	@property
+	def net_total(self) -> Decimal:
+		return sum((line.amount for line in self.lines), Decimal(0))
+
+	@property
+	def added_charges_total(self) -> Decimal:
+		return sum((c.amount for c in self.charges if not c.included_in_rate), Decimal(0))
+
+	@property
+	def total_qty(self) -> Decimal:
+		return sum((line.qty for line in self.lines), Decimal(0))

@@ -1,0 +1,301 @@
+"""Sync Orders: Amazon orders -> Sales Orders, newest first, exactly once, and kept in step.
+
+One run (see `windows` for the plan and its checkpoint):
+1. incremental: orders changed since the last run (lastUpdatedAfter, oldest window first);
+2. backfill: orders created from the first run's "now" back to the after date, newest window first.
+Each window is read with Orders 2026-01-01 searchOrders (items, proceeds, tax, promotions,
+cancellations and fulfilment inline, 100 a page: no per-order calls) and checkpointed when every
+order in it has been handled. A window that cannot be read stops the run there; the next run
+resumes at that window.
+
+Each order runs in its own record scope (`run_isolated`): a failing order is logged with its
+Amazon id and reason, its writes are undone, and the others go on. Per order:
+- unchanged since imported (the ERP's lastUpdatedTime >= Amazon's) -> nothing to do;
+- pending on Amazon (not priced) -> skipped; Amazon's lastUpdatedTime moves when it is priced, so
+  the incremental pass sees it again;
+- cancelled on Amazon -> the Sales Order is cancelled, or flagged by the port when it cannot be
+  (deliveries or invoices exist); never imported when it was cancelled before it was imported;
+- otherwise mapped (`core.mapping.orders`), its SKUs resolved to Items (unknown SKUs created
+  through the products code or failing the order, per the settings) and upserted by Amazon order id.
+
+Duplicates are impossible by construction here (upsert by Amazon order id) and in the ERP (a unique
+constraint on the Amazon order id). Two runs of one account must not overlap: when the port offers
+`exclusive(kind)` (a context manager that raises if another run holds it), the run holds it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext
+from datetime import datetime, timedelta, timezone
+
+from ..drafts.orders import SalesOrderDraft
+from ..mapping.orders import OrderMappingError, OrderNotReady, OrderSkipped, map_order, parse_amazon_time
+from ..ports import ErpPort, Outcome
+from ..settings import UNKNOWN_SKU_CREATE, SyncSettings
+from .report import RecordFailure, SyncReport, run_isolated
+from .windows import CHECKPOINT_KIND, RunPlan, Window, plan_run
+
+log = logging.getLogger(__name__)
+
+ItemResolver = Callable[[str, dict[str, str]], dict[str, str]]
+# How many pending or skipped order ids a report message lists before it only counts them.
+_LISTED = 10
+
+
+class UnknownSkuError(Exception):
+	"""An order line's SKU has no Item and none could (or may) be created."""
+
+
+class OrderSync:
+	kind = "orders"
+
+	def __init__(
+		self,
+		session,
+		port: ErpPort,
+		settings: SyncSettings,
+		*,
+		item_resolver: ItemResolver | None = None,
+		now: datetime | Callable[[], datetime] | None = None,
+		search_orders: Callable[..., Iterable[dict]] | None = None,
+		get_order: Callable[..., dict] | None = None,
+	):
+		self.session = session
+		self.port = port
+		self.settings = settings
+		self.item_resolver = item_resolver
+		self._now = now
+		self._search_orders = search_orders
+		self._get_order = get_order
+		self._pending: list[str] = []
+		self._created_floor: datetime | None = None  # orders placed earlier are not imported by run()
+		self._skipped: list[str] = []
+
+	# -- public ----------------------------------------------------------------------------------
+	def run(self, progress=None) -> SyncReport:
+		report = SyncReport(kind=self.kind, account=self.settings.account_key)
+		marketplace_ids = [m.marketplace_id for m in self.settings.enabled_marketplaces]
+		if not marketplace_ids:
+			report.note("No marketplace is enabled; no orders were read.")
+			return report.finish(self._api_stats())
+		with self._exclusive():
+			plan = plan_run(
+				self.port.get_checkpoint(CHECKPOINT_KIND),
+				self.settings.after_date,
+				self.now(),
+				window_days=self.settings.order_window_days,
+				overlap=timedelta(minutes=self.settings.incremental_overlap_minutes),
+				tz=_settings_tz(self.settings),
+			)
+			self._created_floor = plan.after
+			for message in plan.messages:
+				report.note(message)
+			# Save the plan's edges before reading anything, so that a run stopped in its first
+			# window resumes with the same fixed upper edge.
+			self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())
+			self._read_windows(plan, marketplace_ids, report, progress)
+		self._summarise(report)
+		return report.finish(self._api_stats())
+
+	def retry(self, amazon_order_ids: Iterable[str], progress=None) -> SyncReport:
+		"""Read the given orders again (getOrder) and process them: the sync log's retry."""
+		report = SyncReport(kind=self.kind, account=self.settings.account_key)
+		self._created_floor = None  # an order asked for by id is imported whenever it was placed
+		ids = [i.strip() for i in amazon_order_ids if i and i.strip()]
+		for done, order_id in enumerate(dict.fromkeys(ids)):
+			if progress:
+				progress(done, len(ids), f"Retrying Amazon order {order_id}")
+			try:
+				order = self._fetch_one(order_id)
+			except Exception as exc:  # one unreadable order must not stop the others
+				report.count("failed")
+				report.failures.append(
+					RecordFailure("order", order_id, f"could not be read from Amazon: {_reason(exc)}")
+				)
+				continue
+			self.process_order(order, report)
+		if progress:
+			progress(len(ids), len(ids), "Done")
+		self._summarise(report)
+		return report.finish(self._api_stats())
+
+	def process_order(self, order: dict, report: SyncReport) -> Outcome | None:
+		"""Handle one Amazon order in its own record scope; failures are counted, not raised."""
+		order_id = str((order or {}).get("orderId") or "(no order id)")
+		return run_isolated(report, self.port, "order", order_id, lambda: self._process(order, order_id))
+
+	def now(self) -> datetime:
+		value = self._now() if callable(self._now) else self._now
+		value = value or datetime.now(timezone.utc)
+		return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+	# -- windows ---------------------------------------------------------------------------------
+	def _read_windows(self, plan: RunPlan, marketplace_ids: list[str], report: SyncReport, progress) -> None:
+		total = len(plan.windows)
+		for done, window in enumerate(plan.windows):
+			if progress:
+				progress(done, total, f"Reading orders {window.label}")
+			seen = 0
+			try:
+				for order in self._search(window, marketplace_ids):
+					seen += 1
+					self.process_order(order, report)
+			except Exception as exc:  # Amazon unreachable, throttled past retries, credentials revoked...
+				report.count("failed")
+				report.failures.append(RecordFailure("window", window.label, _reason(exc)))
+				report.note(
+					f"Reading orders {window.label} stopped after {seen} orders: {_reason(exc)}. "
+					"The next run resumes with this window."
+				)
+				log.warning("order window %s failed", window.label, exc_info=True)
+				return
+			plan.checkpoint.finish(window)
+			self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())
+			report.windows.append(f"{window.label}: {seen} orders")
+		if progress:
+			progress(total, total, "Done")
+
+	def _search(self, window: Window, marketplace_ids: list[str]) -> Iterable[dict]:
+		search = self._search_orders
+		if search is None:
+			from ...spapi import orders as spapi_orders  # the access layer is only needed for real runs
+
+			search = spapi_orders.search_orders
+		return search(self.session, marketplace_ids=marketplace_ids, **window.query())
+
+	def _fetch_one(self, order_id: str) -> dict:
+		get = self._get_order
+		if get is None:
+			from ...spapi import orders as spapi_orders
+
+			get = spapi_orders.get_order
+		return get(self.session, order_id)
+
+	# -- one order -------------------------------------------------------------------------------
+	def _process(self, order: dict, order_id: str) -> Outcome:
+		if not isinstance(order, dict) or not order.get("orderId"):
+			raise OrderMappingError(order_id, "Amazon sent an order without an orderId")
+		updated = parse_amazon_time(order.get("lastUpdatedTime"), "lastUpdatedTime")
+		state = self.port.sales_order_state(order_id)
+		if state is not None and state.last_updated is not None and _aware(state.last_updated) >= updated:
+			return Outcome.UNCHANGED
+		try:
+			draft = map_order(order, self.settings)
+		except OrderNotReady:
+			self._pending.append(order_id)
+			return Outcome.SKIPPED
+		except OrderSkipped as exc:
+			self._skipped.append(f"{order_id} ({exc.reason})")
+			return Outcome.SKIPPED
+		if draft.is_cancelled:
+			return self._cancel(draft, state)
+		if state is None and self._created_floor is not None and draft.purchase_date < self._created_floor:
+			# Seen by the incremental pass because it changed, but placed before the after date.
+			self._skipped.append(f"{order_id} (placed before the after date)")
+			return Outcome.SKIPPED
+		self._resolve_items(draft)
+		return self.port.upsert_sales_order(draft)
+
+	def _cancel(self, draft: SalesOrderDraft, state) -> Outcome:
+		if state is None:
+			self._skipped.append(f"{draft.amazon_order_id} (cancelled on Amazon before it was imported)")
+			return Outcome.SKIPPED
+		if state.docstatus == 2:
+			return Outcome.UNCHANGED
+		return self.port.cancel_sales_order(draft.amazon_order_id, _cancel_reason(draft))
+
+	def _resolve_items(self, draft: SalesOrderDraft) -> None:
+		marketplace_id = draft.marketplace_id
+		missing: dict[str, str] = {}
+		for line in draft.lines:
+			line.item_code = self.port.item_for_sku(marketplace_id, line.sku) or ""
+			if not line.item_code:
+				missing.setdefault(line.sku, line.asin)
+		for line in draft.cancelled_lines:  # kept for the record; never worth creating an Item for
+			line.item_code = self.port.item_for_sku(marketplace_id, line.sku) or ""
+		if not missing:
+			return
+		create = self.settings.unknown_sku_policy == UNKNOWN_SKU_CREATE
+		found: dict[str, str] = {}
+		if create and self.item_resolver is not None:
+			found = dict(self.item_resolver(marketplace_id, dict(missing)) or {})
+		for line in draft.lines:
+			if not line.item_code:
+				line.item_code = found.get(line.sku) or self.port.item_for_sku(marketplace_id, line.sku) or ""
+		unknown = sorted({line.sku for line in draft.lines if not line.item_code})
+		if not unknown:
+			return
+		skus = ", ".join(unknown)
+		if not create:
+			raise UnknownSkuError(
+				f"Amazon order {draft.amazon_order_id}: SKU {skus} has no Item, and the settings say an unknown "
+				"SKU fails its order. Create the Item (or run Sync Products), then retry this order."
+			)
+		if self.item_resolver is None:
+			raise UnknownSkuError(
+				f"Amazon order {draft.amazon_order_id}: SKU {skus} has no Item, and no product sync is available "
+				"to create it. Run Sync Products, then retry this order."
+			)
+		raise UnknownSkuError(
+			f"Amazon order {draft.amazon_order_id}: SKU {skus} has no Item and could not be created from Amazon's "
+			"listing. Create the Item, then retry this order."
+		)
+
+	# -- reporting -------------------------------------------------------------------------------
+	def _summarise(self, report: SyncReport) -> None:
+		if self._pending:
+			report.note(
+				f"{len(self._pending)} order(s) are pending on Amazon (not priced yet) and are imported once "
+				f"Amazon prices them: {_listed(self._pending)}"
+			)
+		if self._skipped:
+			report.note(f"{len(self._skipped)} order(s) were not imported: {_listed(self._skipped)}")
+		self._pending, self._skipped = [], []
+
+	def _api_stats(self) -> dict | None:
+		stats = getattr(self.session, "stats", None)
+		try:
+			return stats() if callable(stats) else None
+		except Exception:  # statistics are a nicety; never fail a run over them
+			return None
+
+	def _exclusive(self):
+		exclusive = getattr(self.port, "exclusive", None)
+		if callable(exclusive):
+			return exclusive(self.kind)
+		return nullcontext()
+
+
+def _cancel_reason(draft: SalesOrderDraft) -> str:
+	reason = f"Cancelled on Amazon (order {draft.amazon_order_id})"
+	return f"{reason}: {draft.cancellation_reason}" if draft.cancellation_reason else f"{reason}."
+
+
+def _listed(values: list[str]) -> str:
+	shown = ", ".join(values[:_LISTED])
+	return shown + (f" and {len(values) - _LISTED} more" if len(values) > _LISTED else "")
+
+
+def _reason(exc: Exception) -> str:
+	try:
+		from ...spapi.errors import SpApiError, user_message  # a plain sentence for Amazon's errors
+	except ImportError:
+		SpApiError = user_message = None
+	if SpApiError is not None and isinstance(exc, SpApiError):
+		return user_message(exc)
+	return f"{type(exc).__name__}: {exc}"
+
+
+def _aware(value: datetime) -> datetime:
+	return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _settings_tz(settings: SyncSettings):
+	from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+	try:
+		return ZoneInfo((settings.extra or {}).get("time_zone") or "UTC")
+	except (ZoneInfoNotFoundError, ValueError):
+		return timezone.utc

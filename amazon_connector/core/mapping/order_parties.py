@@ -1,0 +1,85 @@
+"""Who bought an Amazon order and where it goes: CustomerDraft and AddressDraft.
+
+Customer identity: Amazon identifies a buyer only by the anonymised buyer e-mail it gives for
+merchant-fulfilled orders (stable per buyer and seller). With it, each buyer is one customer; without
+it (Amazon-fulfilled orders, or no BUYER data granted) all buyers of a marketplace are one customer,
+so that ERPNext does not fill with one customer per order that no one can tell apart.
+Names and street lines come only with a Restricted Data Token; without them the address still carries
+what Amazon always gives (city, state, postal code, country).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..drafts.orders import AddressDraft, CustomerDraft
+
+# ERPNext's Customer.customer_name and Address fields are Data (140 characters).
+_NAME_LIMIT = 140
+
+
+def customer_of(
+	order: dict, *, marketplace_id: str, marketplace_name: str, is_business: bool
+) -> CustomerDraft:
+	buyer = order.get("buyer") or {}
+	email = (buyer.get("buyerEmail") or "").strip()
+	company = (buyer.get("buyerCompanyName") or "").strip()
+	name = (buyer.get("buyerName") or "").strip()
+	if email:
+		return CustomerDraft(
+			key=f"buyer:{email.lower()}",
+			customer_name=_clip(company or name or email),
+			email=email,
+			company_name=company,
+			is_business=is_business or bool(company),
+		)
+	label = marketplace_name or f"Amazon {marketplace_id}"
+	return CustomerDraft(
+		key=f"marketplace:{marketplace_id}",
+		customer_name=_clip(f"{label} Customer"),
+		is_marketplace_customer=True,
+	)
+
+
+def address_of(order: dict) -> AddressDraft | None:
+	address = (order.get("recipient") or {}).get("deliveryAddress") or {}
+	fields = {
+		"name": _text(address.get("name")),
+		"company_name": _text(address.get("companyName")),
+		"address_line1": _text(address.get("addressLine1")),
+		"address_line2": _text(", ".join(
+			part for part in (_text(address.get("addressLine2")), _text(address.get("addressLine3"))) if part
+		)),
+		"city": _text(address.get("city") or address.get("municipality")),
+		"county": _text(address.get("districtOrCounty")),
+		"state": _text(address.get("stateOrRegion")),
+		"postal_code": _text(address.get("postalCode")),
+		"country_code": _text(address.get("countryCode")).upper(),
+		"phone": _text(address.get("phone")),
+		"address_type": _text(address.get("addressType")),
+	}  # fmt: skip
+	if not any(fields[k] for k in ("address_line1", "city", "state", "postal_code", "country_code")):
+		return None
+	identity = "|".join(
+		fields[k].casefold()
+		for k in (
+			"name",
+			"company_name",
+			"address_line1",
+			"address_line2",
+			"city",
+			"state",
+			"postal_code",
+			"country_code",
+		)
+	)
+	digest = hashlib.sha1(identity.encode("utf-8")).hexdigest()[:16]
+	return AddressDraft(key=f"{fields['country_code'] or 'XX'}-{digest}", **fields)
+
+
+def _text(value) -> str:
+	return _clip(str(value).strip()) if value else ""
+
+
+def _clip(value: str) -> str:
+	return value[:_NAME_LIMIT]
