@@ -1,0 +1,385 @@
+"""Fee sync: Amazon's financial events -> one fee entry per (order, event), each posted exactly once.
+
+How a run goes
+--------------
+1. Posted-date windows (Finances v0 `listFinancialEvents`, PostedAfter/PostedBefore, 100 events a
+   page) from the last checkpoint minus an overlap, or from the settings' after date on the first
+   run, up to a few minutes before now (Amazon refuses a PostedBefore less than two minutes old).
+   The overlap (48 h by default) re-reads events that reach Amazon's index late: Amazon warns
+   that events of the last 48 hours may be missing. Windows are 7 days (at most Amazon's 180).
+   The checkpoint moves after each complete window; a failed window stops the run and the next
+   run starts again from it.
+2. Each window is mapped (`mapping.fees`) page by page. Per order: events whose order is not in
+   the ERP (older than the after date, or not imported yet) are skipped and logged with their
+   amounts, not posted; event keys the ERP already holds count as unchanged; every other draft
+   is posted inside its own record scope (`run_isolated`, kind "fee", id "<order> <event key>"),
+   so one bad entry never stops the others. An event that arrives later for an order already
+   booked (a refund, a fee adjustment) has a new key, so it becomes a further entry; nothing
+   posted is ever edited.
+3. Refunds, adjustments and everything not booked go to `report.events` (for the sync log) and
+   are counted as "recorded". Their keys are remembered in the checkpoint for the overlap
+   period, so re-reading a window logs nothing twice.
+4. Orders shipped a while ago that still have no fee entry are reported. A few of them (10 a run
+   by default, in turn) are looked up by order id (`listFinancialEventsByOrderId`): that catches
+   events whose window was read before the order was imported, and events Amazon deferred
+   (deferred events appear only once released, possibly after their window was read). Orders
+   still without fees after `fee_lookback_days` are only reported, with their ids.
+
+`run_orders(order_ids)` does step 2 for chosen orders by order id: the retry of failed records
+from the sync log.
+
+Settings (SyncSettings.extra, all optional): fee_window_days (7), fee_overlap_hours (48),
+fee_grace_days (2: how long after shipment fees are normal to be missing), fee_requery_limit (10),
+fees_book_promotions (False, see mapping.fees).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime, time, timedelta, timezone
+
+from ..drafts.fees import FeeEntryDraft, UnpostedFinanceEvent
+from ..mapping.fee_keys import KeyNumbering, parse_posted
+from ..mapping.fees import FeeMapping, map_financial_events
+from ..ports import ErpPort
+from ..settings import SyncSettings
+from .report import RecordFailure, SyncReport, run_isolated
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_KIND = "fees"
+# Amazon: "PostedBefore ... must be more than two minutes before the time of the request".
+SAFETY_MARGIN = timedelta(minutes=5)
+MAX_WINDOW_DAYS = (
+	180  # "If PostedAfter and PostedBefore are more than 180 days apart, the response is empty."
+)
+
+DEFAULT_WINDOW_DAYS = 7
+DEFAULT_OVERLAP_HOURS = 48
+DEFAULT_GRACE_DAYS = 2
+DEFAULT_REQUERY_LIMIT = 10
+_IDS_SHOWN = 10
+
+FetchEvents = Callable[
+	..., Iterable[dict]
+]  # (session, *, posted_after, posted_before) -> FinancialEvents pages
+FetchOrderEvents = Callable[..., Iterable[dict]]  # (session, order_id) -> FinancialEvents pages
+
+
+def _list_financial_events(session, *, posted_after, posted_before):
+	from ...spapi import finances
+
+	return finances.list_financial_events(session, posted_after=posted_after, posted_before=posted_before)
+
+
+def _list_financial_events_by_order_id(session, order_id):
+	from ...spapi import finances
+
+	return finances.list_financial_events_by_order_id(session, order_id)
+
+
+class FeeSync:
+	"""Posts Amazon's fees and withheld taxes for one Amazon account, see the module docstring."""
+
+	def __init__(
+		self,
+		session,
+		port: ErpPort,
+		settings: SyncSettings,
+		*,
+		now: datetime | Callable[[], datetime] | None = None,
+		fetch_events: FetchEvents | None = None,
+		fetch_order_events: FetchOrderEvents | None = None,
+	):
+		self.session = session
+		self.port = port
+		self.settings = settings
+		self._now = now
+		self._fetch_events = fetch_events or _list_financial_events
+		self._fetch_order_events = fetch_order_events or _list_financial_events_by_order_id
+		extra = settings.extra or {}
+		self.window = timedelta(
+			days=min(max(float(extra.get("fee_window_days", DEFAULT_WINDOW_DAYS)), 1 / 24), MAX_WINDOW_DAYS)
+		)
+		self.overlap = timedelta(hours=max(float(extra.get("fee_overlap_hours", DEFAULT_OVERLAP_HOURS)), 0))
+		self.grace = timedelta(days=max(float(extra.get("fee_grace_days", DEFAULT_GRACE_DAYS)), 0))
+		self.requery_limit = max(int(extra.get("fee_requery_limit", DEFAULT_REQUERY_LIMIT)), 0)
+		self.book_promotions = bool(extra.get("fees_book_promotions", False))
+		self.lookback = timedelta(days=settings.fee_lookback_days)
+
+	# -- the run ----------------------------------------------------------------------------------
+
+	def run(self, progress=None) -> SyncReport:
+		report = SyncReport("fees", self.settings.account_key)
+		now = self.now()
+		checkpoint = self.port.get_checkpoint(CHECKPOINT_KIND) or {}
+		logged: dict[str, str] = dict(checkpoint.get("logged") or {})
+		tally = _Tally()
+		windows = self.plan_windows(checkpoint, now)
+		if not windows:
+			report.note("No new posted-date window to read yet.")
+		for index, (start, end) in enumerate(windows):
+			report.windows.append(f"{_iso(start)} .. {_iso(end)}")
+			if progress:
+				progress(
+					index, len(windows), f"Reading Amazon's financial events {_iso(start)} .. {_iso(end)}"
+				)
+			if not self._read_window(start, end, report, logged, tally):
+				report.note(
+					f"Stopped at the window {_iso(start)} .. {_iso(end)}; the next run starts again there."
+				)
+				# The mark stays; what this window already logged is remembered all the same.
+				checkpoint = {**checkpoint, "logged": logged}
+				self.port.set_checkpoint(CHECKPOINT_KIND, checkpoint)
+				break
+			logged = {key: stamp for key, stamp in logged.items() if stamp >= _iso(end - self.overlap)}
+			checkpoint = {**checkpoint, "posted_before": _iso(end), "logged": logged}
+			self.port.set_checkpoint(CHECKPOINT_KIND, checkpoint)
+		if progress:
+			progress(len(windows), len(windows), "Looking for orders still awaiting fees")
+		self._follow_up_awaiting(now, report, logged, tally, checkpoint)
+		tally.report_into(report)
+		stats = self.session.stats() if hasattr(self.session, "stats") else None
+		return report.finish(stats)
+
+	def now(self) -> datetime:
+		value = self._now() if callable(self._now) else self._now
+		value = value or datetime.now(timezone.utc)
+		return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+	def plan_windows(self, checkpoint: dict, now: datetime) -> list[tuple[datetime, datetime]]:
+		"""Oldest first, because the checkpoint is a single 'read up to here' mark."""
+		floor = datetime.combine(self.settings.after_date, time.min, tzinfo=timezone.utc)
+		previous = parse_posted(checkpoint.get("posted_before"))
+		start = max(previous - self.overlap, floor) if previous else floor
+		limit = now - SAFETY_MARGIN
+		windows = []
+		while start < limit:
+			end = min(start + self.window, limit)
+			windows.append((start, end))
+			start = end
+		return windows
+
+	# -- one window -------------------------------------------------------------------------------
+
+	def _read_window(self, start, end, report, logged, tally) -> bool:
+		numbering = KeyNumbering()
+		try:
+			for page in self._fetch_events(self.session, posted_after=start, posted_before=end):
+				mapping = map_financial_events(
+					page, fallback_posted=end, book_promotions=self.book_promotions, numbering=numbering
+				)
+				self._apply(mapping, report, logged, tally, end)
+		except Exception as exc:  # Amazon or the network failed mid-window; posted entries stay posted
+			report.count("failed")
+			report.failures.append(
+				RecordFailure(
+					"fee",
+					f"window {_iso(start)} .. {_iso(end)}",
+					_user_message(exc),
+					f"{type(exc).__name__}: {exc}",
+				)
+			)
+			log.warning("fees window %s .. %s failed: %s", start, end, exc)
+			return False
+		return True
+
+	def _apply(
+		self, mapping: FeeMapping, report: SyncReport, logged: dict, tally: _Tally, seen_at: datetime
+	) -> None:
+		for error in mapping.errors:
+			tally.seen_orders.add(error.amazon_id)
+			report.count("failed")
+			report.failures.append(
+				RecordFailure("fee", f"{error.amazon_id or '?'} {error.event_type}", error.reason)
+			)
+		by_order: dict[str, list[FeeEntryDraft]] = defaultdict(list)
+		for draft in mapping.drafts:
+			by_order[draft.amazon_order_id].append(draft)
+		for order_id, drafts in by_order.items():
+			tally.seen_orders.add(order_id)
+			self._apply_order(order_id, drafts, report, logged, tally, seen_at)
+		for record in mapping.unposted:
+			self._log_event(record, report, logged, tally, seen_at)
+
+	def _apply_order(self, order_id, drafts, report, logged, tally, seen_at) -> None:
+		try:
+			known = self.port.sales_order_state(order_id) is not None
+			posted = self.port.posted_fee_event_keys(order_id) if known else set()
+		except Exception as exc:  # the ERP could not answer for this order; the others go on
+			report.count("failed")
+			report.failures.append(RecordFailure("fee", order_id, f"{type(exc).__name__}: {exc}"))
+			return
+		for draft in drafts:
+			if not known:
+				if draft.is_empty:
+					continue
+				record = _not_imported(draft)
+				if record.event_key not in logged:
+					tally.not_imported.add(order_id)
+					report.count("skipped")
+				self._log_event(record, report, logged, tally, seen_at, count=False)
+			elif draft.event_key in posted:
+				report.count("unchanged")
+			elif draft.is_empty:
+				tally.no_fees += 1
+			else:
+				run_isolated(
+					report,
+					self.port,
+					"fee",
+					f"{order_id} {draft.event_key}",
+					lambda d=draft: self.port.post_fee_entry(d),
+				)
+
+	def _log_event(self, record: UnpostedFinanceEvent, report, logged, tally, seen_at, *, count=True) -> None:
+		if record.event_key in logged:
+			return
+		report.events.append(record)
+		logged[record.event_key] = _iso(record.posted_date or seen_at)
+		if count:
+			report.count("recorded")
+			tally.recorded[record.event_type] += 1
+
+	# -- orders still without fees ----------------------------------------------------------------
+
+	def _follow_up_awaiting(self, now, report, logged, tally, checkpoint) -> None:
+		try:
+			awaiting = self.port.orders_awaiting_fees(shipped_before=now - self.grace)
+			overdue = set(self.port.orders_awaiting_fees(shipped_before=now - self.lookback))
+		except Exception as exc:
+			report.failures.append(
+				RecordFailure("fee", "orders awaiting fees", f"{type(exc).__name__}: {exc}")
+			)
+			report.count("failed")
+			return
+		if overdue:
+			shown = ", ".join(sorted(overdue)[:_IDS_SHOWN]) + (" ..." if len(overdue) > _IDS_SHOWN else "")
+			report.note(
+				f"{len(overdue)} orders shipped more than {self.lookback.days} days ago still have no Amazon fees "
+				f"booked: {shown}"
+			)
+		pending = sorted(set(awaiting) - overdue)
+		if pending:
+			report.note(
+				f"{len(pending)} shipped orders still await Amazon's fees; later runs look for them again."
+			)
+		# Orders whose events this run has just read need no second look (nor a second failure).
+		chosen = _in_turn(
+			[o for o in pending if o not in tally.seen_orders],
+			checkpoint.get("requery_after") or "",
+			self.requery_limit,
+		)
+		for order_id in chosen:
+			if not self._read_order(order_id, now, report, logged, tally):
+				break  # Amazon is failing; the rest wait for the next run
+		if chosen:
+			tally.requeried = len(chosen)
+			self.port.set_checkpoint(
+				CHECKPOINT_KIND, {**checkpoint, "logged": logged, "requery_after": chosen[-1]}
+			)
+
+	def _read_order(self, order_id, now, report, logged, tally) -> bool:
+		"""All of one order's events (listFinancialEventsByOrderId), posted like a window's."""
+		numbering = KeyNumbering()
+		try:
+			for page in self._fetch_order_events(self.session, order_id):
+				mapping = map_financial_events(
+					page, fallback_posted=now, book_promotions=self.book_promotions, numbering=numbering
+				)
+				mapping.drafts = [d for d in mapping.drafts if d.amazon_order_id == order_id]
+				self._apply(mapping, report, logged, tally, now)
+		except Exception as exc:  # Amazon or the network failed; what was posted stays posted
+			report.count("failed")
+			report.failures.append(
+				RecordFailure("fee", order_id, _user_message(exc), f"{type(exc).__name__}: {exc}")
+			)
+			log.warning("fees for order %s failed: %s", order_id, exc)
+			return False
+		return True
+
+	# -- retry from the log -----------------------------------------------------------------------
+
+	def run_orders(self, order_ids: Iterable[str], progress=None) -> SyncReport:
+		"""Read and post the fees of the given orders by order id (a retry from the sync log).
+
+		Posts only what is not posted yet, like `run`; leaves the window checkpoint alone."""
+		report = SyncReport("fees", self.settings.account_key)
+		now = self.now()
+		checkpoint = self.port.get_checkpoint(CHECKPOINT_KIND) or {}
+		logged: dict[str, str] = dict(checkpoint.get("logged") or {})
+		tally = _Tally()
+		order_ids = list(dict.fromkeys(o for o in order_ids if o))
+		for index, order_id in enumerate(order_ids):
+			if progress:
+				progress(index, len(order_ids), f"Reading Amazon's financial events of order {order_id}")
+			if not self._read_order(order_id, now, report, logged, tally):
+				break
+		self.port.set_checkpoint(CHECKPOINT_KIND, {**checkpoint, "logged": logged})
+		tally.report_into(report)
+		stats = self.session.stats() if hasattr(self.session, "stats") else None
+		return report.finish(stats)
+
+
+class _Tally:
+	"""What the run's messages summarise."""
+
+	def __init__(self):
+		self.not_imported: set[str] = set()
+		self.seen_orders: set[str] = set()
+		self.no_fees = 0
+		self.recorded: dict[str, int] = defaultdict(int)
+		self.requeried = 0
+
+	def report_into(self, report: SyncReport) -> None:
+		if self.not_imported:
+			shown = ", ".join(sorted(self.not_imported)[:_IDS_SHOWN]) + (
+				" ..." if len(self.not_imported) > _IDS_SHOWN else ""
+			)
+			report.note(
+				f"Fees of {len(self.not_imported)} orders that are not imported into the ERP were skipped "
+				f"(older than the after date, or not imported yet) and logged: {shown}"
+			)
+		if self.no_fees:
+			report.note(f"{self.no_fees} shipment events carried no fee to book.")
+		if self.recorded:
+			kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.recorded.items()))
+			report.note(f"Recorded in the log, not booked: {kinds}.")
+		if self.requeried:
+			report.note(f"Looked up {self.requeried} orders awaiting fees by order id.")
+
+
+def _not_imported(draft: FeeEntryDraft) -> UnpostedFinanceEvent:
+	return UnpostedFinanceEvent(
+		event_type=draft.event_type,
+		amazon_id=draft.amazon_order_id,
+		currency=draft.currency,
+		amount=-draft.total,  # as Amazon reported it: the seller's point of view
+		posted_date=draft.posted_date,
+		details={"lines": {f"{line.category}/{line.fee_type}": str(line.amount) for line in draft.lines}},
+		event_key=draft.event_key,
+		reason="The order is not imported into the ERP (older than the after date, or not imported yet): not booked.",
+		amazon_order_id=draft.amazon_order_id,
+	)
+
+
+def _in_turn(candidates: list[str], after: str, limit: int) -> list[str]:
+	"""Up to `limit` candidates, continuing after the last one looked up, wrapping around."""
+	if limit <= 0 or not candidates:
+		return []
+	rotated = [c for c in candidates if c > after] + [c for c in candidates if c <= after]
+	return rotated[:limit]
+
+
+def _iso(moment: datetime) -> str:
+	return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _user_message(exc: BaseException) -> str:
+	try:
+		from ...spapi.errors import user_message
+	except ImportError:  # pragma: no cover - the access layer is part of the app
+		return f"{type(exc).__name__}: {exc}"
+	return user_message(exc)

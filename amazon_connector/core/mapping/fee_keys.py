@@ -1,0 +1,110 @@
+"""Stable identities for Amazon financial events, and the small parsers they need.
+
+Finances v0 gives events no id. An event's key is built from what it is, so that fetching the same
+event again (an overlapping window, or by order id) gives the same key, and an event that differs in
+any amount gives a new one:
+
+    <AmazonOrderId>:<EventType>:<PostedDate as YYYYMMDDTHHMMSSZ>:<12 hex digits>
+
+The hex digits hash the event's money content: every (list, item, type, amount, currency) it
+carries, with amounts normalised (25.3 == "25.30") and the components sorted, so the JSON number
+style and the order of components do not matter. Fields without money (store names, descriptions
+Amazon may add later) are left out on purpose: a new optional field must not make an already
+posted event look new. Two events alike in all of that, posted at the same second for the same
+order, are told apart by their position among the lookalikes of one fetch ("#2", "#3", ...);
+both always fall in the same posted-date window, so the numbering is stable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+_ISO = re.compile(
+	r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$",
+	re.IGNORECASE,
+)
+
+
+class EventDateError(ValueError):
+	"""A PostedDate that is not an ISO 8601 date-time."""
+
+
+def parse_posted(value) -> datetime | None:
+	"""Amazon's ISO 8601 date-time as an aware UTC datetime; None when absent.
+
+	Tolerates what `datetime.fromisoformat` of Python 3.10 does not: a trailing "Z", and fractions
+	of a second of any length.
+	"""
+	if value in (None, ""):
+		return None
+	if isinstance(value, datetime):
+		return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+	match = _ISO.match(str(value).strip())
+	if not match:
+		raise EventDateError(f"not a date-time: {value!r}")
+	year, month, day, hour, minute, second, fraction, zone = match.groups()
+	micro = int((fraction or "0")[:6].ljust(6, "0"))
+	moment = datetime(
+		int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micro
+	)
+	if zone and zone.upper() != "Z":
+		sign = 1 if zone[0] == "+" else -1
+		digits = zone[1:].replace(":", "")
+		offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+		return (moment - sign * offset).replace(tzinfo=timezone.utc)
+	return moment.replace(tzinfo=timezone.utc)
+
+
+def normalise_amount(amount: Decimal) -> str:
+	"""'25.30', 25.3 and '25.300' all give '25.3'; '-0' gives '0'."""
+	value = Decimal(amount)
+	if value == 0:
+		return "0"
+	return format(value.normalize(), "f")
+
+
+def fingerprint(components) -> str:
+	"""12 hex digits over an iterable of tuples of str/Decimal; order-independent."""
+	rows = sorted(
+		json.dumps([normalise_amount(part) if isinstance(part, Decimal) else str(part) for part in row])
+		for row in components
+	)
+	return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:12]
+
+
+def fingerprint_json(payload) -> str:
+	"""12 hex digits over a whole JSON value, numbers normalised (for events not broken into components)."""
+	return hashlib.sha256(json.dumps(_canonical(payload), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _canonical(value):
+	if isinstance(value, bool) or value is None:
+		return value
+	if isinstance(value, (int, float, Decimal)):
+		return normalise_amount(Decimal(str(value)))
+	if isinstance(value, dict):
+		return {str(k): _canonical(v) for k, v in value.items()}
+	if isinstance(value, (list, tuple)):
+		return [_canonical(v) for v in value]
+	return str(value)
+
+
+def event_key(amazon_id: str, event_type: str, posted: datetime | None, digest: str) -> str:
+	stamp = posted.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ") if posted else "undated"
+	return f"{amazon_id or '-'}:{event_type}:{stamp}:{digest}"
+
+
+class KeyNumbering:
+	"""Tells apart identical events within one fetch: the second gets '#2', the third '#3', ..."""
+
+	def __init__(self):
+		self._seen: dict[str, int] = {}
+
+	def __call__(self, key: str) -> str:
+		n = self._seen.get(key, 0) + 1
+		self._seen[key] = n
+		return key if n == 1 else f"{key}#{n}"
