@@ -27,6 +27,10 @@ class SyncSettings:
 	after_date: date
 	marketplaces: tuple[MarketplaceConfig, ...] = ()
 	item_code_policy: str = ITEM_CODE_FROM_SKU
+	item_code_field: str = ""  # with the "Item Field" policy: the Item field that holds the SKU
+	item_group: str = ""
+	is_stock_item: bool = True
+	stock_uom: str = "Nos"
 	unknown_sku_policy: str = UNKNOWN_SKU_CREATE
 	update_prices: bool = True
 	submit_orders: bool = True

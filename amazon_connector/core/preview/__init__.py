@@ -48,21 +48,34 @@ class PreviewErp:
 		return next((c for (_, s), c in self.item_map.items() if s == sku), None)
 
 	def upsert_item(self, draft: ItemDraft) -> Outcome:
+		# The Item's content and each marketplace's listing are compared apart: a SKU sold in two
+		# marketplaces is one Item with two listings, not an Item flipping between them.
+		key = (draft.marketplace_id, draft.sku)
 		code = self.item_for_sku(draft.marketplace_id, draft.sku) or draft.item_code
 		self._remember(self.items, code)
-		self._remember(self.item_map, (draft.marketplace_id, draft.sku))
+		self._remember(self.item_map, key)
 		existing = self.items.get(code)
 		price = (draft.price, draft.currency) if draft.price is not None else None
 		if existing is None:
-			self.items[code] = {"draft": draft, "prices": {draft.marketplace_id: price} if price else {}}
-			self.item_map[(draft.marketplace_id, draft.sku)] = code
+			self.items[code] = {
+				"draft": draft,
+				"prices": {draft.marketplace_id: price} if price else {},
+				"listings": {draft.marketplace_id: draft.listing_fields()},
+			}
+			self.item_map[key] = code
 			return Outcome.CREATED
-		changed = (draft.marketplace_id, draft.sku) not in self.item_map
-		self.item_map[(draft.marketplace_id, draft.sku)] = code
-		if price and existing["prices"].get(draft.marketplace_id) != price:
+		changed = key not in self.item_map
+		self.item_map[key] = code
+		listings = existing["listings"]
+		if listings.get(draft.marketplace_id) != draft.listing_fields():
+			listings[draft.marketplace_id] = draft.listing_fields()
+			changed = True
+		current_price = existing["prices"].get(draft.marketplace_id)
+		# With price updates switched off, a missing price is still created, never changed.
+		if price and current_price != price and (draft.price_update or current_price is None):
 			existing["prices"][draft.marketplace_id] = price
 			changed = True
-		if _item_fields(existing["draft"]) != _item_fields(draft):
+		if existing["draft"].item_fields() != draft.item_fields():
 			existing["draft"] = draft
 			changed = True
 		return Outcome.UPDATED if changed else Outcome.UNCHANGED
@@ -158,10 +171,3 @@ class PreviewErp:
 			if outer is not None:
 				outer.extend(self._undo)  # a nested scope's writes belong to the outer one too
 			self._undo = outer
-
-
-def _item_fields(draft: ItemDraft) -> dict:
-	fields = asdict(draft)
-	for volatile in ("price", "currency", "marketplace_id"):
-		fields.pop(volatile)
-	return fields
