@@ -202,7 +202,7 @@ def test_item_code_policies():
 		build_item_draft(no_asin, None, US, settings(item_code_policy=ITEM_CODE_FROM_ASIN)).item_code
 		== "SKU-10"
 	)
-	by_field = settings(item_code_policy=ITEM_CODE_FROM_FIELD, extra={"item_code_field": "amazon_sku"})
+	by_field = settings(item_code_policy=ITEM_CODE_FROM_FIELD, item_code_field="amazon_sku")
 	draft = build_item_draft(listing, None, US, by_field)
 	assert (draft.item_code, draft.match_item_field) == ("SKU-9", "amazon_sku")
 	with pytest.raises(ValueError, match="policy"):
@@ -210,7 +210,7 @@ def test_item_code_policies():
 
 
 def test_settings_for_item_group_and_stock():
-	custom = settings(extra={"item_group": "Amazon Products", "is_stock_item": 0, "stock_uom": "Unit"})
+	custom = settings(item_group="Amazon Products", is_stock_item=False, stock_uom="Unit")
 	draft = build_item_draft(row("G-1"), None, US, custom)
 	assert (draft.item_group, draft.is_stock_item, draft.uom) == ("Amazon Products", False, "Unit")
 

@@ -142,13 +142,6 @@ def is_variation_parent(catalog_item: dict | None, marketplace_id: str) -> bool:
 	return catalog.is_variation_parent(catalog_item, marketplace_id)
 
 
-def _setting(settings: SyncSettings, name: str, default):
-	value = getattr(settings, name, None)
-	if value in (None, ""):
-		value = (settings.extra or {}).get(name, default)
-	return default if value is None else value
-
-
 def build_item_draft(
 	row: ListingRow,
 	catalog_item: dict | None,
@@ -169,11 +162,11 @@ def build_item_draft(
 		warnings.append(f"SKU {sku}: {asin!r} is not an ASIN; left out")
 		asin = ""
 
-	policy = _setting(settings, "item_code_policy", ITEM_CODE_FROM_SKU)
+	policy = settings.item_code_policy or ITEM_CODE_FROM_SKU
 	item_code = item_code_for(sku, asin, policy)
 	match_field = ""
 	if policy == ITEM_CODE_FROM_FIELD:
-		match_field = str(_setting(settings, "item_code_field", "")).strip()
+		match_field = settings.item_code_field.strip()
 		if not match_field:
 			raise ValueError("The item code policy 'Item Field' needs the Item field to match on")
 
@@ -207,10 +200,9 @@ def build_item_draft(
 		fulfillment_channel=row.fulfillment_channel,
 		listing_id=row.listing_id,
 		parent_asin=catalog.parent_asin(catalog_item, mkt),
-		item_group=str(_setting(settings, "item_group", "")),
-		is_stock_item=str(_setting(settings, "is_stock_item", True)).strip().lower()
-		not in ("0", "false", "no", ""),
-		uom=str(_setting(settings, "stock_uom", "Nos")) or "Nos",
+		item_group=settings.item_group,
+		is_stock_item=settings.is_stock_item,
+		uom=settings.stock_uom or "Nos",
 		match_item_field=match_field,
 	)
 
