@@ -39,7 +39,12 @@ OPERATIONS: dict[str, tuple[str, str, str, UsagePlan]] = {
 	),
 	# Reports 2021-06-30
 	"createReport": ("reports-2021-06-30.json", "POST", "/reports/2021-06-30/reports", UsagePlan(0.0167, 15)),
-	"getReport": ("reports-2021-06-30.json", "GET", "/reports/2021-06-30/reports/{reportId}", UsagePlan(2, 15)),
+	"getReport": (
+		"reports-2021-06-30.json",
+		"GET",
+		"/reports/2021-06-30/reports/{reportId}",
+		UsagePlan(2, 15),
+	),
 	"getReportDocument": (
 		"reports-2021-06-30.json",
 		"GET",
@@ -47,7 +52,12 @@ OPERATIONS: dict[str, tuple[str, str, str, UsagePlan]] = {
 		UsagePlan(0.0167, 15),
 	),
 	# Catalog Items 2022-04-01
-	"searchCatalogItems": ("catalog-items-2022-04-01.json", "GET", "/catalog/2022-04-01/items", UsagePlan(2, 2)),
+	"searchCatalogItems": (
+		"catalog-items-2022-04-01.json",
+		"GET",
+		"/catalog/2022-04-01/items",
+		UsagePlan(2, 2),
+	),
 	"getCatalogItem": (
 		"catalog-items-2022-04-01.json",
 		"GET",

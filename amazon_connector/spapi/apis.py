@@ -1,0 +1,55 @@
+"""The python-amazon-sp-api client classes the access layer uses, pinned to the API versions it
+speaks.
+
+Each is a subclass of the library's concrete version class (its versioned front classes choose a
+version at construction, and `CatalogItems()` would choose 2020-12-01). The one change: the library
+adds the client's default marketplace to requests that name none (as MarketplaceId, MarketplaceIds,
+marketplace_ids and marketplaceIds at once), even to operations that take no marketplace, such as
+the Finances and Tokens calls. The access layer always passes marketplaces explicitly where
+Amazon's models ask for them, so that guess is switched off.
+"""
+
+from __future__ import annotations
+
+from sp_api.api import (
+	CatalogItemsV20220401,
+	ListingsItemsV20210801,
+	OrdersV20260101,
+	Reports,
+	Sellers,
+	Tokens,
+)
+from sp_api.api.finances.finances_v0 import FinancesV0
+
+
+class _ExplicitMarketplaces:
+	def _request(self, path, *args, add_marketplace=True, **kwargs):
+		return super()._request(path, *args, add_marketplace=False, **kwargs)
+
+
+class SellersApi(_ExplicitMarketplaces, Sellers):
+	pass
+
+
+class OrdersApi(_ExplicitMarketplaces, OrdersV20260101):
+	pass
+
+
+class FinancesApi(_ExplicitMarketplaces, FinancesV0):
+	pass
+
+
+class ReportsApi(_ExplicitMarketplaces, Reports):
+	pass
+
+
+class CatalogApi(_ExplicitMarketplaces, CatalogItemsV20220401):
+	pass
+
+
+class ListingsApi(_ExplicitMarketplaces, ListingsItemsV20210801):
+	pass
+
+
+class TokensApi(_ExplicitMarketplaces, Tokens):
+	pass

@@ -1,0 +1,451 @@
+"""One account's way into SP-API: python-amazon-sp-api clients, paced, retried and typed.
+
+`SpApiSession` builds the library's clients for the account's endpoint (region, Amazon's sandbox
+or a custom endpoint such as the simulator) with LWA following the same choice, and runs every
+call through the same loop: wait for a token of the (account, operation) bucket, send, classify
+the answer, and retry what is worth retrying with capped, jittered exponential backoff inside a
+deadline. What comes back is Amazon's JSON body as it was sent (`Response.body`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sp_api.base.credential_provider import FromCodeCredentialProvider
+from sp_api.base.exceptions import SellingApiException
+from sp_api.base.marketplaces import Marketplaces
+
+from amazon_connector.spapi.account import AccountConfig
+from amazon_connector.spapi.auth import (
+	DEFAULT_TOKEN_CACHE,
+	LwaTokenClient,
+	RetryableFailure,
+	TokenCache,
+)
+from amazon_connector.spapi.errors import (
+	AccessDeniedError,
+	InvalidInputError,
+	NetworkError,
+	NotFoundError,
+	ServerError,
+	SpApiError,
+	ThrottledError,
+	redact,
+)
+from amazon_connector.spapi.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from amazon_connector.spapi.throttle import DEFAULT_REGISTRY, ThrottleRegistry, parse_rate_limit
+from amazon_connector.spapi.transport import HttpFailure, RecordingTransport
+
+# The library insists on a marketplace to pick an endpoint from; the session then sets the
+# endpoint itself, so any marketplace of the region will do.
+_REGION_MARKETPLACE = {"NA": Marketplaces.US, "EU": Marketplaces.DE, "FE": Marketplaces.JP}
+
+# Errors Amazon gives for an access token it no longer accepts (expired, or revoked meanwhile).
+_TOKEN_STATUSES = (401, 403)
+
+
+@dataclass
+class Response:
+	"""One successful SP-API answer: the JSON body exactly as Amazon sent it, and its headers."""
+
+	operation: str
+	status: int
+	headers: httpx.Headers
+	body: Any
+
+	@property
+	def rate_limit(self) -> float | None:
+		return parse_rate_limit(self.headers.get("x-amzn-RateLimit-Limit"))
+
+
+@dataclass
+class Download:
+	"""A document fetched from a presigned URL."""
+
+	status: int
+	headers: httpx.Headers
+	content: bytes
+
+
+class SpApiSession:
+	"""Calls SP-API as one account. Safe to share between threads; close it (or use `with`)."""
+
+	def __init__(
+		self,
+		account: AccountConfig,
+		*,
+		timeout: float = 30.0,
+		retry: RetryPolicy | None = None,
+		clock: Callable[[], float] = time.monotonic,
+		sleep: Callable[[float], None] = time.sleep,
+		throttle: ThrottleRegistry | None = None,
+		token_cache: TokenCache | None = None,
+		token_clock: Callable[[], float] = time.monotonic,
+	):
+		if not timeout or timeout <= 0:
+			raise ValueError("SP-API calls need a positive timeout")
+		self.account = account
+		self.timeout = float(timeout)
+		self.retry = retry or RetryPolicy()
+		self.clock = clock
+		self.sleep = sleep
+		self._throttle = throttle if throttle is not None else DEFAULT_REGISTRY
+		# Off only for a simulator whose limits are off (benchmarks); Amazon itself always limits.
+		self.throttle_enabled = True
+		# Buckets are per account and endpoint: a sandbox or a simulator never spends production quota.
+		self._throttle_key = f"{account.key}@{account.api_endpoint}"
+		self._lock = threading.Lock()
+		self._local = threading.local()
+		self._calls: Counter[str] = Counter()
+		self._retries: Counter[str] = Counter()
+		self._throttled: Counter[str] = Counter()
+		self._token_requests = 0
+		self._throttle_wait = 0.0
+		self._backoff_wait = 0.0
+		self._tokens = LwaTokenClient(
+			account,
+			cache=token_cache if token_cache is not None else DEFAULT_TOKEN_CACHE,
+			timeout=self.timeout,
+			# Token lifetimes are wall-clock seconds (the simulator reports them so under any time
+			# scale), while `clock` may run in a simulator's faster seconds for pacing.
+			clock=token_clock,
+			on_request=self._count_token_request,
+		)
+		self._http = httpx.Client(timeout=self.timeout)
+		self._transport = RecordingTransport(self._http, on_send=self._count_call)
+		self._clients: dict[type, Any] = {}
+		self._closed = False
+
+	def __repr__(self) -> str:
+		return f"SpApiSession(account={self.account.key!r}, endpoint={self.account.api_endpoint!r})"
+
+	# --- library clients ------------------------------------------------------------------------
+
+	def client(self, api: type, *, restricted_data_token: str | None = None):
+		"""The python-amazon-sp-api client of class `api` for this account (cached per class)."""
+		if restricted_data_token:
+			return self._build_client(api, restricted_data_token)
+		with self._lock:
+			if self._closed:
+				raise RuntimeError("This SP-API session is closed")
+			client = self._clients.get(api)
+			if client is None:
+				client = self._clients[api] = self._build_client(api, None)
+			return client
+
+	def _build_client(self, api: type, restricted_data_token: str | None):
+		account = self.account
+		marketplace = _REGION_MARKETPLACE[account.region]
+		client = api(
+			marketplace=marketplace,
+			refresh_token=account.refresh_token,
+			credentials={
+				"lwa_app_id": account.client_id,
+				"lwa_client_secret": account.client_secret,
+				"refresh_token": account.refresh_token,
+			},
+			# Only what we pass: no environment variables, config files or cloud secrets.
+			credential_providers=(FromCodeCredentialProvider,),
+			restricted_data_token=restricted_data_token,
+			timeout=self.timeout,
+			auth_token_client_class=lambda **_ignored: self._tokens,
+		)
+		# The library picks endpoint and marketplace from SP_API_DEFAULT_MARKETPLACE when set, even over an
+		# explicit argument; the account decides here, not the environment.
+		client.endpoint = account.api_endpoint
+		client.marketplace_id = marketplace.marketplace_id
+		client.region = marketplace.region
+		client._transport.close()
+		client._transport = self._transport
+		return client
+
+	# --- calls ----------------------------------------------------------------------------------
+
+	def call(
+		self,
+		operation: str,
+		api: type,
+		method: str,
+		*args,
+		restricted_data_token: str | None = None,
+		**kwargs,
+	) -> Response:
+		"""Call `api().<method>(*args, **kwargs)` of the library as `operation`, paced and retried."""
+
+		def attempt() -> Response:
+			client = self.client(api, restricted_data_token=restricted_data_token)
+			self._transport.forget()
+			try:
+				getattr(client, method)(*args, **dict(kwargs))
+			except HttpFailure as failure:
+				raise self._classify(operation, failure.response) from None
+			except httpx.TransportError as exc:
+				raise self._network_failure(operation, exc) from None
+			except SellingApiException as exc:
+				# A 2xx whose body still lists errors: Amazon refused the request after all.
+				response = self._transport.last_response()
+				raise (
+					self._classify(operation, response, forced=True) if response is not None else exc
+				) from None
+			except (IndexError, KeyError, TypeError, AttributeError):
+				# The library's post-processing tripped over a body it did not expect; the answer itself
+				# arrived fine and is read from the raw response below. Anything before sending is a bug.
+				if self._transport.last_response() is None:
+					raise
+			response = self._transport.last_response()
+			return Response(operation, response.status_code, response.headers, _json_body(response))
+
+		return self._run(
+			operation,
+			attempt,
+			paced=True,
+			refresh_token_on_denial=not restricted_data_token,
+			prepare=None if restricted_data_token else self._tokens.get_auth,
+		)
+
+	def download(self, url: str, *, operation: str = "downloadDocument") -> Download:
+		"""GET a presigned document URL with a fresh HTTP client (never sending our access token),
+		retrying network trouble and 5xx like any call."""
+
+		def attempt() -> Download:
+			self._count_call()
+			try:
+				with httpx.Client(timeout=self.timeout, follow_redirects=True) as http:
+					response = http.get(url)
+			except httpx.TransportError as exc:
+				raise self._network_failure(operation, exc, url=url) from None
+			if not 200 <= response.status_code < 300:
+				raise self._classify(operation, response)
+			return Download(response.status_code, response.headers, response.content)
+
+		return self._run(operation, attempt, paced=False, refresh_token_on_denial=False)
+
+	def _run(
+		self,
+		operation: str,
+		attempt: Callable[[], Any],
+		*,
+		paced: bool,
+		refresh_token_on_denial: bool,
+		prepare: Callable[[], Any] | None = None,
+	):
+		self._local.operation = operation
+		policy = self.retry
+		paced = paced and self.throttle_enabled
+		bucket = self._throttle.bucket(self._throttle_key, operation, clock=self.clock) if paced else None
+		started: float | None = None
+		last_error: SpApiError | None = None
+		refreshed = False
+		attempts = 0
+		while True:
+			attempts += 1
+			try:
+				if prepare is not None:
+					# Fetch the access token before taking a bucket token, so a slow LWA answer does not
+					# make the reserved slot go by unused.
+					prepare()
+				if bucket is not None:
+					wait = bucket.reserve()
+					if wait > 0:
+						if last_error is not None and self.clock() + wait > started + policy.deadline:
+							bucket.refund()
+							raise self._exhausted(last_error, attempts - 1, "deadline")
+						self._wait_for_token(wait)
+				if started is None:
+					started = self.clock()  # the deadline bounds retrying, not the first wait in line
+				try:
+					result = attempt()
+				finally:
+					if bucket is not None:
+						bucket.settle()
+			except _TokenRejected as rejected:
+				if refresh_token_on_denial and not refreshed:
+					# An access token can expire or be revoked before our cache says so: fetch a new one once.
+					refreshed = True
+					self._tokens.invalidate(rejected.access_token)
+					self._count_retry(operation)
+					continue
+				raise rejected.error from None
+			except RetryableFailure as failure:
+				if started is None:
+					started = self.clock()
+				last_error = failure.error
+				self._learn(bucket, failure)
+				if attempts >= policy.max_attempts:
+					raise self._exhausted(failure.error, attempts, "attempts") from None
+				delay = policy.delay(attempts, failure.retry_after)
+				# Count the wait for a bucket token too: no point backing off for a retry the deadline forbids.
+				token_wait = max(0.0, bucket.expected_wait() - delay) if bucket is not None else 0.0
+				if self.clock() + delay + token_wait > started + policy.deadline:
+					raise self._exhausted(failure.error, attempts, "deadline") from None
+				self._count_retry(operation)
+				self._backoff(delay)
+				continue
+			if bucket is not None and isinstance(result, Response) and result.rate_limit:
+				bucket.set_rate(result.rate_limit)
+			return result
+
+	# --- classification -------------------------------------------------------------------------
+
+	def _classify(self, operation: str, response: httpx.Response, *, forced: bool = False) -> Exception:
+		status = response.status_code
+		code, message, details = _amazon_error(response)
+		secrets = self._tokens.secrets()
+		message, details = redact(message, secrets), redact(details, secrets)
+		fields = {"operation": operation, "status": status, "code": code, "details": details}
+		if status in RETRYABLE_STATUSES:
+			retry_after = parse_retry_after(response.headers.get("Retry-After"))
+			rate = parse_rate_limit(response.headers.get("x-amzn-RateLimit-Limit"))
+			if status == 429:
+				failure = RetryableFailure(
+					ThrottledError(message or "Request throttled", **fields),
+					retry_after=retry_after,
+					throttled=True,
+				)
+			else:
+				failure = RetryableFailure(
+					ServerError(message or "Server error", **fields), retry_after=retry_after
+				)
+			failure.rate_limit = rate
+			return failure
+		if status in _TOKEN_STATUSES:
+			sent = response.request.headers.get("x-amz-access-token") if response.request else None
+			return _TokenRejected(AccessDeniedError(message or "Access denied", **fields), sent)
+		if status == 400:
+			return InvalidInputError(message or "Invalid input", **fields)
+		if status == 404:
+			return NotFoundError(message or "Not found", **fields)
+		if forced:
+			return SpApiError(message or "Amazon reported an error", **fields)
+		return SpApiError(message or f"Unexpected answer (HTTP {status})", **fields)
+
+	def _network_failure(
+		self, operation: str, exc: httpx.TransportError, *, url: str | None = None
+	) -> Exception:
+		host = urlsplit(url or self.account.api_endpoint).hostname or ""
+		message = redact(f"No answer from Amazon: {type(exc).__name__}: {exc}", self._tokens.secrets())
+		error = NetworkError(message, operation=operation, host=host)
+		if isinstance(exc, httpx.UnsupportedProtocol):
+			return error  # a malformed endpoint will not get better by asking again
+		return RetryableFailure(error)
+
+	def _learn(self, bucket, failure: RetryableFailure) -> None:
+		rate = getattr(failure, "rate_limit", None)
+		if bucket is None:
+			return
+		if rate:
+			bucket.set_rate(rate)
+		if failure.throttled:
+			self._throttled[self._local.operation] += 1
+			bucket.drain(failure.retry_after or 0.0)
+
+	def _exhausted(self, error: SpApiError, attempts: int, why: str) -> SpApiError:
+		note = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}"
+		if why == "deadline":
+			note += f" (retry deadline of {self.retry.deadline:g} s)"
+		error.details = f"{error.details}; {note}" if error.details else note
+		error.args = (error._describe(),)
+		return error
+
+	# --- waiting and counting -------------------------------------------------------------------
+
+	def _wait_for_token(self, seconds: float) -> None:
+		with self._lock:
+			self._throttle_wait += seconds
+		self.sleep(seconds)
+
+	def _backoff(self, seconds: float) -> None:
+		with self._lock:
+			self._backoff_wait += seconds
+		if seconds > 0:
+			self.sleep(seconds)
+
+	def _count_call(self) -> None:
+		with self._lock:
+			self._calls[getattr(self._local, "operation", "unknown")] += 1
+
+	def _count_retry(self, operation: str) -> None:
+		with self._lock:
+			self._retries[operation] += 1
+
+	def _count_token_request(self) -> None:
+		with self._lock:
+			self._token_requests += 1
+
+	def stats(self) -> dict:
+		"""Real HTTP calls and retries per operation, and the seconds spent waiting for tokens."""
+		with self._lock:
+			return {
+				"calls": dict(self._calls),
+				"throttle_wait_seconds": self._throttle_wait,
+				"retries": dict(self._retries),
+				"throttled": dict(self._throttled),
+				"backoff_wait_seconds": self._backoff_wait,
+				"token_requests": self._token_requests,
+			}
+
+	# --- lifetime -------------------------------------------------------------------------------
+
+	def close(self) -> None:
+		with self._lock:
+			self._closed = True
+			self._clients.clear()
+		self._http.close()
+		self._tokens.close()
+
+	def __enter__(self) -> SpApiSession:
+		return self
+
+	def __exit__(self, *exc_info) -> None:
+		self.close()
+
+
+class _TokenRejected(Exception):
+	"""401/403: maybe the access token went stale; the session refreshes it once before giving up."""
+
+	def __init__(self, error: SpApiError, access_token: str | None):
+		super().__init__(str(error))
+		self.error = error
+		self.access_token = access_token
+
+
+def _json_body(response: httpx.Response):
+	if not response.content:
+		return {}
+	try:
+		return response.json()
+	except ValueError:
+		return {}
+
+
+def _amazon_error(response: httpx.Response) -> tuple[str, str, str]:
+	"""(code, message, details) of Amazon's `errors` list, or of whatever else the body says."""
+	try:
+		body = response.json()
+	except ValueError:
+		body = None
+	if isinstance(body, dict):
+		errors = body.get("errors")
+		if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+			first = errors[0]
+			return (
+				str(first.get("code") or ""),
+				str(first.get("message") or ""),
+				str(first.get("details") or ""),
+			)
+		if isinstance(errors, dict):
+			return (
+				str(errors.get("code") or ""),
+				str(errors.get("message") or ""),
+				str(errors.get("details") or ""),
+			)
+		if body.get("message") or body.get("Message"):
+			return str(body.get("code") or ""), str(body.get("message") or body.get("Message")), ""
+	return "", response.reason_phrase or "", ""

@@ -1,0 +1,134 @@
+"""Reports 2021-06-30: request a report, wait until Amazon has made it, download its document."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from amazon_connector.spapi._params import csv
+from amazon_connector.spapi.apis import ReportsApi
+from amazon_connector.spapi.errors import DeadlineExceeded, ReportFailed, SpApiError
+
+DONE = "DONE"
+FAILED_STATUSES = ("CANCELLED", "FATAL")
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+	report_id: str
+	document_id: str
+	content: bytes = field(repr=False)  # already decompressed
+	charset: str | None  # from the download's Content-Type; Amazon uses the marketplace's charset
+
+	@property
+	def codec(self) -> str | None:
+		"""Python's codec for the charset, which Amazon names the Java way (Cp1252, Windows-31J)."""
+		return python_codec(self.charset) if self.charset else None
+
+	def text(self, fallback: str = "utf-8", errors: str = "strict") -> str:
+		"""The document decoded with its charset (or `fallback` when the download named none)."""
+		return self.content.decode(self.codec or fallback, errors)
+
+
+def fetch_report_document(
+	session,
+	report_type: str,
+	marketplace_ids: Iterable[str] | str,
+	*,
+	poll_interval: float = 30.0,
+	deadline: float = 3600.0,
+) -> ReportDocument:
+	"""createReport, poll getReport until DONE, getReportDocument, then download and decompress.
+
+	Raises ReportFailed when the report ends CANCELLED or FATAL (Amazon cancels a report that has
+	no data), DeadlineExceeded when it is not DONE within `deadline` seconds.
+	"""
+	if not report_type:
+		raise ValueError("fetch_report_document needs a report type")
+	if poll_interval <= 0:
+		raise ValueError("poll_interval must be positive")
+	created = session.call(
+		"createReport",
+		ReportsApi,
+		"create_report",
+		reportType=report_type,
+		marketplaceIds=csv(marketplace_ids, name="marketplace_ids").split(","),
+	).body
+	report_id = str(created.get("reportId") or "")
+	if not report_id:
+		raise SpApiError("createReport answered without a reportId", operation="createReport")
+	document_id = _wait_until_done(session, report_type, report_id, poll_interval, deadline)
+	document = session.call("getReportDocument", ReportsApi, "get_report_document", document_id).body
+	url = document.get("url")
+	if not url:
+		raise SpApiError(f"Report document {document_id} has no download URL", operation="getReportDocument")
+	download = session.download(url, operation="downloadReportDocument")
+	content = download.content
+	if str(document.get("compressionAlgorithm") or "").upper() == "GZIP":
+		content = _gunzip(content, document_id)
+	return ReportDocument(report_id, document_id, content, charset_of(download.headers.get("content-type")))
+
+
+def _wait_until_done(session, report_type: str, report_id: str, poll_interval: float, deadline: float) -> str:
+	give_up_at = session.clock() + deadline
+	while True:
+		report = session.call("getReport", ReportsApi, "get_report", report_id).body
+		status = str(report.get("processingStatus") or "")
+		if status == DONE:
+			document_id = report.get("reportDocumentId")
+			if not document_id:
+				raise SpApiError(f"Report {report_id} is DONE but has no document", operation="getReport")
+			return str(document_id)
+		if status in FAILED_STATUSES:
+			raise ReportFailed(
+				f"Report {report_id} ({report_type}) ended {status}",
+				operation="getReport",
+				report_id=report_id,
+				processing_status=status,
+			)
+		if session.clock() + poll_interval > give_up_at:
+			raise DeadlineExceeded(
+				f"Report {report_id} ({report_type}) was still {status or 'not ready'} after {deadline:g} s",
+				operation="getReport",
+				code=status,
+			)
+		session.sleep(poll_interval)
+
+
+def _gunzip(content: bytes, document_id: str) -> bytes:
+	try:
+		return gzip.decompress(content)
+	except (OSError, EOFError, zlib.error) as exc:
+		raise SpApiError(
+			f"Report document {document_id} is marked GZIP but does not decompress: {exc}",
+			operation="downloadReportDocument",
+		) from None
+
+
+# Java charset names Python does not know by that name; Amazon's Japanese files say Windows-31J.
+_JAVA_CHARSETS = {"windows-31j": "cp932", "x-sjis": "shift_jis", "ms932": "cp932", "sjis": "shift_jis"}
+
+
+def python_codec(charset: str) -> str:
+	"""The Python codec name for a charset from a Content-Type header; unknown names pass through."""
+	name = charset.strip().lower()
+	if name in _JAVA_CHARSETS:
+		return _JAVA_CHARSETS[name]
+	try:
+		return codecs.lookup(name).name
+	except LookupError:
+		return charset
+
+
+def charset_of(content_type: str | None) -> str | None:
+	"""The `charset` parameter of a Content-Type header (`text/plain; charset=Cp1252` -> `Cp1252`)."""
+	if not content_type:
+		return None
+	for part in content_type.split(";")[1:]:
+		name, _, value = part.strip().partition("=")
+		if name.strip().lower() == "charset" and value.strip():
+			return value.strip().strip('"').strip("'")
+	return None
