@@ -1,0 +1,611 @@
+"""The SP-API operations the simulator serves, each answering with Amazon's payload shapes."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import secrets
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from .clock import iso, parse_iso
+from .http_types import ApiError, Reply, Request, invalid, not_found
+from .marketplaces import BY_ID, python_codec
+from .pagination import signature
+from .views import INCLUDED_DATA, render_order
+
+if TYPE_CHECKING:
+	from .server import Simulator
+
+TWO_MINUTES = timedelta(minutes=2)
+ORDER_HISTORY = timedelta(days=730)  # searchOrders returns about two years of orders
+HISTORY_EXEMPT = {"A1VC38T7YXB528", "A39IBJ37TRP1C6", "A19VAU5U5O7RUS"}  # JP, AU, SG keep older orders
+FULFILLMENT_STATUSES = ("PENDING_AVAILABILITY", "PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED",
+	"UNFULFILLABLE")  # fmt: skip
+FINANCE_LISTS = ("ShipmentEventList", "RefundEventList", "GuaranteeClaimEventList", "ChargebackEventList",
+	"PayWithAmazonEventList", "ServiceProviderCreditEventList", "RetrochargeEventList", "RentalTransactionEventList",
+	"ProductAdsPaymentEventList", "ServiceFeeEventList", "SellerDealPaymentEventList", "DebtRecoveryEventList",
+	"LoanServicingEventList", "AdjustmentEventList", "SAFETReimbursementEventList",
+	"SellerReviewEnrollmentPaymentEventList", "FBALiquidationEventList", "CouponPaymentEventList",
+	"ImagingServicesFeeEventList", "NetworkComminglingTransactionEventList", "AffordabilityExpenseEventList",
+	"AffordabilityExpenseReversalEventList", "RemovalShipmentEventList", "RemovalShipmentAdjustmentEventList",
+	"TrialShipmentEventList", "TDSReimbursementEventList", "AdhocDisbursementEventList", "TaxWithholdingEventList",
+	"ChargeRefundEventList", "FailedAdhocDisbursementEventList", "ValueAddedServiceChargeEventList",
+	"CapacityReservationBillingEventList")  # fmt: skip
+CATALOG_DATA = ("attributes", "classifications", "dimensions", "identifiers", "images", "productTypes", "relationships",
+	"salesRanks", "summaries", "vendorDetails")  # fmt: skip
+LISTINGS_DATA = ("summaries", "attributes", "issues", "offers", "fulfillmentAvailability", "procurement",
+	"relationships", "productTypes")  # fmt: skip
+LISTINGS_REPORT = "GET_MERCHANT_LISTINGS_ALL_DATA"
+REPORT_COLUMNS = ("item-name", "item-description", "listing-id", "seller-sku", "price", "quantity", "open-date",
+	"image-url", "item-is-marketplace", "product-id-type", "zshop-shipping-fee", "item-note", "item-condition",
+	"zshop-category1", "zshop-browse-path", "zshop-storefront-feature", "asin1", "asin2", "asin3",
+	"will-ship-internationally", "expedited-shipping", "zshop-boldface", "product-id", "bid-for-featured-placement",
+	"add-delete", "pending-quantity", "fulfillment-channel", "merchant-shipping-group", "status")  # fmt: skip
+
+
+def _date(request: Request, name: str) -> datetime | None:
+	value = request.param(name)
+	if value is None or value == "":
+		return None
+	try:
+		return parse_iso(value)
+	except ValueError:
+		raise invalid(f"Invalid {name}: {value!r} is not an ISO 8601 date-time.") from None
+
+
+def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
+	value = request.param(name)
+	if value is None or value == "":
+		return default
+	try:
+		number = int(value)
+	except ValueError:
+		raise invalid(f"Invalid {name}: {value!r} is not an integer.") from None
+	if not low <= number <= high:
+		raise invalid(f"Invalid {name}: must be between {low} and {high}.")
+	return number
+
+
+def _enum_list(request: Request, name: str, allowed) -> list[str] | None:
+	values = request.params(name)
+	if values is None:
+		return None
+	bad = [v for v in values if v not in allowed]
+	if bad:
+		raise invalid(f"Invalid {name}: {', '.join(bad)}.", f"Allowed values: {', '.join(allowed)}.")
+	return values
+
+
+class Operations:
+	def __init__(self, sim: Simulator):
+		self.sim = sim
+		self.world = sim.world
+
+	# Sellers
+
+	def get_marketplace_participations(self, request: Request) -> Reply:
+		payload = []
+		for m in self.world.account.get("marketplaces", []):
+			known = BY_ID.get(m["marketplaceId"])
+			payload.append(
+				{
+					"marketplace": {
+						"id": m["marketplaceId"],
+						"name": m.get("name") or (known.name if known else m["marketplaceId"]),
+						"countryCode": m["countryCode"],
+						"defaultCurrencyCode": m["currencyCode"],
+						"defaultLanguageCode": m.get("languageCode")
+						or (known.language if known else "en_US"),
+						"domainName": m.get("domainName") or (known.domain if known else ""),
+					},
+					"participation": {
+						"isParticipating": m.get("isParticipating", True),
+						"hasSuspendedListings": m.get("hasSuspendedListings", False),
+					},
+					"storeName": self.world.account.get("storeName", "Simulated Store"),
+				}
+			)
+		return Reply.json(200, {"payload": payload})
+
+	# Orders 2026-01-01
+
+	def _marketplace_ids(
+		self, request: Request, name: str = "marketplaceIds", required: bool = False
+	) -> list[str] | None:
+		ids = request.params(name)
+		if not ids:
+			if required:
+				raise invalid(f"Missing required parameter {name}.")
+			return None
+		unknown = [i for i in ids if self.world.marketplace(i) is None]
+		if unknown:
+			raise invalid(
+				f"Invalid {name}: {', '.join(unknown)}.",
+				"The seller does not participate in these marketplaces.",
+			)
+		return ids
+
+	def _included(self, request: Request) -> set[str]:
+		return set(_enum_list(request, "includedData", INCLUDED_DATA) or ())
+
+	def _visible(self, order: dict, now: datetime) -> bool:
+		created = parse_iso(order["createdTime"])
+		if created > now:
+			return False  # not placed yet in simulator time
+		marketplace_id = order["salesChannel"].get("marketplaceId")
+		return marketplace_id in HISTORY_EXEMPT or created >= now - ORDER_HISTORY
+
+	def search_orders(self, request: Request) -> Reply:
+		now = self.sim.clock.now()
+		included = self._included(request)
+		page_size = _int(request, "maxResultsPerPage", 100, 1, 100)
+		created_after = _date(request, "createdAfter")
+		created_before = _date(request, "createdBefore")
+		updated_after = _date(request, "lastUpdatedAfter")
+		updated_before = _date(request, "lastUpdatedBefore")
+		if (created_after is None) == (updated_after is None):
+			raise invalid("Exactly one of createdAfter and lastUpdatedAfter must be provided.")
+		if created_after is not None and (updated_after or updated_before):
+			raise invalid("lastUpdatedBefore may not be combined with createdAfter.")
+		if updated_after is not None and created_before:
+			raise invalid("createdBefore may not be combined with lastUpdatedAfter.")
+		statuses = _enum_list(request, "fulfillmentStatuses", FULFILLMENT_STATUSES)
+		fulfilled_by = _enum_list(request, "fulfilledBy", ("MERCHANT", "AMAZON"))
+		marketplaces = self._marketplace_ids(request)
+		by_created = created_after is not None
+		after = created_after if by_created else updated_after
+		before = created_before if by_created else updated_before
+		name_before = "createdBefore" if by_created else "lastUpdatedBefore"
+		filters = {
+			"after": iso(after),
+			"before": iso(before) if before else None,
+			"by": "created" if by_created else "updated",
+			"marketplaces": sorted(marketplaces or []),
+			"statuses": sorted(statuses or []),
+			"fulfilledBy": sorted(fulfilled_by or []),
+		}
+		token = request.param("paginationToken")
+		offset = 0
+		if token:
+			state = self.sim.tokens.read(token, "paginationToken")
+			if state.get("kind") != "orders" or state.get("sig") != signature(filters):
+				raise invalid(
+					"Invalid paginationToken.",
+					"All other parameters must have the values of the request that returned the token.",
+				)
+			if now.timestamp() - state["issued"] > 24 * 3600:
+				raise invalid("The paginationToken has expired.", "Pagination tokens are valid for 24 hours.")
+			offset = state["offset"]
+			before = parse_iso(state["before"])
+		else:
+			if before is not None:
+				if before < after:
+					raise invalid(f"{name_before} must be equal to or after the corresponding After date.")
+				if before > now - TWO_MINUTES:
+					raise invalid(
+						f"{name_before} must be at least two minutes before the time of the request."
+					)
+			else:
+				before = now - TWO_MINUTES
+		field = "createdTime" if by_created else "lastUpdatedTime"
+		with self.world.lock:
+			matches = []
+			for order in self.world.orders.values():
+				if not self._visible(order, now):
+					continue
+				moment = parse_iso(order[field])
+				if not after <= moment <= before:
+					continue
+				if marketplaces and order["salesChannel"].get("marketplaceId") not in marketplaces:
+					continue
+				fulfillment = order.get("fulfillment") or {}
+				if statuses and fulfillment.get("fulfillmentStatus") not in statuses:
+					continue
+				if fulfilled_by and fulfillment.get("fulfilledBy") not in fulfilled_by:
+					continue
+				matches.append((moment, order["orderId"], order))
+			matches.sort(key=lambda entry: (entry[0], entry[1]))
+			page = [
+				render_order(o, included, request.pii) for _, _, o in matches[offset : offset + page_size]
+			]
+		body: dict = {"orders": page}
+		if offset + page_size < len(matches):
+			body["pagination"] = {
+				"nextToken": self.sim.tokens.issue(
+					{
+						"kind": "orders",
+						"sig": signature(filters),
+						"offset": offset + page_size,
+						"before": iso(before),
+						"issued": int(now.timestamp()),
+					}
+				)
+			}
+		body[name_before] = iso(before)
+		return Reply.json(200, body)
+
+	def get_order(self, request: Request) -> Reply:
+		order_id = request.path_params["orderId"]
+		included = self._included(request)
+		now = self.sim.clock.now()
+		with self.world.lock:
+			order = self.world.order(order_id)
+			if order is None or parse_iso(order["createdTime"]) > now:
+				raise not_found(f"Order {order_id} was not found.")
+			view = render_order(order, included, request.pii)
+		return Reply.json(200, {"order": view})
+
+	# Finances v0
+
+	def _finance_page(
+		self, request: Request, events: list[tuple[str, dict]], state: dict, page_size: int
+	) -> Reply:
+		offset = state.get("offset", 0)
+		chosen = events[offset : offset + page_size]
+		lists: dict[str, list] = {name: [] for name in FINANCE_LISTS}
+		for name, event in chosen:
+			lists.setdefault(name, []).append(copy.deepcopy(event))
+		payload: dict = {"FinancialEvents": lists}
+		if offset + page_size < len(events):
+			payload["NextToken"] = self.sim.tokens.issue(
+				dict(state, offset=offset + page_size, size=page_size)
+			)
+		return Reply.json(200, {"payload": payload})
+
+	def list_financial_events(self, request: Request) -> Reply:
+		now = self.sim.clock.now()
+		token = request.param("NextToken")
+		if token:
+			state = self.sim.tokens.read(token, "NextToken")
+			if state.get("kind") != "finances":
+				raise invalid("Invalid NextToken.")
+			page_size = _int(request, "MaxResultsPerPage", state.get("size", 100), 1, 100)
+			after, before = parse_iso(state["after"]), parse_iso(state["before"])
+		else:
+			page_size = _int(request, "MaxResultsPerPage", 100, 1, 100)
+			after = _date(request, "PostedAfter")
+			before = _date(request, "PostedBefore")
+			if after is None:
+				if before is not None:
+					raise invalid("PostedAfter must be provided with PostedBefore.")
+				raise invalid("Missing required parameter PostedAfter.")
+			if after > now - TWO_MINUTES:
+				raise invalid("PostedAfter must be more than two minutes before the time of the request.")
+			if before is None:
+				before = now - TWO_MINUTES
+			elif before <= after:
+				raise invalid("PostedBefore must be later than PostedAfter.")
+			elif before > now - TWO_MINUTES:
+				raise invalid("PostedBefore must be more than two minutes before the time of the request.")
+			state = {"kind": "finances", "after": iso(after), "before": iso(before), "offset": 0}
+		if before - after > timedelta(days=180):
+			events = []  # Amazon answers an empty result for ranges over 180 days
+		else:
+			events = self.world.events_posted(after, before)
+		return self._finance_page(request, events, state, page_size)
+
+	def list_financial_events_by_order_id(self, request: Request) -> Reply:
+		order_id = request.path_params["orderId"]
+		now = self.sim.clock.now()
+		token = request.param("NextToken")
+		if token:
+			state = self.sim.tokens.read(token, "NextToken")
+			if state.get("kind") != "finances-order" or state.get("order") != order_id:
+				raise invalid("Invalid NextToken.")
+			page_size = _int(request, "MaxResultsPerPage", state.get("size", 100), 1, 100)
+		else:
+			page_size = _int(request, "MaxResultsPerPage", 100, 1, 100)
+			state = {"kind": "finances-order", "order": order_id, "offset": 0}
+		events = self.world.events_posted(datetime.min.replace(tzinfo=now.tzinfo), now, order_id=order_id)
+		return self._finance_page(request, events, state, page_size)
+
+	# Reports 2021-06-30
+
+	def create_report(self, request: Request) -> Reply:
+		try:
+			body = request.json() or {}
+		except ValueError:
+			raise invalid("The request body is not valid JSON.") from None
+		report_type = body.get("reportType")
+		marketplace_ids = body.get("marketplaceIds") or []
+		if not report_type or not marketplace_ids:
+			raise invalid("reportType and marketplaceIds are required.")
+		if report_type != LISTINGS_REPORT:
+			raise invalid(
+				f"Report type {report_type} is not supported by this simulator.", f"Only {LISTINGS_REPORT}."
+			)
+		if len(marketplace_ids) != 1:
+			raise invalid(f"{LISTINGS_REPORT} is requested for one marketplace at a time.")
+		marketplace_id = marketplace_ids[0]
+		if self.world.marketplace(marketplace_id) is None:
+			raise invalid(f"Invalid marketplaceIds: {marketplace_id}.")
+		report = self.sim.reports.create(report_type, marketplace_id, self._listings_document(marketplace_id))
+		return Reply.json(202, {"reportId": report["reportId"]})
+
+	def _listings_document(self, marketplace_id: str) -> tuple[bytes, str]:
+		charset = self.world.report_charset(marketplace_id)
+		with self.world.lock:
+			rows = list(self.world.listings.get(marketplace_id, []))
+		columns = list(REPORT_COLUMNS)
+		for row in rows:  # a hand-written world may carry more columns; keep them, in order of appearance
+			columns += [c for c in row if c not in columns]
+		lines = ["\t".join(columns)]
+		for row in rows:
+			lines.append(
+				"\t".join(str(row.get(c, "")).replace("\t", " ").replace("\n", " ") for c in columns)
+			)
+		text = "\n".join(lines) + "\n"
+		# Characters the charset lacks become "?", as they do in Amazon's own files.
+		return text.encode(python_codec(charset), errors="replace"), charset
+
+	def get_report(self, request: Request) -> Reply:
+		report = self.sim.reports.status(request.path_params["reportId"])
+		if report is None:
+			raise not_found(f"Report {request.path_params['reportId']} was not found.")
+		return Reply.json(200, report)
+
+	def get_report_document(self, request: Request) -> Reply:
+		document = self.sim.reports.document(request.path_params["reportDocumentId"])
+		if document is None:
+			raise not_found(f"Report document {request.path_params['reportDocumentId']} was not found.")
+		return Reply.json(200, document)
+
+	def download_document(self, request: Request) -> Reply:
+		found = self.sim.reports.download(
+			request.path_params["documentId"], request.param("X-Amz-Expires-At")
+		)
+		if isinstance(found, str):
+			body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>{found}</Message></Error>'
+			return Reply(403, body.encode(), "application/xml")
+		content, charset = found
+		return Reply(200, content, f"text/plain; charset={charset}")
+
+	# Catalog Items 2022-04-01
+
+	def _catalog_view(self, item: dict, marketplace_id: str, included: list[str]) -> dict:
+		view: dict = {"asin": item["asin"]}
+		for block in included:
+			value = item.get(block)
+			if value is None:
+				continue
+			if block == "attributes":
+				view[block] = {
+					name: [
+						v
+						for v in values
+						if not isinstance(v, dict) or v.get("marketplace_id") in (None, marketplace_id)
+					]
+					for name, values in value.items()
+				}
+			elif isinstance(value, list):
+				view[block] = [copy.deepcopy(v) for v in value if v.get("marketplaceId") == marketplace_id]
+			else:
+				view[block] = copy.deepcopy(value)
+		return view
+
+	def search_catalog_items(self, request: Request) -> Reply:
+		marketplaces = self._marketplace_ids(request, required=True)
+		if len(marketplaces) != 1:
+			raise invalid("marketplaceIds accepts exactly one marketplace.")
+		marketplace_id = marketplaces[0]
+		included = _enum_list(request, "includedData", CATALOG_DATA) or ["summaries"]
+		page_size = _int(request, "pageSize", 10, 1, 20)
+		identifiers = request.params("identifiers")
+		keywords = request.params("keywords")
+		if bool(identifiers) == bool(keywords):
+			raise invalid("Exactly one of identifiers and keywords must be provided.")
+		if identifiers and len(identifiers) > 20:
+			raise invalid("identifiers accepts up to 20 values.")
+		if keywords and len(keywords) > 20:
+			raise invalid("keywords accepts up to 20 values.")
+		with self.world.lock:
+			catalog = list(self.world.catalog.values())
+		if identifiers:
+			kind = (request.param("identifiersType") or "").upper()
+			if not kind:
+				raise invalid("identifiersType is required with identifiers.")
+			if kind == "SKU" and not request.param("sellerId"):
+				raise invalid("sellerId is required when identifiersType is SKU.")
+			wanted = set(identifiers)
+			matches = [item for item in catalog if self._identifies(item, kind, wanted, marketplace_id)]
+		else:
+			words = [w.lower() for w in keywords]
+			matches = [
+				item
+				for item in catalog
+				if any(
+					any(w in (s.get("itemName") or "").lower() for w in words)
+					for s in item.get("summaries", [])
+					if s.get("marketplaceId") == marketplace_id
+				)
+			]
+		matches = [
+			m
+			for m in matches
+			if any(s.get("marketplaceId") == marketplace_id for s in m.get("summaries", []))
+		]
+		offset = 0
+		token = request.param("pageToken")
+		query_sig = signature(
+			{"m": marketplace_id, "i": identifiers, "k": keywords, "t": request.param("identifiersType")}
+		)
+		if token:
+			state = self.sim.tokens.read(token, "pageToken")
+			if state.get("kind") != "catalog" or state.get("sig") != query_sig:
+				raise invalid(
+					"Invalid pageToken.", "The other parameters must repeat those of the first page."
+				)
+			offset = state["offset"]
+		page = matches[offset : offset + page_size]
+		body: dict = {
+			"numberOfResults": len(matches),
+			"items": [self._catalog_view(item, marketplace_id, included) for item in page],
+			"refinements": {"brands": [], "classifications": []},
+		}
+		pagination = {}
+		if offset + page_size < len(matches):
+			pagination["nextToken"] = self.sim.tokens.issue(
+				{"kind": "catalog", "sig": query_sig, "offset": offset + page_size}
+			)
+		if offset > 0:
+			pagination["previousToken"] = self.sim.tokens.issue(
+				{"kind": "catalog", "sig": query_sig, "offset": max(0, offset - page_size)}
+			)
+		if pagination:
+			body["pagination"] = pagination
+		return Reply.json(200, body)
+
+	def _identifies(self, item: dict, kind: str, wanted: set[str], marketplace_id: str) -> bool:
+		if kind == "ASIN":
+			return item["asin"] in wanted
+		if kind == "SKU":
+			rows = self.world.listings.get(marketplace_id, [])
+			return any(r.get("seller-sku") in wanted and r.get("asin1") == item["asin"] for r in rows)
+		for group in item.get("identifiers", []):
+			if group.get("marketplaceId") != marketplace_id:
+				continue
+			for identifier in group.get("identifiers", []):
+				if (
+					identifier.get("identifierType", "").upper() == kind
+					and identifier.get("identifier") in wanted
+				):
+					return True
+		return False
+
+	def get_catalog_item(self, request: Request) -> Reply:
+		asin = request.path_params["asin"]
+		marketplaces = self._marketplace_ids(request, required=True)
+		included = _enum_list(request, "includedData", CATALOG_DATA) or ["summaries"]
+		with self.world.lock:
+			item = self.world.catalog.get(asin)
+		marketplace_id = marketplaces[0]
+		if item is None or not any(s.get("marketplaceId") in marketplaces for s in item.get("summaries", [])):
+			raise ApiError(
+				404,
+				"NOT_FOUND",
+				f"Requested item '{asin}' not found in marketplace(s) {', '.join(marketplaces)}.",
+			)
+		return Reply.json(200, self._catalog_view(item, marketplace_id, included))
+
+	# Listings Items 2021-08-01
+
+	def get_listings_item(self, request: Request) -> Reply:
+		seller_id = request.path_params["sellerId"]
+		sku = unquote(request.path_params["sku"])
+		if seller_id != request.seller_id:
+			raise ApiError(
+				403,
+				"Unauthorized",
+				"Access to requested resource is denied.",
+				"The seller id does not match.",
+			)
+		marketplaces = self._marketplace_ids(request, required=True)
+		included = _enum_list(request, "includedData", LISTINGS_DATA) or ["summaries"]
+		marketplace_id = marketplaces[0]
+		with self.world.lock:
+			explicit = self.world.listings_items.get((seller_id, sku))
+			row = next(
+				(r for r in self.world.listings.get(marketplace_id, []) if r.get("seller-sku") == sku), None
+			)
+		if explicit is not None:
+			item = explicit
+		elif row is not None:
+			item = self._listings_item_from_row(sku, row, marketplace_id)
+		else:
+			raise ApiError(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace {marketplace_id}.")
+		view = {"sku": item["sku"]}
+		for block in included:
+			if block in item:
+				value = item[block]
+				if isinstance(value, list):
+					value = [
+						v
+						for v in value
+						if not isinstance(v, dict) or v.get("marketplaceId") in (None, marketplace_id)
+					]
+				view[block] = copy.deepcopy(value)
+		return Reply.json(200, view)
+
+	def _listings_item_from_row(self, sku: str, row: dict, marketplace_id: str) -> dict:
+		marketplace = self.world.marketplace(marketplace_id) or {}
+		asin = row.get("asin1") or row.get("product-id") or ""
+		catalog = self.world.catalog.get(asin) or {}
+		product_type = next(
+			(
+				p["productType"]
+				for p in catalog.get("productTypes", [])
+				if p.get("marketplaceId") == marketplace_id
+			),
+			"PRODUCT",
+		)
+		active = (row.get("status") or "").lower() == "active"
+		created = iso(self.sim.clock.now() - timedelta(days=90))
+		summary = {
+			"marketplaceId": marketplace_id,
+			"asin": asin,
+			"productType": product_type,
+			"conditionType": "new_new",
+			"status": ["BUYABLE", "DISCOVERABLE"] if active else ["DISCOVERABLE"],
+			"itemName": row.get("item-name", ""),
+			"createdDate": created,
+			"lastUpdatedDate": created,
+		}
+		if row.get("image-url"):
+			summary["mainImage"] = {"link": row["image-url"], "height": 500, "width": 500}
+		channel = row.get("fulfillment-channel") or "DEFAULT"
+		availability = {"fulfillmentChannelCode": channel}
+		if channel == "DEFAULT" and (row.get("quantity") or "").isdigit():
+			availability["quantity"] = int(row["quantity"])
+		item = {
+			"sku": sku,
+			"summaries": [summary],
+			"attributes": {
+				"item_name": [{"value": row.get("item-name", ""), "marketplace_id": marketplace_id}]
+			},
+			"issues": [],
+			"fulfillmentAvailability": [availability],
+			"productTypes": [{"marketplaceId": marketplace_id, "productType": product_type}],
+		}
+		if row.get("price"):
+			item["offers"] = [
+				{
+					"marketplaceId": marketplace_id,
+					"offerType": "B2C",
+					"price": {"currencyCode": marketplace.get("currencyCode", ""), "amount": row["price"]},
+				}
+			]
+		return item
+
+	# Tokens 2021-03-01
+
+	def create_restricted_data_token(self, request: Request) -> Reply:
+		try:
+			body = request.json() or {}
+		except ValueError:
+			raise invalid("The request body is not valid JSON.") from None
+		resources = body.get("restrictedResources")
+		if not isinstance(resources, list) or not resources:
+			raise invalid("restrictedResources is required.")
+		for resource in resources:
+			if not isinstance(resource, dict) or resource.get("method") not in (
+				"GET",
+				"PUT",
+				"POST",
+				"DELETE",
+			):
+				raise invalid("Each restricted resource needs a method of GET, PUT, POST or DELETE.")
+			path = resource.get("path") or ""
+			if not path.startswith("/orders/"):
+				raise invalid(f"{path!r} is not a restricted operation.")
+		token, expires_in = self.sim.auth.issue_rdt(request.seller_id, resources)
+		return Reply.json(200, {"restrictedDataToken": token, "expiresIn": expires_in})
+
+
+def gzip_bytes(content: bytes) -> bytes:
+	return gzip.compress(content, mtime=0)
+
+
+def new_id(prefix: str) -> str:
+	return f"{prefix}{secrets.randbelow(10**11):011d}"

@@ -1,0 +1,93 @@
+"""Reports that move IN_QUEUE -> IN_PROGRESS -> DONE (or FATAL / CANCELLED) on the simulator clock,
+and documents served at presigned-style URLs that expire like Amazon's (five minutes)."""
+
+from __future__ import annotations
+
+import gzip
+import secrets
+import threading
+from datetime import timedelta
+
+from .clock import iso, parse_iso
+
+URL_LIFETIME = timedelta(minutes=5)
+
+
+class Reports:
+	def __init__(self, sim, queue_seconds: float, processing_seconds: float, compress: bool):
+		self.sim = sim
+		self.queue = timedelta(seconds=queue_seconds)
+		self.processing = timedelta(seconds=processing_seconds)
+		self.compress = compress
+		self._reports: dict[str, dict] = {}
+		self._documents: dict[str, tuple[bytes, str, bool]] = {}
+		self._lock = threading.Lock()
+
+	def create(self, report_type: str, marketplace_id: str, document: tuple[bytes, str]) -> dict:
+		now = self.sim.clock.now()
+		outcome = self.sim.faults.report_outcome()
+		report_id = f"{secrets.randbelow(10**11):011d}"
+		content, charset = document
+		if outcome == "FATAL":
+			content = f"Report processing failed for marketplace {marketplace_id}.\n".encode("ascii")
+			charset = "UTF-8"
+		record = {
+			"reportId": report_id,
+			"reportType": report_type,
+			"marketplaceIds": [marketplace_id],
+			"createdTime": iso(now),
+			"_outcome": outcome,
+		}
+		with self._lock:
+			self._reports[report_id] = record
+			if outcome != "CANCELLED":
+				document_id = f"amzn1.spdoc.1.4.sim.{report_id}.{secrets.token_hex(4)}"
+				record["_document"] = document_id
+				self._documents[document_id] = (content, charset, self.compress and outcome == "DONE")
+		return record
+
+	def status(self, report_id: str) -> dict | None:
+		with self._lock:
+			record = self._reports.get(report_id)
+		if record is None:
+			return None
+		now = self.sim.clock.now()
+		created = parse_iso(record["createdTime"])
+		view = {k: v for k, v in record.items() if not k.startswith("_")}
+		started = created + self.queue
+		finished = started + self.processing
+		if now < started:
+			view["processingStatus"] = "IN_QUEUE"
+		elif now < finished:
+			view["processingStatus"] = "IN_PROGRESS"
+			view["processingStartTime"] = iso(started)
+		else:
+			view["processingStatus"] = record["_outcome"]
+			view["processingStartTime"] = iso(started)
+			view["processingEndTime"] = iso(finished)
+			if "_document" in record:
+				view["reportDocumentId"] = record["_document"]
+		return view
+
+	def document(self, document_id: str) -> dict | None:
+		with self._lock:
+			entry = self._documents.get(document_id)
+		if entry is None:
+			return None
+		expires = self.sim.clock.now() + URL_LIFETIME
+		url = f"{self.sim.base_url}/_sim/documents/{document_id}?X-Amz-Expires-At={int(expires.timestamp())}"
+		answer = {"reportDocumentId": document_id, "url": url}
+		if entry[2]:
+			answer["compressionAlgorithm"] = "GZIP"
+		return answer
+
+	def download(self, document_id: str, expires_at: str | None) -> tuple[bytes, str] | str:
+		"""The stored bytes and charset, or a reason to deny (an S3-style AccessDenied)."""
+		with self._lock:
+			entry = self._documents.get(document_id)
+		if entry is None:
+			return "The specified key does not exist."
+		if not expires_at or not expires_at.isdigit() or int(expires_at) < self.sim.clock.now().timestamp():
+			return "Request has expired"
+		content, charset, compressed = entry
+		return (gzip.compress(content, mtime=0) if compressed else content), charset

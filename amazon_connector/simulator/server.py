@@ -1,0 +1,404 @@
+"""The simulator: a threaded HTTP server on 127.0.0.1 serving the world as the SP-API would."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import socket
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import lifecycle
+from .auth import Auth
+from .clock import SimClock, parse_iso
+from .faults import FaultConfigError, Faults
+from .http_types import ApiError, Reply, Request, invalid
+from .operations import Operations
+from .pagination import Tokens
+from .reports import Reports
+from .throttle import Throttle
+from .world import World, WorldError, load_world
+
+HOST = "127.0.0.1"
+
+# (method, path pattern, operation name, Operations method)
+ROUTES = [
+	("GET", "/sellers/v1/marketplaceParticipations", "getMarketplaceParticipations", "get_marketplace_participations"),
+	("GET", "/orders/2026-01-01/orders", "searchOrders", "search_orders"),
+	("GET", "/orders/2026-01-01/orders/{orderId}", "getOrder", "get_order"),
+	("GET", "/finances/v0/financialEvents", "listFinancialEvents", "list_financial_events"),
+	("GET", "/finances/v0/orders/{orderId}/financialEvents", "listFinancialEventsByOrderId",
+		"list_financial_events_by_order_id"),
+	("POST", "/reports/2021-06-30/reports", "createReport", "create_report"),
+	("GET", "/reports/2021-06-30/reports/{reportId}", "getReport", "get_report"),
+	("GET", "/reports/2021-06-30/documents/{reportDocumentId}", "getReportDocument", "get_report_document"),
+	("GET", "/catalog/2022-04-01/items", "searchCatalogItems", "search_catalog_items"),
+	("GET", "/catalog/2022-04-01/items/{asin}", "getCatalogItem", "get_catalog_item"),
+	("GET", "/listings/2021-08-01/items/{sellerId}/{sku}", "getListingsItem", "get_listings_item"),
+	("POST", "/tokens/2021-03-01/restrictedDataToken", "createRestrictedDataToken", "create_restricted_data_token"),
+]  # fmt: skip
+
+
+def _compile(template: str) -> re.Pattern:
+	pattern = re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(template))
+	return re.compile(f"^{pattern}$")
+
+
+COMPILED = [(method, _compile(path), op, handler) for method, path, op, handler in ROUTES]
+DOWNLOAD = re.compile(r"^/_sim/documents/(?P<documentId>[^/]+)$")
+
+
+class _Handler(BaseHTTPRequestHandler):
+	protocol_version = "HTTP/1.1"
+	server_version = "AmazonSpApiSimulator/1"
+
+	def setup(self):
+		super().setup()
+		# Headers and body go out in separate writes; without this, Nagle's algorithm and delayed
+		# ACKs add ~40 ms to every reply.
+		self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+	def log_message(self, format, *args):  # requests carry tokens; keep the console quiet
+		pass
+
+	def _serve(self):
+		sim: Simulator = self.server.simulator  # type: ignore[attr-defined]
+		length = int(self.headers.get("Content-Length") or 0)
+		body = self.rfile.read(length) if length else b""
+		url = urlsplit(self.path)
+		request = Request(
+			method=self.command,
+			path=url.path,
+			query=Request.parse_query(url.query),
+			headers={k.lower(): v for k, v in self.headers.items()},
+			body=body,
+		)
+		reply, fault = sim.handle(request)
+		self._send(reply, fault, sim)
+
+	def _send(self, reply: Reply, fault: str | None, sim: Simulator):
+		if fault == "slow":
+			time.sleep(sim.faults.slow_seconds)
+		self.send_response(reply.status)
+		self.send_header("Content-Type", reply.content_type)
+		self.send_header("Content-Length", str(len(reply.body)))
+		self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+		for name, value in reply.headers.items():
+			self.send_header(name, value)
+		if fault == "truncate":
+			self.send_header("Connection", "close")
+			self.end_headers()
+			self.wfile.write(reply.body[: max(1, len(reply.body) // 2)])
+			self.wfile.flush()
+			self.close_connection = True
+			return
+		self.end_headers()
+		self.wfile.write(reply.body)
+
+	do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+
+class Simulator:
+	"""A local Selling Partner API serving one world.
+
+	time_scale: the simulator clock runs this many times faster than real time (buckets refill and
+	reports progress that much faster). limits: enforce the usage plans. faults: see faults.py.
+	token_ttl: access token lifetime in simulator seconds. report_delays: seconds a report spends
+	IN_QUEUE and IN_PROGRESS. fee_delay_days: when fees post after a shipment made by transition_order.
+	start_time: the simulator clock's starting instant (default: now).
+	"""
+
+	def __init__(self, world, *, time_scale: float = 1.0, limits: bool = True, faults: dict | None = None,
+		token_ttl: float = 3600.0, report_delays: tuple[float, float] = (20.0, 40.0), compress_reports: bool = True,
+		fee_delay_days: float = 2.0, start_time: datetime | str | None = None, port: int = 0):  # fmt: skip
+		if isinstance(world, World):
+			self.world = world
+		elif isinstance(world, dict):
+			self.world = World(world)
+		elif isinstance(world, (str, Path)):
+			self.world = load_world(world)
+		else:
+			raise TypeError("world must be a World, a world dict or a path to a world file")
+		if isinstance(start_time, str):
+			start_time = parse_iso(start_time)
+		self.clock = SimClock(start_time, time_scale)
+		self.throttle = Throttle(enabled=limits)
+		self.faults = Faults(faults)
+		self.auth = Auth(self.world, self.clock, token_ttl)
+		self.reports = Reports(self, report_delays[0], report_delays[1], compress_reports)
+		self.tokens = Tokens(secrets.token_bytes(16))
+		self.operations = Operations(self)
+		self.fee_delay = timedelta(days=fee_delay_days)
+		self._port = port
+		self._server: ThreadingHTTPServer | None = None
+		self._thread: threading.Thread | None = None
+		self._stats_lock = threading.Lock()
+		self.reset_stats()
+
+	# lifecycle
+
+	def start(self) -> str:
+		if self._server is not None:
+			return self.base_url
+		server = ThreadingHTTPServer((HOST, self._port), _Handler)
+		server.daemon_threads = True
+		server.simulator = self  # type: ignore[attr-defined]
+		self._server = server
+		self._thread = threading.Thread(
+			target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="spapi-simulator", daemon=True
+		)
+		self._thread.start()
+		return self.base_url
+
+	def stop(self) -> None:
+		if self._server is None:
+			return
+		self._server.shutdown()
+		self._server.server_close()
+		if self._thread is not None:
+			self._thread.join(timeout=5)
+		self._server = None
+		self._thread = None
+
+	def __enter__(self) -> Simulator:
+		self.start()
+		return self
+
+	def __exit__(self, *exc) -> None:
+		self.stop()
+
+	@property
+	def base_url(self) -> str:
+		if self._server is None:
+			raise RuntimeError("the simulator is not started")
+		return f"http://{HOST}:{self._server.server_address[1]}"
+
+	@property
+	def account(self) -> dict:
+		account = self.world.account
+		return {
+			"client_id": account["clientId"],
+			"client_secret": account["clientSecret"],
+			"refresh_token": account["refreshToken"],
+			"seller_id": account["sellerId"],
+			"region": account["region"],
+			"marketplaces": [dict(m) for m in account["marketplaces"]],
+		}
+
+	# statistics
+
+	def stats(self) -> dict:
+		with self._stats_lock:
+			return {
+				"calls": dict(self._calls),
+				"responses": {
+					op: {str(k): v for k, v in codes.items()} for op, codes in self._responses.items()
+				},
+				"throttled": dict(self._throttled),
+				"faults": dict(self._faults),
+				"tokens_issued": self._lwa_calls,
+				"orders_returned": self._orders_returned,
+			}
+
+	def reset_stats(self) -> None:
+		with self._stats_lock:
+			self._calls: Counter = Counter()
+			self._responses: defaultdict = defaultdict(Counter)
+			self._throttled: Counter = Counter()
+			self._faults: Counter = Counter()
+			self._lwa_calls = 0
+			self._orders_returned = 0
+
+	# controls (also under /_sim/)
+
+	def now(self) -> datetime:
+		return self.clock.now()
+
+	def advance_clock(self, seconds: float) -> datetime:
+		return self.clock.advance(seconds)
+
+	def configure_faults(self, config: dict | None) -> None:
+		self.faults.configure(config or {})
+
+	def transition_order(
+		self, order_id: str, status: str, *, post_fees: str = "later", prices: dict | None = None
+	) -> dict:
+		"""Move an order (PENDING -> UNSHIPPED -> SHIPPED, or -> CANCELLED). Shipping schedules its
+		ShipmentEvent fee_delay_days later in simulator time (post_fees="now": at once; "never": not)."""
+		return lifecycle.transition(
+			self.world,
+			order_id,
+			status,
+			self.clock.now(),
+			post_fees=post_fees,
+			fee_delay=self.fee_delay,
+			prices=prices,
+		)
+
+	def add_financial_event(
+		self, event: dict, list_name: str = "AdjustmentEventList", *, posted_date=None
+	) -> dict:
+		"""Add a Finances v0 event (e.g. a late AdjustmentEvent). posted_date sets its PostedDate;
+		without it the event must carry one."""
+		event = dict(event)
+		if posted_date is not None:
+			event["PostedDate"] = (
+				posted_date if isinstance(posted_date, str) else posted_date.strftime("%Y-%m-%dT%H:%M:%SZ")
+			)
+		self.world.add_event(list_name, event)
+		return event
+
+	def access_token(self) -> str:
+		"""A valid access token for the world's seller (for raw HTTP tests)."""
+		return self.auth.issue_access_token()
+
+	def expire_tokens(self) -> None:
+		"""Expire every access token issued so far (callers must refresh through LWA)."""
+		self.auth.expire_all()
+
+	# request handling
+
+	def handle(self, request: Request) -> tuple[Reply, str | None]:
+		try:
+			if request.path == "/auth/o2/token" and request.method == "POST":
+				with self._stats_lock:
+					self._lwa_calls += 1
+				return self.auth.lwa(request.body), None
+			if request.path.startswith("/_sim/"):
+				return self._control(request), None
+			return self._api(request)
+		except ApiError as error:
+			return error.reply(), None
+		except Exception as exc:  # a simulator bug must still answer, as Amazon's 500 does
+			return ApiError(
+				500, "InternalFailure", "We encountered an internal error.", type(exc).__name__
+			).reply(), None
+
+	def _route(self, request: Request):
+		allowed = False
+		for method, pattern, operation, handler in COMPILED:
+			match = pattern.match(request.path)
+			if match:
+				allowed = True
+				if method == request.method:
+					return operation, handler, match.groupdict()
+		if allowed:
+			raise ApiError(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.path}.")
+		raise ApiError(404, "NotFound", f"Resource {request.path} is not found.")
+
+	def _api(self, request: Request) -> tuple[Reply, str | None]:
+		operation, handler, params = self._route(request)
+		request.operation = operation
+		request.path_params = params
+		with self._stats_lock:
+			self._calls[operation] += 1
+		reply, fault = self._api_reply(request, handler)
+		with self._stats_lock:
+			self._responses[operation][reply.status] += 1
+			if reply.status == 429:
+				self._throttled[operation] += 1
+			if fault:
+				self._faults[operation] += 1
+			if reply.status == 200 and operation in ("searchOrders", "getOrder"):
+				payload = json.loads(reply.body)
+				self._orders_returned += len(payload.get("orders", [])) if "orders" in payload else 1
+		return reply, fault
+
+	def _api_reply(self, request: Request, handler: str) -> tuple[Reply, str | None]:
+		plan = self.throttle.plan(request.operation)
+		limit = {"x-amzn-RateLimit-Limit": f"{plan.rate:g}"}
+		grant = self.auth.check(request.headers.get("x-amz-access-token"), request.method, request.path)
+		request.seller_id = grant.seller_id
+		request.pii = set(grant.elements)
+		fault = self.faults.draw(request.operation)
+		if fault == "expired_token":
+			return self.auth.expired_reply(), fault
+		if fault == "throttle" or not self.throttle.allow(
+			grant.seller_id, request.operation, self.clock.seconds()
+		):
+			error = ApiError(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
+			reply = error.reply()
+			reply.headers.update(limit)
+			return reply, fault
+		if fault == "server_error":
+			reply = ApiError(
+				500, "InternalFailure", "We encountered an internal error. Please try again."
+			).reply()
+			return reply, fault
+		if fault == "unavailable":
+			reply = ApiError(
+				503, "ServiceUnavailable", "Service temporarily unavailable. Please try again."
+			).reply()
+			return reply, fault
+		try:
+			reply = getattr(self.operations, handler)(request)
+		except ApiError as error:
+			reply = error.reply()
+		if reply.status != 403:
+			reply.headers.update(limit)
+		return reply, fault
+
+	# /_sim/ control endpoints
+
+	def _control(self, request: Request) -> Reply:
+		path = request.path
+		match = DOWNLOAD.match(path)
+		if match and request.method == "GET":
+			request.path_params = match.groupdict()
+			return self.operations.download_document(request)
+		try:
+			body = request.json() or {}
+		except ValueError:
+			raise invalid("The request body is not valid JSON.") from None
+		if path == "/_sim/stats" and request.method == "GET":
+			return Reply.json(200, self.stats())
+		if path == "/_sim/stats/reset" and request.method == "POST":
+			self.reset_stats()
+			return Reply.json(200, self.stats())
+		if path == "/_sim/faults":
+			if request.method == "POST":
+				try:
+					self.configure_faults(body)
+				except FaultConfigError as exc:
+					raise invalid(str(exc)) from None
+			return Reply.json(200, self.faults.config)
+		if path == "/_sim/clock":
+			if request.method == "POST":
+				self.advance_clock(float(body.get("advanceSeconds", 0)))
+			return Reply.json(
+				200,
+				{"now": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "timeScale": self.clock.time_scale},
+			)
+		if path == "/_sim/tokens/expire" and request.method == "POST":
+			self.expire_tokens()
+			return Reply.json(200, {"expired": True})
+		order_match = re.match(r"^/_sim/orders/(?P<orderId>[^/]+)/transition$", path)
+		if order_match and request.method == "POST":
+			try:
+				order = self.transition_order(
+					order_match["orderId"], body.get("status", ""), post_fees=body.get("postFees", "later"),
+					prices=body.get("prices"),
+				)  # fmt: skip
+			except lifecycle.TransitionError as exc:
+				raise invalid(str(exc)) from None
+			return Reply.json(200, {"order": order})
+		if path == "/_sim/financial-events" and request.method == "POST":
+			try:
+				event = self.add_financial_event(
+					body.get("event") or {},
+					body.get("list", "AdjustmentEventList"),
+					posted_date=body.get("postedDate"),
+				)
+			except WorldError as exc:
+				raise invalid(str(exc)) from None
+			return Reply.json(200, {"event": event})
+		if path == "/_sim/world" and request.method == "GET":
+			return Reply.json(200, self.world.to_dict())
+		raise ApiError(404, "NotFound", f"Unknown simulator control {request.method} {path}.")
