@@ -1,0 +1,61 @@
+"""The README's demo runs end to end, and what it prints agrees with the world it generated."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import defaultdict
+from decimal import Decimal
+
+from amazon_connector import demo
+
+
+def printed_table(output: str, title: str) -> list[list[str]]:
+	"""The rows of one of the demo's tables, as printed (header and rule line dropped)."""
+	lines = output.splitlines()
+	start = lines.index(title) + 3
+	rows = []
+	for line in lines[start:]:
+		if not line.strip():
+			break
+		rows.append(line.split())
+	return rows
+
+
+def expected_orders(world: dict) -> dict[str, tuple[int, Decimal]]:
+	"""Per "marketplace currency": the orders Amazon has priced and not cancelled, and what their buyers
+	paid, read straight from the world's order totals."""
+	expected: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
+	for order in world["orders"]:
+		if order["fulfillment"]["fulfillmentStatus"] in ("PENDING", "CANCELLED"):
+			continue
+		total = order["proceeds"]["grandTotal"]
+		row = expected[f"{order['salesChannel']['marketplaceId']} {total['currencyCode']}"]
+		row[0] += 1
+		row[1] += Decimal(total["amount"])
+	return {key: (n, amount) for key, (n, amount) in expected.items()}
+
+
+def test_demo_prints_the_worlds_orders_and_money(tmp_path):
+	out = io.StringIO()
+	summary = demo.run_demo(orders=120, seed=11, out=tmp_path / "drafts", stream=out)
+	output = out.getvalue()
+
+	world, _ = demo.demo_world(orders=120, seed=11)
+	expected = expected_orders(world)
+	printed = {
+		f"{row[0]} {row[1]}": (int(row[2]), Decimal(row[3]))
+		for row in printed_table(output, "Sales Orders per marketplace")
+	}
+	assert printed == expected
+
+	stages = {row[0]: row[1:] for row in printed_table(output, "What each stage did")}
+	assert list(stages) == ["products", "orders", "fees"]
+	assert all(row[-1] == "0" for row in stages.values()), output  # nothing failed
+
+	calls = {row[0]: int(row[1]) for row in printed_table(output, "API calls per operation")}
+	assert calls["searchOrders"] >= 1 and calls["createReport"] == len(world["account"]["marketplaces"])
+	assert sum(calls.values()) == sum(summary["api_calls"].values())
+
+	written = json.loads((tmp_path / "drafts" / "sales_orders.json").read_text())
+	assert len(written) == sum(n for n, _ in expected.values())
