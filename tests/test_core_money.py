@@ -5,7 +5,9 @@ import pytest
 from amazon_connector.core.money import MoneyError, minor_units, money_of, parse_amount, round_money
 
 
-@pytest.mark.parametrize("currency, digits", [("USD", 2), ("EUR", 2), ("JPY", 0), ("jpy", 0), ("KWD", 3), ("", 2)])
+@pytest.mark.parametrize(
+	"currency, digits", [("USD", 2), ("EUR", 2), ("JPY", 0), ("jpy", 0), ("KWD", 3), ("", 2)]
+)
 def test_minor_units(currency, digits):
 	assert minor_units(currency) == digits
 

@@ -21,7 +21,14 @@ NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
 
 def item(sku="SKU-1", marketplace="ATVPDKIKX0DER", price="10.00", currency="USD", title="Mug"):
-	return ItemDraft(sku=sku, marketplace_id=marketplace, item_code=sku, item_name=title, price=Decimal(price), currency=currency)
+	return ItemDraft(
+		sku=sku,
+		marketplace_id=marketplace,
+		item_code=sku,
+		item_name=title,
+		price=Decimal(price),
+		currency=currency,
+	)
 
 
 def order(order_id="111-0000000-0000001", status="SHIPPED", updated=NOW, qty=1, submit=True):
@@ -44,7 +51,9 @@ def order(order_id="111-0000000-0000001", status="SHIPPED", updated=NOW, qty=1, 
 def test_same_sku_in_two_marketplaces_is_one_item_with_two_prices():
 	erp = PreviewErp()
 	assert erp.upsert_item(item()) is Outcome.CREATED
-	assert erp.upsert_item(item(marketplace="A2EUQ1WTGCTBG2", price="13.00", currency="CAD")) is Outcome.UPDATED
+	assert (
+		erp.upsert_item(item(marketplace="A2EUQ1WTGCTBG2", price="13.00", currency="CAD")) is Outcome.UPDATED
+	)
 	assert list(erp.items) == ["SKU-1"]
 	assert erp.items["SKU-1"]["prices"] == {
 		"ATVPDKIKX0DER": (Decimal("10.00"), "USD"),
@@ -58,7 +67,9 @@ def test_orders_are_created_once_updated_on_change_and_cancelled():
 	erp = PreviewErp()
 	assert erp.upsert_sales_order(order(status="UNSHIPPED")) is Outcome.CREATED
 	assert erp.upsert_sales_order(order(status="UNSHIPPED")) is Outcome.UNCHANGED
-	assert erp.upsert_sales_order(order(status="SHIPPED", updated=NOW + timedelta(hours=1))) is Outcome.UPDATED
+	assert (
+		erp.upsert_sales_order(order(status="SHIPPED", updated=NOW + timedelta(hours=1))) is Outcome.UPDATED
+	)
 	assert erp.sales_order_state("111-0000000-0000001").amazon_status == "SHIPPED"
 	assert erp.cancel_sales_order("111-0000000-0000001", "cancelled on Amazon") is Outcome.CANCELLED
 	assert erp.cancel_sales_order("111-0000000-0000001", "again") is Outcome.UNCHANGED
@@ -70,7 +81,9 @@ def test_fee_entries_post_once_per_event_and_awaiting_orders_are_listed():
 	erp.upsert_sales_order(order("A", status="SHIPPED"))
 	erp.upsert_sales_order(order("B", status="UNSHIPPED"))
 	assert erp.orders_awaiting_fees(NOW + timedelta(days=1)) == ["A"]
-	entry = FeeEntryDraft("A", "A|shipment|1", "USD", NOW, [FeeLineDraft("Commission", "fee", Decimal("1.50"))])
+	entry = FeeEntryDraft(
+		"A", "A|shipment|1", "USD", NOW, [FeeLineDraft("Commission", "fee", Decimal("1.50"))]
+	)
 	assert erp.post_fee_entry(entry) is Outcome.CREATED
 	assert erp.post_fee_entry(entry) is Outcome.UNCHANGED
 	assert erp.posted_fee_event_keys("A") == {"A|shipment|1"}

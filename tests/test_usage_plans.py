@@ -7,7 +7,9 @@ import pytest
 from amazon_connector.spapi.usage_plans import OPERATIONS
 
 # "| 0.0056 | 20 |" in the operation's description, after the "Rate (requests per second) | Burst" header.
-_PLAN_ROW = re.compile(r"\|\s*Rate \(requests per second\)\s*\|\s*Burst\s*\|\s*\n\|[-\s|]+\|\s*\n\|\s*([\d.]+)\s*\|\s*(\d+)\s*\|")
+_PLAN_ROW = re.compile(
+	r"\|\s*Rate \(requests per second\)\s*\|\s*Burst\s*\|\s*\n\|[-\s|]+\|\s*\n\|\s*([\d.]+)\s*\|\s*(\d+)\s*\|"
+)
 
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))

@@ -69,7 +69,9 @@ class SyncReport:
 		}
 
 
-def run_isolated(report: SyncReport, state: StatePort, record_kind: str, amazon_id: str, work) -> Outcome | None:
+def run_isolated(
+	report: SyncReport, state: StatePort, record_kind: str, amazon_id: str, work
+) -> Outcome | None:
 	"""Run `work()` for one record inside the port's record scope.
 
 	A failure is counted and kept with the record's Amazon id, and only that record's writes are
@@ -81,7 +83,9 @@ def run_isolated(report: SyncReport, state: StatePort, record_kind: str, amazon_
 	except Exception as exc:  # one bad record must not stop the others
 		report.count("failed")
 		report.failures.append(
-			RecordFailure(record_kind, amazon_id, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
+			RecordFailure(
+				record_kind, amazon_id, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8)
+			)
 		)
 		log.warning("%s %s failed: %s", record_kind, amazon_id, exc)
 		return None

@@ -148,7 +148,9 @@ class PreviewErp:
 	def exclusive(self, kind: str):
 		# One run at a time per account, whatever its kind: products, orders and fees share data.
 		if self._held:
-			raise SyncLocked(f"A {', '.join(sorted(self._held))} sync of {self.account_key} is already running")
+			raise SyncLocked(
+				f"A {', '.join(sorted(self._held))} sync of {self.account_key} is already running"
+			)
 		self._held.add(kind)
 		try:
 			yield
