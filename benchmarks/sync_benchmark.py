@@ -1,0 +1,157 @@
+"""Measure a full products -> orders -> fees run on a generated world. Prints figures; asserts nothing.
+
+    python benchmarks/sync_benchmark.py [--orders 10000] [--seed 1]
+
+The simulator runs in its own process, so the connector's CPU time is its own. Both sides run on a
+clock TIME_SCALE times faster than the wall clock: the client still paces itself by Amazon's
+published usage plans and polls reports at its usual interval, but those waits take
+1/TIME_SCALE of the time. The time Amazon would make the same calls take is computed from the
+published usage plans: each operation spends its burst at once, then one call per 1/rate seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from amazon_connector.core.engine.pipeline import run_pipeline  # noqa: E402
+from amazon_connector.core.preview import PreviewErp  # noqa: E402
+from amazon_connector.core.settings import MarketplaceConfig, SyncSettings  # noqa: E402
+from amazon_connector.demo import scaled_clock  # noqa: E402
+from amazon_connector.simulator import generate_world  # noqa: E402
+from amazon_connector.spapi.account import CUSTOM, AccountConfig  # noqa: E402
+from amazon_connector.spapi.client import SpApiSession  # noqa: E402
+from amazon_connector.spapi.usage_plans import OPERATIONS, plan_for  # noqa: E402
+
+
+def amazon_side_seconds(calls: dict[str, int]) -> dict[str, float]:
+	"""Seconds each operation's calls need under Amazon's default usage plan, burst first."""
+	seconds = {}
+	for operation, n in calls.items():
+		if operation not in OPERATIONS:  # e.g. a report download from its presigned URL: not metered
+			seconds[operation] = 0.0
+			continue
+		plan = plan_for(operation)
+		seconds[operation] = max(0, n - plan.burst) / plan.rate
+	return seconds
+
+
+TIME_SCALE = 3600.0
+
+
+def start_simulator(world_file: Path) -> tuple[subprocess.Popen, str]:
+	process = subprocess.Popen(
+		[
+			sys.executable,
+			"-m",
+			"amazon_connector.simulator",
+			"--world",
+			str(world_file),
+			"--port",
+			"0",
+			"--time-scale",
+			str(TIME_SCALE),
+		],
+		cwd=REPO,
+		stdout=subprocess.PIPE,
+		text=True,
+	)
+	base_url = process.stdout.readline().strip()
+	if not base_url.startswith("http://127.0.0.1"):
+		process.kill()
+		raise SystemExit(f"the simulator did not start: {base_url!r}")
+	return process, base_url
+
+
+def main(argv=None) -> int:
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--orders", type=int, default=10_000)
+	parser.add_argument("--seed", type=int, default=1)
+	parser.add_argument("--days", type=int, default=180, help="the world's date range, ending now")
+	args = parser.parse_args(argv)
+
+	end = datetime.now(timezone.utc)
+	start = end - timedelta(days=args.days)
+	t0 = time.perf_counter()
+	world = generate_world(seed=args.seed, orders=args.orders, start=start, end=end)
+	generated_in = time.perf_counter() - t0
+
+	with tempfile.TemporaryDirectory() as tmp:
+		world_file = Path(tmp) / "world.json"
+		world_file.write_text(json.dumps(world))
+		process, base_url = start_simulator(world_file)
+		try:
+			account = world["account"]
+			config = AccountConfig(
+				key="benchmark",
+				region=account.get("region", "NA"),
+				client_id=account["clientId"],
+				client_secret=account["clientSecret"],
+				refresh_token=account["refreshToken"],
+				environment=CUSTOM,
+				endpoint_url=base_url,
+				seller_id=account.get("sellerId", ""),
+			)
+			settings = SyncSettings(
+				account_key="benchmark",
+				after_date=start.date(),
+				marketplaces=tuple(
+					MarketplaceConfig(m["marketplaceId"], m["countryCode"], m["currencyCode"])
+					for m in account["marketplaces"]
+				),
+				seller_id=account.get("sellerId", ""),
+			)
+			clock, sleep = scaled_clock(TIME_SCALE)
+			session = SpApiSession(config, clock=clock, sleep=sleep)
+			preview = PreviewErp("benchmark")
+			wall0, cpu0 = time.perf_counter(), time.process_time()
+			reports = run_pipeline(session, preview, settings)
+			wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+		finally:
+			process.terminate()
+			process.wait(timeout=10)
+
+	stats = session.stats()
+	calls = stats["calls"]
+	imported = len(preview.sales_orders)
+	amazon = amazon_side_seconds(calls)
+	peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+	print(f"world: {args.orders} orders, seed {args.seed}, generated in {generated_in:.1f} s")
+	for report in reports:
+		counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
+		print(f"{report.kind:9s} {counts}")
+	print(f"\n{'operation':32s} {'calls':>7s} {'Amazon-side s':>14s}")
+	for operation in sorted(calls):
+		print(f"{operation:32s} {calls[operation]:7d} {amazon[operation]:14.0f}")
+	total_calls = sum(calls.values())
+	print(f"\nimported sales orders:             {imported}")
+	print(f"API calls in all:                  {total_calls}")
+	if imported:
+		print(f"API calls per imported order:      {total_calls / imported:.3f}")
+	print(f"Amazon-side time, calls in series: {sum(amazon.values()) / 3600:.2f} h")
+	print(f"Amazon-side time, slowest operation: {max(amazon.values(), default=0) / 3600:.2f} h")
+	print(f"client pacing waits (Amazon s):    {stats['throttle_wait_seconds']:.0f}")
+	print(f"429 answers seen:                  {sum(stats.get('throttled', {}).values())}")
+	print(
+		f"connector wall time:               {wall:.1f} s ({1000 * wall / max(imported, 1):.2f} ms per order)"
+	)
+	print(
+		f"connector CPU time:                {cpu:.1f} s ({1000 * cpu / max(imported, 1):.2f} ms per order)"
+	)
+	print(f"peak memory (RSS):                 {peak_rss_mb:.0f} MB")
+	return 0
+
+
+if __name__ == "__main__":
+	sys.exit(main())
