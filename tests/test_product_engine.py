@@ -8,9 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from amazon_connector.core.drafts import ItemDraft
 from amazon_connector.core.engine.products import ProductSync
-from amazon_connector.core.ports import Outcome
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import MarketplaceConfig, SyncSettings
 from amazon_connector.spapi.errors import DeadlineExceeded, NotFoundError, ReportFailed, ServerError
