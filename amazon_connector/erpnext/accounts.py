@@ -1,0 +1,204 @@
+"""Ledger accounts the adapter books on, created on first need and reused after.
+
+Where each kind of account lives (decisions):
+- Amazon's fees, chargebacks, promotion rebates and points (the fee entries' debit side) are leaf
+  accounts under the configured Amazon account group (Amazon Settings.account_group), named by
+  `core.mapping.fee_accounts` ("Amazon Referral Fees - ABBR", ...).
+- Taxes are liabilities, whoever collects them: the tax the seller collects on an order ("Amazon
+  Sales Tax Collected", "Amazon Output VAT") and the tax Amazon collects as marketplace facilitator
+  ("Amazon Marketplace Facilitator Tax Withheld", ...) live under the company's "Duties and Taxes"
+  group (any group of account type Tax; else the Liability root). The facilitator account is the same
+  one the fee entries debit when Amazon reports the tax it withheld, so the order's tax row and the
+  withheld tax clear each other on one account instead of inflating income and expenses.
+- What the buyer pays besides the goods (shipping, gift wrap, other charges) and promotion discounts
+  are income accounts beside the company's default income account ("Direct Income").
+- The clearing account (what Amazon owes the seller, credited by fee entries) is Amazon Settings'
+  clearing_account when set; else "Amazon Clearing" is created beside the company's default
+  receivable account, WITHOUT the Receivable account type: a Receivable account would need a party
+  on every journal row, and Amazon is not a customer. (If the user picks a Receivable account anyway,
+  fee entries name the order's customer as the party.)
+
+An account is found by its account name (the label, without the company abbreviation) in the
+company before anything is created, so a bookkeeper may move an account to another group, or
+create it beforehand, and it is still used. Renaming it makes the adapter create a new one.
+All accounts are created in the company currency.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from ..core.drafts import orders as order_kinds
+from ..core.drafts.fees import CATEGORY_WITHHELD_TAX
+from ..core.mapping.fee_accounts import CLEARING_ACCOUNT_LABEL, WITHHELD_TAX_LABELS
+from .errors import AdapterError
+
+# Sales Order charge rows: (kind, collected_by, included in prices) -> label, and the labels' homes.
+SHIPPING_LABEL = "Amazon Shipping Income"
+GIFT_WRAP_LABEL = "Amazon Gift Wrap Income"
+OTHER_CHARGES_LABEL = "Amazon Other Charges Income"
+DISCOUNT_LABEL = "Amazon Promotion Discounts"
+SALES_TAX_LABEL = "Amazon Sales Tax Collected"
+OUTPUT_VAT_LABEL = "Amazon Output VAT"
+FACILITATOR_TAX_LABEL = WITHHELD_TAX_LABELS["MarketplaceFacilitatorTax"]
+FACILITATOR_VAT_LABEL = WITHHELD_TAX_LABELS["MarketplaceFacilitatorVAT"]
+
+HOME_FEES = "fees"  # the configured Amazon account group
+HOME_TAX = "tax"  # Duties and Taxes
+HOME_INCOME = "income"  # beside the default income account
+HOME_CLEARING = "clearing"  # beside the default receivable account
+
+_ACCOUNT_TYPE = {HOME_TAX: "Tax", HOME_INCOME: "Income Account", HOME_FEES: "", HOME_CLEARING: ""}
+
+
+def charge_account_label(kind: str, collected_by: str, included: bool) -> str:
+	"""The account label of a Sales Order charge row."""
+	if kind == order_kinds.SHIPPING:
+		return SHIPPING_LABEL
+	if kind == order_kinds.GIFT_WRAP:
+		return GIFT_WRAP_LABEL
+	if kind == order_kinds.DISCOUNT:
+		return DISCOUNT_LABEL
+	if kind in (order_kinds.TAX, order_kinds.FACILITATOR_TAX):
+		if kind == order_kinds.FACILITATOR_TAX or collected_by == order_kinds.MARKETPLACE:
+			return FACILITATOR_VAT_LABEL if included else FACILITATOR_TAX_LABEL
+		return OUTPUT_VAT_LABEL if included else SALES_TAX_LABEL
+	return OTHER_CHARGES_LABEL
+
+
+def home_of_label(label: str) -> str:
+	if label in (SALES_TAX_LABEL, OUTPUT_VAT_LABEL) or label in WITHHELD_TAX_LABELS.values():
+		return HOME_TAX
+	if label in (SHIPPING_LABEL, GIFT_WRAP_LABEL, OTHER_CHARGES_LABEL, DISCOUNT_LABEL):
+		return HOME_INCOME
+	if label == CLEARING_ACCOUNT_LABEL:
+		return HOME_CLEARING
+	return HOME_FEES
+
+
+def home_of_fee_line(label: str, category: str) -> str:
+	"""Fee entry lines: withheld taxes are liabilities (see the module notes), the rest fees."""
+	if category == CATEGORY_WITHHELD_TAX:
+		return HOME_TAX
+	return home_of_label(label)
+
+
+class Accounts:
+	"""Finds or creates the adapter's accounts in one company; remembers them for the run."""
+
+	def __init__(self, company: str, account_group: str = "", clearing_account: str = ""):
+		self.company = company
+		self.account_group = account_group
+		self.clearing_account_setting = clearing_account
+		self._cache: dict[str, str] = {}
+
+	# -- public -----------------------------------------------------------------------------
+	def forget(self) -> None:
+		"""Drop remembered names (after a record's writes were rolled back)."""
+		self._cache.clear()
+
+	def account(self, label: str, home: str | None = None) -> str:
+		"""The company's leaf account named `label`, created in its home group on first need."""
+		if label in self._cache:
+			return self._cache[label]
+		name = self._find(label) or self._create(label, home or home_of_label(label))
+		self._cache[label] = name
+		return name
+
+	def clearing_account(self) -> str:
+		if self.clearing_account_setting:
+			company = frappe.db.get_value("Account", self.clearing_account_setting, "company")
+			if company != self.company:
+				raise AdapterError(
+					_("The Amazon clearing account {0} does not belong to company {1}").format(
+						self.clearing_account_setting, self.company
+					)
+				)
+			return self.clearing_account_setting
+		return self.account(CLEARING_ACCOUNT_LABEL, HOME_CLEARING)
+
+	# -- internals ---------------------------------------------------------------------------
+	def _find(self, label: str) -> str | None:
+		return frappe.db.get_value(
+			"Account", {"company": self.company, "account_name": label, "is_group": 0}, "name"
+		)
+
+	def _create(self, label: str, home: str) -> str:
+		parent = self._parent(home)
+		doc = frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": label,
+				"parent_account": parent,
+				"company": self.company,
+				"is_group": 0,
+				"account_type": _ACCOUNT_TYPE.get(home, ""),
+				"account_currency": frappe.get_cached_value("Company", self.company, "default_currency"),
+			}
+		)
+		try:
+			doc.insert(ignore_permissions=True)
+		except frappe.DuplicateEntryError:
+			# Another job created it between our look-up and insert.
+			found = self._find(label)
+			if not found:
+				raise
+			return found
+		return doc.name
+
+	def _parent(self, home: str) -> str:
+		if home == HOME_FEES:
+			return self._configured_group()
+		if home == HOME_TAX:
+			return self._group(account_type="Tax") or self._root("Liability")
+		if home == HOME_INCOME:
+			return self._parent_of_default("default_income_account") or self._root("Income")
+		if home == HOME_CLEARING:
+			return self._parent_of_default("default_receivable_account") or self._root("Asset")
+		raise ValueError(f"unknown account home {home!r}")
+
+	def _configured_group(self) -> str:
+		if not self.account_group:
+			raise AdapterError(_("Set an Amazon account group in Amazon Settings"))
+		company, is_group = frappe.db.get_value("Account", self.account_group, ["company", "is_group"]) or (
+			None,
+			None,
+		)
+		if company != self.company or not is_group:
+			raise AdapterError(
+				_("The Amazon account group {0} must be a group account of company {1}").format(
+					self.account_group, self.company
+				)
+			)
+		return self.account_group
+
+	def _group(self, account_type: str) -> str | None:
+		names = frappe.get_all(
+			"Account",
+			filters={"company": self.company, "is_group": 1, "account_type": account_type},
+			pluck="name",
+			order_by="lft asc",
+			limit=1,
+		)
+		return names[0] if names else None
+
+	def _parent_of_default(self, company_field: str) -> str | None:
+		default = frappe.get_cached_value("Company", self.company, company_field)
+		return frappe.db.get_value("Account", default, "parent_account") if default else None
+
+	def _root(self, root_type: str) -> str:
+		names = frappe.get_all(
+			"Account",
+			filters={"company": self.company, "is_group": 1, "root_type": root_type},
+			pluck="name",
+			order_by="lft asc",
+			limit=1,
+		)
+		if not names:
+			raise AdapterError(
+				_("Company {0} has no {1} group account to create Amazon accounts in").format(
+					self.company, root_type
+				)
+			)
+		return names[0]

@@ -1,0 +1,73 @@
+"""`ErpNextPort`: the sync core's ERP port (`core.ports.ErpPort`) for one Amazon Settings record.
+
+Build one per run: `ErpNextPort(settings_doc)` (a document or its name). It reads the settings once,
+never commits (the job runner commits between batches), and wraps each record in a savepoint
+through `record_scope`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..core.drafts import FeeEntryDraft, ItemDraft, SalesOrderDraft
+from ..core.ports import Outcome, SalesOrderState
+from . import state
+from .accounts import Accounts
+from .context import AdapterContext, context_of
+from .customers import Customers
+from .fee_entries import FeeEntries
+from .items import Items
+from .sales_orders import SalesOrders
+
+
+class ErpNextPort:
+	def __init__(self, settings_doc):
+		self.ctx: AdapterContext = context_of(settings_doc)
+		self.accounts = Accounts(self.ctx.company, self.ctx.account_group, self.ctx.clearing_account)
+		self.customers = Customers(self.ctx)
+		self.items = Items(self.ctx)
+		self.sales_orders = SalesOrders(self.ctx, self.accounts, self.customers, self.items.item_for_sku)
+		self.fee_entries = FeeEntries(self.ctx, self.accounts, self.sales_orders)
+		self.checkpoints = state.Checkpoints(self.ctx.account)
+
+	# -- ItemsPort -------------------------------------------------------------------------------
+	def upsert_item(self, draft: ItemDraft) -> Outcome:
+		return self.items.upsert_item(draft)
+
+	def item_for_sku(self, marketplace_id: str, sku: str) -> str | None:
+		return self.items.item_for_sku(marketplace_id, sku)
+
+	# -- OrdersPort ------------------------------------------------------------------------------
+	def sales_order_state(self, amazon_order_id: str) -> SalesOrderState | None:
+		return self.sales_orders.state(amazon_order_id)
+
+	def upsert_sales_order(self, draft: SalesOrderDraft) -> Outcome:
+		return self.sales_orders.upsert(draft)
+
+	def cancel_sales_order(self, amazon_order_id: str, reason: str) -> Outcome:
+		return self.sales_orders.cancel(amazon_order_id, reason)
+
+	# -- FeesPort --------------------------------------------------------------------------------
+	def posted_fee_event_keys(self, amazon_order_id: str) -> set[str]:
+		return self.fee_entries.posted_event_keys(amazon_order_id)
+
+	def post_fee_entry(self, draft: FeeEntryDraft) -> Outcome:
+		return self.fee_entries.post(draft)
+
+	def orders_awaiting_fees(self, shipped_before: datetime) -> list[str]:
+		return self.sales_orders.orders_awaiting_fees(shipped_before)
+
+	# -- StatePort -------------------------------------------------------------------------------
+	def get_checkpoint(self, kind: str) -> dict | None:
+		return self.checkpoints.get(kind)
+
+	def set_checkpoint(self, kind: str, value: dict) -> None:
+		self.checkpoints.set(kind, value)
+
+	def record_scope(self, kind: str, amazon_id: str):
+		return state.record_scope(kind, amazon_id, on_rollback=self._forget)
+
+	def _forget(self) -> None:
+		"""Drop what the adapter remembers of records whose rows a rollback just removed."""
+		self.accounts.forget()
+		self.customers.forget()
