@@ -1,0 +1,184 @@
+"""Amazon Settings: one seller authorization (an Amazon account in one SP-API region).
+
+The controller only validates; connection tests and syncs run as background jobs
+(`amazon_connector.jobs`), started from the form through `amazon_connector.api`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import getdate, today
+
+CUSTOM_ENDPOINT = "Custom Endpoint"
+ITEM_FIELD_POLICY = "Item Field"
+
+
+class AmazonSettings(Document):
+	def validate(self):
+		self.validate_endpoint()
+		self.validate_item_code_field()
+		self.validate_after_date()
+		self.validate_warehouses()
+		self.validate_accounts()
+		self.validate_marketplaces()
+		self.validate_unique_authorization()
+
+	def validate_endpoint(self):
+		if self.environment != CUSTOM_ENDPOINT:
+			return
+		url = urlparse((self.endpoint_url or "").strip())
+		if url.scheme not in ("http", "https") or not url.netloc:
+			frappe.throw(
+				_("Endpoint URL {0} is not a web address; it must start with http:// or https://.").format(
+					frappe.bold(self.endpoint_url or "")
+				),
+				title=_("Invalid Endpoint URL"),
+			)
+
+	def validate_item_code_field(self):
+		if self.item_code_policy != ITEM_FIELD_POLICY:
+			return
+		if not self.item_code_field or not frappe.get_meta("Item").has_field(self.item_code_field):
+			frappe.throw(
+				_(
+					"Item has no field named {0}; give the fieldname of the Item field that holds the SKU."
+				).format(frappe.bold(self.item_code_field or "")),
+				title=_("Invalid Item Field"),
+			)
+
+	def validate_after_date(self):
+		if self.after_date and getdate(self.after_date) > getdate(today()):
+			frappe.throw(
+				_(
+					"Import Orders Placed After ({0}) is in the future; choose today or an earlier date."
+				).format(frappe.format(self.after_date, "Date")),
+				title=_("Invalid Date"),
+			)
+
+	def validate_warehouses(self):
+		for fieldname in ("warehouse", "fba_warehouse"):
+			warehouse = self.get(fieldname)
+			if not warehouse:
+				continue
+			company = frappe.db.get_value("Warehouse", warehouse, "company")
+			if company != self.company:
+				frappe.throw(
+					_("{0} {1} belongs to company {2}, not to {3}.").format(
+						_(self.meta.get_label(fieldname)),
+						frappe.bold(warehouse),
+						frappe.bold(company or _("none")),
+						frappe.bold(self.company),
+					),
+					title=_("Wrong Company"),
+				)
+
+	def validate_accounts(self):
+		if self.account_group:
+			company, is_group = frappe.db.get_value(
+				"Account", self.account_group, ["company", "is_group"]
+			) or (
+				None,
+				0,
+			)
+			if company != self.company:
+				frappe.throw(
+					_("Fee Account Group {0} belongs to company {1}, not to {2}.").format(
+						frappe.bold(self.account_group),
+						frappe.bold(company or _("none")),
+						frappe.bold(self.company),
+					),
+					title=_("Wrong Company"),
+				)
+			if not is_group:
+				frappe.throw(
+					_(
+						"Fee Account Group {0} is not a group account; choose a group, under which the fee accounts are created."
+					).format(frappe.bold(self.account_group)),
+					title=_("Not a Group Account"),
+				)
+		if self.clearing_account:
+			company, is_group = frappe.db.get_value(
+				"Account", self.clearing_account, ["company", "is_group"]
+			) or (None, 0)
+			if company != self.company:
+				frappe.throw(
+					_("Amazon Clearing Account {0} belongs to company {1}, not to {2}.").format(
+						frappe.bold(self.clearing_account),
+						frappe.bold(company or _("none")),
+						frappe.bold(self.company),
+					),
+					title=_("Wrong Company"),
+				)
+			if is_group:
+				frappe.throw(
+					_(
+						"Amazon Clearing Account {0} is a group account; entries can only be booked on a ledger."
+					).format(frappe.bold(self.clearing_account)),
+					title=_("Group Account"),
+				)
+
+	def validate_marketplaces(self):
+		seen = set()
+		for row in self.marketplaces:
+			row.marketplace_id = (row.marketplace_id or "").strip()
+			if row.marketplace_id in seen:
+				frappe.throw(
+					_("Row {0}: marketplace {1} is listed twice.").format(
+						row.idx, frappe.bold(row.marketplace_id)
+					),
+					title=_("Duplicate Marketplace"),
+				)
+			seen.add(row.marketplace_id)
+			if row.country_code:
+				row.country_code = row.country_code.strip().upper()
+			price_list = row.price_list or self.price_list
+			if not price_list:
+				continue
+			currency, selling = frappe.db.get_value("Price List", price_list, ["currency", "selling"]) or (
+				None,
+				0,
+			)
+			if row.price_list and not selling:
+				frappe.throw(
+					_("Row {0}: price list {1} is not a selling price list.").format(
+						row.idx, frappe.bold(price_list)
+					),
+					title=_("Wrong Price List"),
+				)
+			if row.enabled and currency and row.currency and currency != row.currency:
+				frappe.throw(
+					_(
+						"Row {0}: marketplace {1} sells in {2}, but price list {3} is in {4}. Choose a price list in {2} for this marketplace."
+					).format(
+						row.idx,
+						frappe.bold(row.marketplace_name or row.marketplace_id),
+						frappe.bold(row.currency),
+						frappe.bold(price_list),
+						frappe.bold(currency),
+					),
+					title=_("Price List Currency"),
+				)
+
+	def validate_unique_authorization(self):
+		# Two records of one seller in one region would import every order twice into two accounts.
+		if not self.seller_id:
+			return
+		other = frappe.db.get_value(
+			"Amazon Settings",
+			{"seller_id": self.seller_id, "region": self.region, "name": ("!=", self.name)},
+			"name",
+		)
+		if other:
+			frappe.throw(
+				_("Seller {0} in region {1} is already set up in Amazon Settings {2}.").format(
+					frappe.bold(self.seller_id), self.region, frappe.bold(other)
+				),
+				title=_("Duplicate Account"),
+			)
+
+	def enabled_marketplace_ids(self) -> list[str]:
+		return [row.marketplace_id for row in self.marketplaces if row.enabled]

@@ -1,0 +1,87 @@
+"""Whitelisted methods behind the Amazon Settings and Amazon Sync Log buttons.
+
+Each checks permission on the record it acts on (write on the Amazon Settings record to run or
+test it), then queues a background job; the job reports progress and its summary to the form.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from . import jobs
+
+SETTINGS_DOCTYPE = "Amazon Settings"
+
+
+def _settings_for(account: str, ptype: str = "write"):
+	if not account or not frappe.db.exists(SETTINGS_DOCTYPE, account):
+		frappe.throw(
+			_("Amazon Settings {0} does not exist.").format(frappe.bold(account or "")),
+			frappe.DoesNotExistError,
+		)
+	doc = frappe.get_doc(SETTINGS_DOCTYPE, account)
+	doc.check_permission(ptype)
+	return doc
+
+
+def _start_sync(account: str, stages: list[str]) -> str:
+	doc = _settings_for(account)
+	if not doc.enabled:
+		frappe.throw(_("Amazon Settings {0} is disabled; enable it to sync.").format(frappe.bold(doc.name)))
+	if not doc.get("marketplaces"):
+		frappe.throw(
+			_("Amazon Settings {0} has no marketplaces yet; press Test Connection to fetch them.").format(
+				frappe.bold(doc.name)
+			)
+		)
+	if not jobs.enqueue_sync(doc.name, stages, triggered_by="manual"):
+		return _("A sync of {0} is already queued or running; this one was not started.").format(doc.name)
+	return _("{0} sync of {1} started in the background.").format(
+		", ".join(s.capitalize() for s in stages), doc.name
+	)
+
+
+@frappe.whitelist(methods=["POST"])
+def sync_products(account: str) -> str:
+	return _start_sync(account, [jobs.PRODUCTS])
+
+
+@frappe.whitelist(methods=["POST"])
+def sync_orders(account: str) -> str:
+	return _start_sync(account, [jobs.ORDERS])
+
+
+@frappe.whitelist(methods=["POST"])
+def sync_fees(account: str) -> str:
+	return _start_sync(account, [jobs.FEES])
+
+
+@frappe.whitelist(methods=["POST"])
+def test_connection(account: str) -> str:
+	doc = _settings_for(account)
+	if not jobs.enqueue_test_connection(doc.name):
+		return _("A connection test of {0} is already running.").format(doc.name)
+	return _("Testing the connection of {0}…").format(doc.name)
+
+
+@frappe.whitelist(methods=["POST"])
+def retry_failures(log: str) -> str:
+	"""Run the failed records of a sync log again, in the background."""
+	log_doc = frappe.get_doc("Amazon Sync Log", log)
+	log_doc.check_permission("read")
+	doc = _settings_for(log_doc.amazon_account)
+	if not any(not row.retried for row in log_doc.failures):
+		frappe.throw(_("Sync log {0} has no failed records left to retry.").format(frappe.bold(log)))
+	if not jobs.enqueue_sync(doc.name, [], triggered_by="retry", retry_log=log_doc.name):
+		return _("A sync of {0} is already queued or running; try again when it has finished.").format(
+			doc.name
+		)
+	return _("Retrying the failed records of {0} in the background.").format(log)
+
+
+@frappe.whitelist()
+def sync_status(account: str) -> dict:
+	"""Whether a job of the account is queued or running (the form disables its buttons then)."""
+	doc = _settings_for(account, "read")
+	return {"running": jobs.is_sync_running(doc.name)}

@@ -1,0 +1,211 @@
+"""Bench CLI: `bench --site S amazon-connector sync [--products] [--orders] [--fees] [--account A]
+[--after-date D] [--dry-run] [--simulator]`.
+
+The command runs in the terminal (not in a worker) through the same runner as the buttons and the
+scheduler (`amazon_connector.jobs.run_sync`), under the same per-account lock, writing the same
+Amazon Sync Logs, with a progress bar on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from frappe.commands import get_site, pass_context
+
+
+@click.group("amazon-connector")
+def amazon_connector():
+	"""Amazon Connector: sync Amazon seller accounts with ERPNext."""
+
+
+@amazon_connector.command("sync")
+@click.option("--products", is_flag=True, help="Sync products (listings -> Items).")
+@click.option("--orders", is_flag=True, help="Sync orders (-> Customers, Addresses, Sales Orders).")
+@click.option("--fees", is_flag=True, help="Book Amazon's fees (-> Journal Entries).")
+@click.option(
+	"--account", "accounts", multiple=True, help="Amazon Settings record (default: every enabled one)."
+)
+@click.option(
+	"--after-date", help="Import orders placed after this date (YYYY-MM-DD) instead of the setting."
+)
+@click.option(
+	"--dry-run", is_flag=True, help="Read Amazon but write nothing to ERPNext; list what would be created."
+)
+@click.option(
+	"--simulator",
+	is_flag=True,
+	help="Run against the bundled SP-API simulator (a generated seller) through a temporary account.",
+)
+@click.option(
+	"--sim-orders", default=100, show_default=True, help="Orders in the simulator's generated world."
+)
+@click.option("--sim-seed", default=1, show_default=True, help="Seed of the simulator's generated world.")
+@click.option(
+	"--sim-marketplaces", help="Comma-separated country codes (default: those in the company's currency)."
+)
+@click.option("--company", help="Company of the simulator account (default: the default company).")
+@pass_context
+def sync(
+	context,
+	products,
+	orders,
+	fees,
+	accounts,
+	after_date,
+	dry_run,
+	simulator,
+	sim_orders,
+	sim_seed,
+	sim_marketplaces,
+	company,
+):
+	"""Run a sync now, in this terminal."""
+	import frappe
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	failed = False
+	try:
+		from amazon_connector import jobs
+
+		chosen = [s for s, on in ((jobs.PRODUCTS, products), (jobs.ORDERS, orders), (jobs.FEES, fees)) if on]
+		if simulator:
+			from amazon_connector.commands.simulated import simulated_account
+
+			with simulated_account(sim_orders, sim_seed, sim_marketplaces, company) as (account, runtime):
+				failed = _sync_accounts([account], chosen, after_date, dry_run, runtime)
+		else:
+			failed = _sync_accounts(
+				list(accounts) or jobs.enabled_accounts(), chosen, after_date, dry_run, None
+			)
+	finally:
+		frappe.destroy()
+	sys.exit(1 if failed else 0)
+
+
+def _sync_accounts(accounts, chosen, after_date, dry_run, runtime) -> bool:
+	import frappe
+
+	from amazon_connector import jobs
+	from amazon_connector.core.ports import SyncLocked
+
+	if not accounts:
+		click.secho("No enabled Amazon Settings record; create one or pass --account.", fg="yellow")
+		return True
+	failed = False
+	for account in accounts:
+		if not frappe.db.exists(jobs.SETTINGS_DOCTYPE, account):
+			click.secho(f"Amazon Settings {account} does not exist.", fg="red")
+			failed = True
+			continue
+		doc = frappe.get_doc(jobs.SETTINGS_DOCTYPE, account)
+		stages = chosen or [jobs.PRODUCTS, jobs.ORDERS] + ([jobs.FEES] if doc.sync_fees else [])
+		label = " + ".join(stages)
+		click.secho(f"{account}: {label}{' (dry run)' if dry_run else ''}", bold=True)
+		bar = TerminalProgress()
+		try:
+			results = jobs.run_sync(
+				account,
+				stages,
+				dry_run=dry_run,
+				triggered_by="bench command",
+				after_date=after_date,
+				progress=bar,
+				runtime=runtime,
+			)
+		except SyncLocked as exc:
+			bar.close()
+			click.secho(str(exc), fg="yellow")
+			failed = True
+			continue
+		except frappe.ValidationError as exc:
+			bar.close()
+			click.secho(frappe.utils.strip_html(str(exc)), fg="red")
+			failed = True
+			continue
+		bar.close()
+		for result in results:
+			failed |= _print_result(result, dry_run)
+	return failed
+
+
+def _print_result(result, dry_run: bool) -> bool:
+	from amazon_connector.core.engine.report import COUNTED
+
+	report = result.report
+	counts = "  ".join(f"{name} {report.counts.get(name, 0)}" for name in COUNTED)
+	colour = "red" if result.crashed else ("yellow" if report.counts.get("failed") else "green")
+	click.secho(f"  {result.stage:<9} {counts}   log {result.log}", fg=colour)
+	if report.api_calls:
+		calls = ", ".join(f"{op} {n}" for op, n in sorted(report.api_calls.items()))
+		click.echo(f"            API calls: {calls}; throttling waits {report.throttle_wait_seconds:.1f} s")
+	for message in report.messages[:10]:
+		click.echo(f"            {message}")
+	for failure in report.failures[:20]:
+		click.secho(
+			f"            failed {failure.record_kind} {failure.amazon_id}: {failure.reason}", fg="red"
+		)
+	if len(report.failures) > 20:
+		click.echo(f"            ... and {len(report.failures) - 20} more failures (see the log)")
+	if dry_run and result.port is not None:
+		_print_preview(result.stage, result.port)
+	return bool(result.crashed)
+
+
+def _print_preview(stage: str, preview, limit: int = 15) -> None:
+	"""What the dry run would create: from the in-memory preview the run filled."""
+	if stage == "products":
+		rows = [f"Item {code} ({r['draft'].item_name})" for code, r in preview.items.items()]
+	elif stage == "orders":
+		rows = [
+			f"Sales Order for {oid}: {r['draft'].currency} {r['draft'].grand_total}"
+			+ (" (cancelled)" if r["docstatus"] == 2 else "" if r["docstatus"] == 1 else " (draft)")
+			for oid, r in preview.sales_orders.items()
+		]
+	else:
+		rows = [f"Journal Entry {key}: {e.currency} {e.total}" for key, e in preview.fee_entries.items()]
+	click.echo(f"            would create or change {len(rows)} record(s):")
+	for row in rows[:limit]:
+		click.echo(f"              {row}")
+	if len(rows) > limit:
+		click.echo(f"              ... and {len(rows) - limit} more")
+
+
+class TerminalProgress:
+	"""`progress(stage, done, total, message)` drawn as one updating line on stderr."""
+
+	WIDTH = 30
+
+	def __init__(self, stream=None):
+		self.stream = stream or sys.stderr
+		self._last = 0.0
+		self._drawn = False
+
+	def __call__(self, stage: str, done: int, total: int | None, message: str) -> None:
+		now = time.monotonic()
+		if now - self._last < 0.1 and not (total and done >= total):
+			return
+		self._last = now
+		if total:
+			filled = int(self.WIDTH * min(done, total) / total)
+			bar = "#" * filled + "-" * (self.WIDTH - filled)
+			text = f"{stage:<9} [{bar}] {done}/{total}"
+		else:
+			text = f"{stage:<9} [{'.' * (done % self.WIDTH):<{self.WIDTH}}] {done}"
+		width = 118
+		line = f"{text}  {message or ''}"[:width]
+		self.stream.write("\r" + line.ljust(width))
+		self.stream.flush()
+		self._drawn = True
+
+	def close(self) -> None:
+		if self._drawn:
+			self.stream.write("\n")
+			self.stream.flush()
+			self._drawn = False
+
+
+commands = [amazon_connector]

@@ -1,0 +1,170 @@
+"""`--simulator`: a generated seller served by the bundled SP-API simulator on 127.0.0.1, reached
+through an Amazon Settings record named "Amazon Simulator" (created or re-pointed on each use).
+
+The simulator's clock runs `TIME_SCALE` times faster than the wall clock and the client paces
+itself in the same simulated seconds, so Amazon's real rate limits apply without real waiting.
+Only marketplaces in the company's currency are simulated by default: Sales Orders in another
+currency would need exchange rates, which ERPNext would otherwise look up on the internet.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+import click
+import frappe
+
+ACCOUNT = "Amazon Simulator"
+TIME_SCALE = 3600.0
+WORLD_DAYS = 30
+CURRENCIES = {
+	"US": "USD",
+	"CA": "CAD",
+	"UK": "GBP",
+	"DE": "EUR",
+	"JP": "JPY",
+	"FR": "EUR",
+	"IT": "EUR",
+	"ES": "EUR",
+}
+
+
+@contextmanager
+def simulated_account(orders: int, seed: int, marketplaces: str | None, company: str | None):
+	from amazon_connector.jobs import Runtime
+	from amazon_connector.simulator import Simulator, generate_world
+	from amazon_connector.spapi.client import SpApiSession
+
+	company = (
+		company or frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+	)
+	if not company:
+		raise click.ClickException("No company on this site; pass --company or create one.")
+	currency = frappe.get_cached_value("Company", company, "default_currency")
+	countries = _countries(marketplaces, currency)
+	end = datetime.now(timezone.utc)
+	start = end - timedelta(days=WORLD_DAYS)
+	world = generate_world(seed=seed, orders=orders, start=start, end=end, marketplaces=countries)
+	with Simulator(world, time_scale=TIME_SCALE) as sim:
+		click.echo(f"Simulator on {sim.base_url}: {orders} orders in {', '.join(countries)} (seed {seed})")
+		point_account_at(sim, company, start.date())
+		clock, sleep = _scaled_clock(TIME_SCALE)
+		runtime = Runtime(
+			session_factory=lambda config: SpApiSession(config, clock=clock, sleep=sleep),
+			now=sim.now,
+		)
+		yield ACCOUNT, runtime
+
+
+def _countries(marketplaces: str | None, currency: str) -> tuple[str, ...]:
+	if marketplaces:
+		return tuple(code.strip().upper() for code in marketplaces.split(",") if code.strip())
+	same = tuple(code for code, cur in CURRENCIES.items() if cur == currency)
+	if not same:
+		raise click.ClickException(
+			f"No simulated marketplace sells in {currency}; pass --sim-marketplaces (and set up exchange rates)."
+		)
+	return same[:1] if currency != "EUR" else ("DE",)
+
+
+def point_account_at(sim, company: str, after_date) -> None:
+	account = sim.account
+	doc = frappe.get_doc("Amazon Settings", ACCOUNT) if frappe.db.exists("Amazon Settings", ACCOUNT) else None
+	if doc is None:
+		doc = frappe.new_doc("Amazon Settings")
+		doc.account_name = ACCOUNT
+		# Never scheduled: the simulator lives only as long as the command.
+		doc.product_sync_frequency = "Never"
+		doc.order_sync_frequency = "Never"
+	doc.update(
+		{
+			"enabled": 1,
+			"region": account.get("region") or "NA",
+			"seller_id": account.get("seller_id") or "",
+			"environment": "Custom Endpoint",
+			"endpoint_url": sim.base_url,
+			"lwa_client_id": account["client_id"],
+			"lwa_client_secret": account["client_secret"],
+			"refresh_token": account["refresh_token"],
+			"company": company,
+			"warehouse": doc.warehouse or _leaf("Warehouse", {"company": company}),
+			"item_group": doc.item_group or _leaf("Item Group", {}),
+			"customer_group": doc.customer_group or _leaf("Customer Group", {}),
+			"territory": doc.territory or _leaf("Territory", {}),
+			"account_group": doc.account_group or _fee_group(company),
+			"after_date": after_date,
+		}
+	)
+	doc.set("marketplaces", [])
+	for m in account["marketplaces"]:
+		doc.append(
+			"marketplaces",
+			{
+				"marketplace_id": m["marketplaceId"],
+				"marketplace_name": m.get("name") or m["countryCode"],
+				"country_code": m["countryCode"],
+				"currency": m["currencyCode"],
+				"price_list": _price_list(m["countryCode"], m["currencyCode"]),
+				"enabled": 1,
+			},
+		)
+	doc.save(ignore_permissions=True)
+	frappe.db.commit()  # the job reads the record from the database
+
+
+def _leaf(doctype: str, filters: dict) -> str:
+	name = frappe.db.get_value(doctype, {**filters, "is_group": 0}, "name", order_by="creation asc")
+	if not name:
+		raise click.ClickException(f"No {doctype} to use for the simulator account; create one first.")
+	return name
+
+
+def _fee_group(company: str) -> str:
+	abbr = frappe.get_cached_value("Company", company, "abbr")
+	name = f"Amazon Fees - {abbr}"
+	if not frappe.db.exists("Account", name):
+		parent = frappe.db.get_value(
+			"Account", {"company": company, "account_name": "Indirect Expenses", "is_group": 1}, "name"
+		) or frappe.db.get_value(
+			"Account", {"company": company, "root_type": "Expense", "is_group": 1}, "name"
+		)
+		frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": "Amazon Fees",
+				"parent_account": parent,
+				"company": company,
+				"is_group": 1,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def _price_list(country_code: str, currency: str) -> str:
+	name = f"Amazon {country_code}"
+	if not frappe.db.exists("Price List", name):
+		frappe.get_doc(
+			{
+				"doctype": "Price List",
+				"price_list_name": name,
+				"currency": currency,
+				"selling": 1,
+				"enabled": 1,
+			}
+		).insert(ignore_permissions=True)
+	frappe.db.set_value("Currency", currency, "enabled", 1)
+	return name
+
+
+def _scaled_clock(time_scale: float):
+	origin = time.monotonic()
+
+	def clock() -> float:
+		return origin + (time.monotonic() - origin) * time_scale
+
+	def sleep(seconds: float) -> None:
+		time.sleep(max(0.0, seconds) / time_scale)
+
+	return clock, sleep

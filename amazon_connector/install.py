@@ -1,0 +1,188 @@
+"""Install, migrate and uninstall: custom fields on ERPNext DocTypes and the connector's role.
+
+The fields are defined here, in code, so that every migrate brings them back to this definition
+(a field edited by hand in Customize Form is reset) and uninstall can remove exactly these.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+ROLE = "Amazon Connector Manager"
+SETTINGS_DOCTYPE = "Amazon Settings"
+
+
+def _ro(**field) -> dict:
+	return {"read_only": 1, "no_copy": 1, **field}
+
+
+def get_custom_fields() -> dict[str, list[dict]]:
+	return {
+		"Sales Order": [
+			{
+				"fieldname": "amazon_section",
+				"fieldtype": "Section Break",
+				"label": "Amazon",
+				"collapsible": 1,
+				"collapsible_depends_on": "amazon_order_id",
+				"insert_after": "items",
+			},
+			_ro(
+				fieldname="amazon_order_id",
+				fieldtype="Data",
+				label="Amazon Order ID",
+				# The database refuses a second Sales Order for one Amazon order, whatever the code does.
+				# (a unique index serves lookups too; a second, plain index would only cost writes)
+				unique=1,
+				in_standard_filter=1,
+				insert_after="amazon_section",
+			),
+			_ro(
+				fieldname="amazon_account",
+				fieldtype="Link",
+				options=SETTINGS_DOCTYPE,
+				label="Amazon Account",
+				in_standard_filter=1,
+				insert_after="amazon_order_id",
+			),
+			_ro(
+				fieldname="amazon_marketplace_id",
+				fieldtype="Data",
+				label="Amazon Marketplace ID",
+				insert_after="amazon_account",
+			),
+			{
+				"fieldname": "amazon_column_break",
+				"fieldtype": "Column Break",
+				"insert_after": "amazon_marketplace_id",
+			},
+			_ro(
+				fieldname="amazon_fulfillment_channel",
+				# Amazon changes these after the order is submitted; they are written on the submitted order.
+				allow_on_submit=1,
+				fieldtype="Data",
+				label="Amazon Fulfillment Channel",
+				insert_after="amazon_column_break",
+			),
+			_ro(
+				fieldname="amazon_status",
+				# Amazon changes these after the order is submitted; they are written on the submitted order.
+				allow_on_submit=1,
+				fieldtype="Data",
+				label="Amazon Status",
+				insert_after="amazon_fulfillment_channel",
+			),
+			_ro(
+				fieldname="amazon_last_updated",
+				# Amazon changes these after the order is submitted; they are written on the submitted order.
+				allow_on_submit=1,
+				fieldtype="Datetime",
+				label="Amazon Last Updated",
+				insert_after="amazon_status",
+			),
+			_ro(
+				fieldname="amazon_attention",
+				# Amazon changes these after the order is submitted; they are written on the submitted order.
+				allow_on_submit=1,
+				fieldtype="Small Text",
+				label="Needs Attention",
+				description="Why a person must look at this order (for example: cancelled on Amazon after delivery).",
+				insert_after="amazon_last_updated",
+			),
+		],
+		"Sales Order Item": [
+			_ro(
+				fieldname="amazon_order_item_id",
+				fieldtype="Data",
+				label="Amazon Order Item ID",
+				insert_after="item_code",
+			),
+		],
+		"Customer": [
+			_ro(
+				fieldname="amazon_customer_key",
+				fieldtype="Data",
+				label="Amazon Customer Key",
+				search_index=1,
+				insert_after="customer_group",
+			),
+		],
+		"Address": [
+			_ro(
+				fieldname="amazon_address_key",
+				fieldtype="Data",
+				label="Amazon Address Key",
+				search_index=1,
+				insert_after="country",
+			),
+		],
+		"Item": [
+			{
+				"fieldname": "amazon_asin",
+				"fieldtype": "Data",
+				"label": "Amazon ASIN",
+				"search_index": 1,
+				"no_copy": 1,
+				"insert_after": "item_group",
+			},
+		],
+		"Journal Entry": [
+			_ro(
+				fieldname="amazon_order_id",
+				fieldtype="Data",
+				label="Amazon Order ID",
+				search_index=1,
+				insert_after="user_remark",
+			),
+			_ro(
+				fieldname="amazon_fee_event_key",
+				fieldtype="Data",
+				label="Amazon Fee Event Key",
+				# One Journal Entry per Amazon financial event, enforced by the database.
+				unique=1,
+				insert_after="amazon_order_id",
+			),
+			_ro(
+				fieldname="amazon_account",
+				fieldtype="Link",
+				options=SETTINGS_DOCTYPE,
+				label="Amazon Account",
+				insert_after="amazon_fee_event_key",
+			),
+		],
+	}
+
+
+def after_install():
+	make_role()
+	make_custom_fields()
+
+
+def after_migrate():
+	make_role()
+	make_custom_fields()
+
+
+def before_uninstall():
+	delete_custom_fields()
+
+
+def make_role():
+	if frappe.db.exists("Role", ROLE):
+		return
+	frappe.get_doc({"doctype": "Role", "role_name": ROLE, "desk_access": 1}).insert(ignore_permissions=True)
+
+
+def make_custom_fields():
+	create_custom_fields(get_custom_fields(), ignore_validate=True, update=True)
+
+
+def delete_custom_fields():
+	for doctype, fields in get_custom_fields().items():
+		for field in fields:
+			name = frappe.db.get_value("Custom Field", {"dt": doctype, "fieldname": field["fieldname"]})
+			if name:
+				# Deleting the Custom Field drops its column (and so its unique index) as well.
+				frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
+		frappe.clear_cache(doctype=doctype)

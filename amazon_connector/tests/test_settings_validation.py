@@ -1,0 +1,169 @@
+"""Amazon Settings: validations with clear messages, and Test Connection against the simulator."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import add_days, today
+
+from amazon_connector import jobs
+from amazon_connector.tests import factories as f
+from amazon_connector.tests.sim_support import TestCase, simulated_settings, start_simulator
+
+OTHER_COMPANY = "_Test Amazon Other Company"
+
+
+class TestAmazonSettingsValidation(TestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.company = f.make_company()
+		cls.other = f.make_company(OTHER_COMPANY, "_TAO")
+		cls.settings = f.make_amazon_settings(cls.company, account_name="_Test Amazon Validation")
+
+	def doc(self):
+		return frappe.get_doc("Amazon Settings", self.settings.name)
+
+	def assertRefused(self, doc, *words):
+		with self.assertRaises(frappe.ValidationError) as caught:
+			doc.save()
+		message = str(caught.exception)
+		for word in words:
+			self.assertIn(word, message)
+		return message
+
+	def test_valid_record_saves(self):
+		doc = self.doc()
+		doc.save()
+		self.assertEqual(doc.marketplaces[0].country_code, "US")
+
+	def test_warehouse_of_another_company_is_refused(self):
+		doc = self.doc()
+		doc.warehouse = f.make_warehouse(self.other, "Amazon Merchant")
+		self.assertRefused(doc, doc.warehouse, OTHER_COMPANY, self.company)
+
+	def test_fba_warehouse_of_another_company_is_refused(self):
+		doc = self.doc()
+		doc.fba_warehouse = f.make_warehouse(self.other, "Amazon FBA")
+		self.assertRefused(doc, doc.fba_warehouse, OTHER_COMPANY)
+
+	def test_account_group_of_another_company_is_refused(self):
+		doc = self.doc()
+		doc.account_group = f.make_account_group(self.other)
+		self.assertRefused(doc, doc.account_group, OTHER_COMPANY)
+
+	def test_account_group_must_be_a_group(self):
+		doc = self.doc()
+		ledger = frappe.db.get_value(
+			"Account", {"company": self.company, "is_group": 0, "root_type": "Expense"}
+		)
+		doc.account_group = ledger
+		self.assertRefused(doc, ledger, "not a group account")
+
+	def test_after_date_in_the_future_is_refused(self):
+		doc = self.doc()
+		doc.after_date = add_days(today(), 2)
+		self.assertRefused(doc, "future")
+		doc = self.doc()
+		doc.after_date = today()
+		doc.save()
+
+	def test_price_list_currency_must_fit_the_marketplace(self):
+		doc = self.doc()
+		doc.marketplaces[0].price_list = f.make_price_list("_Test Amazon EUR List", "EUR")
+		self.assertRefused(doc, "USD", "_Test Amazon EUR List", "EUR")
+
+	def test_default_price_list_must_fit_marketplaces_without_their_own(self):
+		doc = self.doc()
+		doc.marketplaces[0].price_list = None
+		doc.price_list = f.make_price_list("_Test Amazon EUR List", "EUR")
+		self.assertRefused(doc, "USD", "EUR")
+
+	def test_marketplace_listed_twice_is_refused(self):
+		doc = self.doc()
+		doc.append("marketplaces", doc.marketplaces[0].as_dict(no_default_fields=True))
+		self.assertRefused(doc, doc.marketplaces[0].marketplace_id, "twice")
+
+	def test_custom_endpoint_needs_a_web_address(self):
+		doc = self.doc()
+		doc.endpoint_url = "localhost-without-scheme"
+		self.assertRefused(doc, "localhost-without-scheme")
+
+	def test_item_field_policy_needs_an_item_field(self):
+		doc = self.doc()
+		doc.item_code_policy = "Item Field"
+		doc.item_code_field = "no_such_field"
+		self.assertRefused(doc, "no_such_field")
+		doc = self.doc()
+		doc.item_code_policy = "Item Field"
+		doc.item_code_field = "item_name"
+		doc.save()
+
+	def test_same_seller_and_region_cannot_be_set_up_twice(self):
+		other = f.make_amazon_settings(self.company, account_name="_Test Amazon Validation 2")
+		other.seller_id = self.settings.seller_id
+		self.assertRefused(other, self.settings.name)
+
+	def test_one_seller_keeps_one_record_per_region(self):
+		eu = f.make_amazon_settings(self.company, account_name="_Test Amazon Validation EU", region="EU",
+			marketplaces=[f.MARKETPLACE_DE])  # fmt: skip
+		eu.seller_id = self.settings.seller_id
+		eu.save()  # same seller, other region: a second authorization, allowed
+		self.assertEqual(
+			frappe.db.get_value("Amazon Settings", eu.name, "seller_id"), self.settings.seller_id
+		)
+
+
+class TestAmazonSettingsConnection(TestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.sim = start_simulator()
+		cls.addClassCleanup(cls.sim.stop)
+
+	def test_test_connection_fills_the_marketplace_table(self):
+		doc = simulated_settings(self.sim, "_Test Amazon Connection", marketplaces=[])
+		ok, message = jobs.test_connection(doc.name)
+		self.assertTrue(ok, message)
+		doc.reload()
+		ids = [row.marketplace_id for row in doc.marketplaces]
+		self.assertEqual(ids, [m["marketplaceId"] for m in self.sim.account["marketplaces"]])
+		row = doc.marketplaces[0]
+		self.assertEqual((row.country_code, row.currency, row.enabled), ("US", "USD", 1))
+		self.assertEqual(row.country, "United States")
+		self.assertIn("Amazon.com", message)
+
+	def test_test_connection_keeps_the_users_choices(self):
+		doc = simulated_settings(self.sim, "_Test Amazon Connection Keep")
+		doc.marketplaces[0].enabled = 0
+		doc.save()
+		ok, _message = jobs.test_connection(doc.name)
+		self.assertTrue(ok)
+		doc.reload()
+		self.assertEqual(len(doc.marketplaces), 1)
+		self.assertEqual(doc.marketplaces[0].enabled, 0)
+
+	def test_bad_client_secret_is_one_plain_sentence(self):
+		doc = simulated_settings(
+			self.sim, "_Test Amazon Bad Secret", lwa_client_secret="wrong-secret-for-test"
+		)
+		ok, message = jobs.test_connection(doc.name)
+		self.assertFalse(ok)
+		self.assertIn("client", message.lower())
+		self.assertEqual(message.count("\n"), 0)
+		self.assertNotIn("wrong-secret-for-test", message)
+
+	def test_revoked_refresh_token_is_one_plain_sentence(self):
+		doc = simulated_settings(
+			self.sim, "_Test Amazon Revoked", refresh_token="revoked-refresh-token-for-test"
+		)
+		ok, message = jobs.test_connection(doc.name)
+		self.assertFalse(ok)
+		self.assertIn("refresh token", message.lower())
+		self.assertNotIn("revoked-refresh-token-for-test", message)
+
+	def test_network_down_is_one_plain_sentence(self):
+		# Port 9 (discard) on the loopback: nothing listens, the connection is refused at once.
+		doc = simulated_settings(self.sim, "_Test Amazon Offline", endpoint_url="http://127.0.0.1:9")
+		ok, message = jobs.test_connection(doc.name)
+		self.assertFalse(ok)
+		self.assertIn("reach", message.lower())
