@@ -16,8 +16,7 @@ adapter last wrote. On a re-sync a field is updated only when the Item still hol
 user did not touch it) or is empty; a value the user changed stays, and stays until they clear it.
 Fields a draft leaves empty never blank an Item. Barcodes are only added, never removed, and a
 barcode another Item already has is left to that Item. Item group, stock UOM and the stock flag are
-set on creation only (ERPNext refuses to change a UOM once there are transactions). If the mapping
-DocType has no `synced_values` field, the adapter only fills empty fields.
+set on creation only (ERPNext refuses to change a UOM once there are transactions).
 
 Prices: one Item Price per Item in the marketplace's price list (the marketplace row's list, else
 the draft's, else the settings' default), in the list's currency, which must be the draft's. A
@@ -56,7 +55,6 @@ MAPPING_FIELDS = ("asin", "listing_status", "fulfillment_channel")
 class Items:
 	def __init__(self, ctx: AdapterContext):
 		self.ctx = ctx
-		self._has_synced_values = None
 
 	# -- look-ups ----------------------------------------------------------------------------
 	def item_for_sku(self, marketplace_id: str, sku: str) -> str | None:
@@ -69,7 +67,7 @@ class Items:
 		rows = frappe.get_all(
 			MAPPING_DOCTYPE,
 			filters={"amazon_account": self.ctx.account, "marketplace_id": marketplace_id, "sku": sku},
-			fields=["name", "item_code", *MAPPING_FIELDS, *self._synced_field()],
+			fields=["name", "item_code", *MAPPING_FIELDS, "synced_values"],
 			limit=1,
 		)
 		return rows[0] if rows else None
@@ -78,16 +76,11 @@ class Items:
 		rows = frappe.get_all(
 			MAPPING_DOCTYPE,
 			filters={"amazon_account": self.ctx.account, "sku": sku},
-			fields=["name", "item_code", *self._synced_field()],
+			fields=["name", "item_code", "synced_values"],
 			order_by="creation asc",
 			limit=1,
 		)
 		return rows[0] if rows else None
-
-	def _synced_field(self) -> list[str]:
-		if self._has_synced_values is None:
-			self._has_synced_values = frappe.get_meta(MAPPING_DOCTYPE).has_field("synced_values")
-		return ["synced_values"] if self._has_synced_values else []
 
 	def match_item(self, draft: ItemDraft) -> str | None:
 		"""The existing Item a draft stands for, or None (see the module notes for the order)."""
@@ -344,9 +337,7 @@ class Items:
 			or (mapping.fulfillment_channel if mapping else "")
 			or "",
 		}
-		synced = self._synced_field()
-		if synced:
-			values["synced_values"] = json.dumps(baseline, sort_keys=True)
+		values["synced_values"] = json.dumps(baseline, sort_keys=True)
 		if mapping is None:
 			frappe.get_doc(
 				{

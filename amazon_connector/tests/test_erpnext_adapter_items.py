@@ -107,13 +107,9 @@ class TestErpNextAdapterItems(TestCase):
 		)
 		item = frappe.get_doc("Item", "AMZ-ITEM-3")
 		self.assertEqual(item.item_name, "Name chosen in ERPNext")
-		if frappe.get_meta("Amazon Item").has_field("synced_values"):
-			# Untouched by the user: follows Amazon.
-			self.assertEqual(outcome, Outcome.UPDATED)
-			self.assertIn("Second description", item.description)
-		else:
-			# Without the baseline field the adapter only fills empty fields.
-			self.assertIn("First description", item.description)
+		# Untouched by the user: follows Amazon.
+		self.assertEqual(outcome, Outcome.UPDATED)
+		self.assertIn("Second description", item.description)
 
 	def test_matches_an_existing_item_by_sku(self):
 		f.make_item("PRE-EXISTING-SKU", item_name="The user's own name")
