@@ -22,60 +22,20 @@ from pathlib import Path
 from .core.engine.pipeline import run_pipeline
 from .core.money import round_money
 from .core.preview import PreviewErp
-from .core.settings import MarketplaceConfig, SyncSettings
+from .core.settings import SyncSettings
 from .simulator import Simulator, generate_world
-from .spapi.account import CUSTOM, AccountConfig
+from .simulator.connect import account_config, marketplace_configs, scaled_clock
 from .spapi.client import SpApiSession
 
 DEMO_ACCOUNT = "Demo Seller"
 
 
-def scaled_clock(time_scale: float):
-	"""A clock and a sleep that run `time_scale` times faster than the wall clock.
-
-	The client paces itself by Amazon's published rates in Amazon's seconds; the simulator runs its
-	clock at the same scale, so the demo shows real pacing without real waiting.
-	"""
-	origin = time.monotonic()
-
-	def clock() -> float:
-		return origin + (time.monotonic() - origin) * time_scale
-
-	def sleep(seconds: float) -> None:
-		time.sleep(max(0.0, seconds) / time_scale)
-
-	return clock, sleep
-
-
-def account_config(sim: Simulator, key: str = DEMO_ACCOUNT) -> AccountConfig:
-	acct = sim.account
-	return AccountConfig(
-		key=key,
-		region=acct.get("region", "NA"),
-		client_id=acct["client_id"],
-		client_secret=acct["client_secret"],
-		refresh_token=acct["refresh_token"],
-		environment=CUSTOM,
-		endpoint_url=sim.base_url,
-		seller_id=acct.get("seller_id", ""),
-	)
-
-
 def sync_settings(sim: Simulator, after_date: date, key: str = DEMO_ACCOUNT) -> SyncSettings:
-	marketplaces = tuple(
-		MarketplaceConfig(
-			marketplace_id=m["marketplaceId"],
-			country=m["countryCode"],
-			currency=m["currencyCode"],
-			price_list=f"Amazon {m['countryCode']}",
-		)
-		for m in sim.account["marketplaces"]
-	)
 	return SyncSettings(
 		account_key=key,
 		after_date=after_date,
-		marketplaces=marketplaces,
-		seller_id=sim.account.get("seller_id", ""),
+		marketplaces=marketplace_configs(sim.account, price_list=lambda m: f"Amazon {m['countryCode']}"),
+		seller_id=sim.account["seller_id"],
 	)
 
 
@@ -159,7 +119,9 @@ def run_demo(
 	world, start = demo_world(orders, seed)
 	clock, sleep = scaled_clock(time_scale)
 	with Simulator(world, time_scale=time_scale) as sim:
-		session = SpApiSession(account_config(sim), clock=clock, sleep=sleep)
+		session = SpApiSession(
+			account_config(sim.account, sim.base_url, DEMO_ACCOUNT), clock=clock, sleep=sleep
+		)
 		settings = sync_settings(sim, after_date=start.date())
 		preview = PreviewErp(settings.account_key)
 		started = time.perf_counter()

@@ -26,10 +26,14 @@ sys.path.insert(0, str(REPO))
 
 from amazon_connector.core.engine.pipeline import run_pipeline  # noqa: E402
 from amazon_connector.core.preview import PreviewErp  # noqa: E402
-from amazon_connector.core.settings import MarketplaceConfig, SyncSettings  # noqa: E402
-from amazon_connector.demo import scaled_clock  # noqa: E402
+from amazon_connector.core.settings import SyncSettings  # noqa: E402
 from amazon_connector.simulator import generate_world  # noqa: E402
-from amazon_connector.spapi.account import CUSTOM, AccountConfig  # noqa: E402
+from amazon_connector.simulator.connect import (  # noqa: E402
+	account_config,
+	credentials,
+	marketplace_configs,
+	scaled_clock,
+)
 from amazon_connector.spapi.client import SpApiSession  # noqa: E402
 from amazon_connector.spapi.usage_plans import OPERATIONS, plan_for  # noqa: E402
 
@@ -91,25 +95,13 @@ def main(argv=None) -> int:
 		world_file.write_text(json.dumps(world))
 		process, base_url = start_simulator(world_file)
 		try:
-			account = world["account"]
-			config = AccountConfig(
-				key="benchmark",
-				region=account.get("region", "NA"),
-				client_id=account["clientId"],
-				client_secret=account["clientSecret"],
-				refresh_token=account["refreshToken"],
-				environment=CUSTOM,
-				endpoint_url=base_url,
-				seller_id=account.get("sellerId", ""),
-			)
+			account = credentials(world["account"])
+			config = account_config(account, base_url, key="benchmark")
 			settings = SyncSettings(
 				account_key="benchmark",
 				after_date=start.date(),
-				marketplaces=tuple(
-					MarketplaceConfig(m["marketplaceId"], m["countryCode"], m["currencyCode"])
-					for m in account["marketplaces"]
-				),
-				seller_id=account.get("sellerId", ""),
+				marketplaces=marketplace_configs(account),
+				seller_id=account["seller_id"],
 			)
 			clock, sleep = scaled_clock(TIME_SCALE)
 			session = SpApiSession(config, clock=clock, sleep=sleep)

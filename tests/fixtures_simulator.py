@@ -18,7 +18,8 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 
 from amazon_connector.simulator import Simulator, generate_world
-from amazon_connector.spapi.account import CUSTOM, AccountConfig
+from amazon_connector.simulator.connect import account_config
+from amazon_connector.spapi.account import AccountConfig
 
 SIM_SEED = 20260101
 SIM_ORDERS = 120
@@ -64,18 +65,8 @@ def simulator(make_simulator) -> Simulator:
 	return make_simulator()
 
 
-def account_for(sim: Simulator, key: str = "simulator") -> AccountConfig:
-	account = sim.account
-	return AccountConfig(
-		key=key,
-		region=account["region"],
-		client_id=account["client_id"],
-		client_secret=account["client_secret"],
-		refresh_token=account["refresh_token"],
-		environment=CUSTOM,
-		endpoint_url=sim.base_url,
-		seller_id=account["seller_id"],
-	)
+def account_for(sim: Simulator, key: str = "simulator", **overrides) -> AccountConfig:
+	return account_config(sim.account, sim.base_url, key, **overrides)
 
 
 @pytest.fixture

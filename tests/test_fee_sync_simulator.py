@@ -19,7 +19,8 @@ from amazon_connector.core.engine.fees import SAFETY_MARGIN, FeeSync
 from amazon_connector.core.mapping.fee_keys import parse_posted
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import SyncSettings
-from amazon_connector.spapi.account import CUSTOM, AccountConfig
+from amazon_connector.simulator.connect import account_config
+from amazon_connector.spapi.account import AccountConfig
 
 simulator_module = pytest.importorskip("amazon_connector.simulator")
 
@@ -42,17 +43,7 @@ def fee_sim(request, fee_world):
 
 
 def account_of(sim) -> AccountConfig:
-	creds = sim.account
-	return AccountConfig(
-		key="sim-fees",
-		region=creds["region"],
-		client_id=creds["client_id"],
-		client_secret=creds["client_secret"],
-		refresh_token=creds["refresh_token"],
-		environment=CUSTOM,
-		endpoint_url=sim.base_url,
-		seller_id=creds["seller_id"],
-	)
+	return account_config(sim.account, sim.base_url, "sim-fees")
 
 
 def erp_with_world_orders(world: dict) -> PreviewErp:

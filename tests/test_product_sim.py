@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
@@ -32,28 +31,12 @@ def sim(request):
 
 def open_session(sim, account=None):
 	"""A session paced and polling in the simulator's seconds (they run `time_scale` times faster)."""
-	from amazon_connector.spapi.account import CUSTOM, AccountConfig
+	from amazon_connector.simulator.connect import account_config, scaled_clock
 	from amazon_connector.spapi.client import SpApiSession
 
-	if account is None:
-		acct = sim.account
-		account = AccountConfig(
-			key="Sim Seller",
-			region=acct.get("region", "NA"),
-			client_id=acct["client_id"],
-			client_secret=acct["client_secret"],
-			refresh_token=acct["refresh_token"],
-			environment=CUSTOM,
-			endpoint_url=sim.base_url,
-			seller_id=acct.get("seller_id", ""),
-		)
-	scale = float(getattr(sim, "time_scale", None) or getattr(getattr(sim, "clock", None), "time_scale", 1.0))
-	origin = time.monotonic()
-	return SpApiSession(
-		account,
-		clock=lambda: origin + (time.monotonic() - origin) * scale,
-		sleep=lambda seconds: time.sleep(max(0.0, seconds) / scale),
-	)
+	clock, sleep = scaled_clock(sim.clock.time_scale)
+	account = account or account_config(sim.account, sim.base_url, "Sim Seller")
+	return SpApiSession(account, clock=clock, sleep=sleep)
 
 
 @pytest.fixture

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 
+from amazon_connector.simulator.connect import account_config, scaled_clock
 from amazon_connector.spapi import catalog, orders, reports, sellers
-from amazon_connector.spapi.account import CUSTOM, AccountConfig
+from amazon_connector.spapi.account import AccountConfig
 from amazon_connector.spapi.auth import TokenCache
 from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.spapi.errors import AuthError, user_message
@@ -32,27 +32,16 @@ def sim(world):
 
 
 def account_of(sim, **overrides) -> AccountConfig:
-	values = dict(
-		key="Sim Seller",
-		region=sim.account["region"],
-		client_id=sim.account["client_id"],
-		client_secret=sim.account["client_secret"],
-		refresh_token=sim.account["refresh_token"],
-		environment=CUSTOM,
-		endpoint_url=sim.base_url,
-		seller_id=sim.account["seller_id"],
-	)
-	values.update(overrides)
-	return AccountConfig(**values)
+	return account_config(sim.account, sim.base_url, "Sim Seller", **overrides)
 
 
 def session_of(sim, **overrides) -> SpApiSession:
 	"""Paces and polls in the simulator's seconds, which pass TIME_SCALE times faster than ours."""
-	origin = time.monotonic()
+	clock, sleep = scaled_clock(TIME_SCALE)
 	return SpApiSession(
 		account_of(sim, **overrides),
-		clock=lambda: origin + (time.monotonic() - origin) * TIME_SCALE,
-		sleep=lambda seconds: time.sleep(max(0.0, seconds) / TIME_SCALE),
+		clock=clock,
+		sleep=sleep,
 		throttle=ThrottleRegistry(),
 		token_cache=TokenCache(),
 	)

@@ -9,7 +9,6 @@ currency would need exchange rates, which ERPNext would otherwise look up on the
 
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -19,22 +18,13 @@ import frappe
 ACCOUNT = "Amazon Simulator"
 TIME_SCALE = 3600.0
 WORLD_DAYS = 30
-CURRENCIES = {
-	"US": "USD",
-	"CA": "CAD",
-	"UK": "GBP",
-	"DE": "EUR",
-	"JP": "JPY",
-	"FR": "EUR",
-	"IT": "EUR",
-	"ES": "EUR",
-}
 
 
 @contextmanager
 def simulated_account(orders: int, seed: int, marketplaces: str | None, company: str | None):
 	from amazon_connector.jobs import Runtime
 	from amazon_connector.simulator import Simulator, generate_world
+	from amazon_connector.simulator.connect import scaled_clock
 	from amazon_connector.spapi.client import SpApiSession
 
 	company = (
@@ -50,7 +40,7 @@ def simulated_account(orders: int, seed: int, marketplaces: str | None, company:
 	with Simulator(world, time_scale=TIME_SCALE) as sim:
 		click.echo(f"Simulator on {sim.base_url}: {orders} orders in {', '.join(countries)} (seed {seed})")
 		point_account_at(sim, company, start.date())
-		clock, sleep = _scaled_clock(TIME_SCALE)
+		clock, sleep = scaled_clock(TIME_SCALE)
 		runtime = Runtime(
 			session_factory=lambda config: SpApiSession(config, clock=clock, sleep=sleep),
 			now=sim.now,
@@ -61,7 +51,9 @@ def simulated_account(orders: int, seed: int, marketplaces: str | None, company:
 def _countries(marketplaces: str | None, currency: str) -> tuple[str, ...]:
 	if marketplaces:
 		return tuple(code.strip().upper() for code in marketplaces.split(",") if code.strip())
-	same = tuple(code for code, cur in CURRENCIES.items() if cur == currency)
+	from amazon_connector.simulator.marketplaces import MARKETPLACES
+
+	same = tuple(code for code, m in MARKETPLACES.items() if m.currency == currency)
 	if not same:
 		raise click.ClickException(
 			f"No simulated marketplace sells in {currency}; pass --sim-marketplaces (and set up exchange rates)."
@@ -156,15 +148,3 @@ def _price_list(country_code: str, currency: str) -> str:
 		).insert(ignore_permissions=True)
 	frappe.db.set_value("Currency", currency, "enabled", 1)
 	return name
-
-
-def _scaled_clock(time_scale: float):
-	origin = time.monotonic()
-
-	def clock() -> float:
-		return origin + (time.monotonic() - origin) * time_scale
-
-	def sleep(seconds: float) -> None:
-		time.sleep(max(0.0, seconds) / time_scale)
-
-	return clock, sleep

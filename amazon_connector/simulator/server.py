@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from . import lifecycle
 from .auth import Auth
 from .clock import SimClock, parse_iso
+from .connect import credentials
 from .faults import FaultConfigError, Faults
 from .http_types import ApiError, Reply, Request, invalid
 from .operations import Operations
@@ -182,15 +183,7 @@ class Simulator:
 
 	@property
 	def account(self) -> dict:
-		account = self.world.account
-		return {
-			"client_id": account["clientId"],
-			"client_secret": account["clientSecret"],
-			"refresh_token": account["refreshToken"],
-			"seller_id": account["sellerId"],
-			"region": account["region"],
-			"marketplaces": [dict(m) for m in account["marketplaces"]],
-		}
+		return credentials(self.world.account)
 
 	# statistics
 
