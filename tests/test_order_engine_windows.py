@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from test_order_engine_sizing import drain
 from test_order_shapes import US, amazon_order, order_item
 
 from amazon_connector.core.drafts.items import ItemDraft
@@ -127,7 +128,7 @@ def sync(amazon, port, at=NOW, **kw) -> OrderSync:
 # -- planning ---------------------------------------------------------------------------------------
 def test_first_plan_reads_backfill_newest_first_contiguously_down_to_the_after_date():
 	plan = plan_run(None, date(2026, 1, 1), NOW, window_days=7, overlap=timedelta(minutes=30))
-	windows = plan.windows
+	windows = drain(plan, lambda window: 3500)  # dense enough that every window stays 7 days
 	assert all(w.by == CREATED for w in windows)
 	assert windows[0].end == NOW - SETTLE
 	assert windows[-1].start == datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -142,17 +143,17 @@ def test_after_date_beyond_two_years_is_clamped_with_a_message():
 	assert "2020-01-01" in message and "two years" in message
 	assert clamp_after(date(2025, 6, 1), NOW) == (datetime(2025, 6, 1, tzinfo=timezone.utc), None)
 	plan = plan_run(None, date(2020, 1, 1), NOW, window_days=30, overlap=timedelta(0))
-	assert plan.windows[-1].start == NOW - HISTORY_LIMIT and plan.messages
+	assert drain(plan, lambda window: 0)[-1].start == NOW - HISTORY_LIMIT and plan.messages
 
 
 def test_checkpoint_round_trips_and_a_corrupt_one_restarts_with_a_message():
 	checkpoint = OrderCheckpoint(
-		NOW, NOW - timedelta(days=3), NOW + timedelta(hours=1), NOW - timedelta(days=9)
+		NOW, NOW - timedelta(days=3), NOW + timedelta(hours=1), NOW - timedelta(days=9), 12.5
 	)
 	assert OrderCheckpoint.from_dict(checkpoint.to_dict()) == checkpoint
 	plan = plan_run({"version": 99}, date(2026, 1, 1), NOW, window_days=7, overlap=timedelta(0))
 	assert plan.messages and "could not be read" in plan.messages[0]
-	assert plan.windows[0].end == NOW - SETTLE
+	assert plan.next_backfill_window().end == NOW - SETTLE
 
 
 # -- runs -----------------------------------------------------------------------------------------------
@@ -403,7 +404,7 @@ def test_no_enabled_marketplace_reads_nothing():
 
 def test_window_boundary_order_is_read_twice_but_imported_once():
 	plan = plan_run(None, date(2026, 1, 1), NOW, window_days=7, overlap=timedelta(0))
-	boundary = plan.windows[1].end  # shared by two windows
+	boundary = plan.next_backfill_window().start  # shared by the first two windows
 	order = make_order(5, boundary)
 	amazon = FakeAmazon([order])
 	port = preview_with_items("SKU-1")
@@ -449,3 +450,110 @@ def test_an_old_order_changed_now_is_not_imported_when_placed_before_the_after_d
 	assert any("after date" in m for m in report.messages)
 	# Asked for by id, it is imported: the person chose it.
 	assert sync(amazon, port).retry([old["orderId"]]).counts["created"] == 1
+
+
+# -- adaptive backfill windows --------------------------------------------------------------------------
+def dense_world(count=356, every=timedelta(hours=4)) -> list[dict]:
+	# Six orders a day from the after date to a few hours before now.
+	start = datetime(2026, 1, 1, 2, tzinfo=timezone.utc)
+	return [make_order(n, start + every * n) for n in range(count)]
+
+
+def target_settings(target=30, **overrides) -> SyncSettings:
+	return settings(extra={"order_window_target": target}, **overrides)
+
+
+def created_calls(amazon: FakeAmazon) -> list[tuple[datetime, datetime]]:
+	return [(start, end) for by, start, end in amazon.calls if by == CREATED]
+
+
+def test_backfill_windows_are_sized_from_the_orders_read_and_tile_the_backfill():
+	amazon = FakeAmazon(dense_world())
+	port = preview_with_items("SKU-1")
+	report = sync(amazon, port, settings=target_settings(30)).run()
+	assert report.failed == 0 and report.counts["created"] == 356
+	windows = created_calls(amazon)
+	assert windows[0] == (NOW - SETTLE - timedelta(days=7), NOW - SETTLE)  # the first: the setting's size
+	assert windows[-1][0] == datetime(2026, 1, 1, tzinfo=timezone.utc)  # the oldest: cut at the after date
+	for newer, older in zip(windows, windows[1:], strict=False):
+		assert older[1] == newer[0]
+	# Six orders a day: after the first window, windows hold the target (30 orders, about 5 days;
+	# sizes are whole hours, so a window can hold one order more or less).
+	assert len(windows) > 5
+	assert all(abs(e - s - timedelta(days=5)) <= timedelta(hours=4) for s, e in windows[1:-1])
+	held = [int(line.rsplit(": ", 1)[1].split()[0]) for line in report.windows]
+	assert 40 <= held[0] <= 43 and all(29 <= n <= 31 for n in held[1:-1])
+	stored = OrderCheckpoint.from_dict(port.get_checkpoint(CHECKPOINT_KIND))
+	assert stored.backfill_done_to == datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def test_a_small_sellers_backfill_grows_its_windows_to_the_largest_size():
+	start = NOW - HISTORY_LIMIT + timedelta(days=2)
+	orders = [make_order(n, start + timedelta(days=23 * n)) for n in range(30)]
+	amazon = FakeAmazon(orders)
+	port = preview_with_items("SKU-1")
+	report = sync(amazon, port, settings=settings(after_date=date(2020, 1, 1))).run()
+	assert report.failed == 0 and report.counts["created"] == 30
+	spans = [end - start for start, end in created_calls(amazon)]
+	assert spans[:4] == [timedelta(days=d) for d in (7, 14, 28, 56)]
+	assert max(spans) == timedelta(days=90)
+	assert len(spans) < (HISTORY_LIMIT / timedelta(days=7)) / 5
+
+
+def test_an_interruption_at_every_backfill_window_resumes_without_gap_overlap_or_rereading():
+	orders = dense_world(200, every=timedelta(hours=6))
+	reference_amazon = FakeAmazon(orders)
+	reference_port = preview_with_items("SKU-1")
+	sync(reference_amazon, reference_port, settings=target_settings(25)).run()
+	reference = created_calls(reference_amazon)
+	assert len(reference) > 5
+	for stop in range(len(reference)):
+		amazon = FakeAmazon(orders)
+		amazon.fail_after_calls = stop
+		port = preview_with_items("SKU-1")
+		first = sync(amazon, port, settings=target_settings(25)).run()
+		assert first.failed == 1 and first.failures[0].record_kind == "window"
+		read = created_calls(amazon)
+		assert len(read) == stop
+		amazon.fail_after_calls = None
+		amazon.calls.clear()
+		second = sync(amazon, port, at=NOW + timedelta(minutes=30), settings=target_settings(25)).run()
+		assert second.failed == 0
+		resumed = created_calls(amazon)
+		assert resumed[0] == reference[stop]  # the window that failed, read again with the same edges
+		assert read + resumed == reference, f"interrupted at window {stop}"
+		assert set(port.sales_orders) == set(reference_port.sales_orders)
+
+
+def test_a_resumed_run_reads_with_the_stored_window_size():
+	amazon = FakeAmazon(dense_world())
+	amazon.fail_after_calls = 2
+	port = preview_with_items("SKU-1")
+	sync(amazon, port, settings=target_settings(30)).run()
+	stored = OrderCheckpoint.from_dict(port.get_checkpoint(CHECKPOINT_KIND))
+	# Sized from the second window's six orders a day: about 5 days, not the setting's 7.
+	assert abs(stored.backfill_window_days - 5) <= 1 / 6
+	amazon.fail_after_calls = None
+	amazon.calls.clear()
+	# A changed setting does not override the size the backfill has learnt.
+	sync(amazon, port, at=NOW + timedelta(hours=1), settings=target_settings(30, order_window_days=2)).run()
+	start, end = created_calls(amazon)[0]
+	assert end == stored.backfill_done_to and end - start == timedelta(days=stored.backfill_window_days)
+
+
+def test_a_checkpoint_stored_before_windows_adapted_resumes_where_it_stopped():
+	orders = dense_world()
+	done_to = NOW - SETTLE - timedelta(days=14)
+	port = preview_with_items("SKU-1")
+	port.set_checkpoint(CHECKPOINT_KIND, {
+		"version": 1, "backfill_upper": iso(NOW - SETTLE), "backfill_done_to": iso(done_to),
+		"updated_to": iso(NOW - SETTLE), "after": "2026-01-01T00:00:00Z",
+	})  # fmt: skip
+	amazon = FakeAmazon(orders)
+	report = sync(amazon, port, at=NOW + timedelta(hours=1), settings=target_settings(30)).run()
+	assert report.failed == 0 and not any("could not be read" in m for m in report.messages)
+	windows = created_calls(amazon)
+	assert windows[0] == (done_to - timedelta(days=7), done_to)
+	assert windows[-1][0] == datetime(2026, 1, 1, tzinfo=timezone.utc)
+	assert set(port.sales_orders) == {o["orderId"] for o in orders if parse(o["createdTime"]) <= done_to}
+	assert all(abs(end - start - timedelta(days=5)) <= timedelta(hours=4) for start, end in windows[1:-1])

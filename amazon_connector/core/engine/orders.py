@@ -2,11 +2,13 @@
 
 One run (see `windows` for the plan and its checkpoint):
 1. incremental: orders changed since the last run (lastUpdatedAfter, oldest window first);
-2. backfill: orders created from the first run's "now" back to the after date, newest window first.
+2. backfill: orders created from the first run's "now" back to the after date, newest window first,
+   each window sized from the order density of the one before (about `order_window_target`
+   orders, 500 unless the settings' extra say otherwise; see `windows.next_window_days`).
 Each window is read with Orders 2026-01-01 searchOrders (items, proceeds, tax, promotions,
-cancellations and fulfilment inline, 100 a page: no per-order calls) and checkpointed when every
-order in it has been handled. A window that cannot be read stops the run there; the next run
-resumes at that window.
+cancellations and fulfilment inline, 100 a page: no per-order calls) and checkpointed, with the
+next window's size, when every order in it has been handled. A window that cannot be read stops
+the run there; the next run resumes at that window.
 
 Each order runs in its own record scope (`run_isolated`): a failing order is logged with its
 Amazon id and reason, its writes are undone, and the others go on. Per order:
@@ -35,7 +37,7 @@ from ..mapping.orders import OrderMappingError, OrderNotReady, OrderSkipped, map
 from ..ports import ErpPort, Outcome
 from ..settings import UNKNOWN_SKU_CREATE, SyncSettings
 from .report import RecordFailure, SyncReport, run_isolated
-from .windows import CHECKPOINT_KIND, RunPlan, Window, plan_run
+from .windows import CHECKPOINT_KIND, UPDATED, RunPlan, Window, plan_run, window_target
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,7 @@ class OrderSync:
 				self.now(),
 				window_days=self.settings.order_window_days,
 				overlap=timedelta(minutes=self.settings.incremental_overlap_minutes),
+				target=window_target((self.settings.extra or {}).get("order_window_target")),
 				tz=_settings_tz(self.settings),
 			)
 			self._created_floor = plan.after
@@ -133,9 +136,12 @@ class OrderSync:
 
 	# -- windows ---------------------------------------------------------------------------------
 	def _read_windows(self, plan: RunPlan, marketplace_ids: list[str], report: SyncReport, progress) -> None:
-		total = len(plan.windows)
-		for done, window in enumerate(plan.windows):
+		done = 0
+		for window in plan.windows():
 			if progress:
+				# Backfill windows are sized as they go, so the total is an estimate at the current size.
+				left = len(plan.incremental) - done if window.by == UPDATED else 0
+				total = done + max(left, 0) + plan.backfill_windows_left()
 				progress(done, total, f"Reading orders {window.label}")
 			seen = 0
 			try:
@@ -151,11 +157,12 @@ class OrderSync:
 				)
 				log.warning("order window %s failed", window.label, exc_info=True)
 				return
-			plan.checkpoint.finish(window)
+			plan.finish(window, seen)
 			self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())
 			report.windows.append(f"{window.label}: {seen} orders")
+			done += 1
 		if progress:
-			progress(total, total, "Done")
+			progress(done, done, "Done")
 
 	def _search(self, window: Window, marketplace_ids: list[str]) -> Iterable[dict]:
 		search = self._search_orders

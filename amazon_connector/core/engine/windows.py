@@ -6,11 +6,24 @@ Backfill reads orders by creation time, newest first, from a fixed upper edge (t
 finished window moves the edge down to its start, so a resumed backfill continues exactly there:
 finished windows are never read again and no gap can open (windows share their boundary instant;
 Amazon's createdAfter/createdBefore are both inclusive, so an order on the boundary is read twice
-and found unchanged the second time).
+and found unchanged the second time). The oldest window is cut at the after date.
+
+Backfill windows are sized as the backfill goes, not planned up front: each searchOrders call is
+slow under Amazon's usage plan (a burst of 20, then one call every three minutes), and every
+window costs at least one call even when nearly empty, while a crowded window is many pages that
+an interrupted run reads again. `next_window_days` sizes the next window from the order density
+of the window just read so that it holds about `target` orders (500 = five pages by default,
+`order_window_target` in the settings' extra), between one and ninety days, and never more than
+twice the size before (an empty window therefore doubles it). The first window is
+`order_window_days` long. The size is kept in the checkpoint, so a resumed backfill goes on with
+it, and re-reads a window that failed with the same edges. Since a window always starts at the
+edge the previous one finished at, the size only decides how many windows there are, never
+whether they tile [after, backfill_upper].
 
 Orders created after `backfill_upper`, and orders changed after they were read, are found by the
 incremental pass: lastUpdatedAfter from `updated_to` minus a small overlap (Amazon's index is
-eventually consistent), oldest first so the cursor only moves forward, each window checkpointed.
+eventually consistent), oldest first so the cursor only moves forward, each window checkpointed
+(these windows are `order_window_days` long: the overlap makes them cheap to plan up front).
 Every order created after `backfill_upper` was necessarily updated after it, so backfill and
 incremental together leave no gap. A run does the incremental pass first (recent changes first),
 then continues the backfill.
@@ -22,10 +35,14 @@ is always taken a few minutes back.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 CHECKPOINT_KIND = "orders"
+# The window size is an optional field added without a new version: code that predates it reads
+# the checkpoint unchanged (and resumes with fixed windows) instead of starting the backfill again.
 CHECKPOINT_VERSION = 1
 
 # Amazon returns orders from about the last two years; a day of margin keeps the oldest window
@@ -36,6 +53,16 @@ SETTLE = timedelta(minutes=3)
 
 CREATED = "created"
 UPDATED = "updated"
+
+# Orders a backfill window is sized to hold: five pages of searchOrders.
+DEFAULT_WINDOW_TARGET = 500
+DEFAULT_WINDOW_DAYS = 7.0
+MIN_WINDOW_DAYS = 1.0
+MAX_WINDOW_DAYS = 90.0
+# A window is at most this many times the one before: an estimate from a few orders (or from a
+# quiet stretch) must not jump to a window that turns out to be hundreds of pages.
+MAX_WINDOW_GROWTH = 2.0
+_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -48,11 +75,63 @@ class Window:
 	def label(self) -> str:
 		return f"{self.by} {_iso(self.start)} .. {_iso(self.end)}"
 
+	@property
+	def days(self) -> float:
+		return (self.end - self.start) / timedelta(days=1)
+
 	def query(self) -> dict:
 		"""Keyword arguments of spapi.orders.search_orders for this window."""
 		if self.by == CREATED:
 			return {"created_after": self.start, "created_before": self.end}
 		return {"last_updated_after": self.start, "last_updated_before": self.end}
+
+
+def next_window_days(
+	current_days: float,
+	orders: int,
+	span_days: float,
+	*,
+	target: int = DEFAULT_WINDOW_TARGET,
+	min_days: float = MIN_WINDOW_DAYS,
+	max_days: float = MAX_WINDOW_DAYS,
+	growth: float = MAX_WINDOW_GROWTH,
+) -> float:
+	"""Days the next backfill window spans, after one of `span_days` held `orders` orders.
+
+	Sized to hold about `target` orders at the density just seen (the nearest window is the best
+	guide: sellers grow and have seasons, so an average over the whole backfill would lag), at most
+	`growth` times `current_days` (so an empty window doubles it), within [min_days, max_days] and
+	in whole hours (readable edges).
+	"""
+	ceiling = max(current_days, min_days) * growth
+	if orders > 0 and span_days > 0:
+		days = min(ceiling, target * span_days / orders)
+	else:
+		days = ceiling
+	days = round(days * _HOURS) / _HOURS
+	return min(max_days, max(min_days, days))
+
+
+def initial_window_days(value) -> float:
+	"""The first backfill window's size from the settings' order_window_days, within the bounds."""
+	days = _window_days(value)
+	return DEFAULT_WINDOW_DAYS if days is None else days
+
+
+def window_target(value) -> int:
+	"""Orders a window is sized to hold, from the settings' extra `order_window_target`."""
+	try:
+		target = int(value)
+	except (TypeError, ValueError):
+		return DEFAULT_WINDOW_TARGET
+	return target if target > 0 else DEFAULT_WINDOW_TARGET
+
+
+def backfill_window(done_to: datetime, after: datetime, days: float) -> Window | None:
+	"""The next backfill window below `done_to`, cut at the after date; None when the backfill is done."""
+	if done_to <= after:
+		return None
+	return Window(max(after, done_to - timedelta(days=days)), done_to, CREATED)
 
 
 @dataclass
@@ -61,6 +140,7 @@ class OrderCheckpoint:
 	backfill_done_to: datetime | None = None  # orders created in [done_to, upper] are read
 	updated_to: datetime | None = None  # orders updated before this are read (incremental cursor)
 	after: datetime | None = None  # the after date the backfill last aimed for (informative)
+	backfill_window_days: float | None = None  # the next backfill window's size (None: the settings')
 
 	@property
 	def started(self) -> bool:
@@ -73,11 +153,16 @@ class OrderCheckpoint:
 			"backfill_done_to": _iso(self.backfill_done_to),
 			"updated_to": _iso(self.updated_to),
 			"after": _iso(self.after),
+			"backfill_window_days": self.backfill_window_days,
 		}
 
 	@classmethod
 	def from_dict(cls, value: dict | None) -> OrderCheckpoint:
-		"""Read a stored checkpoint; raises ValueError when it is not one this code wrote."""
+		"""Read a stored checkpoint; raises ValueError when it is not one this code wrote.
+
+		A checkpoint without a window size (written before windows adapted) loads with none; a size
+		that is not a usable number is dropped too, since the edges alone are enough to resume.
+		"""
 		if not value:
 			return cls()
 		if value.get("version") != CHECKPOINT_VERSION:
@@ -87,6 +172,7 @@ class OrderCheckpoint:
 			backfill_done_to=_parse(value.get("backfill_done_to")),
 			updated_to=_parse(value.get("updated_to")),
 			after=_parse(value.get("after")),
+			backfill_window_days=_window_days(value.get("backfill_window_days")),
 		)
 		if checkpoint.started and (checkpoint.backfill_done_to is None or checkpoint.updated_to is None):
 			raise ValueError("order checkpoint is incomplete")
@@ -102,16 +188,42 @@ class OrderCheckpoint:
 
 @dataclass
 class RunPlan:
+	"""One run: the incremental windows (planned up front, oldest first), then the backfill windows,
+	newest first, each sized once the one before it is finished."""
+
 	checkpoint: OrderCheckpoint
-	windows: list[
-		Window
-	]  # in the order to read them: incremental (oldest first), then backfill (newest first)
+	incremental: list[Window]
 	after: datetime
+	target: int = DEFAULT_WINDOW_TARGET
 	messages: list[str] = field(default_factory=list)
 
-	@property
-	def backfill_windows(self) -> list[Window]:
-		return [w for w in self.windows if w.by == CREATED]
+	def windows(self) -> Iterator[Window]:
+		"""The windows to read, in order. Each must be `finish`ed before the next is asked for: the
+		backfill's next window starts where the last finished one did."""
+		yield from self.incremental
+		while (window := self.next_backfill_window()) is not None:
+			yield window
+			if self.checkpoint.backfill_done_to != window.start:
+				raise RuntimeError(f"backfill window {window.label} was not finished")
+
+	def next_backfill_window(self) -> Window | None:
+		checkpoint = self.checkpoint
+		return backfill_window(checkpoint.backfill_done_to, self.after, checkpoint.backfill_window_days)
+
+	def finish(self, window: Window, orders: int) -> None:
+		"""Record a finished window that held `orders` orders, and size the next backfill window."""
+		self.checkpoint.finish(window)
+		if window.by == CREATED:
+			self.checkpoint.backfill_window_days = next_window_days(
+				self.checkpoint.backfill_window_days, orders, window.days, target=self.target
+			)
+
+	def backfill_windows_left(self) -> int:
+		"""An estimate at the current size (it changes as windows are read), for progress reports."""
+		done_to = self.checkpoint.backfill_done_to
+		if done_to <= self.after:
+			return 0
+		return math.ceil((done_to - self.after) / timedelta(days=self.checkpoint.backfill_window_days))
 
 
 def clamp_after(after_date: date | datetime, now: datetime, tz=timezone.utc) -> tuple[datetime, str | None]:
@@ -135,11 +247,17 @@ def plan_run(
 	after_date: date | datetime,
 	now: datetime,
 	*,
-	window_days: int,
+	window_days: float,
 	overlap: timedelta,
+	target: int = DEFAULT_WINDOW_TARGET,
 	tz=timezone.utc,
 ) -> RunPlan:
-	"""Plan one run from the stored checkpoint: the windows to read, in order."""
+	"""Plan one run from the stored checkpoint.
+
+	`window_days` is the incremental windows' size and the first backfill window's (a resumed
+	backfill goes on with the size in its checkpoint); `target` the orders a backfill window is sized
+	to hold.
+	"""
 	messages: list[str] = []
 	until = now - SETTLE
 	try:
@@ -157,28 +275,20 @@ def plan_run(
 		checkpoint.backfill_done_to = until
 		checkpoint.updated_to = until
 	checkpoint.after = after
-	size = timedelta(days=max(1, int(window_days)))
+	if checkpoint.backfill_window_days is None:
+		checkpoint.backfill_window_days = initial_window_days(window_days)
 
-	windows: list[Window] = []
-	if not fresh:
-		windows.extend(_incremental(checkpoint.updated_to - overlap, until, size))
-	windows.extend(_backfill(checkpoint.backfill_done_to, after, size))
-	if not fresh and not any(w.by == CREATED for w in windows):
+	incremental = [] if fresh else _incremental(checkpoint.updated_to - overlap, until, window_days)
+	plan = RunPlan(
+		checkpoint=checkpoint, incremental=incremental, after=after, target=target, messages=messages
+	)
+	if not fresh and plan.next_backfill_window() is None:
 		messages.append("The backfill is complete; reading orders changed since the last run.")
-	return RunPlan(checkpoint=checkpoint, windows=windows, after=after, messages=messages)
+	return plan
 
 
-def _backfill(done_to: datetime, after: datetime, size: timedelta) -> list[Window]:
-	windows = []
-	end = done_to
-	while end > after:
-		start = max(after, end - size)
-		windows.append(Window(start, end, CREATED))
-		end = start
-	return windows
-
-
-def _incremental(since: datetime, until: datetime, size: timedelta) -> list[Window]:
+def _incremental(since: datetime, until: datetime, window_days) -> list[Window]:
+	size = timedelta(days=max(1, int(window_days)))
 	windows = []
 	start = since
 	while start < until:
@@ -186,6 +296,19 @@ def _incremental(since: datetime, until: datetime, size: timedelta) -> list[Wind
 		windows.append(Window(start, end, UPDATED))
 		start = end
 	return windows
+
+
+def _window_days(value) -> float | None:
+	"""A window size in days within the bounds, or None when `value` is not a usable number."""
+	if isinstance(value, bool):
+		return None
+	try:
+		days = float(value)
+	except (TypeError, ValueError):
+		return None
+	if not math.isfinite(days) or days <= 0:
+		return None
+	return min(MAX_WINDOW_DAYS, max(MIN_WINDOW_DAYS, days))
 
 
 def _iso(value: datetime | None) -> str | None:
