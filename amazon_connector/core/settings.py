@@ -34,6 +34,9 @@ class SyncSettings:
 	unknown_sku_policy: str = UNKNOWN_SKU_CREATE
 	update_prices: bool = True
 	submit_orders: bool = True
+	# Ask Amazon for a Restricted Data Token so orders carry buyer names and street addresses. Needs
+	# the restricted-data role; without it orders still import with city, state, postal code, country.
+	request_personal_data: bool = False
 	# Backfill windows: each is fetched and checkpointed on its own, newest first.
 	order_window_days: int = 7
 	# Incremental runs re-read this far behind the last checkpoint, because Amazon's order

@@ -71,6 +71,7 @@ def sync_settings(doc, **extra) -> SyncSettings:
 		unknown_sku_policy=doc.unknown_sku_policy or "Create Item",
 		update_prices=bool(cint(doc.update_prices)),
 		submit_orders=bool(cint(doc.submit_orders)),
+		request_personal_data=bool(cint(doc.request_personal_data)),
 		seller_id=doc.seller_id or "",
 		extra={"time_zone": get_system_timezone(), "company": doc.company, **extra},
 	)

@@ -585,6 +585,14 @@ class Operations:
 			body = request.json() or {}
 		except ValueError:
 			raise invalid("The request body is not valid JSON.") from None
+		if not self.sim.world.account.get("restrictedDataRole", True):
+			# An app without Amazon's restricted-data role is refused every RDT.
+			raise ApiError(
+				403,
+				"Unauthorized",
+				"Access to requested resource is denied.",
+				"The application is not authorized for restricted data.",
+			)
 		resources = body.get("restrictedResources")
 		if not isinstance(resources, list) or not resources:
 			raise invalid("restrictedResources is required.")

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from amazon_connector.spapi._params import csv, iso8601
 from amazon_connector.spapi.apis import OrdersApi
-from amazon_connector.spapi.pagination import PAGINATION_PAGINATION_TOKEN, session_pages
+from amazon_connector.spapi.pagination import PAGINATION_PAGINATION_TOKEN, iterate_pages
+from amazon_connector.spapi.tokens import create_restricted_data_token
 
 # What the sync needs from an order; each name is in the model's includedData enum.
 DEFAULT_INCLUDED_DATA = (
@@ -34,6 +35,7 @@ def search_orders(
 	included_data: Iterable[str] = DEFAULT_INCLUDED_DATA,
 	fulfillment_statuses: Iterable[str] | None = None,
 	max_results_per_page: int = MAX_RESULTS_PER_PAGE,
+	restricted_data_token: str | None = None,
 ) -> Iterator[dict]:
 	"""Every Order matching the filter, page after page (`pagination.nextToken` -> `paginationToken`).
 
@@ -62,11 +64,27 @@ def search_orders(
 	if included_data:
 		params["includedData"] = csv(included_data, name="included_data")
 	params["maxResultsPerPage"] = int(max_results_per_page)
-	return _orders_of(
-		session_pages(
-			session, "searchOrders", OrdersApi, "search_orders", params, PAGINATION_PAGINATION_TOKEN
-		)
-	)
+
+	def fetch(current: dict) -> dict:
+		return session.call(
+			"searchOrders", OrdersApi, "search_orders", restricted_data_token=restricted_data_token, **current
+		).body
+
+	return _orders_of(iterate_pages(fetch, params, PAGINATION_PAGINATION_TOKEN, operation="searchOrders"))
+
+
+# The personal data a Restricted Data Token unlocks on orders: buyer name and e-mail, delivery address.
+ORDER_PII_ELEMENTS = ("buyerInfo", "shippingAddress")
+ORDERS_PATH = "/orders/2026-01-01/orders"
+
+
+def create_orders_rdt(session, order_id: str | None = None) -> dict:
+	"""A Restricted Data Token with buyer and address details for searchOrders, or for getOrder of
+	one order when `order_id` is given (an RDT covers only the resource it names). Amazon refuses it
+	(AccessDeniedError) when the app lacks the restricted-data role. Returns Amazon's body:
+	`restrictedDataToken` and `expiresIn` (seconds)."""
+	path = f"{ORDERS_PATH}/{order_id}" if order_id else ORDERS_PATH
+	return create_restricted_data_token(session, path, ORDER_PII_ELEMENTS)
 
 
 def _orders_of(pages) -> Iterator[dict]:

@@ -36,6 +36,7 @@ from ..drafts.orders import SalesOrderDraft
 from ..mapping.orders import OrderMappingError, OrderNotReady, OrderSkipped, map_order, parse_amazon_time
 from ..ports import ErpPort, Outcome
 from ..settings import UNKNOWN_SKU_CREATE, SyncSettings
+from .personal_data import PersonalDataToken
 from .report import RecordFailure, SyncReport, run_isolated
 from .windows import CHECKPOINT_KIND, UPDATED, RunPlan, Window, plan_run, window_target
 
@@ -63,6 +64,7 @@ class OrderSync:
 		now: datetime | Callable[[], datetime] | None = None,
 		search_orders: Callable[..., Iterable[dict]] | None = None,
 		get_order: Callable[..., dict] | None = None,
+		restricted_data_token: Callable[..., dict] | None = None,
 	):
 		self.session = session
 		self.port = port
@@ -71,6 +73,9 @@ class OrderSync:
 		self._now = now
 		self._search_orders = search_orders
 		self._get_order = get_order
+		self._personal_data = (
+			PersonalDataToken(session, restricted_data_token) if settings.request_personal_data else None
+		)
 		self._pending: list[str] = []
 		self._created_floor: datetime | None = None  # orders placed earlier are not imported by run()
 		self._skipped: list[str] = []
@@ -170,7 +175,7 @@ class OrderSync:
 			from ...spapi import orders as spapi_orders  # the access layer is only needed for real runs
 
 			search = spapi_orders.search_orders
-		return search(self.session, marketplace_ids=marketplace_ids, **window.query())
+		return search(self.session, marketplace_ids=marketplace_ids, **window.query(), **self._rdt_argument())
 
 	def _fetch_one(self, order_id: str) -> dict:
 		get = self._get_order
@@ -178,7 +183,14 @@ class OrderSync:
 			from ...spapi import orders as spapi_orders
 
 			get = spapi_orders.get_order
-		return get(self.session, order_id)
+		return get(self.session, order_id, **self._rdt_argument(order_id))
+
+	def _rdt_argument(self, order_id: str | None = None) -> dict:
+		"""`restricted_data_token=` for a read, when personal data is wanted and Amazon grants it."""
+		if self._personal_data is None:
+			return {}
+		token = self._personal_data.for_order(order_id) if order_id else self._personal_data.token()
+		return {"restricted_data_token": token} if token else {}
 
 	# -- one order -------------------------------------------------------------------------------
 	def _process(self, order: dict, order_id: str) -> Outcome:
@@ -259,6 +271,12 @@ class OrderSync:
 			)
 		if self._skipped:
 			report.note(f"{len(self._skipped)} order(s) were not imported: {_listed(self._skipped)}")
+		if self._personal_data and self._personal_data.refusal:
+			report.note(
+				"Amazon gave no buyer names or street addresses (no Restricted Data Token: "
+				f"{self._personal_data.refusal}); orders were imported with city, state, postal code and "
+				"country. The app needs Amazon's restricted-data role for more."
+			)
 		self._pending, self._skipped = [], []
 
 	def _api_stats(self) -> dict | None:

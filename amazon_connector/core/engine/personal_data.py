@@ -1,0 +1,68 @@
+"""Restricted Data Tokens for reading orders with buyer names and street addresses.
+
+Amazon returns an order's personal data only to a call made with a Restricted Data Token (RDT) for
+that resource, and issues RDTs only to apps with the restricted-data role. Without one, orders are
+still imported with what Amazon gives everybody (city, state, postal code, country), so a refusal
+is remembered for the run and reported once, never a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+# Renew this long before Amazon's expiry, so a page requested near the end never carries a dead token.
+RENEW_BEFORE_SECONDS = 300.0
+
+
+class PersonalDataToken:
+	"""One RDT for searchOrders, renewed before it expires; per-order RDTs for reads by order id.
+
+	`create(session, path)` returns Amazon's createRestrictedDataToken body; it defaults to the
+	access layer's. Expiry is measured on the session's clock, which runs in Amazon's seconds."""
+
+	def __init__(self, session, create: Callable[..., dict] | None = None):
+		self.session = session
+		self._create = create
+		self._token: str | None = None
+		self._expires_at = 0.0
+		self.refusal: str | None = None  # why Amazon would not issue a token, once it has said so
+
+	def token(self) -> str | None:
+		"""The searchOrders token, or None when Amazon refuses personal data to this app."""
+		now = self._clock()
+		if self._token and now < self._expires_at - RENEW_BEFORE_SECONDS:
+			return self._token
+		body = self._issue(None)
+		if body is None:
+			return None
+		self._token = body["restrictedDataToken"]
+		self._expires_at = now + float(body.get("expiresIn") or 3600)
+		return self._token
+
+	def for_order(self, order_id: str) -> str | None:
+		"""A token for reading one order by id (an RDT covers only the resource it names)."""
+		body = self._issue(order_id)
+		return body["restrictedDataToken"] if body else None
+
+	def _issue(self, order_id: str | None) -> dict | None:
+		if self.refusal:
+			return None
+		create = self._create
+		if create is None:
+			from ...spapi.orders import create_orders_rdt  # the access layer is only needed for real runs
+
+			create = create_orders_rdt
+		try:
+			return create(self.session, order_id)
+		except Exception as exc:  # no restricted-data role, or Amazon unreachable: read without PII
+			self.refusal = f"{type(exc).__name__}: {exc}"
+			log.info("no restricted data token: %s", self.refusal)
+			return None
+
+	def _clock(self) -> float:
+		clock = getattr(self.session, "clock", None)
+		return clock() if callable(clock) else time.monotonic()
