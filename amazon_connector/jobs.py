@@ -28,15 +28,15 @@ from frappe import _
 from frappe.utils import getdate, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
-from .core.engine.report import COUNTED, RecordFailure, SyncReport
+from .core.engine.pipeline import FEES, ORDERS, PRODUCTS, STAGES
+from .core.engine.report import COUNTED, SyncReport, session_stats
 from .core.ports import SyncLocked
 from .erpnext.settings import account_config, settings_doc, sync_settings
 from .locks import AccountLock
 
 SETTINGS_DOCTYPE = "Amazon Settings"
 LOG_DOCTYPE = "Amazon Sync Log"
-PRODUCTS, ORDERS, FEES, RETRY = "products", "orders", "fees", "retry"
-STAGES = (PRODUCTS, ORDERS, FEES)
+RETRY = "retry"
 LAST_SYNC_FIELD = {PRODUCTS: "last_product_sync", ORDERS: "last_order_sync", FEES: "last_fee_sync"}
 
 # RQ kills a job that runs longer than its timeout. A first backfill of a large seller reads many
@@ -330,23 +330,13 @@ class _Run:
 			close()
 
 	def engine(self, stage: str):
-		from .core.engine.fees import FeeSync
-		from .core.engine.orders import OrderSync
-		from .core.engine.products import ProductSync
+		from .core.engine.pipeline import build_engine
 
-		now = self.runtime.now
-		products = ProductSync(self.session, self.port, self.settings, now=now)
-		if stage == PRODUCTS:
-			return products
-		if stage == ORDERS:
-			return OrderSync(
-				self.session, self.port, self.settings, item_resolver=products.ensure_items, now=now
-			)
-		return FeeSync(self.session, self.port, self.settings, now=now)
+		return build_engine(stage, self.session, self.port, self.settings, now=self.runtime.now)
 
 	def stage(self, stage: str, triggered_by: str, progress: ProgressCallback | None) -> StageResult:
 		log = SyncLogWriter.start(self.doc.name, stage, triggered_by, self.dry_run)
-		before = _stats(self.session)
+		before = session_stats(self.session)
 		crashed = False
 		savepoint = _savepoint()
 		try:
@@ -358,7 +348,7 @@ class _Run:
 			log.error_log(self.scrub(traceback.format_exc()))
 		else:
 			_commit()
-		_usage_since(report, before, _stats(self.session))
+		report.usage_since(before, session_stats(self.session))
 		log.finish(report, self.scrub, crashed=crashed)
 		if not self.dry_run and not crashed:
 			frappe.db.set_value(
@@ -369,7 +359,7 @@ class _Run:
 
 	def retry(self, rows, source, triggered_by: str, progress: ProgressCallback | None) -> StageResult:
 		log = SyncLogWriter.start(self.doc.name, RETRY, triggered_by, False, retry_of=source.name)
-		before = _stats(self.session)
+		before = session_stats(self.session)
 		report = SyncReport(kind=RETRY, account=self.doc.name)
 		order_ids, fee_order_ids, stages = plan_retry(rows)
 		crashed = False
@@ -400,7 +390,7 @@ class _Run:
 			log.error_log(self.scrub(traceback.format_exc()))
 		report.note(_("Retry of {0} failed record(s) from {1}.").format(len(rows), source.name))
 		report.finish()
-		_usage_since(report, before, _stats(self.session))
+		report.usage_since(before, session_stats(self.session))
 		log.finish(report, self.scrub, crashed=crashed)
 		_commit()
 		return StageResult(RETRY, log.name, report, crashed)
@@ -610,14 +600,15 @@ class Scrubber:
 
 
 def _crashed_report(stage: str, account: str, exc: Exception, scrub: Scrubber) -> SyncReport:
+	from .core.engine.pipeline import crashed_report
 	from .spapi.errors import SpApiError, user_message
 
 	reason = user_message(exc) if isinstance(exc, SpApiError) else f"{type(exc).__name__}: {exc}"
-	report = SyncReport(kind=stage, account=account)
-	report.count("failed")
-	report.failures.append(RecordFailure(stage, account, scrub(reason), scrub(traceback.format_exc(limit=8))))
-	report.note(scrub(_("The {0} sync stopped: {1}").format(stage, reason)))
-	return report.finish()
+	report = crashed_report(stage, account, exc, scrub(reason))
+	for failure in report.failures:
+		failure.detail = scrub(failure.detail)
+	report.messages = [scrub(_("The {0} sync stopped: {1}").format(stage, reason))]
+	return report
 
 
 def _merge(into: SyncReport, part: SyncReport) -> None:
@@ -626,21 +617,6 @@ def _merge(into: SyncReport, part: SyncReport) -> None:
 	into.windows.extend(part.windows)
 	into.messages.extend(part.messages)
 	into.events.extend(part.events)
-
-
-def _stats(session) -> dict:
-	stats = getattr(session, "stats", None)
-	return stats() if callable(stats) else {}
-
-
-def _usage_since(report: SyncReport, before: dict, after: dict) -> None:
-	"""This stage's API calls and throttling waits: the session is shared by the run's stages."""
-	calls_before = before.get("calls", {})
-	calls = {op: n - calls_before.get(op, 0) for op, n in after.get("calls", {}).items()}
-	report.api_calls = {op: n for op, n in calls.items() if n}
-	report.throttle_wait_seconds = max(
-		float(after.get("throttle_wait_seconds", 0.0)) - float(before.get("throttle_wait_seconds", 0.0)), 0.0
-	)
 
 
 def _stage_progress(stage: str, progress: ProgressCallback | None):

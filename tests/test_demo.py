@@ -57,5 +57,11 @@ def test_demo_prints_the_worlds_orders_and_money(tmp_path):
 	assert calls["searchOrders"] >= 1 and calls["createReport"] == len(world["account"]["marketplaces"])
 	assert sum(calls.values()) == sum(summary["api_calls"].values())
 
+	# Each stage reports its own calls, not the shared session's running total.
+	by_stage = {stage["kind"]: stage["api_calls"] for stage in summary["stages"]}
+	assert by_stage["orders"]["searchOrders"] == calls["searchOrders"]
+	assert "searchOrders" not in by_stage["products"] and "searchOrders" not in by_stage["fees"]
+	assert by_stage["products"]["createReport"] == calls["createReport"]
+
 	written = json.loads((tmp_path / "drafts" / "sales_orders.json").read_text())
 	assert len(written) == sum(n for n, _ in expected.values())

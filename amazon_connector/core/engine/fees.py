@@ -45,7 +45,7 @@ from ..mapping.fee_keys import KeyNumbering, parse_posted
 from ..mapping.fees import FeeMapping, map_financial_events
 from ..ports import ErpPort
 from ..settings import SyncSettings
-from .report import RecordFailure, SyncReport, run_isolated
+from .report import RecordFailure, SyncReport, run_isolated, session_stats
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +141,7 @@ class FeeSync:
 			progress(len(windows), len(windows), "Looking for orders still awaiting fees")
 		self._follow_up_awaiting(now, report, logged, tally, checkpoint)
 		tally.report_into(report)
-		stats = self.session.stats() if hasattr(self.session, "stats") else None
-		return report.finish(stats)
+		return report.finish(session_stats(self.session))
 
 	def now(self) -> datetime:
 		value = self._now() if callable(self._now) else self._now
@@ -319,8 +318,7 @@ class FeeSync:
 				break
 		self.port.set_checkpoint(CHECKPOINT_KIND, {**checkpoint, "logged": logged})
 		tally.report_into(report)
-		stats = self.session.stats() if hasattr(self.session, "stats") else None
-		return report.finish(stats)
+		return report.finish(session_stats(self.session))
 
 
 class _Tally:

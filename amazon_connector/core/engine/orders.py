@@ -37,7 +37,7 @@ from ..mapping.orders import OrderMappingError, OrderNotReady, OrderSkipped, map
 from ..ports import ErpPort, Outcome
 from ..settings import UNKNOWN_SKU_CREATE, SyncSettings
 from .personal_data import PersonalDataToken
-from .report import RecordFailure, SyncReport, run_isolated
+from .report import RecordFailure, SyncReport, run_isolated, session_stats
 from .windows import CHECKPOINT_KIND, UPDATED, RunPlan, Window, plan_run, window_target
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class OrderSync:
 		marketplace_ids = [m.marketplace_id for m in self.settings.enabled_marketplaces]
 		if not marketplace_ids:
 			report.note("No marketplace is enabled; no orders were read.")
-			return report.finish(self._api_stats())
+			return report.finish(session_stats(self.session))
 		with self._exclusive():
 			plan = plan_run(
 				self.port.get_checkpoint(CHECKPOINT_KIND),
@@ -105,7 +105,7 @@ class OrderSync:
 			self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())
 			self._read_windows(plan, marketplace_ids, report, progress)
 		self._summarise(report)
-		return report.finish(self._api_stats())
+		return report.finish(session_stats(self.session))
 
 	def retry(self, amazon_order_ids: Iterable[str], progress=None) -> SyncReport:
 		"""Read the given orders again (getOrder) and process them: the sync log's retry."""
@@ -127,7 +127,7 @@ class OrderSync:
 		if progress:
 			progress(len(ids), len(ids), "Done")
 		self._summarise(report)
-		return report.finish(self._api_stats())
+		return report.finish(session_stats(self.session))
 
 	def process_order(self, order: dict, report: SyncReport) -> Outcome | None:
 		"""Handle one Amazon order in its own record scope; failures are counted, not raised."""
@@ -278,13 +278,6 @@ class OrderSync:
 				"country. The app needs Amazon's restricted-data role for more."
 			)
 		self._pending, self._skipped = [], []
-
-	def _api_stats(self) -> dict | None:
-		stats = getattr(self.session, "stats", None)
-		try:
-			return stats() if callable(stats) else None
-		except Exception:  # statistics are a nicety; never fail a run over them
-			return None
 
 	def _exclusive(self):
 		exclusive = getattr(self.port, "exclusive", None)

@@ -26,7 +26,7 @@ from ..mapping.products import (
 )
 from ..ports import ErpPort, Outcome
 from ..settings import MarketplaceConfig, SyncSettings
-from .report import RecordFailure, SyncReport, run_isolated
+from .report import RecordFailure, SyncReport, run_isolated, session_stats
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class ProductSync:
 		marketplaces = self.settings.enabled_marketplaces
 		if not marketplaces:
 			report.note("No marketplace is enabled in the settings: nothing to sync.")
-			return report.finish(self._api_stats())
+			return report.finish(session_stats(self.session))
 
 		listings: list[_Listing] = []
 		for index, marketplace in enumerate(marketplaces):
@@ -140,7 +140,7 @@ class ProductSync:
 			f"{report.counts.get(k, 0)} {k}" for k in ("created", "updated", "unchanged", "skipped", "failed")
 		)
 		report.note(f"{len(primary)} SKUs in {len(marketplaces)} marketplaces: {counts}.")
-		return report.finish(self._api_stats())
+		return report.finish(session_stats(self.session))
 
 	def _read_report(self, marketplace: MarketplaceConfig, report: SyncReport) -> list[ListingRow]:
 		"""The marketplace's listings, or [] with a failure and a clear message when Amazon could not
@@ -349,13 +349,6 @@ class ProductSync:
 					row = replace(row, sku=sku)
 				return row, catalog_from_listings_item(item, marketplace.marketplace_id)
 		return ListingRow(line=0, sku=sku, asin=asin), None
-
-	def _api_stats(self) -> dict | None:
-		stats = getattr(self.session, "stats", None)
-		try:
-			return stats() if callable(stats) else None
-		except Exception:  # statistics are a nicety; never fail a run over them
-			return None
 
 
 def _name(marketplace: MarketplaceConfig) -> str:

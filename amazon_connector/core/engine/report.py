@@ -45,6 +45,17 @@ class SyncReport:
 		log.info("%s sync %s: %s", self.kind, self.account, message)
 		self.messages.append(message)
 
+	def usage_since(self, before: dict, after: dict) -> None:
+		"""Keep the API calls and throttling waits between two `session_stats` readings: a run's
+		stages share one session, whose counters only grow."""
+		calls_before = before.get("calls", {})
+		calls = {op: n - calls_before.get(op, 0) for op, n in after.get("calls", {}).items()}
+		self.api_calls = {op: n for op, n in calls.items() if n}
+		waited = float(after.get("throttle_wait_seconds", 0.0)) - float(
+			before.get("throttle_wait_seconds", 0.0)
+		)
+		self.throttle_wait_seconds = max(waited, 0.0)
+
 	def finish(self, api_stats: dict | None = None) -> SyncReport:
 		self.ended = datetime.now(timezone.utc)
 		if api_stats:
@@ -67,6 +78,16 @@ class SyncReport:
 			"throttle_wait_seconds": round(self.throttle_wait_seconds, 3),
 			"messages": list(self.messages),
 		}
+
+
+def session_stats(session) -> dict:
+	"""The session's API usage counters (`SpApiSession.stats()`), or {} for a session without them.
+	Statistics are a nicety: reading them never fails a run."""
+	stats = getattr(session, "stats", None)
+	try:
+		return stats() if callable(stats) else {}
+	except Exception:
+		return {}
 
 
 def run_isolated(
