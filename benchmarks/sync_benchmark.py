@@ -1,6 +1,12 @@
 """Measure a full products -> orders -> fees run on a generated world. Prints figures; asserts nothing.
 
     python benchmarks/sync_benchmark.py [--orders 10000] [--seed 1]
+    cd frappe-bench/sites && ../env/bin/python /path/to/benchmarks/sync_benchmark.py --site SITE --orders 1000
+
+Without --site the run goes into the in-memory preview. With --site it goes into ERPNext through the
+job runner (the same code as the buttons and the scheduler), on a generated seller selling in the
+company's currency; that simulator runs in the benchmark's process, so CPU time includes it.
+Use a test site: the run really creates Items, Sales Orders and Journal Entries.
 
 The simulator runs in its own process, so the connector's CPU time is its own. Both sides run on a
 clock TIME_SCALE times faster than the wall clock: the client still paces itself by Amazon's
@@ -82,7 +88,10 @@ def main(argv=None) -> int:
 	parser.add_argument("--orders", type=int, default=10_000)
 	parser.add_argument("--seed", type=int, default=1)
 	parser.add_argument("--days", type=int, default=180, help="the world's date range, ending now")
+	parser.add_argument("--site", help="a bench site to import into (run from frappe-bench/sites)")
 	args = parser.parse_args(argv)
+	if args.site:
+		return into_erpnext(args.site, args.orders, args.seed)
 
 	end = datetime.now(timezone.utc)
 	start = end - timedelta(days=args.days)
@@ -142,6 +151,42 @@ def main(argv=None) -> int:
 		f"connector CPU time:                {cpu:.1f} s ({1000 * cpu / max(imported, 1):.2f} ms per order)"
 	)
 	print(f"peak memory (RSS):                 {peak_rss_mb:.0f} MB")
+	return 0
+
+
+def into_erpnext(site: str, orders: int, seed: int) -> int:
+	"""Products -> orders -> fees into ERPNext on `site`, through the job runner."""
+	import frappe
+
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		from amazon_connector import jobs
+		from amazon_connector.commands.simulated import simulated_account
+
+		with simulated_account(orders, seed, None, None) as (account, runtime):
+			wall0, cpu0 = time.perf_counter(), time.process_time()
+			results = jobs.run_sync(account, jobs.STAGES, triggered_by="benchmark", runtime=runtime)
+			wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+		imported = frappe.db.count("Sales Order", {"amazon_account": account})
+	finally:
+		frappe.destroy()
+
+	calls: dict[str, int] = {}
+	for result in results:
+		counts = ", ".join(f"{k} {v}" for k, v in sorted(result.report.counts.items()))
+		print(f"{result.stage:9s} {counts}  (log {result.log})")
+		for operation, n in result.report.api_calls.items():
+			calls[operation] = calls.get(operation, 0) + n
+	amazon = amazon_side_seconds(calls)
+	print(f"\n{'operation':32s} {'calls':>7s} {'Amazon-side s':>14s}")
+	for operation in sorted(calls):
+		print(f"{operation:32s} {calls[operation]:7d} {amazon[operation]:14.0f}")
+	print(f"\nSales Orders of the account in ERPNext: {imported}")
+	if imported:
+		print(f"API calls per imported order:      {sum(calls.values()) / imported:.3f}")
+		print(f"wall time:                         {wall:.1f} s ({1000 * wall / imported:.1f} ms per order)")
+		print(f"CPU time (with the simulator):     {cpu:.1f} s ({1000 * cpu / imported:.1f} ms per order)")
 	return 0
 
 

@@ -78,3 +78,38 @@ def test_an_app_without_the_role_still_imports_every_order_and_says_why(make_sim
 
 def test_settings_default_asks_for_nothing():
 	assert SyncSettings(account_key="x", after_date=date(2026, 1, 1)).request_personal_data is False
+
+
+def test_the_search_token_is_reused_until_near_expiry_then_renewed():
+	from amazon_connector.core.engine.personal_data import PersonalDataToken
+
+	now = [0.0]
+	issued = []
+
+	def create(session, order_id):
+		issued.append(order_id)
+		return {"restrictedDataToken": f"rdt-{len(issued)}", "expiresIn": 3600}
+
+	tokens = PersonalDataToken(session=None, create=create, clock=lambda: now[0])
+	assert tokens.token() == "rdt-1"
+	now[0] = 3000.0  # still more than five minutes of life left
+	assert tokens.token() == "rdt-1"
+	now[0] = 3350.0  # inside the last five minutes: renewed before Amazon would refuse it
+	assert tokens.token() == "rdt-2"
+	assert tokens.for_order("111-0000000-0000001") == "rdt-3"  # a token names one resource
+	assert issued == [None, None, "111-0000000-0000001"]
+
+
+def test_a_refused_token_is_not_asked_for_again():
+	from amazon_connector.core.engine.personal_data import PersonalDataToken
+
+	calls = []
+
+	def refuse(session, order_id):
+		calls.append(order_id)
+		raise PermissionError("Access to requested resource is denied.")
+
+	tokens = PersonalDataToken(session=None, create=refuse)
+	assert tokens.token() is None and tokens.for_order("X") is None and tokens.token() is None
+	assert calls == [None]
+	assert "denied" in tokens.refusal

@@ -103,6 +103,10 @@ def point_account_at(sim, company: str, after_date) -> None:
 			},
 		)
 	doc.save(ignore_permissions=True)
+	# Each run generates its seller anew, so the checkpoints of an earlier simulated seller would
+	# make this one look already read. Orders and fees already imported are still found by their
+	# Amazon ids, so a repeated run creates nothing twice.
+	frappe.db.delete("Amazon Sync Checkpoint", {"amazon_account": ACCOUNT})
 	frappe.db.commit()  # the job reads the record from the database
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from amazon_connector.spapi._params import csv, iso8601
@@ -35,7 +35,7 @@ def search_orders(
 	included_data: Iterable[str] = DEFAULT_INCLUDED_DATA,
 	fulfillment_statuses: Iterable[str] | None = None,
 	max_results_per_page: int = MAX_RESULTS_PER_PAGE,
-	restricted_data_token: str | None = None,
+	restricted_data_token: str | Callable[[], str | None] | None = None,
 ) -> Iterator[dict]:
 	"""Every Order matching the filter, page after page (`pagination.nextToken` -> `paginationToken`).
 
@@ -66,8 +66,10 @@ def search_orders(
 	params["maxResultsPerPage"] = int(max_results_per_page)
 
 	def fetch(current: dict) -> dict:
+		# A callable is asked for the token page by page: a long search outlives one token.
+		token = restricted_data_token() if callable(restricted_data_token) else restricted_data_token
 		return session.call(
-			"searchOrders", OrdersApi, "search_orders", restricted_data_token=restricted_data_token, **current
+			"searchOrders", OrdersApi, "search_orders", restricted_data_token=token, **current
 		).body
 
 	return _orders_of(iterate_pages(fetch, params, PAGINATION_PAGINATION_TOKEN, operation="searchOrders"))

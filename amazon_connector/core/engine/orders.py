@@ -186,11 +186,14 @@ class OrderSync:
 		return get(self.session, order_id, **self._rdt_argument(order_id))
 
 	def _rdt_argument(self, order_id: str | None = None) -> dict:
-		"""`restricted_data_token=` for a read, when personal data is wanted and Amazon grants it."""
+		"""`restricted_data_token=` for a read, when personal data is wanted: a token for one order,
+		or for a search the means to get a live token page by page."""
 		if self._personal_data is None:
 			return {}
-		token = self._personal_data.for_order(order_id) if order_id else self._personal_data.token()
-		return {"restricted_data_token": token} if token else {}
+		if order_id:
+			token = self._personal_data.for_order(order_id)
+			return {"restricted_data_token": token} if token else {}
+		return {"restricted_data_token": self._personal_data.token}
 
 	# -- one order -------------------------------------------------------------------------------
 	def _process(self, order: dict, order_id: str) -> Outcome:

@@ -14,19 +14,22 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-# Renew this long before Amazon's expiry, so a page requested near the end never carries a dead token.
+# Renew this long before Amazon's expiry (or in the last tenth of a shorter life), so that a page
+# requested near the end never carries a dead token.
 RENEW_BEFORE_SECONDS = 300.0
 
 
 class PersonalDataToken:
 	"""One RDT for searchOrders, renewed before it expires; per-order RDTs for reads by order id.
 
-	`create(session, path)` returns Amazon's createRestrictedDataToken body; it defaults to the
-	access layer's. Expiry is measured on the session's clock, which runs in Amazon's seconds."""
+	`create(session, order_id)` returns Amazon's createRestrictedDataToken body; it defaults to the
+	access layer's. `expiresIn` is in real seconds (as for LWA access tokens), so expiry is measured
+	on a real clock."""
 
-	def __init__(self, session, create: Callable[..., dict] | None = None):
+	def __init__(self, session, create: Callable[..., dict] | None = None, clock=time.monotonic):
 		self.session = session
 		self._create = create
+		self._clock = clock
 		self._token: str | None = None
 		self._expires_at = 0.0
 		self.refusal: str | None = None  # why Amazon would not issue a token, once it has said so
@@ -34,13 +37,14 @@ class PersonalDataToken:
 	def token(self) -> str | None:
 		"""The searchOrders token, or None when Amazon refuses personal data to this app."""
 		now = self._clock()
-		if self._token and now < self._expires_at - RENEW_BEFORE_SECONDS:
+		if self._token and now < self._expires_at:
 			return self._token
 		body = self._issue(None)
 		if body is None:
 			return None
 		self._token = body["restrictedDataToken"]
-		self._expires_at = now + float(body.get("expiresIn") or 3600)
+		lifetime = float(body.get("expiresIn") or 3600)
+		self._expires_at = now + lifetime - min(RENEW_BEFORE_SECONDS, lifetime / 10)
 		return self._token
 
 	def for_order(self, order_id: str) -> str | None:
@@ -62,7 +66,3 @@ class PersonalDataToken:
 			self.refusal = f"{type(exc).__name__}: {exc}"
 			log.info("no restricted data token: %s", self.refusal)
 			return None
-
-	def _clock(self) -> float:
-		clock = getattr(self.session, "clock", None)
-		return clock() if callable(clock) else time.monotonic()
