@@ -4,12 +4,14 @@ Where each kind of account lives (decisions):
 - Amazon's fees, chargebacks, promotion rebates and points (the fee entries' debit side) are leaf
   accounts under the configured Amazon account group (Amazon Settings.account_group), named by
   `core.mapping.fee_accounts` ("Amazon Referral Fees - ABBR", ...).
-- Taxes are liabilities, whoever collects them: the tax the seller collects on an order ("Amazon
-  Sales Tax Collected", "Amazon Output VAT") and the tax Amazon collects as marketplace facilitator
-  ("Amazon Marketplace Facilitator Tax Withheld", ...) live under the company's "Duties and Taxes"
-  group (any group of account type Tax; else the Liability root). The facilitator account is the same
-  one the fee entries debit when Amazon reports the tax it withheld, so the order's tax row and the
-  withheld tax clear each other on one account instead of inflating income and expenses.
+- The tax Amazon collects and withholds as marketplace facilitator ("Amazon Marketplace Facilitator
+  Tax Withheld", ...) is, like every other amount Amazon keeps, a leaf under the configured group,
+  with account type Tax so that a Sales Order's tax row may use it. It is the same account the fee
+  entries debit when Amazon reports the tax it withheld, so the order's tax row (credit) and the
+  withheld tax (debit) clear each other on one account instead of inflating income and expenses.
+- The tax the seller collects and remits itself ("Amazon Sales Tax Collected", "Amazon Output VAT")
+  is the seller's liability, not Amazon's: it lives under the company's "Duties and Taxes" group
+  (any group of account type Tax; else the Liability root).
 - What the buyer pays besides the goods (shipping, gift wrap, other charges) and promotion discounts
   are income accounts beside the company's default income account ("Direct Income").
 - The clearing account (what Amazon owes the seller, credited by fee entries) is Amazon Settings'
@@ -45,11 +47,18 @@ FACILITATOR_TAX_LABEL = WITHHELD_TAX_LABELS["MarketplaceFacilitatorTax"]
 FACILITATOR_VAT_LABEL = WITHHELD_TAX_LABELS["MarketplaceFacilitatorVAT"]
 
 HOME_FEES = "fees"  # the configured Amazon account group
+HOME_WITHHELD = "withheld"  # the configured Amazon account group, as Tax accounts
 HOME_TAX = "tax"  # Duties and Taxes
 HOME_INCOME = "income"  # beside the default income account
 HOME_CLEARING = "clearing"  # beside the default receivable account
 
-_ACCOUNT_TYPE = {HOME_TAX: "Tax", HOME_INCOME: "Income Account", HOME_FEES: "", HOME_CLEARING: ""}
+_ACCOUNT_TYPE = {
+	HOME_TAX: "Tax",
+	HOME_WITHHELD: "Tax",
+	HOME_INCOME: "Income Account",
+	HOME_FEES: "",
+	HOME_CLEARING: "",
+}
 
 
 def charge_account_label(kind: str, collected_by: str, included: bool) -> str:
@@ -68,7 +77,9 @@ def charge_account_label(kind: str, collected_by: str, included: bool) -> str:
 
 
 def home_of_label(label: str) -> str:
-	if label in (SALES_TAX_LABEL, OUTPUT_VAT_LABEL) or label in WITHHELD_TAX_LABELS.values():
+	if label in WITHHELD_TAX_LABELS.values():
+		return HOME_WITHHELD
+	if label in (SALES_TAX_LABEL, OUTPUT_VAT_LABEL):
 		return HOME_TAX
 	if label in (SHIPPING_LABEL, GIFT_WRAP_LABEL, OTHER_CHARGES_LABEL, DISCOUNT_LABEL):
 		return HOME_INCOME
@@ -78,9 +89,9 @@ def home_of_label(label: str) -> str:
 
 
 def home_of_fee_line(label: str, category: str) -> str:
-	"""Fee entry lines: withheld taxes are liabilities (see the module notes), the rest fees."""
+	"""Fee entry lines: withheld taxes are Tax accounts under the group (see the module notes)."""
 	if category == CATEGORY_WITHHELD_TAX:
-		return HOME_TAX
+		return HOME_WITHHELD
 	return home_of_label(label)
 
 
@@ -148,7 +159,7 @@ class Accounts:
 		return doc.name
 
 	def _parent(self, home: str) -> str:
-		if home == HOME_FEES:
+		if home in (HOME_FEES, HOME_WITHHELD):
 			return self._configured_group()
 		if home == HOME_TAX:
 			return self._group(account_type="Tax") or self._root("Liability")

@@ -103,12 +103,12 @@ class TestErpNextAdapterFees(TestCase):
 			},
 		)
 		self.assertEqual(draft.total, Decimal("10.11"))
-		# Fees under the configured group; the withheld tax with the company's taxes.
+		# Fees and the withheld tax under the configured group; the withheld tax as a Tax account.
 		referral = next(r.account for r in je.accounts if "Referral" in r.account)
 		self.assertEqual(frappe.db.get_value("Account", referral, "parent_account"), self.us.account_group)
 		withheld = next(r.account for r in je.accounts if "Facilitator" in r.account)
-		parent = frappe.db.get_value("Account", withheld, "parent_account")
-		self.assertEqual(frappe.db.get_value("Account", parent, "account_type"), "Tax")
+		self.assertEqual(frappe.db.get_value("Account", withheld, "parent_account"), self.us.account_group)
+		self.assertEqual(frappe.db.get_value("Account", withheld, "account_type"), "Tax")
 		self.assertIn("111-1000001-0000001", je.user_remark)
 		self.assertIn("Commission", je.user_remark)
 
