@@ -25,8 +25,21 @@ def upc_a(first_eleven: str) -> str:
 	return first_eleven + str(check)
 
 
+# The test's own SKUs, so that Items left on the site by other runs of generated worlds (the bench
+# command's simulator mode, the benchmark) never look like this seller's catalogue.
+SKU_PREFIX = "E2EP-"
+
+
 def _give_one_listing_a_upc(world: dict) -> None:
 	"""The seller's own UPC as the report's product-id (type 3), one the catalogue does not know."""
+	for rows in world["listings"].values():
+		for listing in rows:
+			listing["seller-sku"] = SKU_PREFIX + listing["seller-sku"]
+	for order in world["orders"]:
+		for item in order["orderItems"]:
+			product = item.get("product") or {}
+			if product.get("sellerSku"):
+				product["sellerSku"] = SKU_PREFIX + product["sellerSku"]
 	row = next(
 		r for r in world["listings"][US] if r["status"] == "Active" and r["seller-sku"] != _by_code(world)
 	)
