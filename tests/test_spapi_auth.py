@@ -23,6 +23,7 @@ from amazon_connector.spapi.auth import TokenCache
 from amazon_connector.spapi.errors import (
 	AccessDeniedError,
 	AuthError,
+	InvalidInputError,
 	NetworkError,
 	ServerError,
 	user_message,
@@ -279,3 +280,33 @@ def test_clients_are_built_for_the_accounts_endpoint(environment, region, api, l
 		assert client._transport._client.timeout.read == 7
 		assert session._tokens._http.timeout.read == 7
 		assert CLIENT_SECRET not in repr(session) and REFRESH_TOKEN not in repr(session._tokens)
+
+
+def test_a_restricted_data_token_echoed_in_an_api_error_is_redacted(fake):
+	from amazon_connector.spapi import orders
+
+	rdt = "test-rdt-secret-1"
+	fake.route(
+		"GET",
+		"/orders/2026-01-01/orders/111-0000000-0000001",
+		amazon_error(400, "InvalidInput", f"Token {rdt} does not cover this order"),
+	)
+	session = session_for(fake)
+	with pytest.raises(InvalidInputError) as raised:
+		orders.get_order(session, "111-0000000-0000001", restricted_data_token=rdt)
+	shown = " ".join(
+		[str(raised.value), repr(raised.value), raised.value.message, user_message(raised.value)]
+	)
+	assert rdt not in shown
+	assert "[redacted]" in raised.value.message
+
+
+def test_a_throttled_login_leaves_the_operations_bucket_alone(fake):
+	fake.lwa_script.append(Reply(429, {"error": "throttled", "error_description": "Too many requests"}))
+	registry = ThrottleRegistry()
+	session = session_for(fake, registry=registry)
+	assert sellers.get_marketplace_participations(session) == []
+	assert session.stats()["retries"] == {"getMarketplaceParticipations": 1}
+	assert session.stats()["throttled"] == {}
+	bucket = registry.bucket(session._throttle_key, "getMarketplaceParticipations")
+	assert bucket.tokens > 0  # one call of a burst of 15 spent, nothing drained

@@ -41,7 +41,6 @@ class Auth:
 		self.world = world
 		self.clock = clock
 		self.token_ttl = float(token_ttl)
-		self.issued = 0
 
 	def _expires_in(self) -> int:
 		# Reported in real seconds, so a client that caches by `expires_in` is right under any time scale.
@@ -78,7 +77,6 @@ class Auth:
 				400, "invalid_grant", "The request has an invalid grant parameter : refresh_token"
 			)
 		token = self.issue_access_token()
-		self.issued += 1
 		body_out = {"access_token": token, "token_type": "bearer", "expires_in": self._expires_in()}
 		if grant_type == "refresh_token":
 			body_out["refresh_token"] = form["refresh_token"]

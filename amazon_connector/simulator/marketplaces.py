@@ -55,14 +55,6 @@ MARKETPLACES: dict[str, Marketplace] = {
 
 BY_ID: dict[str, Marketplace] = {m.marketplace_id: m for m in MARKETPLACES.values()}
 
-# Python's codec names for the Java charset names Amazon puts in Content-Type headers.
-PYTHON_CODECS = {"cp1252": "cp1252", "windows-1252": "cp1252", "windows-31j": "cp932", "shift_jis": "cp932",
-	"utf-8": "utf-8", "utf8": "utf-8", "iso-8859-1": "latin-1"}  # fmt: skip
-
-
-def python_codec(charset: str) -> str:
-	return PYTHON_CODECS.get(charset.lower(), charset)
-
 
 def by_code(code: str) -> Marketplace:
 	try:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import copy
-import gzip
-import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from amazon_connector.spapi.charsets import python_codec
+
 from .clock import iso, parse_iso
 from .http_types import ApiError, Reply, Request, invalid, not_found
-from .marketplaces import BY_ID, python_codec
+from .marketplaces import BY_ID
 from .pagination import signature
 from .views import INCLUDED_DATA, render_order
 
@@ -239,9 +239,7 @@ class Operations:
 
 	# Finances v0
 
-	def _finance_page(
-		self, request: Request, events: list[tuple[str, dict]], state: dict, page_size: int
-	) -> Reply:
+	def _finance_page(self, events: list[tuple[str, dict]], state: dict, page_size: int) -> Reply:
 		offset = state.get("offset", 0)
 		chosen = events[offset : offset + page_size]
 		lists: dict[str, list] = {name: [] for name in FINANCE_LISTS}
@@ -284,7 +282,7 @@ class Operations:
 			events = []  # Amazon answers an empty result for ranges over 180 days
 		else:
 			events = self.world.events_posted(after, before)
-		return self._finance_page(request, events, state, page_size)
+		return self._finance_page(events, state, page_size)
 
 	def list_financial_events_by_order_id(self, request: Request) -> Reply:
 		order_id = request.path_params["orderId"]
@@ -299,7 +297,7 @@ class Operations:
 			page_size = _int(request, "MaxResultsPerPage", 100, 1, 100)
 			state = {"kind": "finances-order", "order": order_id, "offset": 0}
 		events = self.world.events_posted(datetime.min.replace(tzinfo=now.tzinfo), now, order_id=order_id)
-		return self._finance_page(request, events, state, page_size)
+		return self._finance_page(events, state, page_size)
 
 	# Reports 2021-06-30
 
@@ -609,11 +607,3 @@ class Operations:
 				raise invalid(f"{path!r} is not a restricted operation.")
 		token, expires_in = self.sim.auth.issue_rdt(request.seller_id, resources)
 		return Reply.json(200, {"restrictedDataToken": token, "expiresIn": expires_in})
-
-
-def gzip_bytes(content: bytes) -> bytes:
-	return gzip.compress(content, mtime=0)
-
-
-def new_id(prefix: str) -> str:
-	return f"{prefix}{secrets.randbelow(10**11):011d}"

@@ -44,7 +44,3 @@ class Throttle:
 			if bucket is None:
 				bucket = self._buckets[(seller, operation)] = TokenBucket(self.plan(operation), now)
 			return bucket.take(now)
-
-	def reset(self) -> None:
-		with self._lock:
-			self._buckets.clear()

@@ -31,11 +31,19 @@ class RetryableFailure(Exception):
 	"""A failure worth another attempt (throttled, server trouble, no answer), carrying the typed
 	error to raise once the attempts run out."""
 
-	def __init__(self, error, *, retry_after: float | None = None, throttled: bool = False):
+	def __init__(
+		self,
+		error,
+		*,
+		retry_after: float | None = None,
+		throttled: bool = False,
+		rate_limit: float | None = None,
+	):
 		super().__init__(str(error))
 		self.error = error
 		self.retry_after = retry_after
 		self.throttled = throttled
+		self.rate_limit = rate_limit  # x-amzn-RateLimit-Limit of the failed answer, if it had one
 
 
 @dataclass

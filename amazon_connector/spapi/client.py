@@ -25,6 +25,7 @@ from sp_api.base.marketplaces import Marketplaces
 from amazon_connector.spapi.account import AccountConfig
 from amazon_connector.spapi.auth import (
 	DEFAULT_TOKEN_CACHE,
+	LWA_OPERATION,
 	LwaTokenClient,
 	RetryableFailure,
 	TokenCache,
@@ -179,21 +180,26 @@ class SpApiSession:
 	) -> Response:
 		"""Call `api().<method>(*args, **kwargs)` of the library as `operation`, paced and retried."""
 
+		# An RDT is a secret like the access token it stands in for.
+		extra_secrets = (restricted_data_token,) if restricted_data_token else ()
+
 		def attempt() -> Response:
 			client = self.client(api, restricted_data_token=restricted_data_token)
 			self._transport.forget()
 			try:
 				getattr(client, method)(*args, **dict(kwargs))
 			except HttpFailure as failure:
-				raise self._classify(operation, failure.response) from None
+				raise self._classify(operation, failure.response, extra_secrets=extra_secrets) from None
 			except httpx.TransportError as exc:
-				raise self._network_failure(operation, exc) from None
+				raise self._network_failure(operation, exc, extra_secrets=extra_secrets) from None
 			except SellingApiException as exc:
 				# A 2xx whose body still lists errors: Amazon refused the request after all.
 				response = self._transport.last_response()
-				raise (
-					self._classify(operation, response, forced=True) if response is not None else exc
-				) from None
+				if response is None:
+					raise SpApiError(
+						redact(str(exc), self._secrets(extra_secrets)), operation=operation
+					) from None
+				raise self._classify(operation, response, forced=True, extra_secrets=extra_secrets) from None
 			except (IndexError, KeyError, TypeError, AttributeError):
 				# The library's post-processing tripped over a body it did not expect; the answer itself
 				# arrived fine and is read from the raw response below. Anything before sending is a bug.
@@ -294,27 +300,35 @@ class SpApiSession:
 
 	# --- classification -------------------------------------------------------------------------
 
-	def _classify(self, operation: str, response: httpx.Response, *, forced: bool = False) -> Exception:
+	def _secrets(self, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+		return self._tokens.secrets() + tuple(extra)
+
+	def _classify(
+		self,
+		operation: str,
+		response: httpx.Response,
+		*,
+		forced: bool = False,
+		extra_secrets: tuple[str, ...] = (),
+	) -> Exception:
 		status = response.status_code
 		code, message, details = _amazon_error(response)
-		secrets = self._tokens.secrets()
+		secrets = self._secrets(extra_secrets)
 		message, details = redact(message, secrets), redact(details, secrets)
 		fields = {"operation": operation, "status": status, "code": code, "details": details}
 		if status in RETRYABLE_STATUSES:
 			retry_after = parse_retry_after(response.headers.get("Retry-After"))
 			rate = parse_rate_limit(response.headers.get("x-amzn-RateLimit-Limit"))
 			if status == 429:
-				failure = RetryableFailure(
+				return RetryableFailure(
 					ThrottledError(message or "Request throttled", **fields),
 					retry_after=retry_after,
 					throttled=True,
+					rate_limit=rate,
 				)
-			else:
-				failure = RetryableFailure(
-					ServerError(message or "Server error", **fields), retry_after=retry_after
-				)
-			failure.rate_limit = rate
-			return failure
+			return RetryableFailure(
+				ServerError(message or "Server error", **fields), retry_after=retry_after, rate_limit=rate
+			)
 		if status in _TOKEN_STATUSES:
 			sent = response.request.headers.get("x-amz-access-token") if response.request else None
 			return _TokenRejected(AccessDeniedError(message or "Access denied", **fields), sent)
@@ -327,21 +341,26 @@ class SpApiSession:
 		return SpApiError(message or f"Unexpected answer (HTTP {status})", **fields)
 
 	def _network_failure(
-		self, operation: str, exc: httpx.TransportError, *, url: str | None = None
+		self,
+		operation: str,
+		exc: httpx.TransportError,
+		*,
+		url: str | None = None,
+		extra_secrets: tuple[str, ...] = (),
 	) -> Exception:
 		host = urlsplit(url or self.account.api_endpoint).hostname or ""
-		message = redact(f"No answer from Amazon: {type(exc).__name__}: {exc}", self._tokens.secrets())
+		message = redact(f"No answer from Amazon: {type(exc).__name__}: {exc}", self._secrets(extra_secrets))
 		error = NetworkError(message, operation=operation, host=host)
 		if isinstance(exc, httpx.UnsupportedProtocol):
 			return error  # a malformed endpoint will not get better by asking again
 		return RetryableFailure(error)
 
 	def _learn(self, bucket, failure: RetryableFailure) -> None:
-		rate = getattr(failure, "rate_limit", None)
-		if bucket is None:
+		# LWA's throttling says nothing about the operation's quota, so its bucket stays as it is.
+		if bucket is None or failure.error.operation == LWA_OPERATION:
 			return
-		if rate:
-			bucket.set_rate(rate)
+		if failure.rate_limit:
+			bucket.set_rate(failure.rate_limit)
 		if failure.throttled:
 			self._throttled[self._local.operation] += 1
 			bucket.drain(failure.retry_after or 0.0)

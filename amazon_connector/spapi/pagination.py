@@ -59,7 +59,6 @@ def iterate_pages(
 	style: PageStyle,
 	*,
 	operation: str = "",
-	max_pages: int | None = None,
 ) -> Iterator[Any]:
 	"""Yield each page's body: `fetch(params)` first, then with the token until none comes back.
 
@@ -67,10 +66,8 @@ def iterate_pages(
 	"""
 	seen: set[str] = set()
 	current = dict(params)
-	pages = 0
 	while True:
 		body = fetch(current)
-		pages += 1
 		yield body
 		token = style.next_token(body)
 		if not token:
@@ -81,8 +78,6 @@ def iterate_pages(
 				operation=operation or None,
 				code="RepeatedPageToken",
 			)
-		if max_pages is not None and pages >= max_pages:
-			return
 		seen.add(token)
 		current = style.next_params(params, token)
 
