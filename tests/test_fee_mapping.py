@@ -29,8 +29,8 @@ from test_fee_fixtures import (
 )
 
 from amazon_connector.core.mapping.fee_accounts import FEE_ACCOUNT_LABELS, account_label
-from amazon_connector.core.mapping.fee_keys import parse_posted
 from amazon_connector.core.mapping.fees import map_financial_events
+from amazon_connector.core.timestamps import parse_timestamp
 
 # Lists whose events are per order and whose fees the app books (the documented decision).
 SHIPMENT_SHAPED = ("ShipmentEventList", "RefundEventList", "GuaranteeClaimEventList", "ChargebackEventList")
@@ -420,7 +420,7 @@ def test_account_labels():
 	],
 )
 def test_posted_dates(text, expected):
-	assert parse_posted(text) == expected
+	assert parse_timestamp(text) == expected
 
 
 def test_a_bad_posted_date_is_an_error_naming_the_order():

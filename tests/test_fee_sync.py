@@ -21,9 +21,9 @@ from test_fee_mapping import expected_booked
 
 from amazon_connector.core.drafts import CustomerDraft, SalesOrderDraft
 from amazon_connector.core.engine.fees import FeeSync
-from amazon_connector.core.mapping.fee_keys import parse_posted
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import SyncSettings
+from amazon_connector.core.timestamps import parse_timestamp
 from amazon_connector.spapi.errors import ServerError
 
 UTC = timezone.utc
@@ -36,7 +36,7 @@ US_ORDER, MFN_ORDER, JP_ORDER, DE_ORDER = (
 
 
 def at(text: str) -> datetime:
-	return parse_posted(text)
+	return parse_timestamp(text)
 
 
 class FakeFinances:
@@ -304,6 +304,12 @@ def test_windows_are_planned_from_the_checkpoint_minus_the_overlap():
 	assert fee_sync.plan_windows({"posted_before": "2026-03-29T23:58:00Z"}, at("2026-03-30T00:00:00Z"))[0][
 		0
 	] == at("2026-03-28T23:58:00Z")
+
+
+def test_the_first_window_starts_at_the_after_date_in_the_company_time_zone():
+	# The order sync reads the after date in the same zone: fees start where orders do.
+	fee_sync = sync(PreviewErp(), FakeFinances(), "2026-03-30T00:00:00Z", time_zone="Asia/Tokyo")
+	assert fee_sync.plan_windows({}, at("2026-03-30T00:00:00Z"))[0][0] == at("2026-02-28T15:00:00Z")
 
 
 def test_progress_is_reported():

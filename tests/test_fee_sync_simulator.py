@@ -16,9 +16,9 @@ from test_fee_mapping import expected_booked
 from test_fee_sync import import_order
 
 from amazon_connector.core.engine.fees import SAFETY_MARGIN, FeeSync
-from amazon_connector.core.mapping.fee_keys import parse_posted
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import SyncSettings
+from amazon_connector.core.timestamps import parse_timestamp
 from amazon_connector.simulator.connect import account_config
 from amazon_connector.spapi.account import AccountConfig
 
@@ -64,7 +64,7 @@ def fee_sync(sim, port, world) -> FeeSync:
 
 def served_events(sim, before) -> list[dict]:
 	"""The world's events Amazon serves by `before`, one FinancialEvents page each."""
-	return [{name: [event]} for name, event in sim.world.events_posted(parse_posted("2000-01-01"), before)]
+	return [{name: [event]} for name, event in sim.world.events_posted(parse_timestamp("2000-01-01"), before)]
 
 
 def booked(port: PreviewErp) -> dict[str, Decimal]:
@@ -79,7 +79,7 @@ def test_fees_from_the_simulator_sum_to_amazons_totals_and_post_once(fee_sim, fe
 	first = fee_sync(fee_sim, port, fee_world).run()
 	assert first.failures == []
 	assert first.counts["created"] > 0
-	edge = parse_posted(port.checkpoints["fees"]["posted_before"])
+	edge = parse_timestamp(port.checkpoints["fees"]["posted_before"])
 	expected = expected_booked(served_events(fee_sim, edge))
 	assert set(expected) >= {"USD", "GBP", "JPY"}
 	assert booked(port) == expected
@@ -93,17 +93,19 @@ def test_fees_from_the_simulator_sum_to_amazons_totals_and_post_once(fee_sim, fe
 	second = fee_sync(fee_sim, port, fee_world).run()
 	assert second.failures == [] and second.counts["created"] == 0
 	assert port.fee_entries == entries and second.events == []
-	assert parse_posted(port.checkpoints["fees"]["posted_before"]) >= edge
+	assert parse_timestamp(port.checkpoints["fees"]["posted_before"]) >= edge
 
 
 def test_a_late_adjustment_from_the_simulator_posts_one_new_entry(fee_sim, fee_world):
 	port = erp_with_world_orders(fee_world)
 	fee_sync(fee_sim, port, fee_world).run()
-	edge = parse_posted(port.checkpoints["fees"]["posted_before"])
+	edge = parse_timestamp(port.checkpoints["fees"]["posted_before"])
 	before = set(port.fee_entries)
 
 	shipped = next(
-		e for _, e in fee_sim.world.events_posted(parse_posted("2000-01-01"), edge) if "ShipmentItemList" in e
+		e
+		for _, e in fee_sim.world.events_posted(parse_timestamp("2000-01-01"), edge)
+		if "ShipmentItemList" in e
 	)
 	item = shipped["ShipmentItemList"][0]
 	currency = item["ItemFeeList"][0]["FeeAmount"]["CurrencyCode"]
@@ -134,8 +136,8 @@ def test_a_late_adjustment_from_the_simulator_posts_one_new_entry(fee_sim, fee_w
 	assert report.failures == [] and report.counts["created"] == 1 and len(new) == 1
 	entry = port.fee_entries[new.pop()]
 	assert entry.amazon_order_id == shipped["AmazonOrderId"] and entry.total == Decimal(1)
-	assert parse_posted(port.checkpoints["fees"]["posted_before"]) > edge
-	assert parse_posted(port.checkpoints["fees"]["posted_before"]) <= fee_sim.now() - SAFETY_MARGIN
+	assert parse_timestamp(port.checkpoints["fees"]["posted_before"]) > edge
+	assert parse_timestamp(port.checkpoints["fees"]["posted_before"]) <= fee_sim.now() - SAFETY_MARGIN
 
 
 def test_refunds_from_the_simulator_book_their_fees_and_are_logged(fee_sim, fee_world):
@@ -145,7 +147,7 @@ def test_refunds_from_the_simulator_book_their_fees_and_are_logged(fee_sim, fee_
 	report = fee_sync(fee_sim, port, fee_world).run()
 	refunds = [
 		e
-		for name, e in fee_sim.world.events_posted(parse_posted("2000-01-01"), fee_sim.now())
+		for name, e in fee_sim.world.events_posted(parse_timestamp("2000-01-01"), fee_sim.now())
 		if name == "RefundEventList"
 	]
 	assert refunds, "the world should hold refunds"

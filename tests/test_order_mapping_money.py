@@ -122,6 +122,16 @@ def test_discount_reduces_the_total_whatever_sign_amazon_gives_it(model):
 	assert total("-") == total("") == Decimal("17.00")
 
 
+def test_an_amount_finer_than_the_currency_fails_the_order_instead_of_being_rounded(model):
+	# A tax of 1.655 USD would become a 1.66 (or 1.65) tax row: a Sales Order a cent off Amazon's.
+	order = amazon_order("111-1000000-0000009", US,
+		[order_item("i1", "SKU-A", 1, "USD", item_total="20.00", tax="1.655")], currency="USD")  # fmt: skip
+	with pytest.raises(
+		OrderMappingError, match=r"111-1000000-0000009.*order item i1.*TAX subtotal 1\.655.*USD"
+	):
+		map_order(order, SETTINGS)
+
+
 # -- EUR, VAT-inclusive ----------------------------------------------------------------------------------
 def test_german_order_keeps_vat_inside_prices_and_totals_what_the_buyer_paid(model):
 	order = amazon_order(

@@ -365,6 +365,19 @@ def test_ensure_items_falls_back_to_the_catalog_and_remembers_failures(amazon):
 	assert amazon.count("listing") == listing_calls
 
 
+def test_ensure_items_an_unreadable_listing_fails_only_its_sku(amazon):
+	amazon.listings[(US.marketplace_id, "ODD-1")] = {
+		"sku": "ODD-1",
+		"summaries": [{"marketplaceId": US.marketplace_id, "asin": "B000000002", "itemName": "Odd"}],
+		"offers": [{"marketplaceId": US.marketplace_id, "offerType": "B2C", "price": {"currencyCode": "USD", "amount": "n/a"}}],
+	}  # fmt: skip
+	port = PreviewErp()
+	products = sync(amazon, port, settings(US))
+	found = products.ensure_items(US.marketplace_id, {"ODD-1": "", "OLD-SKU": "B000000002"})
+	assert found == {"OLD-SKU": "OLD-SKU"}
+	assert [(f.amazon_id, "not an amount" in f.reason) for f in products.ensure_failures] == [("ODD-1", True)]
+
+
 def test_ensure_items_recreates_an_item_that_was_undone(amazon):
 	port = PreviewErp()
 	products = sync(amazon, port, settings(US))

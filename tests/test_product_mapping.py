@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
@@ -19,7 +18,6 @@ from amazon_connector.core.mapping.products import (
 	ListingMappingError,
 	build_item_draft,
 	catalog_from_listings_item,
-	fields_to_update,
 	listing_row_from_listings_item,
 	with_item_fields_of,
 )
@@ -316,24 +314,3 @@ def test_listings_item_attributes_give_barcode_and_brand(listings_model):
 	)
 	assert (draft.brand, draft.price, draft.fulfillment_channel) == ("Acme", Decimal("7.50"), "AMAZON")
 	assert draft.barcodes == [BarcodeDraft("4006381333931", "EAN")]
-
-
-def test_fields_to_update_respects_user_edits():
-	synced = {"item_name": "Mug", "brand": "Acme", "description": "Old", "image_url": ""}
-	current = {"item_name": "My own mug name", "brand": "Acme", "description": "Old", "image_url": ""}
-	incoming = {
-		"item_name": "Mug v2",
-		"brand": "Acme Inc",
-		"description": "Old",
-		"image_url": "https://x/y.jpg",
-	}
-	assert fields_to_update(current, synced, incoming) == {
-		"brand": "Acme Inc",
-		"image_url": "https://x/y.jpg",
-	}
-	# An Item the user had before the first sync: only its empty fields are filled.
-	existing = {"item_name": "Mug (mine)", "brand": "", "is_stock_item": 0}
-	assert fields_to_update(existing, None, {"item_name": "Mug", "brand": "Acme", "is_stock_item": True}) == {
-		"brand": "Acme"
-	}
-	assert fields_to_update(copy.deepcopy(incoming), synced, incoming) == {}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ITEM_CODE_FROM_SKU = "SKU"
 ITEM_CODE_FROM_ASIN = "ASIN"
@@ -45,6 +46,7 @@ class SyncSettings:
 	# How long fees are looked for after an order ships before it is reported as still awaiting.
 	fee_lookback_days: int = 60
 	seller_id: str = ""
+	# Engine options by name; "time_zone" is the company's IANA time zone (see `time_zone`).
 	extra: dict = field(default_factory=dict)
 
 	@property
@@ -53,3 +55,12 @@ class SyncSettings:
 
 	def marketplace(self, marketplace_id: str) -> MarketplaceConfig | None:
 		return next((m for m in self.marketplaces if m.marketplace_id == marketplace_id), None)
+
+	@property
+	def time_zone(self) -> tzinfo:
+		"""The company's time zone, in which the after date and Sales Order dates are meant; UTC when
+		the settings name none (or one this system does not know)."""
+		try:
+			return ZoneInfo((self.extra or {}).get("time_zone") or "UTC")
+		except (ZoneInfoNotFoundError, ValueError):
+			return timezone.utc

@@ -3,8 +3,9 @@
 How a run goes
 --------------
 1. Posted-date windows (Finances v0 `listFinancialEvents`, PostedAfter/PostedBefore, 100 events a
-   page) from the last checkpoint minus an overlap, or from the settings' after date on the first
-   run, up to a few minutes before now (Amazon refuses a PostedBefore less than two minutes old).
+   page) from the last checkpoint minus an overlap, or on the first run from the settings' after
+   date (midnight in the company's time zone, where the order sync starts too), up to a few minutes
+   before now (Amazon refuses a PostedBefore less than two minutes old).
    The overlap (48 h by default) re-reads events that reach Amazon's index late: Amazon warns
    that events of the last 48 hours may be missing. Windows are 7 days (at most Amazon's 180).
    The checkpoint moves after each complete window; a failed window stops the run and the next
@@ -41,11 +42,12 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta, timezone
 
 from ..drafts.fees import FeeEntryDraft, UnpostedFinanceEvent
-from ..mapping.fee_keys import KeyNumbering, parse_posted
+from ..mapping.fee_keys import KeyNumbering
 from ..mapping.fees import FeeMapping, map_financial_events
 from ..ports import ErpPort
 from ..settings import SyncSettings
-from .report import RecordFailure, SyncReport, run_isolated, session_stats
+from ..timestamps import current_time, parse_timestamp
+from .report import RecordFailure, SyncReport, failure_reason, run_isolated, session_stats
 
 log = logging.getLogger(__name__)
 
@@ -144,14 +146,12 @@ class FeeSync:
 		return report.finish(session_stats(self.session))
 
 	def now(self) -> datetime:
-		value = self._now() if callable(self._now) else self._now
-		value = value or datetime.now(timezone.utc)
-		return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+		return current_time(self._now)
 
 	def plan_windows(self, checkpoint: dict, now: datetime) -> list[tuple[datetime, datetime]]:
 		"""Oldest first, because the checkpoint is a single 'read up to here' mark."""
-		floor = datetime.combine(self.settings.after_date, time.min, tzinfo=timezone.utc)
-		previous = parse_posted(checkpoint.get("posted_before"))
+		floor = datetime.combine(self.settings.after_date, time.min, tzinfo=self.settings.time_zone)
+		previous = parse_timestamp(checkpoint.get("posted_before"))
 		start = max(previous - self.overlap, floor) if previous else floor
 		limit = now - SAFETY_MARGIN
 		windows = []
@@ -177,7 +177,7 @@ class FeeSync:
 				RecordFailure(
 					"fee",
 					f"window {_iso(start)} .. {_iso(end)}",
-					_user_message(exc),
+					failure_reason(exc),
 					f"{type(exc).__name__}: {exc}",
 				)
 			)
@@ -293,7 +293,7 @@ class FeeSync:
 		except Exception as exc:  # Amazon or the network failed; what was posted stays posted
 			report.count("failed")
 			report.failures.append(
-				RecordFailure("fee", order_id, _user_message(exc), f"{type(exc).__name__}: {exc}")
+				RecordFailure("fee", order_id, failure_reason(exc), f"{type(exc).__name__}: {exc}")
 			)
 			log.warning("fees for order %s failed: %s", order_id, exc)
 			return False
@@ -373,11 +373,3 @@ def _in_turn(candidates: list[str], after: str, limit: int) -> list[str]:
 
 def _iso(moment: datetime) -> str:
 	return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _user_message(exc: BaseException) -> str:
-	try:
-		from ...spapi.errors import user_message
-	except ImportError:  # pragma: no cover - the access layer is part of the app
-		return f"{type(exc).__name__}: {exc}"
-	return user_message(exc)

@@ -30,14 +30,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from ..drafts.orders import SalesOrderDraft
 from ..mapping.orders import OrderMappingError, OrderNotReady, OrderSkipped, map_order, parse_amazon_time
 from ..ports import ErpPort, Outcome
 from ..settings import UNKNOWN_SKU_CREATE, SyncSettings
+from ..timestamps import as_utc, current_time
 from .personal_data import PersonalDataToken
-from .report import RecordFailure, SyncReport, run_isolated, session_stats
+from .report import RecordFailure, SyncReport, failure_reason, run_isolated, session_stats
 from .windows import CHECKPOINT_KIND, UPDATED, RunPlan, Window, plan_run, window_target
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class OrderSync:
 				window_days=self.settings.order_window_days,
 				overlap=timedelta(minutes=self.settings.incremental_overlap_minutes),
 				target=window_target((self.settings.extra or {}).get("order_window_target")),
-				tz=_settings_tz(self.settings),
+				tz=self.settings.time_zone,
 			)
 			self._created_floor = plan.after
 			for message in plan.messages:
@@ -111,8 +112,8 @@ class OrderSync:
 		"""Read the given orders again (getOrder) and process them: the sync log's retry."""
 		report = SyncReport(kind=self.kind, account=self.settings.account_key)
 		self._created_floor = None  # an order asked for by id is imported whenever it was placed
-		ids = [i.strip() for i in amazon_order_ids if i and i.strip()]
-		for done, order_id in enumerate(dict.fromkeys(ids)):
+		ids = list(dict.fromkeys(i.strip() for i in amazon_order_ids if i and i.strip()))
+		for done, order_id in enumerate(ids):
 			if progress:
 				progress(done, len(ids), f"Retrying Amazon order {order_id}")
 			try:
@@ -120,7 +121,7 @@ class OrderSync:
 			except Exception as exc:  # one unreadable order must not stop the others
 				report.count("failed")
 				report.failures.append(
-					RecordFailure("order", order_id, f"could not be read from Amazon: {_reason(exc)}")
+					RecordFailure("order", order_id, f"could not be read from Amazon: {failure_reason(exc)}")
 				)
 				continue
 			self.process_order(order, report)
@@ -135,9 +136,7 @@ class OrderSync:
 		return run_isolated(report, self.port, "order", order_id, lambda: self._process(order, order_id))
 
 	def now(self) -> datetime:
-		value = self._now() if callable(self._now) else self._now
-		value = value or datetime.now(timezone.utc)
-		return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+		return current_time(self._now)
 
 	# -- windows ---------------------------------------------------------------------------------
 	def _read_windows(self, plan: RunPlan, marketplace_ids: list[str], report: SyncReport, progress) -> None:
@@ -155,9 +154,9 @@ class OrderSync:
 					self.process_order(order, report)
 			except Exception as exc:  # Amazon unreachable, throttled past retries, credentials revoked...
 				report.count("failed")
-				report.failures.append(RecordFailure("window", window.label, _reason(exc)))
+				report.failures.append(RecordFailure("window", window.label, failure_reason(exc)))
 				report.note(
-					f"Reading orders {window.label} stopped after {seen} orders: {_reason(exc)}. "
+					f"Reading orders {window.label} stopped after {seen} orders: {failure_reason(exc)}. "
 					"The next run resumes with this window."
 				)
 				log.warning("order window %s failed", window.label, exc_info=True)
@@ -201,7 +200,7 @@ class OrderSync:
 			raise OrderMappingError(order_id, "Amazon sent an order without an orderId")
 		updated = parse_amazon_time(order.get("lastUpdatedTime"), "lastUpdatedTime")
 		state = self.port.sales_order_state(order_id)
-		if state is not None and state.last_updated is not None and _aware(state.last_updated) >= updated:
+		if state is not None and state.last_updated is not None and as_utc(state.last_updated) >= updated:
 			return Outcome.UNCHANGED
 		try:
 			draft = map_order(order, self.settings)
@@ -297,26 +296,3 @@ def _cancel_reason(draft: SalesOrderDraft) -> str:
 def _listed(values: list[str]) -> str:
 	shown = ", ".join(values[:_LISTED])
 	return shown + (f" and {len(values) - _LISTED} more" if len(values) > _LISTED else "")
-
-
-def _reason(exc: Exception) -> str:
-	try:
-		from ...spapi.errors import SpApiError, user_message  # a plain sentence for Amazon's errors
-	except ImportError:
-		SpApiError = user_message = None
-	if SpApiError is not None and isinstance(exc, SpApiError):
-		return user_message(exc)
-	return f"{type(exc).__name__}: {exc}"
-
-
-def _aware(value: datetime) -> datetime:
-	return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _settings_tz(settings: SyncSettings):
-	from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-	try:
-		return ZoneInfo((settings.extra or {}).get("time_zone") or "UTC")
-	except (ZoneInfoNotFoundError, ValueError):
-		return timezone.utc

@@ -298,7 +298,11 @@ class ProductSync:
 		rows: dict[str, ListingRow] = {}
 		extra_catalog: dict[str, dict] = {}
 		for sku, asin in missing.items():
-			row, stand_in = self._listing_of(marketplace, sku, asin)
+			try:
+				row, stand_in = self._listing_of(marketplace, sku, asin)
+			except Exception as exc:  # a listing that cannot be read fails its SKU, not the others
+				self._ensure_failed_for(marketplace_id, sku, exc)
+				continue
 			rows[sku] = row
 			if stand_in:
 				extra_catalog[sku] = stand_in
@@ -317,13 +321,16 @@ class ProductSync:
 					self._upsert(draft)
 					code = self.port.item_for_sku(marketplace_id, sku) or draft.item_code
 			except Exception as exc:  # one SKU that cannot be created must not stop the others
-				reason = f"{type(exc).__name__}: {exc}"
-				self.ensure_failures.append(RecordFailure(RECORD_KIND, sku, reason))
-				self._ensure_failed.add((marketplace_id, sku))
-				log.warning("Item for SKU %s (%s) could not be created: %s", sku, marketplace_id, reason)
+				self._ensure_failed_for(marketplace_id, sku, exc)
 				continue
 			resolved[sku] = code
 		return resolved
+
+	def _ensure_failed_for(self, marketplace_id: str, sku: str, exc: Exception) -> None:
+		reason = f"{type(exc).__name__}: {exc}"
+		self.ensure_failures.append(RecordFailure(RECORD_KIND, sku, reason))
+		self._ensure_failed.add((marketplace_id, sku))
+		log.warning("Item for SKU %s (%s) could not be created: %s", sku, marketplace_id, reason)
 
 	def _listing_of(
 		self, marketplace: MarketplaceConfig, sku: str, asin: str

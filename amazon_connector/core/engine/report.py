@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from ...spapi.errors import SpApiError, user_message
 from ..ports import Outcome, StatePort
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,13 @@ def session_stats(session) -> dict:
 		return stats() if callable(stats) else {}
 	except Exception:
 		return {}
+
+
+def failure_reason(exc: BaseException) -> str:
+	"""Why a read from Amazon failed: Amazon's errors in one plain sentence, anything else by kind and text."""
+	if isinstance(exc, SpApiError):
+		return user_message(exc)
+	return f"{type(exc).__name__}: {exc}"
 
 
 def run_isolated(

@@ -40,6 +40,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
+from ..timestamps import parse_timestamp
+
 CHECKPOINT_KIND = "orders"
 # The window size is an optional field added without a new version: code that predates it reads
 # the checkpoint unchanged (and resumes with fixed windows) instead of starting the backfill again.
@@ -168,10 +170,10 @@ class OrderCheckpoint:
 		if value.get("version") != CHECKPOINT_VERSION:
 			raise ValueError(f"unknown order checkpoint version {value.get('version')!r}")
 		checkpoint = cls(
-			backfill_upper=_parse(value.get("backfill_upper")),
-			backfill_done_to=_parse(value.get("backfill_done_to")),
-			updated_to=_parse(value.get("updated_to")),
-			after=_parse(value.get("after")),
+			backfill_upper=parse_timestamp(value.get("backfill_upper")),
+			backfill_done_to=parse_timestamp(value.get("backfill_done_to")),
+			updated_to=parse_timestamp(value.get("updated_to")),
+			after=parse_timestamp(value.get("after")),
 			backfill_window_days=_window_days(value.get("backfill_window_days")),
 		)
 		if checkpoint.started and (checkpoint.backfill_done_to is None or checkpoint.updated_to is None):
@@ -315,15 +317,3 @@ def _iso(value: datetime | None) -> str | None:
 	if value is None:
 		return None
 	return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def _parse(value) -> datetime | None:
-	if not value:
-		return None
-	text = str(value)
-	if text.endswith("Z"):
-		text = text[:-1] + "+00:00"
-	parsed = datetime.fromisoformat(text)
-	if parsed.tzinfo is None:
-		parsed = parsed.replace(tzinfo=timezone.utc)
-	return parsed.astimezone(timezone.utc)

@@ -120,10 +120,3 @@ def account_label(fee_type: str, category: str) -> str:
 	prefix = _FALLBACK_PREFIX.get(category, _FALLBACK_PREFIX[CATEGORY_FEE])
 	clean = _UNSAFE.sub("", fee_type or "").strip()[:_MAX_TYPE_LENGTH]
 	return f"{prefix} ({clean})" if clean else prefix
-
-
-def all_known_labels() -> list[str]:
-	"""Every label the table can produce for known types (for an adapter that pre-creates accounts)."""
-	labels = set(FEE_ACCOUNT_LABELS.values()) | set(WITHHELD_TAX_LABELS.values())
-	labels |= {PROMOTION_ACCOUNT_LABEL, POINTS_ACCOUNT_LABEL}
-	return sorted(labels)

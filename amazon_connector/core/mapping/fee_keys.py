@@ -1,4 +1,4 @@
-"""Stable identities for Amazon financial events, and the small parsers they need.
+"""Stable identities for Amazon financial events.
 
 Finances v0 gives events no id. An event's key is built from what it is, so that fetching the same
 event again (an overlapping window, or by order id) gives the same key, and an event that differs in
@@ -19,44 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
-
-_ISO = re.compile(
-	r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$",
-	re.IGNORECASE,
-)
-
-
-class EventDateError(ValueError):
-	"""A PostedDate that is not an ISO 8601 date-time."""
-
-
-def parse_posted(value) -> datetime | None:
-	"""Amazon's ISO 8601 date-time as an aware UTC datetime; None when absent.
-
-	Tolerates what `datetime.fromisoformat` of Python 3.10 does not: a trailing "Z", and fractions
-	of a second of any length.
-	"""
-	if value in (None, ""):
-		return None
-	if isinstance(value, datetime):
-		return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-	match = _ISO.match(str(value).strip())
-	if not match:
-		raise EventDateError(f"not a date-time: {value!r}")
-	year, month, day, hour, minute, second, fraction, zone = match.groups()
-	micro = int((fraction or "0")[:6].ljust(6, "0"))
-	moment = datetime(
-		int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micro
-	)
-	if zone and zone.upper() != "Z":
-		sign = 1 if zone[0] == "+" else -1
-		digits = zone[1:].replace(":", "")
-		offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-		return (moment - sign * offset).replace(tzinfo=timezone.utc)
-	return moment.replace(tzinfo=timezone.utc)
 
 
 def normalise_amount(amount: Decimal) -> str:

@@ -72,8 +72,9 @@ from ..drafts.fees import (
 	UnpostedFinanceEvent,
 )
 from ..money import MoneyError, money_of, round_money
+from ..timestamps import TimestampError, parse_timestamp
 from .fee_accounts import account_label
-from .fee_keys import EventDateError, KeyNumbering, event_key, fingerprint, fingerprint_json, parse_posted
+from .fee_keys import KeyNumbering, event_key, fingerprint, fingerprint_json
 
 # Lists whose events have the ShipmentEvent shape and one AmazonOrderId each.
 SHIPMENT_SHAPED = {
@@ -174,7 +175,7 @@ def map_financial_events(
 					drafts, unposted = _map_event(
 						list_name, event_type, event, numbering, fallback_posted, book_promotions
 					)
-				except (MoneyError, EventDateError, TypeError, ValueError, AttributeError) as exc:
+				except (MoneyError, TimestampError, TypeError, ValueError, AttributeError) as exc:
 					result.errors.append(
 						FeeEventError(event_type, _identity(event), f"{type(exc).__name__}: {exc}")
 					)
@@ -484,7 +485,7 @@ def _money_fields(value, path: str):
 
 
 def _posted(event: dict) -> datetime | None:
-	return parse_posted(next((event[f] for f in _DATE_FIELDS if event.get(f)), None))
+	return parse_timestamp(next((event[f] for f in _DATE_FIELDS if event.get(f)), None))
 
 
 def _identity(event) -> str:

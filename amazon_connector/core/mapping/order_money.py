@@ -97,9 +97,14 @@ def item_money(
 
 	for breakdown in breakdowns:
 		kind = (breakdown.get("type") or "").upper()
-		amount = read_money(breakdown.get("subtotal"), currency, f"{kind or 'untyped'} subtotal")
+		what = f"{kind or 'untyped'} subtotal"
+		amount = read_money(breakdown.get("subtotal"), currency, what)
 		if amount is None:
 			continue
+		# Every subtotal becomes a line or charge amount: rounding one here would move the Sales
+		# Order off Amazon's total without anyone seeing it.
+		if not at_minor_unit(amount, currency):
+			raise ItemMoneyError(f"the {what} {amount} has more decimals than {currency} allows")
 		if kind == "ITEM":
 			money.item += amount
 		elif kind in ADDED_TYPES:
@@ -129,7 +134,11 @@ def _detailed(breakdown: dict, amount: Decimal, currency: str, *, sign: int) -> 
 		value = read_money(detail.get("value"), currency, f"{breakdown.get('type')} detail")
 		if value is not None:
 			details.append(((detail.get("subtype") or "").upper(), signed(value)))
-	if details and sum((v for _, v in details), Decimal(0)) == signed(amount):
+	if (
+		details
+		and sum((v for _, v in details), Decimal(0)) == signed(amount)
+		and all(at_minor_unit(v, currency) for _, v in details)
+	):
 		return details
 	return [("", signed(amount))]
 
@@ -164,13 +173,18 @@ def split_line(amount: Decimal, qty: int, currency: str) -> list[tuple[int, Deci
 	if qty <= 0:
 		raise ValueError("quantity must be positive")
 	step = quantum(currency)
-	if round_money(amount, currency) != amount:
+	if not at_minor_unit(amount, currency):
 		raise ItemMoneyError(f"the amount {amount} has more decimals than {currency} allows")
 	units = int(amount / step)
 	base, remainder = divmod(units, qty)
 	if remainder == 0:
 		return [(qty, base * step)]
 	return [(qty - remainder, base * step), (remainder, (base + 1) * step)]
+
+
+def at_minor_unit(amount: Decimal, currency: str) -> bool:
+	"""Whether the amount needs no more decimals than the currency has (10.50 USD yes, 10.505 no)."""
+	return round_money(amount, currency) == amount
 
 
 def share(total: Decimal, part: int, whole: int, currency: str) -> Decimal:

@@ -41,9 +41,8 @@ Decisions (why):
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..drafts.orders import (
 	DISCOUNT,
@@ -61,10 +60,12 @@ from ..drafts.orders import (
 )
 from ..money import MoneyError, money_of, round_money
 from ..settings import SyncSettings
+from ..timestamps import TimestampError, parse_timestamp
 from .order_money import (
 	MARKETPLACE_FACILITATOR,
 	ItemMoney,
 	ItemMoneyError,
+	at_minor_unit,
 	item_money,
 	read_money,
 	share,
@@ -142,7 +143,7 @@ class _OrderMapper:
 			if a.get("orderId")
 		}
 		self.is_replacement = any(t in REPLACEMENT_ASSOCIATIONS for t in self.associated.values())
-		self.tz = _time_zone(settings)
+		self.tz = settings.time_zone
 		self.remarks: list[str] = []
 
 	# -- the draft -----------------------------------------------------------------------------
@@ -188,7 +189,7 @@ class _OrderMapper:
 		if not is_cancelled:
 			grand_total = self._check_order_total(grand_total, currency, charges)
 
-		purchase = _timestamp(self.order.get("createdTime"), "createdTime")
+		purchase = parse_amazon_time(self.order.get("createdTime"), "createdTime")
 		transaction_date = purchase.astimezone(self.tz).date()
 		buyer = self.order.get("buyer") or {}
 		is_business = "AMAZON_BUSINESS" in self.programs
@@ -198,7 +199,7 @@ class _OrderMapper:
 			marketplace_id=self.marketplace_id,
 			currency=currency,
 			purchase_date=purchase,
-			last_updated=_timestamp(self.order.get("lastUpdatedTime"), "lastUpdatedTime"),
+			last_updated=parse_amazon_time(self.order.get("lastUpdatedTime"), "lastUpdatedTime"),
 			amazon_status=self.status,
 			fulfilled_by=(self.fulfillment.get("fulfilledBy") or "MERCHANT").upper(),
 			customer=customer_of(
@@ -384,6 +385,10 @@ class _OrderMapper:
 				amount = read_money(breakdown.get("subtotal"), currency, "DELIVERY_TIP subtotal") or Decimal(
 					0
 				)
+				if not at_minor_unit(amount, currency):
+					raise OrderMappingError(
+						self.order_id, f"the delivery tip {amount} has more decimals than {currency} allows"
+					)
 				tips += amount
 				if (breakdown.get("status") or "FINALIZED").upper() == "FINALIZED":
 					finalized_tips += amount
@@ -426,7 +431,7 @@ class _OrderMapper:
 		):
 			latest = (window or {}).get("latestDateTime")
 			if latest:
-				promised = _timestamp(latest, "delivery window")
+				promised = parse_amazon_time(latest, "delivery window")
 				break
 		if promised is None:
 			return transaction_date
@@ -560,7 +565,7 @@ def _packages(order: dict) -> list[PackageDraft]:
 				carrier=package.get("carrier") or "",
 				tracking_number=package.get("trackingNumber") or "",
 				shipping_service=package.get("shippingService") or "",
-				ship_time=_timestamp(ship_time, "shipTime") if ship_time else None,
+				ship_time=parse_amazon_time(ship_time, "shipTime") if ship_time else None,
 				items={
 					p.get("orderItemId", ""): int(p.get("quantity") or 0)
 					for p in package.get("packageItems") or []
@@ -570,33 +575,12 @@ def _packages(order: dict) -> list[PackageDraft]:
 	return packages
 
 
-def _timestamp(value, what: str) -> datetime:
-	"""An ISO 8601 time from Amazon as an aware UTC datetime."""
-	if isinstance(value, datetime):
-		parsed = value
-	else:
-		if not value or not isinstance(value, str):
-			raise ValueError(f"{what} is missing")
-		text = value.strip()
-		if text.endswith(("Z", "z")):
-			text = text[:-1] + "+00:00"
-		try:
-			parsed = datetime.fromisoformat(text)
-		except ValueError as exc:
-			raise ValueError(f"{what} is not an ISO 8601 time: {value!r}") from exc
-	if parsed.tzinfo is None:
-		parsed = parsed.replace(tzinfo=timezone.utc)  # Amazon's times are UTC
-	return parsed.astimezone(timezone.utc)
-
-
 def parse_amazon_time(value, what: str = "time") -> datetime:
-	"""Public for the engine: Amazon's ISO 8601 time as an aware UTC datetime."""
-	return _timestamp(value, what)
-
-
-def _time_zone(settings: SyncSettings):
-	name = (settings.extra or {}).get("time_zone") or "UTC"
+	"""An ISO 8601 time from Amazon as an aware UTC datetime; `what` names the field in errors."""
 	try:
-		return ZoneInfo(name)
-	except (ZoneInfoNotFoundError, ValueError):
-		return timezone.utc
+		parsed = parse_timestamp(value)
+	except TimestampError as exc:
+		raise ValueError(f"{what} is not an ISO 8601 time: {value!r}") from exc
+	if parsed is None:
+		raise ValueError(f"{what} is missing")
+	return parsed

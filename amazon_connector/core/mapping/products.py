@@ -138,10 +138,6 @@ def barcodes_of(
 # -- drafts ----------------------------------------------------------------------------------
 
 
-def is_variation_parent(catalog_item: dict | None, marketplace_id: str) -> bool:
-	return catalog.is_variation_parent(catalog_item, marketplace_id)
-
-
 def build_item_draft(
 	row: ListingRow,
 	catalog_item: dict | None,
@@ -304,27 +300,3 @@ def catalog_from_listings_item(item: dict, marketplace_id: str) -> dict:
 			}
 		]
 	return result
-
-
-# -- re-sync without overwriting a user's edits ------------------------------------------------
-
-
-def fields_to_update(current: dict, last_synced: dict | None, incoming: dict) -> dict:
-	"""Which Item fields a re-sync may write (a three-way merge, for the ERP adapter).
-
-	- A field still holding what the last sync wrote follows Amazon (`incoming`).
-	- A field the user changed since (current differs from last_synced) is left alone.
-	- An Item the sync never wrote (found by code, barcode or ASIN): only empty fields are filled.
-	"""
-	changes = {}
-	for name, new in incoming.items():
-		now = current.get(name)
-		if now == new:
-			continue
-		if last_synced is None or name not in last_synced:
-			# Flags (is_stock_item) are never "empty": an existing Item keeps its own.
-			if (now is None or now == "" or now == []) and new not in (None, "", []):
-				changes[name] = new
-		elif now == last_synced[name]:
-			changes[name] = new
-	return changes
