@@ -82,6 +82,6 @@ def retry_failures(log: str) -> str:
 
 @frappe.whitelist()
 def sync_status(account: str) -> dict:
-	"""Whether a job of the account is queued or running (the form disables its buttons then)."""
+	"""Whether a job of the account is queued or running (the form says so in its headline)."""
 	doc = _settings_for(account, "read")
 	return {"running": jobs.is_sync_running(doc.name)}

@@ -183,6 +183,7 @@ def delete_custom_fields():
 		for field in fields:
 			name = frappe.db.get_value("Custom Field", {"dt": doctype, "fieldname": field["fieldname"]})
 			if name:
-				# Deleting the Custom Field drops its column (and so its unique index) as well.
+				# Frappe keeps the column (and its unique index) of a deleted Custom Field, so a
+				# reinstall finds the orders it had imported instead of importing them twice.
 				frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
 		frappe.clear_cache(doctype=doctype)

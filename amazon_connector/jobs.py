@@ -74,36 +74,40 @@ def ordered_stages(stages: Iterable[str]) -> list[str]:
 
 def enqueue_sync(account: str, stages: Iterable[str], *, triggered_by: str = "manual", **kwargs) -> bool:
 	"""Queue one sync job for the account. False when one is already queued or running."""
-	job_id = sync_job_id(account)
-	if is_job_enqueued(job_id):
-		return False
-	frappe.enqueue(
+	return _enqueue_once(
 		"amazon_connector.jobs.run_sync_job",
-		queue="long",
-		timeout=JOB_TIMEOUT,
-		job_id=job_id,
-		deduplicate=True,
-		now=bool(frappe.flags.in_test),
+		sync_job_id(account),
+		JOB_TIMEOUT,
 		account=account,
 		stages=ordered_stages(stages),
 		triggered_by=triggered_by,
 		**kwargs,
 	)
-	return True
 
 
 def enqueue_test_connection(account: str) -> bool:
-	job_id = test_job_id(account)
+	"""Queue a connection test of the account. False when one is already queued or running."""
+	return _enqueue_once(
+		"amazon_connector.jobs.test_connection_job",
+		test_job_id(account),
+		TEST_CONNECTION_TIMEOUT,
+		account=account,
+	)
+
+
+def _enqueue_once(method: str, job_id: str, timeout: int, **kwargs) -> bool:
+	# frappe.enqueue(deduplicate=True) also refuses a second job, but silently; this check lets the
+	# caller tell the user (a race between the check and the enqueue is still deduplicated).
 	if is_job_enqueued(job_id):
 		return False
 	frappe.enqueue(
-		"amazon_connector.jobs.test_connection_job",
+		method,
 		queue="long",
-		timeout=TEST_CONNECTION_TIMEOUT,
+		timeout=timeout,
 		job_id=job_id,
 		deduplicate=True,
 		now=bool(frappe.flags.in_test),
-		account=account,
+		**kwargs,
 	)
 	return True
 
@@ -122,13 +126,24 @@ def run_sync_job(account: str, stages: list[str], triggered_by: str = "manual", 
 	except SyncLocked as exc:
 		publisher.done(_("Sync not started"), str(exc), "orange")
 		return
+	except Exception:
+		# Stages log their own failures; this is a run that could not start (settings, credentials).
+		# The form must still hear that it ended; RQ and the Error Log keep the traceback.
+		publisher.done(_("Sync not started"), _("The sync could not start; see the Error Log."), "red")
+		raise
 	publisher.done(_("Amazon sync finished"), summary_html(results), _indicator(results))
 
 
 def test_connection_job(account: str):
 	publisher = FormPublisher(account)
-	ok, message = test_connection(account)
-	publisher.done(_("Test Connection"), message, "green" if ok else "red")
+	try:
+		ok, message = test_connection(account)
+	except Exception:
+		publisher.done(
+			_("Test Connection"), _("The connection test could not run; see the Error Log."), "red"
+		)
+		raise
+	publisher.done(_("Test Connection"), frappe.utils.escape_html(message), "green" if ok else "red")
 
 
 # -- Test Connection ------------------------------------------------------------------------------
@@ -154,19 +169,32 @@ def test_connection(account: str) -> tuple[bool, str]:
 			reference_name=account,
 		)
 		return False, scrub(user_message(exc))
-	added, updated = fill_marketplaces(doc, participations)
-	doc.save()
+	added, updated, without_list = fill_marketplaces(doc, participations)
+	try:
+		doc.save()
+	except frappe.ValidationError as exc:  # validation writes nothing: there is nothing to undo
+		return False, _("Connected, but the marketplaces could not be saved: {0}").format(
+			frappe.utils.strip_html(str(exc))
+		)
 	_commit()
 	names = ", ".join(row.marketplace_name or row.marketplace_id for row in doc.marketplaces if row.enabled)
-	return True, _("Connected. The account sells in {0} marketplace(s): {1}. {2} added, {3} updated.").format(
+	message = _("Connected. The account sells in {0} marketplace(s): {1}. {2} added, {3} updated.").format(
 		len(participations), names or _("none"), added, updated
 	)
+	if without_list:
+		message += " " + _(
+			"Added disabled, as no selling price list is in their currency: {0}. Choose one and enable them."
+		).format(", ".join(without_list))
+	return True, message
 
 
-def fill_marketplaces(doc, participations: list[dict]) -> tuple[int, int]:
+def fill_marketplaces(doc, participations: list[dict]) -> tuple[int, int, list[str]]:
 	"""Merge Amazon's marketplace participations into the table, keeping the user's choices
-	(price list, enabled) on rows that exist already."""
+	(price list, enabled) on rows that exist already.
+
+	Returns (rows added, rows updated, names of the rows added disabled for want of a price list)."""
 	added = updated = 0
+	without_list: list[str] = []
 	rows = {row.marketplace_id: row for row in doc.marketplaces}
 	for entry in participations:
 		marketplace = entry.get("marketplace") or {}
@@ -186,13 +214,18 @@ def fill_marketplaces(doc, participations: list[dict]) -> tuple[int, int]:
 			row = doc.append("marketplaces", {"marketplace_id": marketplace_id, **values})
 			row.enabled = 1 if participation.get("isParticipating", True) else 0
 			row.price_list = _price_list_for(doc, values["currency"])
+			if row.enabled and not row.price_list and not _fits_default_price_list(doc, values["currency"]):
+				# Enabled, it would fall back to the default list in another currency, which the
+				# settings refuse (prices and orders would be booked in the wrong currency).
+				row.enabled = 0
+				without_list.append(row.marketplace_name)
 			rows[marketplace_id] = row
 			added += 1
 		else:
 			changed = any(row.get(k) != v for k, v in values.items() if v)
 			row.update({k: v for k, v in values.items() if v})
 			updated += int(changed)
-	return added, updated
+	return added, updated, without_list
 
 
 def _country(country_code: str) -> str | None:
@@ -201,6 +234,12 @@ def _country(country_code: str) -> str | None:
 	# Amazon says "UK" where ISO 3166 (and ERPNext) says "GB".
 	code = "gb" if country_code == "UK" else country_code.lower()
 	return frappe.db.get_value("Country", {"code": code}, "name")
+
+
+def _fits_default_price_list(doc, currency: str) -> bool:
+	if not doc.price_list:
+		return True
+	return frappe.db.get_value("Price List", doc.price_list, "currency") in (None, currency)
 
 
 def _price_list_for(doc, currency: str) -> str | None:

@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 import frappe
 from frappe import _
-from frappe.utils import flt, get_system_timezone, getdate
+from frappe.utils import flt, get_system_timezone
 
 from ..core.drafts import SalesOrderDraft
 from ..core.money import minor_units, round_money
@@ -214,15 +214,21 @@ class SalesOrders:
 			return Outcome.FLAGGED
 		doc.db_set("amazon_status", "CANCELLED", update_modified=False)
 		doc.flags.ignore_permissions = True
+		# Frappe checks for linked documents (payments, work orders, ...) only after on_cancel has
+		# written docstatus 2 and reversed stock reservations: a refusal must undo those writes, or a
+		# half-cancelled order would be committed with the batch.
+		savepoint = "amz_so_cancel"
+		frappe.db.savepoint(savepoint)
 		try:
 			doc.cancel()
 		except frappe.LinkExistsError as exc:
-			# Linked documents ERPNext checks on cancel (payments, work orders, ...).
+			frappe.db.rollback(save_point=savepoint)
 			message = _("Cancelled on Amazon ({0}), but ERPNext could not cancel it: {1}").format(
-				reason, str(exc)
+				reason, frappe.utils.strip_html(str(exc))
 			)
 			frappe.db.set_value("Sales Order", doc.name, "amazon_attention", message, update_modified=False)
 			return Outcome.FLAGGED
+		frappe.db.release_savepoint(savepoint)
 		doc.add_comment("Info", _("Cancelled because the order was cancelled on Amazon: {0}").format(reason))
 		return Outcome.CANCELLED
 
@@ -483,7 +489,3 @@ def from_system_time(value) -> datetime | None:
 		return None
 	moment = frappe.utils.get_datetime(value)
 	return moment.replace(tzinfo=ZoneInfo(get_system_timezone())).astimezone(timezone.utc)
-
-
-def transaction_date_of(draft: SalesOrderDraft) -> date:
-	return getdate(to_system_time(draft.purchase_date))

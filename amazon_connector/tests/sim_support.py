@@ -10,11 +10,7 @@ import frappe
 from amazon_connector.jobs import Runtime
 from amazon_connector.simulator import Simulator, generate_world
 from amazon_connector.tests import factories as f
-
-try:  # v16
-	from frappe.tests import IntegrationTestCase as TestCase
-except ImportError:  # v15
-	from frappe.tests.utils import FrappeTestCase as TestCase
+from amazon_connector.tests.base import TestCase
 
 TIME_SCALE = 60.0  # simulated seconds per real second: reports are ready in about a second
 

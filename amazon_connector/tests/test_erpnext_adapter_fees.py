@@ -17,13 +17,8 @@ from amazon_connector.core.drafts.fees import (
 )
 from amazon_connector.core.mapping.fee_accounts import account_label
 from amazon_connector.core.ports import Outcome
-from amazon_connector.erpnext.port import ErpNextPort
 from amazon_connector.tests import factories as f
-
-try:  # v16
-	from frappe.tests import IntegrationTestCase as TestCase
-except ImportError:  # v15
-	from frappe.tests.utils import FrappeTestCase as TestCase
+from amazon_connector.tests.base import AdapterTestCase
 
 
 def _line(fee_type, amount, category=CATEGORY_FEE):
@@ -47,19 +42,15 @@ def _fee_draft(order_id, lines, currency="USD", key=None, posted=None):
 	)
 
 
-class TestErpNextAdapterFees(TestCase):
+class TestErpNextAdapterFees(AdapterTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.company = f.make_company()
-		cls.us = f.make_amazon_settings(cls.company)
+		cls.us = cls.settings
 		cls.de = f.make_amazon_settings(
 			cls.company, account_name="_Test Amazon DE", region="EU", marketplaces=[f.MARKETPLACE_DE]
 		)
 		f.make_item("_TAC-WIDGET")
-
-	def port(self, settings=None):
-		return ErpNextPort(frappe.get_doc("Amazon Settings", (settings or self.us).name))
 
 	def entry(self, key):
 		name = frappe.db.get_value("Journal Entry", {"amazon_fee_event_key": key}, "name")

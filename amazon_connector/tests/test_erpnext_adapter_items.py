@@ -8,28 +8,14 @@ import frappe
 
 from amazon_connector.core.drafts import BarcodeDraft
 from amazon_connector.core.ports import Outcome
-from amazon_connector.erpnext.port import ErpNextPort
 from amazon_connector.tests import factories as f
-
-try:  # v16
-	from frappe.tests import IntegrationTestCase as TestCase
-except ImportError:  # v15
-	from frappe.tests.utils import FrappeTestCase as TestCase
+from amazon_connector.tests.base import AdapterTestCase
 
 EAN_13 = "4006381333931"
 UPC_A = "036000291452"
 
 
-class TestErpNextAdapterItems(TestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.company = f.make_company()
-		cls.settings = f.make_amazon_settings(cls.company)
-
-	def port(self):
-		return ErpNextPort(frappe.get_doc("Amazon Settings", self.settings.name))
-
+class TestErpNextAdapterItems(AdapterTestCase):
 	def mapping(self, sku):
 		return frappe.get_all(
 			"Amazon Item",

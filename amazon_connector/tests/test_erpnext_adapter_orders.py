@@ -15,13 +15,8 @@ from amazon_connector.core.drafts.orders import ChargeDraft
 from amazon_connector.core.ports import Outcome
 from amazon_connector.erpnext.errors import AdapterError
 from amazon_connector.erpnext.order_rows import order_rows
-from amazon_connector.erpnext.port import ErpNextPort
 from amazon_connector.tests import factories as f
-
-try:  # v16
-	from frappe.tests import IntegrationTestCase as TestCase
-except ImportError:  # v15
-	from frappe.tests.utils import FrappeTestCase as TestCase
+from amazon_connector.tests.base import AdapterTestCase
 
 
 def _shipping(amount, **kw):
@@ -39,12 +34,11 @@ def _tax(amount, kind=kinds.TAX, included=False, applies_to="", collected_by=kin
 	)
 
 
-class TestErpNextAdapterOrders(TestCase):
+class TestErpNextAdapterOrders(AdapterTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.company = f.make_company()
-		cls.us = f.make_amazon_settings(cls.company)
+		cls.us = cls.settings
 		cls.de = f.make_amazon_settings(
 			cls.company, account_name="_Test Amazon DE", region="EU", marketplaces=[f.MARKETPLACE_DE]
 		)
@@ -54,9 +48,6 @@ class TestErpNextAdapterOrders(TestCase):
 		f.make_item("_TAC-WIDGET")
 		f.make_item("_TAC-GADGET")
 		f.make_item("_TAC-SERVICE", is_stock_item=0)
-
-	def port(self, settings=None):
-		return ErpNextPort(frappe.get_doc("Amazon Settings", (settings or self.us).name))
 
 	def order_of(self, amazon_order_id):
 		name = frappe.db.get_value("Sales Order", {"amazon_order_id": amazon_order_id}, "name")
@@ -310,6 +301,27 @@ class TestErpNextAdapterOrders(TestCase):
 		self.assertEqual(so.docstatus, 1)
 		self.assertIn("cancelled by buyer", so.amazon_attention)
 		self.assertIn("delivered", so.amazon_attention)
+
+	def test_cancel_refused_for_linked_documents_leaves_the_order_submitted(self):
+		from unittest.mock import patch
+
+		from frappe.model.document import Document
+
+		draft = f.order_draft("111-0000012-0000012", lines=[("WIDGET", "_TAC-WIDGET", 1, "10.00")])
+		port = self.port()
+		port.upsert_sales_order(draft)
+
+		def linked(doc):
+			# Frappe checks back links after on_cancel has written docstatus 2.
+			raise frappe.LinkExistsError(f"Cannot cancel: {doc.name} is linked with Payment Entry PE-1")
+
+		with patch.object(Document, "check_no_back_links_exist", linked):
+			outcome = port.cancel_sales_order(draft.amazon_order_id, "cancelled by buyer")
+
+		self.assertEqual(outcome, Outcome.FLAGGED)
+		so = self.order_of(draft.amazon_order_id)
+		self.assertEqual((so.docstatus, so.amazon_status), (1, "CANCELLED"))
+		self.assertIn("Payment Entry PE-1", so.amazon_attention)
 
 	def test_cancelled_draft_is_removed(self):
 		draft = f.order_draft(

@@ -8,25 +8,11 @@ import frappe
 
 from amazon_connector.core.engine.report import SyncReport, run_isolated
 from amazon_connector.core.ports import Outcome
-from amazon_connector.erpnext.port import ErpNextPort
 from amazon_connector.tests import factories as f
-
-try:  # v16
-	from frappe.tests import IntegrationTestCase as TestCase
-except ImportError:  # v15
-	from frappe.tests.utils import FrappeTestCase as TestCase
+from amazon_connector.tests.base import AdapterTestCase
 
 
-class TestErpNextAdapterState(TestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.company = f.make_company()
-		cls.settings = f.make_amazon_settings(cls.company)
-
-	def port(self):
-		return ErpNextPort(frappe.get_doc("Amazon Settings", self.settings.name))
-
+class TestErpNextAdapterState(AdapterTestCase):
 	def test_checkpoints_round_trip_and_update(self):
 		port = self.port()
 		self.assertIsNone(port.get_checkpoint("orders"))

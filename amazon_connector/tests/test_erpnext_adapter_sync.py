@@ -21,11 +21,7 @@ from amazon_connector.simulator import Simulator, generate_world
 from amazon_connector.spapi.account import CUSTOM, AccountConfig
 from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.tests import factories as f
-
-try:  # v16
-	from frappe.tests import IntegrationTestCase as TestCase
-except ImportError:  # v15
-	from frappe.tests.utils import FrappeTestCase as TestCase
+from amazon_connector.tests.base import TestCase
 
 
 class TestErpNextAdapterSync(TestCase):

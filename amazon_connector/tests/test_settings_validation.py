@@ -112,6 +112,31 @@ class TestAmazonSettingsValidation(TestCase):
 			frappe.db.get_value("Amazon Settings", eu.name, "seller_id"), self.settings.seller_id
 		)
 
+	def test_a_new_marketplace_without_a_price_list_in_its_currency_is_added_disabled(self):
+		for name in frappe.get_all("Price List", {"currency": "CAD", "selling": 1}, pluck="name"):
+			frappe.db.set_value("Price List", name, "enabled", 0)
+		doc = self.doc()
+		doc.price_list = f.make_price_list("_Test Amazon US", "USD")
+		amazon_ca = {
+			"id": "A2EUQ1WTGCTBG2",
+			"name": "Amazon.ca",
+			"countryCode": "CA",
+			"defaultCurrencyCode": "CAD",
+			"defaultLanguageCode": "en_CA",
+			"domainName": "www.amazon.ca",
+		}
+		participations = [
+			{
+				"marketplace": amazon_ca,
+				"participation": {"isParticipating": True, "hasSuspendedListings": False},
+			}
+		]
+		added, _updated, without_list = jobs.fill_marketplaces(doc, participations)
+		self.assertEqual((added, without_list), (1, ["Amazon.ca"]))
+		row = doc.marketplaces[-1]
+		self.assertEqual((row.currency, row.enabled, row.price_list), ("CAD", 0, None))
+		doc.save()  # enabled, the row would fall back to the USD list, which validation refuses
+
 
 class TestAmazonSettingsConnection(TestCase):
 	@classmethod

@@ -54,6 +54,16 @@ frappe.ui.form.on("Amazon Settings", {
 		frm.add_custom_button(__("Sync Logs"), () =>
 			frappe.set_route("List", "Amazon Sync Log", { amazon_account: frm.doc.name })
 		);
+		frappe
+			.xcall("amazon_connector.api.sync_status", { account: frm.doc.name })
+			.then((status) => {
+				if (status && status.running) {
+					frm.dashboard.set_headline(
+						__("A sync of this account is queued or running; another one will not start until it ends."),
+						"blue"
+					);
+				}
+			});
 	},
 
 	environment(frm) {

@@ -179,6 +179,3 @@ class AmazonSettings(Document):
 				),
 				title=_("Duplicate Account"),
 			)
-
-	def enabled_marketplace_ids(self) -> list[str]:
-		return [row.marketplace_id for row in self.marketplaces if row.enabled]
