@@ -248,6 +248,7 @@ def test_the_strict_schema_rejects_a_misspelt_list(financial_events_validator):
 
 
 def test_model_examples_follow_the_model(financial_events_validator, model_financial_events):
+	assert len(model_financial_events) == 3  # listFinancialEvents, ...ByGroupId, ...ByOrderId
 	for operation, events in model_financial_events:
 		errors = list(financial_events_validator.iter_errors(events))
 		assert not errors, (operation, [e.message for e in errors][:3])

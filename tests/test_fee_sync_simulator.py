@@ -10,11 +10,11 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-import fixtures_simulator
 import pytest
 from test_fee_mapping import expected_booked
 from test_fee_sync import import_order
 
+from amazon_connector import simulator as sim_package
 from amazon_connector.core.engine.fees import SAFETY_MARGIN, FeeSync
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import SyncSettings
@@ -22,24 +22,16 @@ from amazon_connector.core.timestamps import parse_timestamp
 from amazon_connector.simulator.connect import account_config
 from amazon_connector.spapi.account import AccountConfig
 
-simulator_module = pytest.importorskip("amazon_connector.simulator")
-
 
 @pytest.fixture(scope="module")
 def fee_world():
-	return simulator_module.generate_world(seed=11, orders=30, marketplaces=("US", "UK", "JP"))
+	return sim_package.generate_world(seed=11, orders=30, marketplaces=("US", "UK", "JP"))
 
 
 @pytest.fixture
-def fee_sim(request, fee_world):
-	"""A simulator of our own world (so late events added here stay here); the shared factory when
-	the simulator fixtures offer it."""
-	if hasattr(fixtures_simulator, "make_simulator"):
-		return request.getfixturevalue("make_simulator")(fee_world, limits=False)
-	sim = simulator_module.Simulator(fee_world, limits=False)
-	sim.start()
-	request.addfinalizer(sim.stop)
-	return sim
+def fee_sim(make_simulator, fee_world):
+	"""A simulator of our own world, so that late events added here stay here."""
+	return make_simulator(fee_world, limits=False)
 
 
 def account_of(sim) -> AccountConfig:

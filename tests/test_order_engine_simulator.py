@@ -6,19 +6,11 @@ import copy
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-import fixtures_simulator
-import pytest
-
 from amazon_connector.core.drafts.items import ItemDraft
 from amazon_connector.core.engine.orders import OrderSync
 from amazon_connector.core.engine.windows import CHECKPOINT_KIND, OrderCheckpoint
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import MarketplaceConfig, SyncSettings
-
-if not all(
-	hasattr(fixtures_simulator, name) for name in ("simulator", "sim_account", "make_simulator", "sim_world")
-):
-	pytest.skip("the simulator fixtures are not available yet", allow_module_level=True)
 
 PENDING = {"PENDING", "PENDING_AVAILABILITY"}
 

@@ -13,8 +13,7 @@ from test_order_shapes import order_validator
 from amazon_connector.core.mapping.orders import OrderNotReady, map_order
 from amazon_connector.core.money import quantum
 from amazon_connector.core.settings import SyncSettings
-
-generator = pytest.importorskip("amazon_connector.simulator.generator")
+from amazon_connector.simulator import generator
 
 
 @pytest.fixture(scope="module")

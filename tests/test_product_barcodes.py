@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import barcodenumber
 import pytest
 
 from amazon_connector.core.mapping.barcodes import (
@@ -27,7 +28,6 @@ ERPNEXT_BARCODE_TYPES = {
 
 def erpnext_accepts(barcode) -> bool:
 	"""What ERPNext v15's Item.validate_barcode does: map the type to barcodenumber's name and check."""
-	barcodenumber = pytest.importorskip("barcodenumber")
 	kind = barcode.barcode_type.upper()
 	if kind == "EAN":
 		kind = {8: "EAN8", 13: "EAN13"}.get(len(barcode.code), "EAN")

@@ -10,14 +10,6 @@ from amazon_connector.core.engine.products import ProductSync
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import MarketplaceConfig, SyncSettings
 
-
-def _fixture(request, name):
-	try:
-		return request.getfixturevalue(name)
-	except pytest.FixtureLookupError:
-		pytest.skip(f"the simulator fixture {name!r} is not available yet")
-
-
 # Reports take 2-4 simulated seconds and the simulated clock runs 600x: a run over five
 # marketplaces takes well under a second of real time.
 FAST = {"time_scale": 600.0, "report_delays": (2.0, 4.0)}
@@ -25,8 +17,8 @@ POLL = {"poll_interval": 1.0}
 
 
 @pytest.fixture
-def sim(request):
-	return _fixture(request, "make_simulator")(**FAST)
+def sim(make_simulator):
+	return make_simulator(**FAST)
 
 
 def open_session(sim, account=None):
@@ -96,8 +88,7 @@ def test_second_run_against_the_simulator_changes_nothing(sim, session):
 	assert counts["unchanged"] == len(port.item_map)
 
 
-def test_fatal_reports_against_the_simulator_are_clear_messages(request):
-	make_simulator = _fixture(request, "make_simulator")
+def test_fatal_reports_against_the_simulator_are_clear_messages(make_simulator):
 	sim = make_simulator(faults={"report_fatal": 1.0}, **FAST)
 	port = PreviewErp("Sim Seller")
 	settings = sim_settings(sim)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from amazon_connector import simulator as sim_package
 from amazon_connector.simulator.connect import account_config, scaled_clock
 from amazon_connector.spapi import catalog, orders, reports, sellers
 from amazon_connector.spapi.account import AccountConfig
@@ -14,20 +15,18 @@ from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.spapi.errors import AuthError, user_message
 from amazon_connector.spapi.throttle import ThrottleRegistry
 
-simulator_module = pytest.importorskip("amazon_connector.simulator")
-
 TIME_SCALE = 1000.0  # simulator seconds per real second
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 
 
 @pytest.fixture(scope="module")
 def world():
-	return simulator_module.generate_world(seed=11, orders=48)
+	return sim_package.generate_world(seed=11, orders=48)
 
 
 @pytest.fixture
 def sim(world):
-	with simulator_module.Simulator(world, time_scale=TIME_SCALE, limits=True) as running:
+	with sim_package.Simulator(world, time_scale=TIME_SCALE, limits=True) as running:
 		yield running
 
 
