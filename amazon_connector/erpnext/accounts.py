@@ -162,7 +162,7 @@ class Accounts:
 		if home in (HOME_FEES, HOME_WITHHELD):
 			return self._configured_group()
 		if home == HOME_TAX:
-			return self._group(account_type="Tax") or self._root("Liability")
+			return self._first_group(account_type="Tax") or self._root("Liability")
 		if home == HOME_INCOME:
 			return self._parent_of_default("default_income_account") or self._root("Income")
 		if home == HOME_CLEARING:
@@ -184,10 +184,11 @@ class Accounts:
 			)
 		return self.account_group
 
-	def _group(self, account_type: str) -> str | None:
+	def _first_group(self, **filters) -> str | None:
+		"""The company's first group account (in tree order) matching `filters`."""
 		names = frappe.get_all(
 			"Account",
-			filters={"company": self.company, "is_group": 1, "account_type": account_type},
+			filters={"company": self.company, "is_group": 1, **filters},
 			pluck="name",
 			order_by="lft asc",
 			limit=1,
@@ -199,17 +200,11 @@ class Accounts:
 		return frappe.db.get_value("Account", default, "parent_account") if default else None
 
 	def _root(self, root_type: str) -> str:
-		names = frappe.get_all(
-			"Account",
-			filters={"company": self.company, "is_group": 1, "root_type": root_type},
-			pluck="name",
-			order_by="lft asc",
-			limit=1,
-		)
-		if not names:
+		name = self._first_group(root_type=root_type)
+		if not name:
 			raise AdapterError(
 				_("Company {0} has no {1} group account to create Amazon accounts in").format(
 					self.company, root_type
 				)
 			)
-		return names[0]
+		return name
