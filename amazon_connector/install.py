@@ -90,6 +90,14 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				description="Why a person must look at this order (for example: cancelled on Amazon after delivery).",
 				insert_after="amazon_last_updated",
 			),
+			_ro(
+				fieldname="amazon_shipments",
+				allow_on_submit=1,
+				fieldtype="Small Text",
+				label="Amazon Shipments",
+				description="Carrier, tracking number and status of each shipment, as Amazon records them.",
+				insert_after="amazon_attention",
+			),
 		],
 		"Sales Order Item": [
 			_ro(

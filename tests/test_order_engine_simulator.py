@@ -161,3 +161,21 @@ def _account_for(sim, template):
 	from dataclasses import replace
 
 	return replace(template, endpoint_url=sim.base_url)
+
+
+def test_shipments_come_with_the_search_and_land_on_the_draft(simulator, sim_account, sim_world):
+	port = PreviewErp("sim")
+	report = engine(simulator, sim_account, port, sim_world).run()
+	assert report.failed == 0
+	shipped = {
+		o["orderId"]: o["packages"]
+		for o in sim_world["orders"]
+		if o.get("packages") and o["orderId"] in port.sales_orders
+	}
+	assert shipped, "the generated world should have merchant shipments"
+	for order_id, packages in shipped.items():
+		drafted = port.sales_orders[order_id]["draft"].packages
+		assert [(p.carrier, p.tracking_number) for p in drafted] == [
+			(p.get("carrier", ""), p.get("trackingNumber", "")) for p in packages
+		], order_id
+	assert "getOrder" not in simulator.stats()["calls"]  # no per-order calls for what the search returns

@@ -49,7 +49,6 @@ from .order_rows import OrderRowsError, order_rows
 
 AMAZON_FULFILLED = "AMAZON"
 SHIPPED_STATUSES = ("SHIPPED", "PARTIALLY_SHIPPED", "DELIVERED")
-_HEADER_FIELDS = ("amazon_status", "amazon_last_updated", "amazon_fulfillment_channel")
 
 
 class SalesOrders:
@@ -186,6 +185,7 @@ class SalesOrders:
 			"amazon_status": draft.amazon_status or "",
 			"amazon_last_updated": to_system_time(draft.last_updated),
 			"amazon_fulfillment_channel": draft.fulfilled_by or "",
+			"amazon_shipments": shipments_text(draft),
 		}
 		if attention is not None:
 			values["amazon_attention"] = attention
@@ -329,6 +329,7 @@ class SalesOrders:
 			"amazon_status": draft.amazon_status or "",
 			"amazon_last_updated": to_system_time(draft.last_updated),
 			"amazon_attention": _remarks(draft),
+			"amazon_shipments": shipments_text(draft),
 		}
 		if price_list:
 			plan.update(self._price_list_fields(price_list, currency, conversion_rate, transaction_date))
@@ -458,6 +459,16 @@ def _fulfilment_blocker(doc) -> str:
 		if parents:
 			return _("has {0} {1}").format(_(doctype.replace(" Item", "")), parents[0])
 	return ""
+
+
+def shipments_text(draft: SalesOrderDraft) -> str:
+	"""One line per shipment: carrier, tracking number, status and when it shipped."""
+	lines = []
+	for package in draft.packages:
+		shipped = f"shipped {to_system_time(package.ship_time):%Y-%m-%d %H:%M}" if package.ship_time else ""
+		parts = [package.carrier, package.shipping_service, package.tracking_number, package.status, shipped]
+		lines.append(" · ".join(p for p in parts if p) or package.reference)
+	return "\n".join(lines)
 
 
 def _remarks(draft: SalesOrderDraft) -> str:

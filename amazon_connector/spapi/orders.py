@@ -19,6 +19,7 @@ DEFAULT_INCLUDED_DATA = (
 	"PROMOTION",
 	"CANCELLATION",
 	"FULFILLMENT",
+	"PACKAGES",  # carrier and tracking of merchant-fulfilled shipments
 	"TAX",
 )
 MAX_RESULTS_PER_PAGE = 100

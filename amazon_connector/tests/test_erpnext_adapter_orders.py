@@ -11,7 +11,7 @@ import frappe
 from frappe.utils import flt
 
 from amazon_connector.core.drafts import orders as kinds
-from amazon_connector.core.drafts.orders import ChargeDraft
+from amazon_connector.core.drafts.orders import ChargeDraft, PackageDraft
 from amazon_connector.core.ports import Outcome
 from amazon_connector.erpnext.errors import AdapterError
 from amazon_connector.erpnext.order_rows import order_rows
@@ -226,6 +226,26 @@ class TestErpNextAdapterOrders(AdapterTestCase):
 		state = port.sales_order_state(draft.amazon_order_id)
 		self.assertEqual((state.name, state.docstatus, state.amazon_status), (so.name, 1, "SHIPPED"))
 		self.assertEqual(state.last_updated, shipped.last_updated)
+
+	def test_shipments_are_recorded_on_the_submitted_order(self):
+		draft = f.order_draft("111-0000002-0000003", lines=[("WIDGET", "_TAC-WIDGET", 1, "10.00")])
+		port = self.port()
+		self.assertEqual(port.upsert_sales_order(draft), Outcome.CREATED)
+		self.assertFalse(self.order_of(draft.amazon_order_id).amazon_shipments)
+
+		package = PackageDraft(
+			reference="1", status="SHIPPED", carrier="UPS", tracking_number="1Z999AA10123456784"
+		)
+		shipped = replace(
+			draft,
+			amazon_status="SHIPPED",
+			last_updated=draft.last_updated + timedelta(hours=5),
+			packages=[package],
+		)
+		self.assertEqual(port.upsert_sales_order(shipped), Outcome.UPDATED)
+		so = self.order_of(draft.amazon_order_id)
+		self.assertEqual(so.docstatus, 1)
+		self.assertEqual(so.amazon_shipments, "UPS · 1Z999AA10123456784 · SHIPPED")
 
 	def test_a_lost_insert_race_updates_the_existing_order(self):
 		draft = f.order_draft("111-0000003-0000003", lines=[("WIDGET", "_TAC-WIDGET", 1, "10.00")])
