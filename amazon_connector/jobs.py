@@ -722,7 +722,8 @@ class FormPublisher:
 			title=_("Amazon: syncing {0}").format(stage),
 			doctype=SETTINGS_DOCTYPE,
 			docname=self.account,
-			description=frappe.utils.escape_html(message or ""),
+			# Frappe shows a progress description as text, so it is not escaped here.
+			description=message or "",
 		)
 
 	def done(self, title: str, message: str, indicator: str) -> None:

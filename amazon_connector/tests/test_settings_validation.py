@@ -36,6 +36,16 @@ class TestAmazonSettingsValidation(TestCase):
 		doc.save()
 		self.assertEqual(doc.marketplaces[0].country_code, "US")
 
+	def test_pasted_identifiers_lose_their_stray_spaces(self):
+		doc = self.doc()
+		seller_id, client_id = doc.seller_id, doc.lwa_client_id
+		self.assertTrue(seller_id and client_id)
+		doc.seller_id = f"  {seller_id} \n"
+		doc.lwa_client_id = f" {client_id} "
+		doc.save()
+		doc.reload()
+		self.assertEqual((doc.seller_id, doc.lwa_client_id), (seller_id, client_id))
+
 	def test_warehouse_of_another_company_is_refused(self):
 		doc = self.doc()
 		doc.warehouse = f.make_warehouse(self.other, "Amazon Merchant")

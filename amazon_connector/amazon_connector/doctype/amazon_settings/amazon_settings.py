@@ -19,6 +19,7 @@ ITEM_FIELD_POLICY = "Item Field"
 
 class AmazonSettings(Document):
 	def validate(self):
+		self.strip_identifiers()
 		self.validate_endpoint()
 		self.validate_item_code_field()
 		self.validate_after_date()
@@ -26,6 +27,14 @@ class AmazonSettings(Document):
 		self.validate_accounts()
 		self.validate_marketplaces()
 		self.validate_unique_authorization()
+
+	def strip_identifiers(self):
+		# Pasted from Seller Central or the developer console, these often carry stray spaces that
+		# Amazon would reject as a different seller or app.
+		for fieldname in ("seller_id", "lwa_client_id", "endpoint_url"):
+			value = self.get(fieldname)
+			if isinstance(value, str):
+				self.set(fieldname, value.strip())
 
 	def validate_endpoint(self):
 		if self.environment != CUSTOM_ENDPOINT:
