@@ -4,7 +4,7 @@ Everything that starts a sync goes through here: the form's buttons (`api.py`), 
 (`tasks.py`) and the bench command (`commands/`). A run of one account takes the account's lock
 (`locks.AccountLock`), then runs its stages in the fixed order products -> orders -> fees, each with
 its own Amazon Sync Log, through the framework-free engines of `core.engine` on either ERPNext
-(`erpnext.port.ErpNextPort`) or, for a dry run, the in-memory preview (`core.preview.PreviewErp`).
+(`erpnext_adapter.port.ErpNextPort`) or, for a dry run, the in-memory preview (`core.preview.PreviewErp`).
 
 Transactions: the engines and the ERPNext port never commit. This module commits deliberately
 (1) the log when a stage starts, so that the user sees it running, (2) every `COMMIT_EVERY`
@@ -31,7 +31,7 @@ from frappe.utils.background_jobs import is_job_enqueued
 from .core.engine.pipeline import FEES, ORDERS, PRODUCTS, STAGES
 from .core.engine.report import COUNTED, SyncReport, session_stats
 from .core.ports import SyncLocked
-from .erpnext.settings import account_config, settings_doc, sync_settings
+from .erpnext_adapter.settings import account_config, settings_doc, sync_settings
 from .locks import AccountLock
 
 SETTINGS_DOCTYPE = "Amazon Settings"
@@ -358,7 +358,7 @@ class _Run:
 
 			self.port = PreviewErp(self.doc.name)
 		else:
-			from .erpnext.port import ErpNextPort
+			from .erpnext_adapter.port import ErpNextPort
 
 			self.port = CommittingPort(ErpNextPort(self.doc))
 		return self

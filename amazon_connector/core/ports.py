@@ -1,6 +1,6 @@
 """The ERP port: the few things the sync core needs from an ERP, bound to one Amazon account.
 
-Two implementations: the ERPNext adapter (`amazon_connector.erpnext`) and the in-memory preview
+Two implementations: the ERPNext adapter (`amazon_connector.erpnext_adapter`) and the in-memory preview
 (`amazon_connector.core.preview`) used by framework-free tests, the demo and dry runs.
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import frappe
 
-from amazon_connector.erpnext.port import ErpNextPort
+from amazon_connector.erpnext_adapter.port import ErpNextPort
 from amazon_connector.tests import factories as f
 
 try:  # v16

@@ -22,8 +22,8 @@ import frappe
 from amazon_connector.core.engine.fees import FeeSync
 from amazon_connector.core.engine.orders import OrderSync
 from amazon_connector.core.engine.products import ProductSync
-from amazon_connector.erpnext.port import ErpNextPort
-from amazon_connector.erpnext.settings import account_config, sync_settings
+from amazon_connector.erpnext_adapter.port import ErpNextPort
+from amazon_connector.erpnext_adapter.settings import account_config, sync_settings
 from amazon_connector.simulator import Simulator, generate_world
 from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.tests import factories as f

@@ -15,8 +15,8 @@ from frappe.utils import flt
 from amazon_connector.core.engine.fees import FeeSync
 from amazon_connector.core.engine.orders import OrderSync
 from amazon_connector.core.engine.products import ProductSync
-from amazon_connector.erpnext.port import ErpNextPort
-from amazon_connector.erpnext.settings import sync_settings
+from amazon_connector.erpnext_adapter.port import ErpNextPort
+from amazon_connector.erpnext_adapter.settings import sync_settings
 from amazon_connector.simulator import Simulator, generate_world
 from amazon_connector.spapi.account import CUSTOM, AccountConfig
 from amazon_connector.spapi.client import SpApiSession
