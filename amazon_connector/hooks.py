@@ -8,6 +8,9 @@ app_license = "mit"
 # "org/repo" form: a bare "erpnext" makes Frappe ask the network which organisation owns it.
 required_apps = ["frappe/erpnext"]
 
+# Desk helpers the app's form scripts share (built from public/js by `bench build`).
+app_include_js = "amazon_connector.bundle.js"
+
 # Installation
 # ------------
 # Custom fields on ERPNext DocTypes are created in code and kept in step on every migrate.

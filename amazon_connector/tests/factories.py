@@ -155,7 +155,9 @@ def make_exchange_rates(to_currency: str = "USD", on: str = "2000-01-01") -> Non
 		if currency == to_currency:
 			continue
 		frappe.db.set_value("Currency", currency, "enabled", 1)
-		if not frappe.db.exists("Currency Exchange", {"from_currency": currency, "to_currency": to_currency}):
+		# A rate on the tests' own date: one a person added for a later date would not cover older orders.
+		wanted = {"from_currency": currency, "to_currency": to_currency, "date": on}
+		if not frappe.db.exists("Currency Exchange", wanted):
 			frappe.get_doc(
 				{
 					"doctype": "Currency Exchange",

@@ -1,30 +1,6 @@
 // Amazon Settings: buttons that start background jobs, with progress while they run and a
 // summary when they end. The server refuses a second job for the same account.
 
-frappe.provide("amazon_connector");
-
-// The job's end, as the worker publishes it to the Amazon Settings record's room. amazon_sync_log.js
-// carries the same function (Retry listens there too); whichever form shows the end marks it shown.
-amazon_connector.JOB_EVENT = "amazon_connector_job";
-
-amazon_connector.show_job_end = function (data) {
-	if (data._shown) return;
-	data._shown = true;
-	const progress = frappe.cur_progress;
-	frappe.hide_progress();
-	// A progress dialog still fading in ignores hide(); close it again once it is shown.
-	if (progress) progress.$wrapper.one("shown.bs.modal", () => progress.hide());
-	frappe.msgprint({
-		title: data.title,
-		// The server sends escaped text; sync log names in it become links to the logs.
-		message: (data.message || "").replace(
-			/\bAMZ-LOG-\d+\b/g,
-			(name) => `<a href="/app/amazon-sync-log/${name}">${name}</a>`,
-		),
-		indicator: data.indicator || "blue",
-	});
-};
-
 frappe.ui.form.on("Amazon Settings", {
 	setup(frm) {
 		for (const fieldname of ["warehouse", "fba_warehouse"]) {
@@ -39,19 +15,11 @@ frappe.ui.form.on("Amazon Settings", {
 		});
 	},
 
-	onload(frm) {
-		// Only this form's own handler is replaced: the Sync Log form may have one too.
-		if (frm.amazon_job_handler) frappe.realtime.off(amazon_connector.JOB_EVENT, frm.amazon_job_handler);
-		frm.amazon_job_handler = (data) => {
-			if (data.account !== frm.doc.name) return;
-			amazon_connector.show_job_end(data);
-			frm.reload_doc();
-		};
-		frappe.realtime.on(amazon_connector.JOB_EVENT, frm.amazon_job_handler);
-	},
-
 	refresh(frm) {
 		if (frm.is_new()) return;
+		// Whichever job of this account ends (started here, by the scheduler or from a sync log), its
+		// summary shows here and the form shows what it changed (amazon_connector.bundle.js).
+		amazon_connector.follow_job(frm, frm.doc.name, { after_end: () => frm.reload_doc() });
 		// Asked, not assumed after a start: a short job may already have ended by then.
 		const show_if_running = () =>
 			frappe.xcall("amazon_connector.api.sync_status", { account: frm.doc.name }).then((status) => {

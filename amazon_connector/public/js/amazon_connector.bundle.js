@@ -1,0 +1,50 @@
+// Desk-wide helpers of the Amazon Connector, loaded on every desk page (hooks.py app_include_js), so
+// that the Amazon Settings and Amazon Sync Log forms share one way of following a background job.
+
+frappe.provide("amazon_connector");
+
+// The worker publishes a job's end under this event to the Amazon Settings record's room.
+amazon_connector.JOB_EVENT = "amazon_connector_job";
+
+// Closes the job's progress dialog and shows its summary. Both forms may be open when a job ends (one
+// in the background); the first to show the end marks it shown, so the user sees it once.
+amazon_connector.show_job_end = function (data) {
+	if (data._shown) return;
+	data._shown = true;
+	const progress = frappe.cur_progress;
+	frappe.hide_progress();
+	// A progress dialog still fading in ignores hide(); close it again once it is shown.
+	if (progress) progress.$wrapper.one("shown.bs.modal", () => progress.hide());
+	frappe.msgprint({
+		title: data.title,
+		// The server sends escaped text; sync log names in it become links to the logs.
+		message: (data.message || "").replace(
+			/\bAMZ-LOG-\d+\b/g,
+			(name) => `<a href="/app/amazon-sync-log/${name}">${name}</a>`,
+		),
+		indicator: data.indicator || "blue",
+	});
+};
+
+// Makes a form follow the jobs of one Amazon account: when one ends, its summary is shown and
+// after_end(data) runs (a form reloads what the job changed). once: stop following after that end,
+// for a form that follows only the job it started. Progress and the end are published to the
+// account's Amazon Settings record, so a form of another record subscribes to it. Following again
+// replaces only this form's handler: the other form may have its own.
+amazon_connector.follow_job = function (frm, account, { once = false, after_end = null } = {}) {
+	if (frm.doctype !== "Amazon Settings") frappe.realtime.doc_subscribe("Amazon Settings", account);
+	amazon_connector.unfollow_job(frm);
+	frm.amazon_job_handler = (data) => {
+		if (data.account !== account) return;
+		if (once) amazon_connector.unfollow_job(frm);
+		amazon_connector.show_job_end(data);
+		if (after_end) after_end(data);
+	};
+	frappe.realtime.on(amazon_connector.JOB_EVENT, frm.amazon_job_handler);
+};
+
+amazon_connector.unfollow_job = function (frm) {
+	if (!frm.amazon_job_handler) return;
+	frappe.realtime.off(amazon_connector.JOB_EVENT, frm.amazon_job_handler);
+	frm.amazon_job_handler = null;
+};
