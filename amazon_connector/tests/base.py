@@ -24,6 +24,13 @@ class AdapterTestCase(TestCase):
 		cls.company = f.make_company()
 		cls.settings = f.make_amazon_settings(cls.company)
 
+	@classmethod
+	def make_eu_settings(cls):
+		"""A second account of the company, selling on Amazon.de (EUR)."""
+		return f.make_amazon_settings(
+			cls.company, account_name="_Test Amazon DE", region="EU", marketplaces=[f.MARKETPLACE_DE]
+		)
+
 	def port(self, settings=None) -> ErpNextPort:
 		# A fresh read of the record, as a sync run would have it.
 		return ErpNextPort(frappe.get_doc("Amazon Settings", (settings or self.settings).name))

@@ -47,9 +47,7 @@ class TestErpNextAdapterFees(AdapterTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.us = cls.settings
-		cls.de = f.make_amazon_settings(
-			cls.company, account_name="_Test Amazon DE", region="EU", marketplaces=[f.MARKETPLACE_DE]
-		)
+		cls.de = cls.make_eu_settings()
 		f.make_item("_TAC-WIDGET")
 
 	def entry(self, key):

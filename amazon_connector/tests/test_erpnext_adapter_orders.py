@@ -39,9 +39,7 @@ class TestErpNextAdapterOrders(AdapterTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.us = cls.settings
-		cls.de = f.make_amazon_settings(
-			cls.company, account_name="_Test Amazon DE", region="EU", marketplaces=[f.MARKETPLACE_DE]
-		)
+		cls.de = cls.make_eu_settings()
 		cls.jp = f.make_amazon_settings(
 			cls.company, account_name="_Test Amazon JP", region="FE", marketplaces=[f.MARKETPLACE_JP]
 		)
