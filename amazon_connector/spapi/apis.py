@@ -19,6 +19,7 @@ from sp_api.api import (
 	Sellers,
 	Tokens,
 )
+from sp_api.api.finances.finances_2024_06_19 import FinancesV20240619
 from sp_api.api.finances.finances_v0 import FinancesV0
 
 
@@ -37,6 +38,11 @@ class OrdersApi(_ExplicitMarketplaces, OrdersV20260101):
 
 class FinancesApi(_ExplicitMarketplaces, FinancesV0):
 	pass
+
+
+class TransactionsApi(_ExplicitMarketplaces, FinancesV20240619):
+	"""Finances 2024-06-19: only `list_transactions` is used (the library's other 2024 methods name
+	paths Amazon's model does not have)."""
 
 
 class ReportsApi(_ExplicitMarketplaces, Reports):

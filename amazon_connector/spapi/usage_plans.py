@@ -37,6 +37,25 @@ OPERATIONS: dict[str, tuple[str, str, str, UsagePlan]] = {
 		"/finances/v0/orders/{orderId}/financialEvents",
 		UsagePlan(0.5, 30),
 	),
+	"listFinancialEventGroups": (
+		"finances-v0.json",
+		"GET",
+		"/finances/v0/financialEventGroups",
+		UsagePlan(0.5, 30),
+	),
+	"listFinancialEventsByGroupId": (
+		"finances-v0.json",
+		"GET",
+		"/finances/v0/financialEventGroups/{eventGroupId}/financialEvents",
+		UsagePlan(0.5, 30),
+	),
+	# Finances 2024-06-19
+	"listTransactions": (
+		"finances-2024-06-19.json",
+		"GET",
+		"/finances/2024-06-19/transactions",
+		UsagePlan(0.5, 10),
+	),
 	# Reports 2021-06-30
 	"createReport": ("reports-2021-06-30.json", "POST", "/reports/2021-06-30/reports", UsagePlan(0.0167, 15)),
 	"getReport": (
