@@ -4,6 +4,7 @@ everything else fails at once with a typed error."""
 from __future__ import annotations
 
 import random
+from datetime import datetime, timezone
 
 import pytest
 from spapi_servers import (
@@ -137,9 +138,12 @@ def test_persistent_5xx_gives_a_server_error_after_max_attempts(fake):
 def test_the_deadline_stops_retrying_early(fake):
 	clock = FakeClock()
 	fake.script("GET", PATH, *[throttled()] * 10)
-	# getMarketplaceParticipations refills one token a minute: a drained bucket alone outlasts the deadline.
+	# getMarketplaceParticipations refills one token a minute: a drained bucket alone outlasts the deadline
+	# (here a fixed one: no stretching by token intervals).
 	session = session_for(
-		fake, clock=clock, retry=RetryPolicy(max_attempts=10, deadline=90.0, rng=random.Random(1))
+		fake,
+		clock=clock,
+		retry=RetryPolicy(max_attempts=10, deadline=90.0, token_intervals=0, rng=random.Random(1)),
 	)
 	with pytest.raises(ThrottledError) as raised:
 		sellers.get_marketplace_participations(session)
@@ -200,3 +204,49 @@ def test_non_retryable_errors_fail_at_once_with_amazons_code(fake, reply, error_
 	assert raised.value.operation == "getMarketplaceParticipations"
 	assert fake.count(PATH) == 1
 	assert session.stats()["retries"] == {}
+
+
+def test_the_deadline_of_a_slow_operation_spans_several_of_its_token_intervals():
+	policy = RetryPolicy(deadline=300.0, token_intervals=6.0)
+	assert policy.deadline_for(0.5) == 300.0  # getOrder: the floor is plenty
+	assert policy.deadline_for(0.0056) == pytest.approx(6 / 0.0056)  # searchOrders: over 17 minutes
+	assert policy.deadline_for(None) == 300.0
+
+
+def test_a_search_rides_out_throttling_that_outlasts_two_token_intervals(fake):
+	"""searchOrders refills one token every 180 s; after a 429 each retry must wait for one. Four 429s
+	in a row need over 700 s of waiting, more than a fixed 300 s deadline allows."""
+	clock = FakeClock()
+	path = "/orders/2026-01-01/orders"
+	fake.route("GET", path, {"orders": [], "createdTime": "2026-01-01T00:00:00Z"})
+	fake.script("GET", path, *[throttled()] * 4)
+	session = session_for(fake, clock=clock, retry=RetryPolicy(rng=random.Random(1)))
+	found = list(
+		orders.search_orders(
+			session,
+			marketplace_ids=["ATVPDKIKX0DER"],
+			created_after=datetime(2026, 1, 1, tzinfo=timezone.utc),
+		)
+	)
+	assert found == []
+	assert fake.count(path, 429) == 4
+	assert fake.count(path, 200) == 1
+	assert clock() - 1000.0 > 4 * 170  # it really waited out four token intervals
+
+
+def test_a_slow_operation_still_gives_up_at_its_own_deadline(fake):
+	clock = FakeClock()
+	path = "/orders/2026-01-01/orders"
+	fake.script("GET", path, *[throttled()] * 20)
+	policy = RetryPolicy(max_attempts=20, token_intervals=3.0, rng=random.Random(1))
+	session = session_for(fake, clock=clock, retry=policy)
+	with pytest.raises(ThrottledError) as raised:
+		list(
+			orders.search_orders(
+				session,
+				marketplace_ids=["ATVPDKIKX0DER"],
+				created_after=datetime(2026, 1, 1, tzinfo=timezone.utc),
+			)
+		)
+	assert "retry deadline of 536 s" in str(raised.value)
+	assert clock() - 1000.0 <= 3 / 0.0056 + 1e-6

@@ -43,6 +43,7 @@ from amazon_connector.spapi.errors import (
 from amazon_connector.spapi.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from amazon_connector.spapi.throttle import DEFAULT_REGISTRY, ThrottleRegistry, parse_rate_limit
 from amazon_connector.spapi.transport import HttpFailure, RecordingTransport
+from amazon_connector.spapi.usage_plans import plan_for
 
 # The library insists on a marketplace to pick an endpoint from; the session then sets the
 # endpoint itself, so any marketplace of the region will do.
@@ -247,6 +248,8 @@ class SpApiSession:
 		paced = paced and self.throttle_enabled
 		bucket = self._throttle.bucket(self._throttle_key, operation, clock=self.clock) if paced else None
 		started: float | None = None
+		# Fixed per call: a rate Amazon reports mid-call does not move the goal posts of this call.
+		deadline = policy.deadline_for(bucket.rate if bucket is not None else plan_for(operation).rate)
 		last_error: SpApiError | None = None
 		refreshed = False
 		attempts = 0
@@ -260,9 +263,9 @@ class SpApiSession:
 				if bucket is not None:
 					wait = bucket.reserve()
 					if wait > 0:
-						if last_error is not None and self.clock() + wait > started + policy.deadline:
+						if last_error is not None and self.clock() + wait > started + deadline:
 							bucket.refund()
-							raise self._exhausted(last_error, attempts - 1, "deadline")
+							raise self._exhausted(last_error, attempts - 1, deadline)
 						self._wait_for_token(wait)
 				if started is None:
 					started = self.clock()  # the deadline bounds retrying, not the first wait in line
@@ -285,12 +288,12 @@ class SpApiSession:
 				last_error = failure.error
 				self._learn(bucket, failure)
 				if attempts >= policy.max_attempts:
-					raise self._exhausted(failure.error, attempts, "attempts") from None
+					raise self._exhausted(failure.error, attempts) from None
 				delay = policy.delay(attempts, failure.retry_after)
 				# Count the wait for a bucket token too: no point backing off for a retry the deadline forbids.
 				token_wait = max(0.0, bucket.expected_wait() - delay) if bucket is not None else 0.0
-				if self.clock() + delay + token_wait > started + policy.deadline:
-					raise self._exhausted(failure.error, attempts, "deadline") from None
+				if self.clock() + delay + token_wait > started + deadline:
+					raise self._exhausted(failure.error, attempts, deadline) from None
 				self._count_retry(operation)
 				self._backoff(delay)
 				continue
@@ -365,10 +368,11 @@ class SpApiSession:
 			self._throttled[self._local.operation] += 1
 			bucket.drain(failure.retry_after or 0.0)
 
-	def _exhausted(self, error: SpApiError, attempts: int, why: str) -> SpApiError:
+	def _exhausted(self, error: SpApiError, attempts: int, deadline: float | None = None) -> SpApiError:
+		"""The last error of a call given up, saying why: attempts used up, or the deadline (in s) reached."""
 		note = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}"
-		if why == "deadline":
-			note += f" (retry deadline of {self.retry.deadline:g} s)"
+		if deadline is not None:
+			note += f" (retry deadline of {deadline:.0f} s)"
 		error.details = f"{error.details}; {note}" if error.details else note
 		error.args = (error._describe(),)
 		return error

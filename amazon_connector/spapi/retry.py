@@ -22,12 +22,18 @@ class RetryPolicy:
 	wait is drawn uniformly below that bound, which spreads clients that failed together. A
 	`Retry-After` from Amazon is a floor. The deadline counts from the first attempt of a call; a
 	retry that could not start before it is not made.
+
+	After a 429 the operation's bucket is empty, so a retry waits at least one token interval
+	(1 / rate): 180 s for searchOrders at 0.0056 requests/s. A fixed deadline would let a slow
+	operation retry once or twice at most, so the deadline of an operation is at least
+	`token_intervals` of its intervals (`deadline_for`); `deadline` is the floor for fast operations.
 	"""
 
-	max_attempts: int = 6
+	max_attempts: int = 8
 	base_delay: float = 1.0
 	max_delay: float = 60.0
 	deadline: float = 300.0
+	token_intervals: float = 6.0
 	jitter: str = JITTER_FULL
 	rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
@@ -36,6 +42,12 @@ class RetryPolicy:
 			raise ValueError("max_attempts must be at least 1")
 		if self.jitter not in (JITTER_FULL, JITTER_NONE):
 			raise ValueError(f"Unknown jitter {self.jitter!r}; expected 'full' or 'none'")
+
+	def deadline_for(self, rate: float | None) -> float:
+		"""Seconds an operation allowed `rate` requests per second may spend retrying one call."""
+		if not rate or rate <= 0 or self.token_intervals <= 0:
+			return self.deadline
+		return max(self.deadline, self.token_intervals / rate)
 
 	def delay(self, retry_number: int, retry_after: float | None = None) -> float:
 		"""Seconds to wait before retry number `retry_number` (1 for the first retry)."""
