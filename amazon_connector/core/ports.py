@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from .drafts import FeeEntryDraft, ItemDraft, SalesOrderDraft
+from .drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 
 
 class Outcome(enum.Enum):
@@ -22,6 +22,7 @@ class Outcome(enum.Enum):
 	SKIPPED = "skipped"
 	CANCELLED = "cancelled"
 	FLAGGED = "flagged"  # needs a person: e.g. cancelled on Amazon but already delivered
+	HELD = "held"  # kept durably until something it needs exists (a refund of an order not invoiced yet)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,28 @@ class FeesPort(Protocol):
 		"""Amazon order ids imported and shipped before the given time that have no fee entry yet."""
 
 
+class InvoicesPort(Protocol):
+	def orders_awaiting_invoice(self) -> list[str]:
+		"""Amazon order ids shipped on Amazon whose Sales Order should have, and has not, a Sales Invoice."""
+
+	def invoice_order(self, amazon_order_id: str) -> Outcome:
+		"""Make and submit the order's Sales Invoice (and its payment from Amazon), once."""
+
+
+class RefundsPort(Protocol):
+	def post_refund(self, draft: RefundDraft) -> Outcome:
+		"""Book one Amazon refund as a credit note against the order's invoice, exactly once per
+		`draft.refund_key`: CREATED (credit note made), UNCHANGED (booked or held before and
+		nothing new), HELD (stored durably; the order has no invoice yet: applied when it has).
+		Raises for a refund that cannot be booked (the record is kept and named in the error)."""
+
+	def held_refunds_ready(self) -> list[str]:
+		"""Refund keys of held refunds whose order has a submitted Sales Invoice now."""
+
+	def apply_held_refund(self, refund_key: str) -> Outcome:
+		"""Book a held refund (as `post_refund` would now): CREATED, or UNCHANGED if booked meanwhile."""
+
+
 class StatePort(Protocol):
 	def get_checkpoint(self, kind: str) -> dict | None: ...
 
@@ -72,5 +95,5 @@ class SyncLocked(RuntimeError):
 	"""Another run of the same account already holds the lock."""
 
 
-class ErpPort(ItemsPort, OrdersPort, FeesPort, StatePort, Protocol):
+class ErpPort(ItemsPort, OrdersPort, FeesPort, InvoicesPort, RefundsPort, StatePort, Protocol):
 	"""Everything the engine uses, bound to one Amazon account."""

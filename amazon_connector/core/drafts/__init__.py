@@ -10,6 +10,7 @@ from .orders import (
 	SalesOrderDraft,
 	SalesOrderLineDraft,
 )
+from .refunds import RefundDraft, RefundLineDraft
 
 __all__ = [
 	"AddressDraft",
@@ -20,6 +21,8 @@ __all__ = [
 	"FeeLineDraft",
 	"ItemDraft",
 	"PackageDraft",
+	"RefundDraft",
+	"RefundLineDraft",
 	"SalesOrderDraft",
 	"SalesOrderLineDraft",
 	"UnpostedFinanceEvent",

@@ -24,6 +24,10 @@ TAX = "tax"  # collected by the seller (the seller owes it to the tax authority)
 FACILITATOR_TAX = "facilitator_tax"  # collected and remitted by Amazon (marketplace facilitator)
 OTHER = "other"  # cash-on-delivery fee, Amazon's OTHER category, delivery tips
 
+# Amazon fulfillment statuses of an order shipped in full: the order is invoiced then (partial
+# shipments wait for the rest; see core.engine.invoices).
+FULLY_SHIPPED = ("SHIPPED", "DELIVERED")
+
 # ChargeDraft.collected_by
 SELLER = "SELLER"
 MARKETPLACE = "MARKETPLACE"
@@ -154,6 +158,16 @@ class SalesOrderDraft:
 	@property
 	def added_charges_total(self) -> Decimal:
 		return sum((c.amount for c in self.charges if not c.included_in_rate), Decimal(0))
+
+	@property
+	def shipped_at(self) -> datetime | None:
+		"""When the whole order had shipped, or None while it has not: the latest package's ship time
+		(merchant orders), else Amazon's last update of the order it reports shipped (Amazon gives
+		no ship time for orders it fulfils; the adapter keeps the first one it saw)."""
+		if (self.amazon_status or "").upper() not in FULLY_SHIPPED:
+			return None
+		times = [package.ship_time for package in self.packages if package.ship_time]
+		return max(times) if times else self.last_updated
 
 	@property
 	def total_qty(self) -> Decimal:

@@ -14,7 +14,9 @@ from ..ports import Outcome, StatePort
 log = logging.getLogger(__name__)
 
 # "recorded": reported to the log but deliberately not booked (refunds, adjustments, ...).
-COUNTED = ("created", "updated", "unchanged", "cancelled", "flagged", "skipped", "recorded", "failed")
+COUNTED = (
+	"created", "updated", "unchanged", "cancelled", "flagged", "held", "skipped", "recorded", "failed",
+)  # fmt: skip
 
 
 @dataclass

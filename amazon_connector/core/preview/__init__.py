@@ -11,13 +11,15 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 
-from ..drafts import FeeEntryDraft, ItemDraft, SalesOrderDraft
+from ..drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from ..ports import Outcome, SalesOrderState, SyncLocked
 
 _MISSING = object()
 
 # Amazon statuses after which fees are expected.
 _SHIPPED = {"SHIPPED", "PARTIALLY_SHIPPED", "DELIVERED"}
+# Amazon statuses after which the order is invoiced (see core.engine.invoices).
+_FULLY_SHIPPED = {"SHIPPED", "DELIVERED"}
 
 
 class PreviewErp:
@@ -29,6 +31,9 @@ class PreviewErp:
 		self.item_map: dict[tuple[str, str], str] = {}  # (marketplace, sku) -> item code
 		self.sales_orders: dict[str, dict] = {}  # amazon order id -> {"draft", "docstatus", "history"}
 		self.fee_entries: dict[str, FeeEntryDraft] = {}  # event key -> draft
+		self.invoices: dict[str, dict] = {}  # amazon order id -> {"grand_total", "currency", "posting"}
+		self.credit_notes: dict[str, RefundDraft] = {}  # refund key -> draft (booked)
+		self.held_refunds: dict[str, RefundDraft] = {}  # refund key -> draft (waiting for the invoice)
 		self.checkpoints: dict[str, dict] = {}
 		self._undo: list | None = None  # (container, key, previous value) while inside a record scope
 		self._held: set[str] = set()  # kinds of run holding this account's lock
@@ -135,6 +140,54 @@ class PreviewErp:
 			and record["draft"].last_updated < shipped_before
 			and order_id not in with_fees
 		)
+
+	# -- invoices and refunds ------------------------------------------------------------
+	def orders_awaiting_invoice(self) -> list[str]:
+		return sorted(
+			order_id
+			for order_id, record in self.sales_orders.items()
+			if record["docstatus"] == 1
+			and record["draft"].amazon_status in _FULLY_SHIPPED
+			and order_id not in self.invoices
+		)
+
+	def invoice_order(self, amazon_order_id: str) -> Outcome:
+		if amazon_order_id in self.invoices:
+			return Outcome.UNCHANGED
+		draft = self.sales_orders[amazon_order_id]["draft"]
+		self._remember(self.invoices, amazon_order_id)
+		self.invoices[amazon_order_id] = {
+			"grand_total": draft.grand_total,
+			"currency": draft.currency,
+			"posting": draft.shipped_at,
+		}
+		return Outcome.CREATED
+
+	def post_refund(self, draft: RefundDraft) -> Outcome:
+		if draft.refund_key in self.credit_notes or draft.refund_key in self.held_refunds:
+			return Outcome.UNCHANGED
+		if draft.amazon_order_id not in self.invoices:
+			self._remember(self.held_refunds, draft.refund_key)
+			self.held_refunds[draft.refund_key] = draft
+			return Outcome.HELD
+		self._remember(self.credit_notes, draft.refund_key)
+		self.credit_notes[draft.refund_key] = draft
+		return Outcome.CREATED
+
+	def held_refunds_ready(self) -> list[str]:
+		return sorted(
+			key for key, draft in self.held_refunds.items() if draft.amazon_order_id in self.invoices
+		)
+
+	def apply_held_refund(self, refund_key: str) -> Outcome:
+		draft = self.held_refunds.get(refund_key)
+		if draft is None:
+			return Outcome.UNCHANGED
+		self._remember(self.held_refunds, refund_key)
+		self._remember(self.credit_notes, refund_key)
+		del self.held_refunds[refund_key]
+		self.credit_notes[refund_key] = draft
+		return Outcome.CREATED
 
 	# -- state ---------------------------------------------------------------------------
 	def get_checkpoint(self, kind: str) -> dict | None:
