@@ -26,6 +26,7 @@ from .core.settings import SyncSettings
 from .simulator import Simulator, generate_world
 from .simulator.connect import account_config, marketplace_configs, scaled_clock
 from .spapi.client import SpApiSession
+from .spapi.source import SpApiSource
 
 DEMO_ACCOUNT = "Demo Seller"
 
@@ -126,7 +127,7 @@ def run_demo(
 		preview = PreviewErp(settings.account_key)
 		started = time.perf_counter()
 		# The engines read "now" from the simulator, whose clock runs time_scale times faster.
-		reports = run_pipeline(session, preview, settings, now=sim.now)
+		reports = run_pipeline(SpApiSource(session), preview, settings, now=sim.now)
 		elapsed = time.perf_counter() - started
 		api_calls = dict(sim.stats()["calls"])
 

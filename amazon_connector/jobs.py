@@ -29,7 +29,7 @@ from frappe.utils import getdate, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
 from .core.engine.pipeline import FEES, ORDERS, PRODUCTS, STAGES
-from .core.engine.report import COUNTED, SyncReport, session_stats
+from .core.engine.report import COUNTED, SyncReport, source_stats
 from .core.ports import SyncLocked
 from .erpnext_adapter.settings import account_config, settings_doc, sync_settings
 from .locks import AccountLock
@@ -346,13 +346,16 @@ class _Run:
 			settings = replace(settings, after_date=getdate(after_date))
 		self.settings = settings
 		self.session = None
+		self.source = None
 		self.port = None
 
 	def __enter__(self) -> _Run:
 		from .spapi.client import SpApiSession
+		from .spapi.source import SpApiSource
 
 		factory = self.runtime.session_factory or SpApiSession
 		self.session = factory(self.config)
+		self.source = SpApiSource(self.session)
 		if self.dry_run:
 			from .core.preview import PreviewErp
 
@@ -371,11 +374,11 @@ class _Run:
 	def engine(self, stage: str):
 		from .core.engine.pipeline import build_engine
 
-		return build_engine(stage, self.session, self.port, self.settings, now=self.runtime.now)
+		return build_engine(stage, self.source, self.port, self.settings, now=self.runtime.now)
 
 	def stage(self, stage: str, triggered_by: str, progress: ProgressCallback | None) -> StageResult:
 		log = SyncLogWriter.start(self.doc.name, stage, triggered_by, self.dry_run)
-		before = session_stats(self.session)
+		before = source_stats(self.source)
 		crashed = False
 		savepoint = _savepoint()
 		try:
@@ -387,7 +390,7 @@ class _Run:
 			log.error_log(self.scrub(traceback.format_exc()))
 		else:
 			_commit()
-		report.usage_since(before, session_stats(self.session))
+		report.usage_since(before, source_stats(self.source))
 		log.finish(report, self.scrub, crashed=crashed)
 		if not self.dry_run and not crashed:
 			frappe.db.set_value(
@@ -398,7 +401,7 @@ class _Run:
 
 	def retry(self, rows, source, triggered_by: str, progress: ProgressCallback | None) -> StageResult:
 		log = SyncLogWriter.start(self.doc.name, RETRY, triggered_by, False, retry_of=source.name)
-		before = session_stats(self.session)
+		before = source_stats(self.source)
 		report = SyncReport(kind=RETRY, account=self.doc.name)
 		order_ids, fee_order_ids, stages = plan_retry(rows)
 		crashed = False
@@ -429,7 +432,7 @@ class _Run:
 			log.error_log(self.scrub(traceback.format_exc()))
 		report.note(_("Retry of {0} failed record(s) from {1}.").format(len(rows), source.name))
 		report.finish()
-		report.usage_since(before, session_stats(self.session))
+		report.usage_since(before, source_stats(self.source))
 		log.finish(report, self.scrub, crashed=crashed)
 		_commit()
 		return StageResult(RETRY, log.name, report, crashed)

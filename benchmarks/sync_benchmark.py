@@ -41,6 +41,7 @@ from amazon_connector.simulator.connect import (  # noqa: E402
 	scaled_clock,
 )
 from amazon_connector.spapi.client import SpApiSession  # noqa: E402
+from amazon_connector.spapi.source import SpApiSource  # noqa: E402
 from amazon_connector.spapi.usage_plans import OPERATIONS, plan_for  # noqa: E402
 
 
@@ -116,7 +117,7 @@ def main(argv=None) -> int:
 			session = SpApiSession(config, clock=clock, sleep=sleep)
 			preview = PreviewErp("benchmark")
 			wall0, cpu0 = time.perf_counter(), time.process_time()
-			reports = run_pipeline(session, preview, settings)
+			reports = run_pipeline(SpApiSource(session), preview, settings)
 			wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
 		finally:
 			process.terminate()

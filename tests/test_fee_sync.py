@@ -54,7 +54,7 @@ class FakeFinances:
 		"""`visible_at` places an event without a PostedDate (ServiceFee) on Amazon's timeline."""
 		self.events.append((at(visible_at or event["PostedDate"]), list_name, event))
 
-	def list_events(self, session, *, posted_after, posted_before):
+	def list_financial_events(self, *, posted_after, posted_before):
 		self.range_calls.append((posted_after, posted_before))
 		failing = self.fail_on_range_call == len(self.range_calls)
 		chosen = [
@@ -67,7 +67,7 @@ class FakeFinances:
 		if failing:
 			raise ServerError("Service unavailable", operation="listFinancialEvents", status=503)
 
-	def by_order(self, session, order_id):
+	def list_financial_events_by_order_id(self, order_id):
 		self.order_calls.append(order_id)
 		return self._pages(
 			[(name, event) for _, name, event in self.events if event.get("AmazonOrderId") == order_id]
@@ -123,14 +123,7 @@ def erp_with_orders(*order_ids) -> PreviewErp:
 
 
 def sync(port, finances, now, **extra) -> FeeSync:
-	return FeeSync(
-		None,
-		port,
-		settings(**extra),
-		now=at(now),
-		fetch_events=finances.list_events,
-		fetch_order_events=finances.by_order,
-	)
+	return FeeSync(finances, port, settings(**extra), now=at(now))
 
 
 def booked_per_currency(port: PreviewErp) -> dict[str, Decimal]:

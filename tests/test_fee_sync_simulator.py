@@ -48,10 +48,11 @@ def erp_with_world_orders(world: dict) -> PreviewErp:
 
 def fee_sync(sim, port, world) -> FeeSync:
 	from amazon_connector.spapi.client import SpApiSession
+	from amazon_connector.spapi.source import SpApiSource
 
 	after = date.fromisoformat(world["generated"]["start"][:10]) - timedelta(days=1)
 	settings = SyncSettings(account_key="sim-fees", after_date=after)
-	return FeeSync(SpApiSession(account_of(sim)), port, settings, now=sim.now)
+	return FeeSync(SpApiSource(SpApiSession(account_of(sim))), port, settings, now=sim.now)
 
 
 def served_events(sim, before) -> list[dict]:

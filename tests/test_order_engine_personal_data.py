@@ -12,6 +12,7 @@ from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import SyncSettings
 from amazon_connector.simulator.connect import account_config, marketplace_configs, scaled_clock
 from amazon_connector.spapi.client import SpApiSession
+from amazon_connector.spapi.source import SpApiSource
 
 
 def run_orders(sim, *, personal_data: bool) -> tuple[PreviewErp, object]:
@@ -24,7 +25,9 @@ def run_orders(sim, *, personal_data: bool) -> tuple[PreviewErp, object]:
 		request_personal_data=personal_data,
 	)
 	port = PreviewErp("pii-test")
-	report = OrderSync(session, port, settings, item_resolver=item_creator(port), now=sim.now).run()
+	report = OrderSync(
+		SpApiSource(session), port, settings, item_resolver=item_creator(port), now=sim.now
+	).run()
 	return port, report
 
 
@@ -86,11 +89,11 @@ def test_the_search_token_is_reused_until_near_expiry_then_renewed():
 	now = [0.0]
 	issued = []
 
-	def create(session, order_id):
+	def create(order_id):
 		issued.append(order_id)
 		return {"restrictedDataToken": f"rdt-{len(issued)}", "expiresIn": 3600}
 
-	tokens = PersonalDataToken(session=None, create=create, clock=lambda: now[0])
+	tokens = PersonalDataToken(TokenSource(create), clock=lambda: now[0])
 	assert tokens.token() == "rdt-1"
 	now[0] = 3000.0  # still more than five minutes of life left
 	assert tokens.token() == "rdt-1"
@@ -105,11 +108,18 @@ def test_a_refused_token_is_not_asked_for_again():
 
 	calls = []
 
-	def refuse(session, order_id):
+	def refuse(order_id):
 		calls.append(order_id)
 		raise PermissionError("Access to requested resource is denied.")
 
-	tokens = PersonalDataToken(session=None, create=refuse)
+	tokens = PersonalDataToken(TokenSource(refuse))
 	assert tokens.token() is None and tokens.for_order("X") is None and tokens.token() is None
 	assert calls == [None]
 	assert "denied" in tokens.refusal
+
+
+class TokenSource:
+	"""The one call of the Amazon source a token needs: createRestrictedDataToken."""
+
+	def __init__(self, create):
+		self.create_orders_rdt = create

@@ -43,15 +43,16 @@ def item_creator(port: PreviewErp):
 	return resolve
 
 
-def session_for(account):
+def source_for(account):
 	from amazon_connector.spapi.client import SpApiSession
+	from amazon_connector.spapi.source import SpApiSource
 
-	return SpApiSession(account)
+	return SpApiSource(SpApiSession(account))
 
 
 def engine(sim, account, port, world, **kw):
 	return OrderSync(
-		session_for(account),
+		kw.pop("source", None) or source_for(account),
 		port,
 		kw.pop("settings", None) or settings_for(world),
 		item_resolver=item_creator(port),
@@ -96,27 +97,29 @@ def test_backfill_creates_exactly_the_worlds_priced_orders_and_a_second_run_noth
 def test_interrupted_backfill_resumes_without_rereading_finished_windows(
 	make_simulator, sim_world, sim_account
 ):
-	from amazon_connector.spapi import orders as spapi_orders
+	from amazon_connector.spapi.client import SpApiSession
+	from amazon_connector.spapi.source import SpApiSource
 
 	sim = make_simulator(world=copy.deepcopy(sim_world))
 	account = _account_for(sim, sim_account)
 	calls = []
 
 	def failing_after(limit):
-		def search(session, **kwargs):
-			if limit is not None and len(calls) >= limit:
-				raise ConnectionError("network down")
-			calls.append(tuple(sorted((k, v) for k, v in kwargs.items() if k != "marketplace_ids")))
-			return spapi_orders.search_orders(session, **kwargs)
+		class FailingSource(SpApiSource):
+			def search_orders(self, **kwargs):
+				if limit is not None and len(calls) >= limit:
+					raise ConnectionError("network down")
+				calls.append(tuple(sorted((k, v) for k, v in kwargs.items() if k != "marketplace_ids")))
+				return super().search_orders(**kwargs)
 
-		return search
+		return FailingSource(SpApiSession(account))
 
 	port = PreviewErp("sim")
-	first = engine(sim, account, port, sim_world, search_orders=failing_after(2)).run()
+	first = engine(sim, account, port, sim_world, source=failing_after(2)).run()
 	assert first.failed == 1 and first.failures[0].record_kind == "window"
 	finished = list(calls)
 	calls.clear()
-	second = engine(sim, account, port, sim_world, search_orders=failing_after(None)).run()
+	second = engine(sim, account, port, sim_world, source=failing_after(None)).run()
 	assert second.failed == 0
 	assert not set(finished) & set(calls)
 	assert set(port.sales_orders) == expected_ids(sim_world)

@@ -46,7 +46,7 @@ class FakeAmazon:
 		self.calls: list[tuple[str, datetime, datetime | None]] = []
 		self.fail_after_calls: int | None = None
 
-	def search_orders(self, session, *, marketplace_ids, created_after=None, created_before=None,
+	def search_orders(self, *, marketplace_ids, created_after=None, created_before=None,
 			last_updated_after=None, last_updated_before=None, **_):  # fmt: skip
 		assert (created_after is None) != (last_updated_after is None), (
 			"exactly one of the two, as Amazon wants"
@@ -69,7 +69,7 @@ class FakeAmazon:
 			):
 				yield copy.deepcopy(order)
 
-	def get_order(self, session, order_id, *_, **__):
+	def get_order(self, order_id, *_, **__):
 		if order_id not in self.orders:
 			raise LookupError(f"no order {order_id}")
 		return copy.deepcopy(self.orders[order_id])
@@ -121,8 +121,7 @@ def world(count=24) -> list[dict]:
 
 
 def sync(amazon, port, at=NOW, **kw) -> OrderSync:
-	return OrderSync(None, port, kw.pop("settings", None) or settings(), now=at,
-		search_orders=amazon.search_orders, get_order=amazon.get_order, **kw)  # fmt: skip
+	return OrderSync(amazon, port, kw.pop("settings", None) or settings(), now=at, **kw)
 
 
 # -- planning ---------------------------------------------------------------------------------------
@@ -373,19 +372,19 @@ def test_runs_hold_the_ports_exclusive_lock_when_it_offers_one():
 
 	port = LockingPort("acct")
 	port.upsert_item(ItemDraft(sku="SKU-1", marketplace_id=US, item_code="SKU-1", item_name="SKU-1"))
-	amazon = FakeAmazon(world(2))
 	seen = []
-	original = amazon.search_orders
 
-	def search(*args, **kwargs):
-		seen.append(port.held)
-		yield from original(*args, **kwargs)
+	class WatchedAmazon(FakeAmazon):
+		def search_orders(self, **kwargs):
+			seen.append(port.held)
+			yield from super().search_orders(**kwargs)
 
-	OrderSync(None, port, settings(), now=NOW, search_orders=search).run()
+	amazon = WatchedAmazon(world(2))
+	OrderSync(amazon, port, settings(), now=NOW).run()
 	assert seen and all(seen) and port.held is False
 	port.held = True
 	with pytest.raises(RuntimeError, match="another orders sync"):
-		OrderSync(None, port, settings(), now=NOW, search_orders=search).run()
+		OrderSync(amazon, port, settings(), now=NOW).run()
 
 
 def test_progress_is_reported_per_window():

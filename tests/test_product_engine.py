@@ -32,6 +32,8 @@ class Document:
 class FakeAmazon:
 	"""Reports, catalog and listings answers by marketplace, and the calls made for them."""
 
+	seller_id = ""  # the settings name the seller
+
 	def __init__(self):
 		self.reports: dict[str, object] = {}  # marketplace id -> Document or an exception to raise
 		self.catalog: dict[tuple[str, str], dict] = {}
@@ -46,7 +48,7 @@ class FakeAmazon:
 			f"R-{marketplace.country}", f"D-{marketplace.country}", content, charset
 		)
 
-	def fetch_report(self, session, report_type, marketplace_ids, **options):
+	def fetch_report_document(self, report_type, marketplace_ids, **options):
 		self.calls.append(("report", report_type, tuple(marketplace_ids)))
 		self.report_options = options
 		answer = self.reports[marketplace_ids[0]]
@@ -54,7 +56,7 @@ class FakeAmazon:
 			raise answer
 		return answer
 
-	def search_catalog(self, session, marketplace_id, asins):
+	def search_catalog_items(self, marketplace_id, asins):
 		self.calls.append(("catalog", marketplace_id, tuple(asins)))
 		for asin in asins:
 			found = self.catalog.get((marketplace_id, asin))
@@ -63,7 +65,7 @@ class FakeAmazon:
 			if found:
 				yield found
 
-	def get_listing(self, session, seller_id, sku, marketplace_ids):
+	def get_listings_item(self, seller_id, sku, marketplace_ids):
 		self.calls.append(("listing", seller_id, sku, tuple(marketplace_ids)))
 		found = self.listings.get((marketplace_ids[0], sku))
 		if found is None:
@@ -113,14 +115,7 @@ def settings(*marketplaces, **overrides) -> SyncSettings:
 
 
 def sync(amazon: FakeAmazon, port, sync_settings: SyncSettings) -> ProductSync:
-	return ProductSync(
-		None,
-		port,
-		sync_settings,
-		fetch_report=amazon.fetch_report,
-		search_catalog=amazon.search_catalog,
-		get_listing=amazon.get_listing,
-	)
+	return ProductSync(amazon, port, sync_settings)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from amazon_connector.core.engine.products import ProductSync
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import MarketplaceConfig, SyncSettings
+from amazon_connector.spapi.source import SpApiSource
 
 # Reports take 2-4 simulated seconds and the simulated clock runs 600x: a run over five
 # marketplaces takes well under a second of real time.
@@ -63,7 +64,7 @@ def sim_settings(sim, **overrides) -> SyncSettings:
 def test_products_from_the_simulator(sim, session):
 	port = PreviewErp("Sim Seller")
 	settings = sim_settings(sim)
-	report = ProductSync(session, port, settings, report_options=POLL).run()
+	report = ProductSync(SpApiSource(session), port, settings, report_options=POLL).run()
 	summary = report.summary()
 	assert summary["counts"]["created"] > 0, summary
 	marketplace_failures = [f for f in report.failures if f.record_kind == "marketplace"]
@@ -80,9 +81,9 @@ def test_products_from_the_simulator(sim, session):
 def test_second_run_against_the_simulator_changes_nothing(sim, session):
 	port = PreviewErp("Sim Seller")
 	settings = sim_settings(sim)
-	first = ProductSync(session, port, settings, report_options=POLL).run()
+	first = ProductSync(SpApiSource(session), port, settings, report_options=POLL).run()
 	assert first.failed == 0, first.summary()
-	again = ProductSync(session, port, settings, report_options=POLL).run()
+	again = ProductSync(SpApiSource(session), port, settings, report_options=POLL).run()
 	counts = again.summary()["counts"]
 	assert (counts["created"], counts["updated"], counts["failed"]) == (0, 0, 0), again.summary()
 	assert counts["unchanged"] == len(port.item_map)
@@ -93,7 +94,7 @@ def test_fatal_reports_against_the_simulator_are_clear_messages(make_simulator):
 	port = PreviewErp("Sim Seller")
 	settings = sim_settings(sim)
 	with open_session(sim) as session:
-		report = ProductSync(session, port, settings, report_options=POLL).run()
+		report = ProductSync(SpApiSource(session), port, settings, report_options=POLL).run()
 	assert port.items == {}
 	failed = sorted(f.amazon_id for f in report.failures if f.record_kind == "marketplace")
 	assert failed == sorted(m.marketplace_id for m in settings.enabled_marketplaces)

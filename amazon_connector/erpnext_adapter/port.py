@@ -7,6 +7,7 @@ through `record_scope`.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
 from ..core.drafts import FeeEntryDraft, ItemDraft, SalesOrderDraft
@@ -64,8 +65,13 @@ class ErpNextPort:
 	def set_checkpoint(self, kind: str, value: dict) -> None:
 		self.checkpoints.set(kind, value)
 
-	def record_scope(self, kind: str, amazon_id: str):
+	def record_scope(self, kind: str, amazon_id: str) -> AbstractContextManager:
 		return state.record_scope(kind, amazon_id, on_rollback=self._forget)
+
+	def exclusive(self, kind: str) -> AbstractContextManager:
+		# Every run through this port is started by the runner, which holds the account's lock
+		# (`locks.AccountLock`, across processes) for the whole run: nothing more to hold here.
+		return nullcontext()
 
 	def _forget(self) -> None:
 		"""Drop what the adapter remembers of records whose rows a rollback just removed."""

@@ -26,6 +26,7 @@ from amazon_connector.erpnext_adapter.port import ErpNextPort
 from amazon_connector.erpnext_adapter.settings import account_config, sync_settings
 from amazon_connector.simulator import Simulator, generate_world
 from amazon_connector.spapi.client import SpApiSession
+from amazon_connector.spapi.source import SpApiSource
 from amazon_connector.tests import factories as f
 from amazon_connector.tests.base import TestCase
 
@@ -91,17 +92,15 @@ class SimAccount:
 	def port(self) -> ErpNextPort:
 		return ErpNextPort(frappe.get_doc("Amazon Settings", self.doc.name))
 
-	def engines(self, port=None, settings_extra: dict | None = None, **order_options):
-		"""(ProductSync, OrderSync, FeeSync) sharing one session and port, `now` = the simulator's clock."""
-		session = self.session()
+	def engines(self, port=None, settings_extra: dict | None = None, source=None):
+		"""(ProductSync, OrderSync, FeeSync) sharing one source and port, `now` = the simulator's clock."""
+		source = source or SpApiSource(self.session())
 		port = port or self.port()
 		settings = self.settings(**(settings_extra or {}))
 		now = self.sim.now
-		products = ProductSync(session, port, settings, now=now)
-		orders = OrderSync(
-			session, port, settings, item_resolver=products.ensure_items, now=now, **order_options
-		)
-		return products, orders, FeeSync(session, port, settings, now=now)
+		products = ProductSync(source, port, settings, now=now)
+		orders = OrderSync(source, port, settings, item_resolver=products.ensure_items, now=now)
+		return products, orders, FeeSync(source, port, settings, now=now)
 
 	def stop(self) -> None:
 		self.sim.stop()

@@ -18,7 +18,7 @@ import logging
 import frappe
 from frappe.utils import flt
 
-from amazon_connector.spapi import orders as spapi_orders
+from amazon_connector.spapi.source import SpApiSource
 from amazon_connector.tests import e2e_support as e2e
 from amazon_connector.tests.e2e_support import TestCase
 
@@ -197,17 +197,18 @@ class TestE2EOrderCrashAndResume(TestCase, OrdersCheck):
 		account = self.account
 		calls = {"windows": 0}
 
-		def failing_search(session, **query):
-			calls["windows"] += 1
-			for n, order in enumerate(spapi_orders.search_orders(session, **query)):
-				if calls["windows"] == 3 and n == 2:
-					raise ConnectionError("network went away mid-window")
-				yield order
+		class FailingSearch(SpApiSource):
+			def search_orders(self, **query):
+				calls["windows"] += 1
+				for n, order in enumerate(super().search_orders(**query)):
+					if calls["windows"] == 3 and n == 2:
+						raise ConnectionError("network went away mid-window")
+					yield order
 
 		frappe.db.delete("Sales Order", {"amazon_account": account.name})
 		frappe.db.delete("Amazon Sync Checkpoint", {"amazon_account": account.name})
 		_, orders, _ = account.engines(
-			settings_extra={"order_window_target": 10}, search_orders=failing_search
+			settings_extra={"order_window_target": 10}, source=FailingSearch(account.session())
 		)
 		report = orders.run()
 		self.assertEqual([f.record_kind for f in report.failures], ["window"])

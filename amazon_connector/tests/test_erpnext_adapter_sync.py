@@ -20,6 +20,7 @@ from amazon_connector.erpnext_adapter.settings import sync_settings
 from amazon_connector.simulator import Simulator, generate_world
 from amazon_connector.spapi.account import CUSTOM, AccountConfig
 from amazon_connector.spapi.client import SpApiSession
+from amazon_connector.spapi.source import SpApiSource
 from amazon_connector.tests import factories as f
 from amazon_connector.tests.base import TestCase
 
@@ -60,13 +61,13 @@ class TestErpNextAdapterSync(TestCase):
 		super().tearDownClass()
 
 	def engines(self):
-		session = SpApiSession(self.account)
+		source = SpApiSource(SpApiSession(self.account))
 		settings = sync_settings(self.doc, report_poll_interval=0.5, report_deadline=120)
 		port = ErpNextPort(frappe.get_doc("Amazon Settings", self.doc.name))
 		now = self.sim.clock.now
-		products = ProductSync(session, port, settings, now=now)
-		orders = OrderSync(session, port, settings, item_resolver=products.ensure_items, now=now)
-		return products, orders, FeeSync(session, port, settings, now=now)
+		products = ProductSync(source, port, settings, now=now)
+		orders = OrderSync(source, port, settings, item_resolver=products.ensure_items, now=now)
+		return products, orders, FeeSync(source, port, settings, now=now)
 
 	def test_products_orders_and_fees_import_exactly_and_only_once(self):
 		products, orders, fees = self.engines()

@@ -46,8 +46,9 @@ from ..mapping.fee_keys import KeyNumbering
 from ..mapping.fees import FeeMapping, map_financial_events
 from ..ports import ErpPort
 from ..settings import SyncSettings
+from ..sources import FinancesSource
 from ..timestamps import current_time, parse_timestamp
-from .report import RecordFailure, SyncReport, failure_reason, run_isolated, session_stats
+from .report import RecordFailure, SyncReport, failure_reason, run_isolated, source_stats
 
 log = logging.getLogger(__name__)
 
@@ -64,43 +65,22 @@ DEFAULT_GRACE_DAYS = 2
 DEFAULT_REQUERY_LIMIT = 10
 _IDS_SHOWN = 10
 
-FetchEvents = Callable[
-	..., Iterable[dict]
-]  # (session, *, posted_after, posted_before) -> FinancialEvents pages
-FetchOrderEvents = Callable[..., Iterable[dict]]  # (session, order_id) -> FinancialEvents pages
-
-
-def _list_financial_events(session, *, posted_after, posted_before):
-	from ...spapi import finances
-
-	return finances.list_financial_events(session, posted_after=posted_after, posted_before=posted_before)
-
-
-def _list_financial_events_by_order_id(session, order_id):
-	from ...spapi import finances
-
-	return finances.list_financial_events_by_order_id(session, order_id)
-
 
 class FeeSync:
 	"""Posts Amazon's fees and withheld taxes for one Amazon account, see the module docstring."""
 
 	def __init__(
 		self,
-		session,
+		source: FinancesSource,
 		port: ErpPort,
 		settings: SyncSettings,
 		*,
 		now: datetime | Callable[[], datetime] | None = None,
-		fetch_events: FetchEvents | None = None,
-		fetch_order_events: FetchOrderEvents | None = None,
 	):
-		self.session = session
+		self.source = source
 		self.port = port
 		self.settings = settings
 		self._now = now
-		self._fetch_events = fetch_events or _list_financial_events
-		self._fetch_order_events = fetch_order_events or _list_financial_events_by_order_id
 		extra = settings.extra or {}
 		self.window = timedelta(
 			days=min(max(float(extra.get("fee_window_days", DEFAULT_WINDOW_DAYS)), 1 / 24), MAX_WINDOW_DAYS)
@@ -143,7 +123,7 @@ class FeeSync:
 			progress(len(windows), len(windows), "Looking for orders still awaiting fees")
 		self._follow_up_awaiting(now, report, logged, tally, checkpoint)
 		tally.report_into(report)
-		return report.finish(session_stats(self.session))
+		return report.finish(source_stats(self.source))
 
 	def now(self) -> datetime:
 		return current_time(self._now)
@@ -166,7 +146,7 @@ class FeeSync:
 	def _read_window(self, start, end, report, logged, tally) -> bool:
 		numbering = KeyNumbering()
 		try:
-			for page in self._fetch_events(self.session, posted_after=start, posted_before=end):
+			for page in self.source.list_financial_events(posted_after=start, posted_before=end):
 				mapping = map_financial_events(
 					page, fallback_posted=end, book_promotions=self.book_promotions, numbering=numbering
 				)
@@ -284,7 +264,7 @@ class FeeSync:
 		"""All of one order's events (listFinancialEventsByOrderId), posted like a window's."""
 		numbering = KeyNumbering()
 		try:
-			for page in self._fetch_order_events(self.session, order_id):
+			for page in self.source.list_financial_events_by_order_id(order_id):
 				mapping = map_financial_events(
 					page, fallback_posted=now, book_promotions=self.book_promotions, numbering=numbering
 				)
@@ -318,7 +298,7 @@ class FeeSync:
 				break
 		self.port.set_checkpoint(CHECKPOINT_KIND, {**checkpoint, "logged": logged})
 		tally.report_into(report)
-		return report.finish(session_stats(self.session))
+		return report.finish(source_stats(self.source))
 
 
 class _Tally:

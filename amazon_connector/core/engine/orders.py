@@ -21,24 +21,24 @@ Amazon id and reason, its writes are undone, and the others go on. Per order:
   through the products code or failing the order, per the settings) and upserted by Amazon order id.
 
 Duplicates are impossible by construction here (upsert by Amazon order id) and in the ERP (a unique
-constraint on the Amazon order id). Two runs of one account must not overlap: when the port offers
-`exclusive(kind)` (a context manager that raises if another run holds it), the run holds it.
+constraint on the Amazon order id). Two runs of one account must not overlap: the run holds the port's
+`exclusive(kind)` (a context manager that raises if another run holds it).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from ..drafts.orders import SalesOrderDraft
 from ..mapping.orders import OrderMappingError, OrderNotReady, OrderSkipped, map_order, parse_amazon_time
 from ..ports import ErpPort, Outcome
 from ..settings import UNKNOWN_SKU_CREATE, SyncSettings
+from ..sources import OrdersSource
 from ..timestamps import as_utc, current_time
 from .personal_data import PersonalDataToken
-from .report import RecordFailure, SyncReport, failure_reason, run_isolated, session_stats
+from .report import RecordFailure, SyncReport, failure_reason, run_isolated, source_stats
 from .windows import CHECKPOINT_KIND, UPDATED, RunPlan, Window, plan_run, window_target
 
 log = logging.getLogger(__name__)
@@ -57,26 +57,19 @@ class OrderSync:
 
 	def __init__(
 		self,
-		session,
+		source: OrdersSource,
 		port: ErpPort,
 		settings: SyncSettings,
 		*,
 		item_resolver: ItemResolver | None = None,
 		now: datetime | Callable[[], datetime] | None = None,
-		search_orders: Callable[..., Iterable[dict]] | None = None,
-		get_order: Callable[..., dict] | None = None,
-		restricted_data_token: Callable[..., dict] | None = None,
 	):
-		self.session = session
+		self.source = source
 		self.port = port
 		self.settings = settings
 		self.item_resolver = item_resolver
 		self._now = now
-		self._search_orders = search_orders
-		self._get_order = get_order
-		self._personal_data = (
-			PersonalDataToken(session, restricted_data_token) if settings.request_personal_data else None
-		)
+		self._personal_data = PersonalDataToken(source) if settings.request_personal_data else None
 		self._pending: list[str] = []
 		self._created_floor: datetime | None = None  # orders placed earlier are not imported by run()
 		self._skipped: list[str] = []
@@ -87,7 +80,7 @@ class OrderSync:
 		marketplace_ids = [m.marketplace_id for m in self.settings.enabled_marketplaces]
 		if not marketplace_ids:
 			report.note("No marketplace is enabled; no orders were read.")
-			return report.finish(session_stats(self.session))
+			return report.finish(source_stats(self.source))
 		with self._exclusive():
 			plan = plan_run(
 				self.port.get_checkpoint(CHECKPOINT_KIND),
@@ -106,7 +99,7 @@ class OrderSync:
 			self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())
 			self._read_windows(plan, marketplace_ids, report, progress)
 		self._summarise(report)
-		return report.finish(session_stats(self.session))
+		return report.finish(source_stats(self.source))
 
 	def retry(self, amazon_order_ids: Iterable[str], progress=None) -> SyncReport:
 		"""Read the given orders again (getOrder) and process them: the sync log's retry."""
@@ -128,7 +121,7 @@ class OrderSync:
 		if progress:
 			progress(len(ids), len(ids), "Done")
 		self._summarise(report)
-		return report.finish(session_stats(self.session))
+		return report.finish(source_stats(self.source))
 
 	def process_order(self, order: dict, report: SyncReport) -> Outcome | None:
 		"""Handle one Amazon order in its own record scope; failures are counted, not raised."""
@@ -169,30 +162,16 @@ class OrderSync:
 			progress(done, done, "Done")
 
 	def _search(self, window: Window, marketplace_ids: list[str]) -> Iterable[dict]:
-		search = self._search_orders
-		if search is None:
-			from ...spapi import orders as spapi_orders  # the access layer is only needed for real runs
-
-			search = spapi_orders.search_orders
-		return search(self.session, marketplace_ids=marketplace_ids, **window.query(), **self._rdt_argument())
+		# With personal data wanted, the search gets the means to a live token page by page.
+		token = self._personal_data.token if self._personal_data is not None else None
+		return self.source.search_orders(
+			marketplace_ids=marketplace_ids, **window.query(), restricted_data_token=token
+		)
 
 	def _fetch_one(self, order_id: str) -> dict:
-		get = self._get_order
-		if get is None:
-			from ...spapi import orders as spapi_orders
-
-			get = spapi_orders.get_order
-		return get(self.session, order_id, **self._rdt_argument(order_id))
-
-	def _rdt_argument(self, order_id: str | None = None) -> dict:
-		"""`restricted_data_token=` for a read, when personal data is wanted: a token for one order,
-		or for a search the means to get a live token page by page."""
-		if self._personal_data is None:
-			return {}
-		if order_id:
-			token = self._personal_data.for_order(order_id)
-			return {"restricted_data_token": token} if token else {}
-		return {"restricted_data_token": self._personal_data.token}
+		# A token covers only the resource it names: one for this order.
+		token = self._personal_data.for_order(order_id) if self._personal_data is not None else None
+		return self.source.get_order(order_id, restricted_data_token=token)
 
 	# -- one order -------------------------------------------------------------------------------
 	def _process(self, order: dict, order_id: str) -> Outcome:
@@ -282,10 +261,7 @@ class OrderSync:
 		self._pending, self._skipped = [], []
 
 	def _exclusive(self):
-		exclusive = getattr(self.port, "exclusive", None)
-		if callable(exclusive):
-			return exclusive(self.kind)
-		return nullcontext()
+		return self.port.exclusive(self.kind)
 
 
 def _cancel_reason(draft: SalesOrderDraft) -> str:

@@ -12,6 +12,8 @@ import logging
 import time
 from collections.abc import Callable
 
+from ..sources import OrdersSource
+
 log = logging.getLogger(__name__)
 
 # Renew this long before Amazon's expiry (or in the last tenth of a shorter life), so that a page
@@ -22,13 +24,11 @@ RENEW_BEFORE_SECONDS = 300.0
 class PersonalDataToken:
 	"""One RDT for searchOrders, renewed before it expires; per-order RDTs for reads by order id.
 
-	`create(session, order_id)` returns Amazon's createRestrictedDataToken body; it defaults to the
-	access layer's. `expiresIn` is in real seconds (as for LWA access tokens), so expiry is measured
-	on a real clock."""
+	The source's `create_orders_rdt(order_id)` returns Amazon's createRestrictedDataToken body.
+	`expiresIn` is in real seconds (as for LWA access tokens), so expiry is measured on a real clock."""
 
-	def __init__(self, session, create: Callable[..., dict] | None = None, clock=time.monotonic):
-		self.session = session
-		self._create = create
+	def __init__(self, source: OrdersSource, clock: Callable[[], float] = time.monotonic):
+		self.source = source
 		self._clock = clock
 		self._token: str | None = None
 		self._expires_at = 0.0
@@ -55,13 +55,8 @@ class PersonalDataToken:
 	def _issue(self, order_id: str | None) -> dict | None:
 		if self.refusal:
 			return None
-		create = self._create
-		if create is None:
-			from ...spapi.orders import create_orders_rdt  # the access layer is only needed for real runs
-
-			create = create_orders_rdt
 		try:
-			return create(self.session, order_id)
+			return self.source.create_orders_rdt(order_id)
 		except Exception as exc:  # no restricted-data role, or Amazon unreachable: read without PII
 			self.refusal = f"{type(exc).__name__}: {exc}"
 			log.info("no restricted data token: %s", self.refusal)

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable
 
 from ..ports import ErpPort
 from ..settings import SyncSettings
-from .report import RecordFailure, SyncReport, session_stats
+from ..sources import AmazonSource
+from .report import RecordFailure, SyncReport, source_stats
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,9 @@ PRODUCTS, ORDERS, FEES = "products", "orders", "fees"
 STAGES = (PRODUCTS, ORDERS, FEES)
 
 
-def build_engine(stage: str, session, port: ErpPort, settings: SyncSettings, *, now=None, products=None):
+def build_engine(
+	stage: str, source: AmazonSource, port: ErpPort, settings: SyncSettings, *, now=None, products=None
+):
 	"""The engine of one stage. Orders create the Items of SKUs they meet through the product
 	engine (`products`, made here when not given)."""
 	# Imported here so that a caller needing only one stage does not load the others.
@@ -35,11 +38,11 @@ def build_engine(stage: str, session, port: ErpPort, settings: SyncSettings, *, 
 	if stage not in STAGES:
 		raise ValueError(f"Unknown sync stage: {stage}")
 	if stage == FEES:
-		return FeeSync(session, port, settings, now=now)
-	products = products or ProductSync(session, port, settings, now=now)
+		return FeeSync(source, port, settings, now=now)
+	products = products or ProductSync(source, port, settings, now=now)
 	if stage == PRODUCTS:
 		return products
-	return OrderSync(session, port, settings, item_resolver=products.ensure_items, now=now)
+	return OrderSync(source, port, settings, item_resolver=products.ensure_items, now=now)
 
 
 def crashed_report(stage: str, account: str, exc: Exception, reason: str | None = None) -> SyncReport:
@@ -53,7 +56,7 @@ def crashed_report(stage: str, account: str, exc: Exception, reason: str | None 
 
 
 def run_pipeline(
-	session,
+	source: AmazonSource,
 	port: ErpPort,
 	settings: SyncSettings,
 	stages: Iterable[str] = STAGES,
@@ -68,10 +71,10 @@ def run_pipeline(
 		raise ValueError(f"Unknown sync stage(s): {', '.join(sorted(unknown))}")
 
 	reports: list[SyncReport] = []
-	products = build_engine(PRODUCTS, session, port, settings, now=now)
+	products = build_engine(PRODUCTS, source, port, settings, now=now)
 	for stage in (s for s in STAGES if s in wanted):
-		engine = build_engine(stage, session, port, settings, now=now, products=products)
-		before = session_stats(session)
+		engine = build_engine(stage, source, port, settings, now=now, products=products)
+		before = source_stats(source)
 		crashed = False
 		try:
 			report = engine.run(progress=_stage_progress(stage, progress))
@@ -79,7 +82,7 @@ def run_pipeline(
 			log.exception("%s sync of %s stopped", stage, settings.account_key)
 			report = crashed_report(stage, settings.account_key, exc)
 			crashed = True
-		report.usage_since(before, session_stats(session))
+		report.usage_since(before, source_stats(source))
 		reports.append(report)
 		if crashed and stage == PRODUCTS:
 			break  # orders would only fail on unknown items, and fees on unknown orders

@@ -26,33 +26,13 @@ from ..mapping.products import (
 )
 from ..ports import ErpPort, Outcome
 from ..settings import MarketplaceConfig, SyncSettings
-from .report import RecordFailure, SyncReport, run_isolated, session_stats
+from ..sources import ProductsSource
+from .report import RecordFailure, SyncReport, run_isolated, source_stats
 
 log = logging.getLogger(__name__)
 
 RECORD_KIND = "item"
 MARKETPLACE_KIND = "marketplace"
-
-
-# -- what the engine asks Amazon (injectable for tests) -----------------------------------------
-
-
-def _fetch_report(session, report_type: str, marketplace_ids: list[str], **options):
-	from ...spapi import reports
-
-	return reports.fetch_report_document(session, report_type, marketplace_ids, **options)
-
-
-def _search_catalog(session, marketplace_id: str, asins: list[str]) -> Iterable[dict]:
-	from ...spapi import catalog
-
-	return catalog.search_catalog_items(session, marketplace_id, asins)
-
-
-def _get_listing(session, seller_id: str, sku: str, marketplace_ids: list[str]) -> dict:
-	from ...spapi import listings
-
-	return listings.get_listings_item(session, seller_id, sku, marketplace_ids)
 
 
 @dataclass
@@ -67,23 +47,17 @@ class ProductSync:
 
 	def __init__(
 		self,
-		session,
+		source: ProductsSource,
 		port: ErpPort,
 		settings: SyncSettings,
 		*,
 		now=None,
-		fetch_report: Callable | None = None,
-		search_catalog: Callable | None = None,
-		get_listing: Callable | None = None,
 		report_options: dict | None = None,
 	):
-		self.session = session
+		self.source = source
 		self.port = port
 		self.settings = settings
 		self.now = now
-		self._fetch_report = fetch_report or _fetch_report
-		self._search_catalog = search_catalog or _search_catalog
-		self._get_listing = get_listing or _get_listing
 		# poll_interval / deadline for the report, e.g. from the settings or a test's time scale.
 		extra = settings.extra or {}
 		self.report_options = {
@@ -104,7 +78,7 @@ class ProductSync:
 		marketplaces = self.settings.enabled_marketplaces
 		if not marketplaces:
 			report.note("No marketplace is enabled in the settings: nothing to sync.")
-			return report.finish(session_stats(self.session))
+			return report.finish(source_stats(self.source))
 
 		listings: list[_Listing] = []
 		for index, marketplace in enumerate(marketplaces):
@@ -140,14 +114,14 @@ class ProductSync:
 			f"{report.counts.get(k, 0)} {k}" for k in ("created", "updated", "unchanged", "skipped", "failed")
 		)
 		report.note(f"{len(primary)} SKUs in {len(marketplaces)} marketplaces: {counts}.")
-		return report.finish(session_stats(self.session))
+		return report.finish(source_stats(self.source))
 
 	def _read_report(self, marketplace: MarketplaceConfig, report: SyncReport) -> list[ListingRow]:
 		"""The marketplace's listings, or [] with a failure and a clear message when Amazon could not
 		produce the report. Other marketplaces go on either way."""
 		mkt = marketplace.marketplace_id
 		try:
-			document = self._fetch_report(self.session, REPORT_TYPE, [mkt], **self.report_options)
+			document = self.source.fetch_report_document(REPORT_TYPE, [mkt], **self.report_options)
 		except ReportFailed as exc:
 			status = exc.processing_status or exc.code or "failed"
 			return self._marketplace_failed(
@@ -170,14 +144,14 @@ class ProductSync:
 		try:
 			parsed = parse_listings_report(
 				document.content,
-				getattr(document, "charset", None),
+				document.charset,
 				country=marketplace.country,
 				currency=marketplace.currency,
 			)
 		except ListingsReportError as exc:
 			return self._marketplace_failed(report, marketplace, str(exc), exc)
 		report.note(
-			f"{_name(marketplace)}: listings report {getattr(document, 'report_id', '') or ''} has "
+			f"{_name(marketplace)}: listings report {document.report_id or ''} has "
 			f"{len(parsed.rows)} listings (read as {parsed.encoding})."
 		)
 		for problem in parsed.errors:
@@ -228,7 +202,7 @@ class ProductSync:
 	def _search(self, mkt: str, asins: list[str], report: SyncReport | None) -> dict[tuple[str, str], dict]:
 		found: dict[tuple[str, str], dict] = {}
 		try:
-			for item in self._search_catalog(self.session, mkt, asins):
+			for item in self.source.search_catalog_items(mkt, asins):
 				if isinstance(item, dict) and item.get("asin"):
 					found[(mkt, item["asin"].upper())] = item
 		except SpApiError as exc:
@@ -337,12 +311,10 @@ class ProductSync:
 	) -> tuple[ListingRow, dict | None]:
 		"""The SKU's listing from getListingsItem, or a bare row (SKU and the order's ASIN) when
 		Amazon has no listing for it any more (the catalog then provides what it knows)."""
-		seller_id = self.settings.seller_id or getattr(
-			getattr(self.session, "account", None), "seller_id", ""
-		)
+		seller_id = self.settings.seller_id or self.source.seller_id
 		if seller_id:
 			try:
-				item = self._get_listing(self.session, seller_id, sku, [marketplace.marketplace_id])
+				item = self.source.get_listings_item(seller_id, sku, [marketplace.marketplace_id])
 			except NotFoundError:
 				item = None
 			except SpApiError as exc:

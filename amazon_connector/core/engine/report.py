@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from ...spapi.errors import SpApiError, user_message
 from ..ports import Outcome, StatePort
+from ..sources import AmazonSource
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,8 @@ class SyncReport:
 		self.messages.append(message)
 
 	def usage_since(self, before: dict, after: dict) -> None:
-		"""Keep the API calls and throttling waits between two `session_stats` readings: a run's
-		stages share one session, whose counters only grow."""
+		"""Keep the API calls and throttling waits between two `source_stats` readings: a run's
+		stages share one source, whose counters only grow."""
 		calls_before = before.get("calls", {})
 		calls = {op: n - calls_before.get(op, 0) for op, n in after.get("calls", {}).items()}
 		self.api_calls = {op: n for op, n in calls.items() if n}
@@ -83,13 +84,12 @@ class SyncReport:
 		}
 
 
-def session_stats(session) -> dict:
-	"""The session's API usage counters (`SpApiSession.stats()`), or {} for a session without them.
+def source_stats(source: AmazonSource | None) -> dict:
+	"""The source's API usage counters (`AmazonSource.stats()`), or {} for a source without them.
 	Statistics are a nicety: reading them never fails a run."""
-	stats = getattr(session, "stats", None)
 	try:
-		return stats() if callable(stats) else {}
-	except Exception:
+		return source.stats() if source is not None else {}
+	except Exception:  # a test's source without counters, or counters that failed
 		return {}
 
 

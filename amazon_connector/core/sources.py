@@ -1,0 +1,98 @@
+"""The Amazon source port: everything the sync engines ask of Amazon, bound to one account.
+
+The engines (`core.engine`) read Amazon only through this Protocol, so they import nothing of the
+access layer and take no per-call injections. Implementations:
+- `amazon_connector.spapi.source.SpApiSource`: the real SP-API (or the simulator, which speaks it);
+- the framework-free tests' small sources (e.g. a dict of orders), which answer the same calls.
+
+Answers are Amazon's payloads as plain dicts, shaped as in Amazon's published models. Errors are
+the access layer's typed errors (`spapi.errors`), which the engines turn into one sentence each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Protocol
+
+# A Restricted Data Token for a search: a token, or the means to get a live one page by page
+# (a long search outlives one token).
+SearchToken = str | Callable[[], str | None] | None
+
+
+class ReportDocument(Protocol):
+	"""A downloaded (and decompressed) report document."""
+
+	@property
+	def report_id(self) -> str: ...
+
+	@property
+	def content(self) -> bytes: ...
+
+	@property
+	def charset(self) -> str | None:
+		"""From the download's Content-Type; None when Amazon named none."""
+
+
+class OrdersSource(Protocol):
+	def search_orders(
+		self,
+		*,
+		marketplace_ids: list[str],
+		created_after: datetime | None = None,
+		created_before: datetime | None = None,
+		last_updated_after: datetime | None = None,
+		last_updated_before: datetime | None = None,
+		restricted_data_token: SearchToken = None,
+	) -> Iterable[dict]:
+		"""Orders 2026-01-01 searchOrders, every page: the Orders of one window (exactly one of
+		`created_after` / `last_updated_after`)."""
+
+	def get_order(self, order_id: str, *, restricted_data_token: str | None = None) -> dict:
+		"""Orders 2026-01-01 getOrder: the Order `order_id`."""
+
+	def create_orders_rdt(self, order_id: str | None = None) -> dict:
+		"""createRestrictedDataToken for searchOrders, or for one order's getOrder: Amazon's body
+		(`restrictedDataToken`, `expiresIn` in seconds)."""
+
+
+class FinancesSource(Protocol):
+	def list_financial_events(self, *, posted_after: datetime, posted_before: datetime) -> Iterable[dict]:
+		"""Finances v0: each page's `FinancialEvents` for events posted in [posted_after, posted_before)."""
+
+	def list_financial_events_by_order_id(self, order_id: str) -> Iterable[dict]:
+		"""Finances v0: each page's `FinancialEvents` of one Amazon order."""
+
+
+class ProductsSource(Protocol):
+	@property
+	def seller_id(self) -> str:
+		"""The account's merchant token (for getListingsItem), or "" when not known."""
+
+	def fetch_report_document(
+		self,
+		report_type: str,
+		marketplace_ids: list[str],
+		*,
+		poll_interval: float | None = None,
+		deadline: float | None = None,
+	) -> ReportDocument:
+		"""createReport, wait until DONE, download: the document (None options: the access layer's)."""
+
+	def search_catalog_items(self, marketplace_id: str, asins: list[str]) -> Iterable[dict]:
+		"""Catalog Items 2022-04-01 searchCatalogItems for the ASINs: every Item found."""
+
+	def get_listings_item(self, seller_id: str, sku: str, marketplace_ids: list[str]) -> dict:
+		"""Listings Items 2021-08-01 getListingsItem: the seller's listing of `sku`."""
+
+
+class SellersSource(Protocol):
+	def get_marketplace_participations(self) -> list[dict]:
+		"""Sellers v1 getMarketplaceParticipations: the `payload` list."""
+
+
+class AmazonSource(OrdersSource, FinancesSource, ProductsSource, SellersSource, Protocol):
+	"""Everything the engines ask of Amazon, for one account."""
+
+	def stats(self) -> dict:
+		"""API usage so far: `calls` (per operation) and `throttle_wait_seconds`; counters only grow."""

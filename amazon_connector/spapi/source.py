@@ -1,0 +1,93 @@
+"""`SpApiSource`: the engines' Amazon source port (`core.sources.AmazonSource`) over SP-API.
+
+One account's paced, retried session (`client.SpApiSession`, against Amazon or the simulator) and
+the operations the engines use, each a thin call of this package's operation modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from amazon_connector.core.sources import SearchToken
+from amazon_connector.spapi import catalog, finances, listings, orders, reports, sellers
+from amazon_connector.spapi.client import SpApiSession
+
+
+class SpApiSource:
+	"""Amazon as the engines see it, through one `SpApiSession` (which the caller closes)."""
+
+	def __init__(self, session: SpApiSession):
+		self.session = session
+
+	def __repr__(self) -> str:
+		return f"SpApiSource({self.session!r})"
+
+	@property
+	def seller_id(self) -> str:
+		return self.session.account.seller_id or ""
+
+	def stats(self) -> dict:
+		return self.session.stats()
+
+	# -- orders ----------------------------------------------------------------------------------
+	def search_orders(
+		self,
+		*,
+		marketplace_ids: list[str],
+		created_after: datetime | None = None,
+		created_before: datetime | None = None,
+		last_updated_after: datetime | None = None,
+		last_updated_before: datetime | None = None,
+		restricted_data_token: SearchToken = None,
+	) -> Iterator[dict]:
+		return orders.search_orders(
+			self.session,
+			marketplace_ids=marketplace_ids,
+			created_after=created_after,
+			created_before=created_before,
+			last_updated_after=last_updated_after,
+			last_updated_before=last_updated_before,
+			restricted_data_token=restricted_data_token,
+		)
+
+	def get_order(self, order_id: str, *, restricted_data_token: str | None = None) -> dict:
+		return orders.get_order(self.session, order_id, restricted_data_token=restricted_data_token)
+
+	def create_orders_rdt(self, order_id: str | None = None) -> dict:
+		return orders.create_orders_rdt(self.session, order_id)
+
+	# -- finances --------------------------------------------------------------------------------
+	def list_financial_events(self, *, posted_after: datetime, posted_before: datetime) -> Iterator[dict]:
+		return finances.list_financial_events(
+			self.session, posted_after=posted_after, posted_before=posted_before
+		)
+
+	def list_financial_events_by_order_id(self, order_id: str) -> Iterator[dict]:
+		return finances.list_financial_events_by_order_id(self.session, order_id)
+
+	# -- products --------------------------------------------------------------------------------
+	def fetch_report_document(
+		self,
+		report_type: str,
+		marketplace_ids: list[str],
+		*,
+		poll_interval: float | None = None,
+		deadline: float | None = None,
+	) -> reports.ReportDocument:
+		options = {
+			name: value
+			for name, value in (("poll_interval", poll_interval), ("deadline", deadline))
+			if value is not None
+		}
+		return reports.fetch_report_document(self.session, report_type, marketplace_ids, **options)
+
+	def search_catalog_items(self, marketplace_id: str, asins: list[str]) -> Iterator[dict]:
+		return catalog.search_catalog_items(self.session, marketplace_id, asins)
+
+	def get_listings_item(self, seller_id: str, sku: str, marketplace_ids: list[str]) -> dict:
+		return listings.get_listings_item(self.session, seller_id, sku, marketplace_ids)
+
+	# -- sellers ---------------------------------------------------------------------------------
+	def get_marketplace_participations(self) -> list[dict]:
+		return sellers.get_marketplace_participations(self.session)
