@@ -39,13 +39,13 @@ from frappe import _
 from frappe.utils import flt, get_system_timezone
 
 from ..core.drafts import SalesOrderDraft
+from ..core.mapping.order_rows import OrderRowsError, order_rows
 from ..core.money import minor_units, round_money
 from ..core.ports import Outcome, SalesOrderState
 from .accounts import Accounts, charge_account_label
 from .context import AdapterContext
 from .customers import Customers
 from .errors import AdapterError
-from .order_rows import OrderRowsError, order_rows
 
 AMAZON_FULFILLED = "AMAZON"
 SHIPPED_STATUSES = ("SHIPPED", "PARTIALLY_SHIPPED", "DELIVERED")

@@ -12,9 +12,9 @@ from frappe.utils import flt
 
 from amazon_connector.core.drafts import orders as kinds
 from amazon_connector.core.drafts.orders import ChargeDraft, PackageDraft
+from amazon_connector.core.mapping.order_rows import order_rows
 from amazon_connector.core.ports import Outcome
 from amazon_connector.erpnext_adapter.errors import AdapterError
-from amazon_connector.erpnext_adapter.order_rows import order_rows
 from amazon_connector.tests import factories as f
 from amazon_connector.tests.base import AdapterTestCase
 

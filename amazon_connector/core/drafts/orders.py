@@ -32,6 +32,19 @@ FULLY_SHIPPED = ("SHIPPED", "DELIVERED")
 SELLER = "SELLER"
 MARKETPLACE = "MARKETPLACE"
 
+# ChargeDraft.tax_role: whose tax a tax row is, and so which kind of account it is booked on.
+OUTPUT_VAT = "output_vat"  # VAT/GST inside the prices, owed by the seller (the seller's Output VAT)
+SALES_TAX = "sales_tax"  # tax added on top of the prices, owed by the seller
+FACILITATOR_VAT = "facilitator_vat"  # VAT inside the prices, collected by Amazon (deemed supplier)
+FACILITATOR_SALES_TAX = "facilitator_sales_tax"  # tax on top, collected by Amazon (US states, ...)
+
+# SalesOrderLineDraft.charges keys: the item's own gross components besides its price.
+COMPONENT_SHIPPING = "SHIPPING"
+COMPONENT_GIFT_WRAP = "GIFT_WRAP"
+COMPONENT_COD_FEE = "COD_FEE"
+COMPONENT_OTHER = "OTHER"
+COMPONENT_DISCOUNT = "DISCOUNT"  # "DISCOUNT" or "DISCOUNT:<what it applies to>", negative
+
 
 @dataclass
 class CustomerDraft:
@@ -77,6 +90,15 @@ class SalesOrderLineDraft:
 	tax: Decimal = Decimal(0)
 	tax_included: bool = False
 	tax_collected_by: str = SELLER
+	# The line's tax rate in percent (20 for 20 %): derived from Amazon's figures, or the rate the
+	# VAT was taken out at (`core.mapping.vat`); None while unknown.
+	tax_rate: Decimal | None = None
+	# False when Amazon's proceeds carried no TAX breakdown for the item although its price includes
+	# VAT: the VAT is inside the amounts and must be taken out at the item's rate.
+	tax_reported: bool = True
+	# The item's own gross components besides its price (COMPONENT_* keys -> amount), on the item's
+	# first line only: what VAT is taken out of, at the item's rate, when Amazon reports none.
+	charges: dict[str, Decimal] = field(default_factory=dict)
 	qty_shipped: Decimal = Decimal(0)
 	condition: str = ""  # NEW, USED, ... as Amazon says
 	promotion_ids: tuple[str, ...] = ()
@@ -92,8 +114,28 @@ class ChargeDraft:
 	included_in_rate: bool = False  # VAT already inside the line rates (EU/UK/JP prices)
 	collected_by: str = SELLER  # SELLER or MARKETPLACE (marketplace facilitator)
 	# What a tax or discount applies to, from Amazon's detailed breakdown: ITEM, SHIPPING, GIFT_WRAP,
-	# COD_FEE, OTHER (empty when Amazon gave no detail).
+	# COD_FEE, OTHER, DISCOUNT (the VAT inside a promotion discount); empty when Amazon gave no detail.
 	applies_to: str = ""
+	# Tax rows: the rate in percent (20 for 20 %), None when unknown.
+	rate: Decimal | None = None
+	# Tax rows: the ERP account the settings name for this tax (the marketplace's Output VAT account);
+	# empty means the adapter's own account for the row's tax_role.
+	account: str = ""
+	# Tax rows: the amount's parts by order item id (sum == amount), for item-wise tax detail.
+	per_item: dict[str, Decimal] = field(default_factory=dict)
+
+	@property
+	def is_tax(self) -> bool:
+		return self.kind in (TAX, FACILITATOR_TAX)
+
+	@property
+	def tax_role(self) -> str:
+		"""OUTPUT_VAT, SALES_TAX, FACILITATOR_VAT or FACILITATOR_SALES_TAX; "" for other charges."""
+		if not self.is_tax:
+			return ""
+		if self.kind == FACILITATOR_TAX or self.collected_by == MARKETPLACE:
+			return FACILITATOR_VAT if self.included_in_rate else FACILITATOR_SALES_TAX
+		return OUTPUT_VAT if self.included_in_rate else SALES_TAX
 
 
 @dataclass
@@ -126,7 +168,8 @@ class SalesOrderDraft:
 	delivery_date: date | None = None  # promised delivery, in the settings' time zone, >= transaction_date
 	is_business: bool = False
 	is_prime: bool = False
-	replaced_order_id: str = ""
+	replaced_order_id: str = ""  # the order this one replaces (REPLACEMENT/EXCHANGE_ORIGINAL_ID)
+	buyer_tax_id: str = ""  # the business buyer's VAT (or other tax) registration number
 	buyer_po: str = ""
 	is_cancelled: bool = False
 	cancellation_reason: str = ""  # who cancelled on Amazon and why, when Amazon says

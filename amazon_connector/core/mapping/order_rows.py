@@ -1,7 +1,7 @@
 """A SalesOrderDraft's money as Sales Order rows: item rows and "Actual" tax/charge rows.
 
-Pure arithmetic on Decimals (no frappe import), so it is easy to check; `sales_orders` turns the
-result into ERPNext rows.
+Pure arithmetic on Decimals (no frappe import), checked by the framework-free suite; the ERPNext
+adapter (`erpnext_adapter.sales_orders`) turns the result into Sales Order rows.
 
 Tax added on top of prices (US, CA) is simple: item rows carry the drafted rates exactly, and every
 charge (shipping, gift wrap, other, promotion discount, seller-collected tax, marketplace-facilitator
@@ -33,9 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..core.drafts import orders as kinds
-from ..core.drafts.orders import ChargeDraft, SalesOrderDraft, SalesOrderLineDraft
-from ..core.money import quantum, round_money
+from ..drafts import orders as kinds
+from ..drafts.orders import ChargeDraft, SalesOrderDraft, SalesOrderLineDraft
+from ..money import quantum, round_money
 
 # Which added charge a tax detail ("applies_to") belongs to.
 _CHARGE_OF_TAX_DETAIL = {
