@@ -395,6 +395,68 @@ class _Generator:
 				self.reimbursement(order, posted + timedelta(days=rng.uniform(5, 40)))
 			)
 
+	def post_account_events(self) -> None:
+		"""Money not tied to one order: monthly subscription and storage fees, weekly advertising, a
+		coupon, a deal, a SAFE-T claim, a liquidation, and one A-to-z guarantee claim per marketplace.
+		Drawn from a generator of their own, so that adding them changed no order of older worlds."""
+		rng = random.Random(f"account-events-{self.seed}")
+		for marketplace in self.marketplaces:
+			currency = marketplace.currency
+			scale = Decimal(100) if currency == "JPY" else Decimal(1)
+
+			def money_of(amount: str, currency: str = currency, scale: Decimal = scale) -> dict:
+				return ledger.currency_amount(Decimal(amount) * scale, currency)
+
+			moment = self.start + timedelta(days=1, hours=3)
+			while moment < self.end:
+				self.events.setdefault("ServiceFeeEventList", []).append(
+					{"FeeReason": "Subscription", "PostedDate": iso(moment), "FeeDescription": "Subscription Fee",
+						"FeeList": [{"FeeType": "Subscription", "FeeAmount": money_of("-39.00")}]}
+				)  # fmt: skip
+				self.events["ServiceFeeEventList"].append(
+					{"FeeReason": "FBAStorageFee", "PostedDate": iso(moment + timedelta(hours=2)),
+						"FeeList": [{"FeeType": "FBAStorageFee", "FeeAmount": money_of(f"-{rng.randint(5, 40)}.{rng.randint(0, 99):02d}")}]}
+				)  # fmt: skip
+				moment += timedelta(days=30)
+			moment = self.start + timedelta(days=3, hours=5)
+			while moment < self.end:
+				value = Decimal(rng.randint(20, 90)) * scale
+				self.events.setdefault("ProductAdsPaymentEventList", []).append(
+					{"postedDate": iso(moment), "PostedDate": iso(moment), "transactionType": "charge", "invoiceId": f"TR{rng.randrange(10**8, 10**9)}",
+						"baseValue": ledger.currency_amount(-value, currency), "taxValue": ledger.currency_amount(Decimal(0), currency),
+						"transactionValue": ledger.currency_amount(-value, currency)}
+				)  # fmt: skip
+				moment += timedelta(days=7)
+			middle = self.start + (self.end - self.start) / 2
+			self.events.setdefault("CouponPaymentEventList", []).append(
+				{"PostedDate": iso(middle), "CouponId": f"C{rng.randrange(10**6, 10**7)}", "ClipOrRedemptionCount": 12,
+					"FeeComponent": {"FeeType": "CouponRedemptionFee", "FeeAmount": money_of("-7.20")},
+					"TotalAmount": money_of("-7.20")}
+			)  # fmt: skip
+			self.events.setdefault("SellerDealPaymentEventList", []).append(
+				{"postedDate": iso(middle + timedelta(days=2)), "PostedDate": iso(middle + timedelta(days=2)), "dealId": f"D{rng.randrange(10**6, 10**7)}",
+					"eventType": "SellerDealComplete", "feeType": "RunLightningDealFee",
+					"feeAmount": money_of("-70.00"), "taxAmount": money_of("0.00"), "totalAmount": money_of("-70.00")}
+			)  # fmt: skip
+			self.events.setdefault("SAFETReimbursementEventList", []).append(
+				{"PostedDate": iso(middle + timedelta(days=4)), "SAFETClaimId": f"S{rng.randrange(10**6, 10**7)}",
+					"ReimbursedAmount": money_of("18.50"), "ReasonCode": "Damaged"}
+			)  # fmt: skip
+			self.events.setdefault("FBALiquidationEventList", []).append(
+				{"PostedDate": iso(middle + timedelta(days=6)), "OriginalRemovalOrderId": f"L{rng.randrange(10**6, 10**7)}",
+					"LiquidationProceedsAmount": money_of("31.00"), "LiquidationFeeAmount": money_of("-4.65")}
+			)  # fmt: skip
+			shipped = [
+				o for o in self.orders
+				if o["salesChannel"]["marketplaceId"] == marketplace.marketplace_id
+				and o["fulfillment"]["fulfillmentStatus"] == "SHIPPED" and o.get("proceeds")
+			]  # fmt: skip
+			if shipped:
+				order = rng.choice(shipped)
+				claim = ledger.refund_event(order, iso(middle + timedelta(days=1)))
+				if claim:
+					self.events.setdefault("GuaranteeClaimEventList", []).append(claim)
+
 	def reimbursement(self, order: dict, posted: datetime) -> dict:
 		item = order["orderItems"][0]
 		currency = item["product"]["price"]["unitPrice"]["currencyCode"]
@@ -668,6 +730,7 @@ def generate_world(
 	account = generator.account()
 	generator.make_products()
 	generator.make_orders()
+	generator.post_account_events()
 	listings = {m.marketplace_id: generator.listing_rows(m) for m in chosen}
 	events = {name: entries for name, entries in generator.events.items() if entries}
 	return {

@@ -45,6 +45,24 @@ REPORT_COLUMNS = ("item-name", "item-description", "listing-id", "seller-sku", "
 	"add-delete", "pending-quantity", "fulfillment-channel", "merchant-shipping-group", "status")  # fmt: skip
 
 
+def _transaction_matches(transaction: dict, filters: dict) -> bool:
+	if (
+		filters["marketplaceId"]
+		and transaction["sellingPartnerMetadata"].get("marketplaceId") != filters["marketplaceId"]
+	):
+		return False
+	if filters["status"] and transaction.get("transactionStatus") != filters["status"]:
+		return False
+	name, value = filters["related"]
+	if name:
+		related = transaction.get("relatedIdentifiers") or []
+		if not any(
+			r["relatedIdentifierName"] == name and r["relatedIdentifierValue"] == value for r in related
+		):
+			return False
+	return True
+
+
 def _date(request: Request, name: str) -> datetime | None:
 	value = request.param(name)
 	if value is None or value == "":
@@ -281,8 +299,123 @@ class Operations:
 		if before - after > timedelta(days=180):
 			events = []  # Amazon answers an empty result for ranges over 180 days
 		else:
-			events = self.world.events_posted(after, before)
+			events = self.world.events_posted(after, before) + self._reserve_events(after, before)
 		return self._finance_page(events, state, page_size)
+
+	def _reserve_events(self, after: datetime, before: datetime) -> list[tuple[str, dict]]:
+		"""The reserves settlements hold and release (see settlements.py), in v0 shape."""
+		book = self.sim.finance_book()
+		world_events = {id(event) for _, event, _ in self.world.events}
+		return [
+			(name, event)
+			for name, event, posted in book.events
+			if id(event) not in world_events and after <= posted < before
+		]
+
+	def list_financial_event_groups(self, request: Request) -> Reply:
+		now = self.sim.clock.now()
+		token = request.param("NextToken")
+		page_size = _int(request, "MaxResultsPerPage", 10, 1, 100)
+		if token:
+			state = self.sim.tokens.read(token, "NextToken")
+			if state.get("kind") != "groups":
+				raise invalid("Invalid NextToken.")
+			after, before = parse_iso(state["after"]), parse_iso(state["before"])
+		else:
+			after = _date(request, "FinancialEventGroupStartedAfter")
+			before = _date(request, "FinancialEventGroupStartedBefore") or now - TWO_MINUTES
+			if after is None:
+				after = now - timedelta(days=90)  # Amazon's default: the last 90 days
+			if before > now - TWO_MINUTES:
+				raise invalid(
+					"FinancialEventGroupStartedBefore must be more than two minutes before the time of the request."
+				)
+			if before <= after:
+				raise invalid(
+					"FinancialEventGroupStartedBefore must be later than FinancialEventGroupStartedAfter."
+				)
+			state = {"kind": "groups", "after": iso(after), "before": iso(before), "offset": 0}
+		groups = self.sim.finance_book().event_groups(after, before)
+		offset = state.get("offset", 0)
+		payload: dict = {"FinancialEventGroupList": copy.deepcopy(groups[offset : offset + page_size])}
+		if offset + page_size < len(groups):
+			payload["NextToken"] = self.sim.tokens.issue(dict(state, offset=offset + page_size))
+		return Reply.json(200, {"payload": payload})
+
+	def list_financial_events_by_group_id(self, request: Request) -> Reply:
+		group_id = request.path_params["eventGroupId"]
+		token = request.param("NextToken")
+		if token:
+			state = self.sim.tokens.read(token, "NextToken")
+			if state.get("kind") != "finances-group" or state.get("group") != group_id:
+				raise invalid("Invalid NextToken.")
+			page_size = _int(request, "MaxResultsPerPage", state.get("size", 100), 1, 100)
+		else:
+			page_size = _int(request, "MaxResultsPerPage", 100, 1, 100)
+			state = {"kind": "finances-group", "group": group_id, "offset": 0}
+		return self._finance_page(self.sim.finance_book().events_of_group(group_id), state, page_size)
+
+	# Finances 2024-06-19
+
+	def list_transactions(self, request: Request) -> Reply:
+		now = self.sim.clock.now()
+		related_name = request.param("relatedIdentifierName") or None
+		related_value = request.param("relatedIdentifierValue") or None
+		if related_name and related_name not in ("ORDER_ID", "FINANCIAL_EVENT_GROUP_ID"):
+			raise invalid(f"relatedIdentifierName {related_name} cannot be used to filter.")
+		if bool(related_name) != bool(related_value):
+			raise invalid("relatedIdentifierName and relatedIdentifierValue go together.")
+		after = _date(request, "postedAfter")
+		before = _date(request, "postedBefore")
+		if after is None and not related_name:
+			raise invalid("Start date cannot be null")
+		if after is not None and after > now - TWO_MINUTES:
+			raise invalid("postedAfter must be more than two minutes before the time of the request.")
+		if before is None:
+			before = now - TWO_MINUTES
+		elif before > now - TWO_MINUTES:
+			raise invalid("postedBefore must be more than two minutes before the time of the request.")
+		if after is not None and before <= after:
+			raise invalid("postedBefore must be later than postedAfter.")
+		filters = {
+			"after": iso(after) if after else None,
+			"before": iso(before),
+			"marketplaceId": request.param("marketplaceId") or None,
+			"status": request.param("transactionStatus") or None,
+			"related": [related_name, related_value],
+		}
+		token = request.param("nextToken")
+		offset = 0
+		if token:
+			state = self.sim.tokens.read(token, "nextToken")
+			if state.get("kind") != "transactions" or state.get("sig") != signature(
+				{k: v for k, v in filters.items() if k != "before" or request.param("postedBefore")}
+			):
+				raise invalid(
+					"Invalid nextToken.", "A nextToken must come with the same arguments as its first call."
+				)
+			offset = state["offset"]
+			before = parse_iso(state["before"])
+		page_size = self.sim.transactions_page_size
+		if after is not None and before - after > timedelta(days=180):
+			chosen: list[
+				dict
+			] = []  # "If PostedAfter and PostedBefore are more than 180 days apart, the response is empty."
+		else:
+			chosen = [
+				t
+				for posted, t in self.sim.finance_book().transactions()
+				if (after is None or after <= posted) and posted < before and _transaction_matches(t, filters)
+			]
+		payload: dict = {"transactions": copy.deepcopy(chosen[offset : offset + page_size])}
+		if offset + page_size < len(chosen):
+			sig = signature(
+				{k: v for k, v in filters.items() if k != "before" or request.param("postedBefore")}
+			)
+			payload["nextToken"] = self.sim.tokens.issue(
+				{"kind": "transactions", "sig": sig, "offset": offset + page_size, "before": iso(before)}
+			)
+		return Reply.json(200, {"payload": payload})
 
 	def list_financial_events_by_order_id(self, request: Request) -> Reply:
 		order_id = request.path_params["orderId"]

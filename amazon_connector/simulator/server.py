@@ -24,10 +24,14 @@ from .http_types import ApiError, Reply, Request, invalid
 from .operations import Operations
 from .pagination import Tokens
 from .reports import Reports
+from .settlements import FinanceBook
 from .throttle import Throttle
 from .world import World, WorldError, load_world
 
 HOST = "127.0.0.1"
+FINANCES_V0_MODES = ("on", "events-off", "off")
+V0_FINANCE_OPERATIONS = ("listFinancialEvents", "listFinancialEventsByOrderId", "listFinancialEventGroups",
+	"listFinancialEventsByGroupId")  # fmt: skip
 
 # (method, path pattern, operation name, Operations method)
 ROUTES = [
@@ -37,6 +41,10 @@ ROUTES = [
 	("GET", "/finances/v0/financialEvents", "listFinancialEvents", "list_financial_events"),
 	("GET", "/finances/v0/orders/{orderId}/financialEvents", "listFinancialEventsByOrderId",
 		"list_financial_events_by_order_id"),
+	("GET", "/finances/v0/financialEventGroups", "listFinancialEventGroups", "list_financial_event_groups"),
+	("GET", "/finances/v0/financialEventGroups/{eventGroupId}/financialEvents", "listFinancialEventsByGroupId",
+		"list_financial_events_by_group_id"),
+	("GET", "/finances/2024-06-19/transactions", "listTransactions", "list_transactions"),
 	("POST", "/reports/2021-06-30/reports", "createReport", "create_report"),
 	("GET", "/reports/2021-06-30/reports/{reportId}", "getReport", "get_report"),
 	("GET", "/reports/2021-06-30/documents/{reportDocumentId}", "getReportDocument", "get_report_document"),
@@ -114,11 +122,15 @@ class Simulator:
 	token_ttl: access token lifetime in simulator seconds. report_delays: seconds a report spends
 	IN_QUEUE and IN_PROGRESS. fee_delay_days: when fees post after a shipment made by transition_order.
 	start_time: the simulator clock's starting instant (default: now).
+	finances_v0: "on"; "events-off" (listFinancialEvents, ...ByOrderId and ...ByGroupId answer 404, as
+	once Amazon removes them; the settlement list stays); "off" (every Finances v0 path answers 404).
+	transactions_page_size: transactions per listTransactions page.
 	"""
 
 	def __init__(self, world, *, time_scale: float = 1.0, limits: bool = True, faults: dict | None = None,
 		token_ttl: float = 3600.0, report_delays: tuple[float, float] = (20.0, 40.0), compress_reports: bool = True,
-		fee_delay_days: float = 2.0, start_time: datetime | str | None = None, port: int = 0):  # fmt: skip
+		fee_delay_days: float = 2.0, start_time: datetime | str | None = None, port: int = 0,
+		finances_v0: str = "on", transactions_page_size: int = 100):  # fmt: skip
 		if isinstance(world, World):
 			self.world = world
 		elif isinstance(world, dict):
@@ -137,6 +149,9 @@ class Simulator:
 		self.tokens = Tokens(secrets.token_bytes(16))
 		self.operations = Operations(self)
 		self.fee_delay = timedelta(days=fee_delay_days)
+		self.set_finances_v0(finances_v0)
+		self.transactions_page_size = max(1, int(transactions_page_size))
+		self._book_cache: tuple | None = None
 		self._port = port
 		self._server: ThreadingHTTPServer | None = None
 		self._thread: threading.Thread | None = None
@@ -235,6 +250,21 @@ class Simulator:
 			prices=prices,
 		)
 
+	def set_finances_v0(self, mode: str) -> None:
+		if mode not in FINANCES_V0_MODES:
+			raise ValueError(f"finances_v0 must be one of {', '.join(FINANCES_V0_MODES)}, not {mode!r}")
+		self.finances_v0 = mode
+
+	def finance_book(self) -> FinanceBook:
+		"""The seller's books now; recomputed when the world's events or the minute change."""
+		now = self.clock.now()
+		key = (len(self.world.events), now.replace(second=0, microsecond=0))
+		cached = self._book_cache
+		if cached is None or cached[0] != key:
+			cached = (key, FinanceBook(self.world, now))
+			self._book_cache = cached
+		return cached[1]
+
 	def add_financial_event(
 		self, event: dict, list_name: str = "AdjustmentEventList", *, posted_date=None
 	) -> dict:
@@ -288,6 +318,8 @@ class Simulator:
 
 	def _api(self, request: Request) -> tuple[Reply, str | None]:
 		operation, handler, params = self._route(request)
+		if self._v0_switched_off(operation):
+			raise ApiError(404, "NotFound", f"Resource {request.path} is not found.")
 		request.operation = operation
 		request.path_params = params
 		with self._stats_lock:
@@ -303,6 +335,13 @@ class Simulator:
 				payload = json.loads(reply.body)
 				self._orders_returned += len(payload.get("orders", [])) if "orders" in payload else 1
 		return reply, fault
+
+	def _v0_switched_off(self, operation: str) -> bool:
+		if self.finances_v0 == "off":
+			return operation in V0_FINANCE_OPERATIONS
+		if self.finances_v0 == "events-off":
+			return operation in V0_FINANCE_OPERATIONS and operation != "listFinancialEventGroups"
+		return False
 
 	def _api_reply(self, request: Request, handler: str) -> tuple[Reply, str | None]:
 		plan = self.throttle.plan(request.operation)
@@ -392,6 +431,12 @@ class Simulator:
 			except WorldError as exc:
 				raise invalid(str(exc)) from None
 			return Reply.json(200, {"event": event})
+		if path == "/_sim/finances-v0" and request.method == "POST":
+			try:
+				self.set_finances_v0(str(body.get("mode", "")))
+			except ValueError as exc:
+				raise invalid(str(exc)) from None
+			return Reply.json(200, {"mode": self.finances_v0})
 		if path == "/_sim/world" and request.method == "GET":
 			return Reply.json(200, self.world.to_dict())
 		raise ApiError(404, "NotFound", f"Unknown simulator control {request.method} {path}.")

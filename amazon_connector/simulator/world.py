@@ -163,7 +163,10 @@ class World:
 			return
 		order_id = event.get("AmazonOrderId")
 		label = f"{where} ({order_id})" if order_id else where
-		posted = _check_date(event.get("PostedDate"), f"{label}: PostedDate", problems)
+		# Finances v0 spells it postedDate in a few event types (ProductAdsPayment, SellerDealPayment).
+		posted = _check_date(
+			event.get("PostedDate") or event.get("postedDate"), f"{label}: PostedDate", problems
+		)
 		if posted is not None:
 			self.events.append((list_name, event, posted))
 

@@ -1,0 +1,289 @@
+"""Finances 2024-06-19 transactions made from the world's Finances v0 events: the same money, two shapes.
+
+Every v0 event becomes one transaction whose `totalAmount` is the sum of the event's amounts and
+whose recursive `breakdowns` carry the same amounts under Amazon's 2024 grouping: "Sales" (what
+the buyer paid: Principal, Tax, ShippingCharge, ...), "Promotions", "Expenses" > "AmazonFees"
+(Commission, FBAPerUnitFulfillmentFee, ...), "Tax" > "MarketplaceFacilitator" (the tax Amazon
+withholds). Events not broken into components (reimbursements, reserves, service fees, ...)
+carry one breakdown of their type. Both optional shapes occur, chosen by a stable hash: some
+transactions carry breakdowns only per item (`items[].breakdowns`), none at transaction level;
+some account-level ones carry no breakdown at all.
+
+Deferred transactions: a merchant-fulfilled shipment whose order id hashes into the deferred
+tenth is held by Amazon's delivery-date policy (DD7): until its maturity date it is DEFERRED, with
+a DeferredContext, and belongs to no settlement; after it, DEFERRED_RELEASED, in the settlement
+open on its maturity date. v0 shows the same events as it always has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from .clock import iso
+from .marketplaces import BY_ID
+
+DEFERRAL = timedelta(days=7)
+_SALE_LISTS = ("ItemChargeList", "ItemChargeAdjustmentList", "OrderChargeList", "OrderChargeAdjustmentList")
+_FEE_LISTS = ("ItemFeeList", "ItemFeeAdjustmentList", "ShipmentFeeList", "ShipmentFeeAdjustmentList",
+	"OrderFeeList", "OrderFeeAdjustmentList", "FeeList")  # fmt: skip
+_PROMOTION_LISTS = ("PromotionList", "PromotionAdjustmentList")
+_ITEM_LISTS = ("ShipmentItemList", "ShipmentItemAdjustmentList")
+# The field holding an event's total, for events not broken into components (first present wins).
+_TOTAL_FIELDS = ("TransactionAmount", "AdjustmentAmount", "TotalExpense", "ReimbursedAmount", "TotalAmount", "totalAmount",
+	"transactionValue", "WithheldAmount", "RecoveryAmount", "LoanAmount", "TransferAmount", "Amount",
+	"ChargeAmount", "FeeAmount")  # fmt: skip
+# What names the kind of an account-level event (its single breakdown).
+_KIND_FIELDS = ("feeType", "AdjustmentType", "FeeReason", "TransactionType", "ChargeType", "RetrochargeEventType",
+	"DebtRecoveryType", "SourceBusinessEventType", "paymentEventId")  # fmt: skip
+_DESCRIPTIONS = {"Shipment": "Order Payment", "Refund": "Refund Order", "ServiceFee": "Service Fee",
+	"ProductAdsPayment": "Advertising", "Adjustment": "Adjustment", "CouponPayment": "Coupon Redemption Fee",
+	"SellerDealPayment": "Deal Fee", "GuaranteeClaim": "A-to-z Guarantee Claim", "Chargeback": "Chargeback",
+	"RemovalShipment": "Removal Order", "FBALiquidation": "Liquidation Proceeds", "Transfer": "Disbursement"}  # fmt: skip
+
+
+def _hash(*parts) -> int:
+	return int.from_bytes(hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()[:4], "big")
+
+
+def _money(amount: Decimal, currency: str) -> dict:
+	return {"currencyAmount": float(amount), "currencyCode": currency}
+
+
+def _amount(value: dict) -> tuple[Decimal, str]:
+	return Decimal(str(value.get("CurrencyAmount", 0))), value.get("CurrencyCode", "")
+
+
+def transaction_id(list_name: str, event: dict) -> str:
+	body = json.dumps([list_name, event], sort_keys=True)
+	return "sim-" + hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+def is_deferred(list_name: str, event: dict, order: dict | None) -> bool:
+	"""Merchant-fulfilled shipments of one order in ten are held until their maturity date."""
+	if list_name != "ShipmentEventList" or not order:
+		return False
+	if (order.get("fulfillment") or {}).get("fulfilledBy") == "AMAZON":
+		return False
+	return _hash("deferred", event.get("AmazonOrderId")) % 10 == 0
+
+
+class _Tree:
+	"""Breakdown nodes keyed by their path; leaves hold amounts; parents' amounts are their sums."""
+
+	def __init__(self, currency: str):
+		self.currency = currency
+		self.leaves: dict[tuple[str, ...], Decimal] = {}
+
+	def add(self, path: tuple[str, ...], amount: Decimal) -> None:
+		self.leaves[path] = self.leaves.get(path, Decimal(0)) + amount
+
+	@property
+	def total(self) -> Decimal:
+		return sum(self.leaves.values(), Decimal(0))
+
+	def render(self, depth: int = 0, prefix: tuple[str, ...] = ()) -> list[dict]:
+		names = list(dict.fromkeys(p[depth] for p in self.leaves if p[:depth] == prefix and len(p) > depth))
+		nodes = []
+		for name in names:
+			path = prefix + (name,)
+			amount = sum((v for p, v in self.leaves.items() if p[: depth + 1] == path), Decimal(0))
+			nodes.append(
+				{
+					"breakdownType": name,
+					"breakdownAmount": _money(amount, self.currency),
+					"breakdowns": self.render(depth + 1, path),
+				}
+			)
+		return nodes
+
+
+def _item_tree(entry: dict, currency: str) -> _Tree:
+	tree = _Tree(currency)
+	for list_name in _SALE_LISTS:
+		for charge in entry.get(list_name) or []:
+			amount, _ = _amount(charge["ChargeAmount"])
+			tree.add(("Sales", charge["ChargeType"]), amount)
+	for list_name in _PROMOTION_LISTS:
+		for promotion in entry.get(list_name) or []:
+			amount, _ = _amount(promotion["PromotionAmount"])
+			tree.add(("Promotions", promotion.get("PromotionType") or "Promotion"), amount)
+	for list_name in _FEE_LISTS:
+		for fee in entry.get(list_name) or []:
+			amount, _ = _amount(fee["FeeAmount"])
+			tree.add(("Expenses", "AmazonFees", fee["FeeType"]), amount)
+	for withheld in entry.get("ItemTaxWithheldList") or []:
+		for charge in withheld.get("TaxesWithheld") or []:
+			amount, _ = _amount(charge["ChargeAmount"])
+			tree.add(("Tax", "MarketplaceFacilitator", charge["ChargeType"]), amount)
+	return tree
+
+
+def _first_currency(value) -> str:
+	if isinstance(value, dict):
+		if "CurrencyCode" in value:
+			return value["CurrencyCode"]
+		for inner in value.values():
+			found = _first_currency(inner)
+			if found:
+				return found
+	if isinstance(value, list):
+		for inner in value:
+			found = _first_currency(inner)
+			if found:
+				return found
+	return ""
+
+
+def to_transaction(
+	list_name: str,
+	event: dict,
+	*,
+	seller_id: str,
+	order: dict | None,
+	now: datetime,
+	posted: datetime,
+	group_of,
+) -> dict:
+	"""The 2024-06-19 transaction of one v0 event, as Amazon would show it at `now`.
+
+	`group_of(moment)` names the settlement (financial event group) open at a moment."""
+	event_type = list_name[: -len("EventList")] if list_name.endswith("EventList") else list_name
+	currency = _first_currency(event)
+	marketplace_id = (order or {}).get("salesChannel", {}).get("marketplaceId") or event.get(
+		"MarketplaceId", ""
+	)
+	marketplace = BY_ID.get(marketplace_id)
+	items = []
+	tree = _Tree(currency)
+	for item_list in _ITEM_LISTS:
+		for entry in event.get(item_list) or []:
+			item_tree = _item_tree(entry, currency)
+			for path, amount in item_tree.leaves.items():
+				tree.add(path, amount)
+			related = []
+			if entry.get("OrderAdjustmentItemId"):
+				related.append(
+					{
+						"itemRelatedIdentifierName": "ORDER_ADJUSTMENT_ITEM_ID",
+						"itemRelatedIdentifierValue": entry["OrderAdjustmentItemId"],
+					}
+				)
+			item = {
+				"description": entry.get("SellerSKU", ""),
+				"totalAmount": _money(item_tree.total, currency),
+				"breakdowns": item_tree.render(),
+				"contexts": [
+					{
+						"contextType": "ProductContext",
+						"sku": entry.get("SellerSKU", ""),
+						"quantityShipped": int(entry.get("QuantityShipped") or 0),
+						"fulfillmentNetwork": "AFN"
+						if (order or {}).get("fulfillment", {}).get("fulfilledBy") == "AMAZON"
+						else "MFN",
+					}
+				],
+			}
+			if related:
+				item["relatedIdentifiers"] = related
+			items.append(item)
+	for list_name_inner in _FEE_LISTS:  # ServiceFee and the like: fees at event level
+		for fee in event.get(list_name_inner) or []:
+			amount, _ = _amount(fee["FeeAmount"])
+			tree.add(("Expenses", "AmazonFees", fee["FeeType"]), amount)
+	if not tree.leaves:
+		total_field = next((f for f in _TOTAL_FIELDS if isinstance(event.get(f), dict)), None)
+		if total_field:
+			amount, currency = _amount(event[total_field])
+			tree.currency = currency
+			kind = next((str(event[f]) for f in _KIND_FIELDS if event.get(f)), event_type)
+			tree.add((kind,), amount)
+		else:  # several amounts and no total (FBALiquidation: proceeds and fee): each is a breakdown
+			for name, value in event.items():
+				if isinstance(value, dict) and "CurrencyAmount" in value:
+					amount, currency = _amount(value)
+					tree.currency = currency
+					tree.add((name,), amount)
+	related = []
+	order_id = event.get("AmazonOrderId")
+	if order_id:
+		related.append({"relatedIdentifierName": "ORDER_ID", "relatedIdentifierValue": order_id})
+	if event_type == "Refund":
+		related.append(
+			{
+				"relatedIdentifierName": "REFUND_ID",
+				"relatedIdentifierValue": transaction_id(list_name, event)[4:16],
+			}
+		)
+	deferred = is_deferred(list_name, event, order)
+	maturity = posted + DEFERRAL
+	status = "RELEASED"
+	contexts = []
+	if deferred:
+		status = "DEFERRED" if now < maturity else "DEFERRED_RELEASED"
+		contexts.append(
+			{"contextType": "DeferredContext", "deferralReason": "DD7", "maturityDate": iso(maturity)}
+		)
+	group = group_of(maturity if deferred else posted) if status != "DEFERRED" else None
+	if group:
+		related.append({"relatedIdentifierName": "FINANCIAL_EVENT_GROUP_ID", "relatedIdentifierValue": group})
+		related.append({"relatedIdentifierName": "SETTLEMENT_ID", "relatedIdentifierValue": group})
+	transaction = {
+		"sellingPartnerMetadata": {
+			"sellingPartnerId": seller_id,
+			"accountType": "Standard Orders",
+			"marketplaceId": marketplace_id,
+		},
+		"relatedIdentifiers": related,
+		"transactionType": event_type,
+		"transactionId": transaction_id(list_name, event),
+		"transactionStatus": status,
+		"description": _DESCRIPTIONS.get(event_type, event_type),
+		"postedDate": iso(posted),
+		"totalAmount": _money(tree.total, tree.currency),
+	}
+	if marketplace:
+		transaction["marketplaceDetails"] = {
+			"marketplaceId": marketplace_id,
+			"marketplaceName": marketplace.name,
+		}
+	if items:
+		transaction["items"] = items
+	if contexts:
+		transaction["contexts"] = contexts
+	shape = _hash("shape", transaction["transactionId"]) % 4
+	# Both shapes the model allows: breakdowns at transaction level, or only per item / none at all.
+	if not (items and shape == 0) and not (not items and shape == 1 and len(tree.leaves) == 1):
+		transaction["breakdowns"] = tree.render()
+	return transaction
+
+
+def transfer_transaction(group: dict, seller_id: str) -> dict:
+	"""The disbursement of a closed settlement: its total leaves Amazon's balance for the bank."""
+	amount, currency = _amount(group["OriginalTotal"])
+	group_id = group["FinancialEventGroupId"]
+	return {
+		"sellingPartnerMetadata": {"sellingPartnerId": seller_id, "accountType": "Standard Orders"},
+		"relatedIdentifiers": [
+			{"relatedIdentifierName": "FINANCIAL_EVENT_GROUP_ID", "relatedIdentifierValue": group_id},
+			{"relatedIdentifierName": "SETTLEMENT_ID", "relatedIdentifierValue": group_id},
+			{"relatedIdentifierName": "DISBURSEMENT_ID", "relatedIdentifierValue": f"D{group_id[-8:]}"},
+		],
+		"transactionType": "Transfer",
+		"transactionId": f"sim-transfer-{group_id}",
+		"transactionStatus": "RELEASED",
+		"description": _DESCRIPTIONS["Transfer"],
+		"postedDate": group["FundTransferDate"],
+		"totalAmount": _money(-amount, currency),
+		"contexts": [
+			{
+				"contextType": "PaymentsContext",
+				"paymentType": "Disbursement",
+				"paymentMethod": "BANK",
+				"paymentReference": group.get("TraceId", ""),
+				"paymentDate": group["FundTransferDate"],
+			}
+		],
+	}
