@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import enum
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from .drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
+from .drafts.stock import FbaQuantities, FbaStockChange
 
 
 class Outcome(enum.Enum):
@@ -77,6 +78,31 @@ class RefundsPort(Protocol):
 
 	def apply_held_refund(self, refund_key: str) -> Outcome:
 		"""Book a held refund (as `post_refund` would now): CREATED, or UNCHANGED if booked meanwhile."""
+
+
+@dataclass
+class StockReconciled:
+	"""What the ERP did with a list of stock changes: the document that made them, the items it
+	changed, and each item it could not change with the reason."""
+
+	document: str = ""
+	applied: list[str] = field(default_factory=list)
+	failed: dict[str, str] = field(default_factory=dict)
+
+
+class InventoryPort(Protocol):
+	def item_for_sku(self, marketplace_id: str, sku: str) -> str | None: ...
+
+	def fba_stock(self) -> dict[str, float]:
+		"""Item code -> quantity now in the account's FBA warehouse, for the items of the account's
+		Amazon SKUs that have stock there. Raises when the account has no FBA warehouse of its own."""
+
+	def set_fba_quantities(self, marketplace_id: str, sku: str, quantities: FbaQuantities) -> Outcome:
+		"""Show Amazon's quantities on the SKU's mapping (SKIPPED when the SKU has none there)."""
+
+	def reconcile_fba_stock(self, changes: list[FbaStockChange]) -> StockReconciled:
+		"""Bring the FBA warehouse to each change's target in one stock document; an item that cannot
+		be changed is left out and named with its reason, the others go through."""
 
 
 class StatePort(Protocol):

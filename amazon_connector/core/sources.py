@@ -91,7 +91,13 @@ class SellersSource(Protocol):
 		"""Sellers v1 getMarketplaceParticipations: the `payload` list."""
 
 
-class AmazonSource(OrdersSource, FinancesSource, ProductsSource, SellersSource, Protocol):
+class StockSource(Protocol):
+	def get_inventory_summaries(self, marketplace_id: str) -> list[dict]:
+		"""FBA Inventory v1 getInventorySummaries (with details), every page: one InventorySummary per
+		SKU of the fulfilment network behind the marketplace."""
+
+
+class AmazonSource(OrdersSource, FinancesSource, ProductsSource, SellersSource, StockSource, Protocol):
 	"""Everything the engines ask of Amazon, for one account."""
 
 	def stats(self) -> dict:

@@ -11,9 +11,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from amazon_connector.core.money import round_money
+from amazon_connector.spapi.fulfilment_networks import network_of
 
 from . import ledger
 from .clock import iso, parse_iso
+from .inventory import settle
 from .marketplaces import Marketplace, account_marketplace, by_code
 from .people import COMPANIES, NAMES, PLACES, STREETS
 from .pricing import RESPONSIBLE_PARTY, LineAmounts, TaxRule, item_proceeds, item_tax, money, order_proceeds
@@ -526,6 +528,62 @@ class _Generator:
 			)
 		return rows
 
+	def fba_inventory(self) -> dict:
+		"""One pool per fulfilment network with the products sold FBA in any of its marketplaces.
+		Drawn from a generator of its own, so worlds made before inventory existed stay the same."""
+		rng = random.Random(f"fba-inventory-{self.seed}")
+		pools: dict[str, list] = {}
+		for network in dict.fromkeys(network_of(m.marketplace_id) for m in self.marketplaces):
+			members = [m for m in self.marketplaces if network_of(m.marketplace_id) == network]
+			for product in self.products:
+				if not any((product.offers.get(m.code) or {}).get("fba") for m in members):
+					continue
+				pools.setdefault(network, []).append(self.inventory_summary(rng, product, members[0]))
+		return pools
+
+	def inventory_summary(self, rng: random.Random, product: Product, marketplace: Marketplace) -> dict:
+		fulfillable = rng.choice((0, rng.randrange(1, 20), rng.randrange(20, 300)))
+		reserved = rng.randrange(0, 6)
+		details: dict = {
+			"fulfillableQuantity": fulfillable,
+			"inboundWorkingQuantity": rng.choice((0, 0, rng.randrange(1, 50))),
+			"inboundShippedQuantity": rng.choice((0, 0, rng.randrange(1, 50))),
+			"inboundReceivingQuantity": rng.choice((0, 0, 0, rng.randrange(1, 20))),
+			# Amazon gives the breakdowns of reserved and unfulfillable stock, or only their totals.
+			"reservedQuantity": {"totalReservedQuantity": reserved}
+			if rng.random() < 0.5
+			else {
+				"totalReservedQuantity": reserved,
+				"pendingCustomerOrderQuantity": reserved,
+				"pendingTransshipmentQuantity": 0,
+				"fcProcessingQuantity": 0,
+			},
+		}
+		damaged = rng.choice((0, 0, 0, rng.randrange(1, 4)))
+		details["unfulfillableQuantity"] = (
+			{"totalUnfulfillableQuantity": damaged}
+			if rng.random() < 0.5
+			else {"totalUnfulfillableQuantity": damaged, "customerDamagedQuantity": damaged}
+		)
+		if rng.random() < 0.3:
+			researching = rng.randrange(0, 3)
+			details["researchingQuantity"] = {
+				"totalResearchingQuantity": researching,
+				"researchingQuantityBreakdown": [
+					{"name": "researchingQuantityInShortTerm", "quantity": researching}
+				],
+			}
+		summary = {
+			"asin": product.asin,
+			"fnSku": "X00" + product.asin[3:],
+			"sellerSku": product.sku,
+			"condition": "NewItem",
+			"inventoryDetails": details,
+			"productName": product.title(marketplace.language),
+		}
+		settle(summary, self.start)
+		return summary
+
 	def catalog_items(self) -> list[dict]:
 		items = []
 		for product in self.products + self.unlisted:
@@ -748,4 +806,5 @@ def generate_world(
 		"financialEvents": events,
 		"listings": listings,
 		"catalogItems": generator.catalog_items(),
+		"fbaInventory": generator.fba_inventory(),
 	}

@@ -157,6 +157,8 @@ def transition(world, order_id: str, status: str, now: datetime, *, post_fees: s
 			cancel(order)
 		elif status == "SHIPPED":
 			ship(order, now)
+			if (order.get("fulfillment") or {}).get("fulfilledBy") == "AMAZON":
+				_take_from_fba_stock(world, order, now)
 		order["fulfillment"]["fulfillmentStatus"] = status
 		order["lastUpdatedTime"] = iso(now)
 		if status == "SHIPPED" and post_fees != "never":
@@ -165,3 +167,14 @@ def transition(world, order_id: str, status: str, now: datetime, *, post_fees: s
 			if event is not None:
 				world.add_event("ShipmentEventList", event)
 		return order
+
+
+def _take_from_fba_stock(world, order: dict, now: datetime) -> None:
+	"""Amazon shipped the order from its warehouse: the units leave the network's fulfillable stock."""
+	marketplace_id = (order.get("salesChannel") or {}).get("marketplaceId") or ""
+	for item in order["orderItems"]:
+		if item.get("cancellation"):
+			continue
+		sku = (item.get("product") or {}).get("sellerSku")
+		if sku:
+			world.fba_inventory.ship(marketplace_id, sku, int(item["quantityOrdered"]), now)

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from . import lifecycle
 from .auth import Auth
@@ -21,6 +21,7 @@ from .clock import SimClock, parse_iso
 from .connect import credentials
 from .faults import FaultConfigError, Faults
 from .http_types import ApiError, Reply, Request, invalid
+from .inventory import InventoryError, InventoryOperations
 from .operations import Operations
 from .pagination import Tokens
 from .reports import Reports
@@ -51,6 +52,7 @@ ROUTES = [
 	("GET", "/catalog/2022-04-01/items", "searchCatalogItems", "search_catalog_items"),
 	("GET", "/catalog/2022-04-01/items/{asin}", "getCatalogItem", "get_catalog_item"),
 	("GET", "/listings/2021-08-01/items/{sellerId}/{sku}", "getListingsItem", "get_listings_item"),
+	("GET", "/fba/inventory/v1/summaries", "getInventorySummaries", "inventory.get_inventory_summaries"),
 	("POST", "/tokens/2021-03-01/restrictedDataToken", "createRestrictedDataToken", "create_restricted_data_token"),
 ]  # fmt: skip
 
@@ -148,6 +150,8 @@ class Simulator:
 		self.reports = Reports(self, report_delays[0], report_delays[1], compress_reports)
 		self.tokens = Tokens(secrets.token_bytes(16))
 		self.operations = Operations(self)
+		# Handlers named "<group>.<method>" live in their own modules, one per API.
+		self.handlers = {"inventory": InventoryOperations(self)}
 		self.fee_delay = timedelta(days=fee_delay_days)
 		self.set_finances_v0(finances_v0)
 		self.transactions_page_size = max(1, int(transactions_page_size))
@@ -278,6 +282,23 @@ class Simulator:
 		self.world.add_event(list_name, event)
 		return event
 
+	@property
+	def fba_inventory(self):
+		"""The world's FBA stock pools (simulator/inventory.py)."""
+		return self.world.fba_inventory
+
+	def set_fba_quantities(self, marketplace_id: str, sku: str, **quantities: int) -> dict:
+		"""Set a SKU's FBA quantities (fulfillable=, inboundShipped=, reserved=, unfulfillable=, ...)."""
+		return self.world.fba_inventory.set_quantities(marketplace_id, sku, self.clock.now(), **quantities)
+
+	def receive_fba_return(
+		self, marketplace_id: str, sku: str, quantity: int, *, sellable: bool = True
+	) -> dict:
+		"""A customer return reaches Amazon's warehouse (sellable, or customer damaged)."""
+		return self.world.fba_inventory.receive_return(
+			marketplace_id, sku, quantity, self.clock.now(), sellable
+		)
+
 	def access_token(self) -> str:
 		"""A valid access token for the world's seller (for raw HTTP tests)."""
 		return self.auth.issue_access_token()
@@ -369,8 +390,10 @@ class Simulator:
 				503, "ServiceUnavailable", "Service temporarily unavailable. Please try again."
 			).reply()
 			return reply, fault
+		group, _, method = handler.rpartition(".")
+		target = self.handlers[group] if group else self.operations
 		try:
-			reply = getattr(self.operations, handler)(request)
+			reply = getattr(target, method)(request)
 		except ApiError as error:
 			reply = error.reply()
 		if reply.status != 403:
@@ -437,6 +460,23 @@ class Simulator:
 			except ValueError as exc:
 				raise invalid(str(exc)) from None
 			return Reply.json(200, {"mode": self.finances_v0})
+		inventory_match = re.match(r"^/_sim/inventory/(?P<sku>[^/]+)(?P<ret>/return)?$", path)
+		if inventory_match and request.method == "POST":
+			sku = unquote(inventory_match["sku"])
+			marketplace_id = body.pop("marketplaceId", "")
+			try:
+				if inventory_match["ret"]:
+					summary = self.receive_fba_return(
+						marketplace_id,
+						sku,
+						int(body.get("quantity") or 0),
+						sellable=bool(body.get("sellable", True)),
+					)
+				else:
+					summary = self.set_fba_quantities(marketplace_id, sku, **body)
+			except (InventoryError, TypeError, ValueError) as exc:
+				raise invalid(str(exc)) from None
+			return Reply.json(200, {"summary": summary})
 		if path == "/_sim/world" and request.method == "GET":
 			return Reply.json(200, self.world.to_dict())
 		raise ApiError(404, "NotFound", f"Unknown simulator control {request.method} {path}.")

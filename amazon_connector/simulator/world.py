@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .clock import parse_iso
+from .inventory import FbaInventory, InventoryError
 from .marketplaces import BY_ID
 
 FORMAT = "amazon-connector-simulator-world"
@@ -58,7 +59,7 @@ class World:
 		self.raw_meta = {
 			k: v
 			for k, v in data.items()
-			if k not in ("orders", "financialEvents", "listings", "catalogItems")
+			if k not in ("orders", "financialEvents", "listings", "catalogItems", "fbaInventory")
 		}
 		self.account = self._load_account(data.get("account"), problems)
 		known_marketplaces = {
@@ -104,6 +105,11 @@ class World:
 				problems.append(f"listingsItems[{index}]: an item needs a sku")
 				continue
 			self.listings_items[(self.account.get("sellerId", ""), item["sku"])] = item
+		try:
+			self.fba_inventory = FbaInventory(data.get("fbaInventory"))
+		except InventoryError as exc:
+			problems.append(str(exc))
+			self.fba_inventory = FbaInventory(None)
 		if problems:
 			raise WorldError(problems)
 
@@ -223,6 +229,9 @@ class World:
 			data["financialEvents"] = events
 			data["listings"] = copy.deepcopy(self.listings)
 			data["catalogItems"] = copy.deepcopy(list(self.catalog.values()))
+			inventory = self.fba_inventory.to_dict()
+			if inventory:
+				data["fbaInventory"] = inventory
 			if self.listings_items:
 				data["listingsItems"] = copy.deepcopy(list(self.listings_items.values()))
 			return data

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from sp_api.api import (
 	CatalogItemsV20220401,
+	FeedsV20210630,
+	Inventories,
 	ListingsItemsV20210801,
+	OrdersV0,
 	OrdersV20260101,
 	Reports,
 	Sellers,
@@ -21,6 +24,7 @@ from sp_api.api import (
 )
 from sp_api.api.finances.finances_2024_06_19 import FinancesV20240619
 from sp_api.api.finances.finances_v0 import FinancesV0
+from sp_api.base import ApiResponse, fill_query_params, sp_endpoint
 
 
 class _ExplicitMarketplaces:
@@ -59,3 +63,21 @@ class ListingsApi(_ExplicitMarketplaces, ListingsItemsV20210801):
 
 class TokensApi(_ExplicitMarketplaces, Tokens):
 	pass
+
+
+class InventoriesApi(_ExplicitMarketplaces, Inventories):
+	pass
+
+
+class OrdersV0Api(_ExplicitMarketplaces, OrdersV0):
+	pass
+
+
+class FeedsApi(_ExplicitMarketplaces, FeedsV20210630):
+	"""The library's getFeedDocument also downloads the document, with its own HTTP client and a
+	guessed charset; `feed_document` returns Amazon's answer (url, compressionAlgorithm) instead, so
+	that the session downloads it like a report document."""
+
+	@sp_endpoint("/feeds/2021-06-30/documents/{}", method="GET")
+	def feed_document(self, feedDocumentId, **kwargs) -> ApiResponse:
+		return self._request(fill_query_params(kwargs.pop("path"), feedDocumentId), params=kwargs)

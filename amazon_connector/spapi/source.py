@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from amazon_connector.core.sources import SearchToken
-from amazon_connector.spapi import catalog, finances, listings, orders, reports, sellers
+from amazon_connector.spapi import catalog, finances, inventory, listings, orders, reports, sellers
 from amazon_connector.spapi.client import SpApiSession
 
 
@@ -91,3 +91,7 @@ class SpApiSource:
 	# -- sellers ---------------------------------------------------------------------------------
 	def get_marketplace_participations(self) -> list[dict]:
 		return sellers.get_marketplace_participations(self.session)
+
+	# -- stock -----------------------------------------------------------------------------------
+	def get_inventory_summaries(self, marketplace_id: str) -> list[dict]:
+		return inventory.get_inventory_summaries(self.session, marketplace_id)

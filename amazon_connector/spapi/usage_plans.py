@@ -90,6 +90,36 @@ OPERATIONS: dict[str, tuple[str, str, str, UsagePlan]] = {
 		"/listings/2021-08-01/items/{sellerId}/{sku}",
 		UsagePlan(5, 10),
 	),
+	"patchListingsItem": (
+		"listings-items-2021-08-01.json",
+		"PATCH",
+		"/listings/2021-08-01/items/{sellerId}/{sku}",
+		UsagePlan(5, 5),
+	),
+	# FBA Inventory v1
+	"getInventorySummaries": ("fba-inventory-v1.json", "GET", "/fba/inventory/v1/summaries", UsagePlan(2, 2)),
+	# Feeds 2021-06-30
+	"createFeedDocument": (
+		"feeds-2021-06-30.json",
+		"POST",
+		"/feeds/2021-06-30/documents",
+		UsagePlan(0.5, 15),
+	),
+	"createFeed": ("feeds-2021-06-30.json", "POST", "/feeds/2021-06-30/feeds", UsagePlan(0.0083, 15)),
+	"getFeed": ("feeds-2021-06-30.json", "GET", "/feeds/2021-06-30/feeds/{feedId}", UsagePlan(2, 15)),
+	"getFeedDocument": (
+		"feeds-2021-06-30.json",
+		"GET",
+		"/feeds/2021-06-30/documents/{feedDocumentId}",
+		UsagePlan(0.0222, 10),
+	),
+	# Orders v0 (its one write operation; reads use 2026-01-01)
+	"confirmShipment": (
+		"orders-v0.json",
+		"POST",
+		"/orders/v0/orders/{orderId}/shipmentConfirmation",
+		UsagePlan(2, 10),
+	),
 	# Tokens 2021-03-01
 	"createRestrictedDataToken": (
 		"tokens-2021-03-01.json",

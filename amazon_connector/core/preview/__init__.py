@@ -12,7 +12,8 @@ from dataclasses import asdict
 from datetime import datetime
 
 from ..drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
-from ..ports import Outcome, SalesOrderState, SyncLocked
+from ..drafts.stock import FbaQuantities, FbaStockChange
+from ..ports import Outcome, SalesOrderState, StockReconciled, SyncLocked
 
 _MISSING = object()
 
@@ -35,6 +36,9 @@ class PreviewErp:
 		self.credit_notes: dict[str, RefundDraft] = {}  # refund key -> draft (booked)
 		self.held_refunds: dict[str, RefundDraft] = {}  # refund key -> draft (waiting for the invoice)
 		self.checkpoints: dict[str, dict] = {}
+		self.fba_warehouse: dict[str, float] = {}  # item code -> quantity in the FBA warehouse
+		self.fba_quantities: dict[tuple[str, str], FbaQuantities] = {}  # (marketplace, sku) -> Amazon's
+		self.stock_documents: list[list[FbaStockChange]] = []  # each reconciliation's changes
 		self._undo: list | None = None  # (container, key, previous value) while inside a record scope
 		self._held: set[str] = set()  # kinds of run holding this account's lock
 
@@ -188,6 +192,30 @@ class PreviewErp:
 		del self.held_refunds[refund_key]
 		self.credit_notes[refund_key] = draft
 		return Outcome.CREATED
+
+	# -- FBA stock -----------------------------------------------------------------------
+	def fba_stock(self) -> dict[str, float]:
+		mapped = set(self.item_map.values())
+		return {code: qty for code, qty in self.fba_warehouse.items() if qty and code in mapped}
+
+	def set_fba_quantities(self, marketplace_id: str, sku: str, quantities: FbaQuantities) -> Outcome:
+		key = (marketplace_id, sku)
+		if key not in self.item_map:
+			return Outcome.SKIPPED
+		if self.fba_quantities.get(key) == quantities:
+			return Outcome.UNCHANGED
+		self._remember(self.fba_quantities, key)
+		self.fba_quantities[key] = quantities
+		return Outcome.UPDATED
+
+	def reconcile_fba_stock(self, changes: list[FbaStockChange]) -> StockReconciled:
+		result = StockReconciled(document=f"PREVIEW-RECO-{len(self.stock_documents) + 1}")
+		for change in changes:
+			self._remember(self.fba_warehouse, change.item_code)
+			self.fba_warehouse[change.item_code] = float(change.target)
+			result.applied.append(change.item_code)
+		self.stock_documents.append(list(changes))
+		return result
 
 	# -- state ---------------------------------------------------------------------------
 	def get_checkpoint(self, kind: str) -> dict | None:
