@@ -4,6 +4,7 @@ when CI requires them."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,17 +64,20 @@ def run_contract_test(tmp_path: Path, env_changes: dict[str, str]) -> subprocess
 def test_without_models_the_run_passes_and_says_at_the_end_that_the_contract_tests_did_not_run(tmp_path):
 	result = run_contract_test(tmp_path, {})
 	assert result.returncode == 0, result.stdout
-	assert "12 skipped" in result.stdout
+	skipped = int(re.search(r"(\d+) skipped in", result.stdout).group(1))
+	assert skipped > 0 and "passed" not in result.stdout
 	tail = result.stdout.strip().splitlines()[-3:]
 	assert "Amazon model contract tests did not run" in tail[0]
-	assert tail[1].startswith("12 tests that check payloads against Amazon's OpenAPI models were skipped")
+	assert tail[1].startswith(
+		f"{skipped} tests that check payloads against Amazon's OpenAPI models were skipped"
+	)
 	assert "git clone https://github.com/amzn/selling-partner-api-models" in tail[2]
 
 
 def test_ci_requiring_the_models_fails_without_them(tmp_path):
 	result = run_contract_test(tmp_path, {REQUIRED_VARIABLE: "1"})
 	assert result.returncode == 1
-	assert "12 errors" in result.stdout
+	assert re.search(r"\d+ errors? in", result.stdout) and "skipped" not in result.stdout
 	assert "Amazon model contract tests did not run" not in result.stdout
 
 
@@ -90,4 +94,4 @@ def test_an_amazon_checkout_of_the_real_models_runs_the_contract_tests(tmp_path,
 		(checkout / "models" / folder / original).symlink_to(spapi_models.path(flat))
 	result = run_contract_test(tmp_path, {"AMAZON_SPAPI_MODELS": str(checkout)})
 	assert result.returncode == 0, result.stdout
-	assert "12 passed" in result.stdout
+	assert re.search(r"^\d+ passed in", result.stdout, re.M), result.stdout
