@@ -8,7 +8,7 @@ import pytest
 from spapi_servers import FakeAmazon, FakeClock, Reply, amazon_error, session_for
 
 from amazon_connector.spapi import reports
-from amazon_connector.spapi.errors import DeadlineExceeded, ReportFailed, user_message
+from amazon_connector.spapi.errors import AccessDeniedError, DeadlineExceeded, ReportFailed, user_message
 
 REPORTS = "/reports/2021-06-30/reports"
 LISTINGS_TSV = "seller-sku\tasin1\titem-name\nSKU-1\tB000000001\tCaf\u00e9 cr\u00e8me\n"
@@ -83,6 +83,26 @@ def test_download_trouble_is_retried(fake):
 	doc = reports.fetch_report_document(session_for(fake), "GET_MERCHANT_LISTINGS_ALL_DATA", "ATVPDKIKX0DER")
 	assert (doc.content, doc.charset) == (b"x", "UTF-8")
 	assert fake.count("/_doc/D-1", 503) == 1
+
+
+EXPIRED = b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>'
+
+
+def test_an_expired_download_url_is_replaced_by_a_fresh_one(fake):
+	serve_report(fake, ["DONE"], document=b"x", gzip_it=False, content_type="text/plain;charset=UTF-8")
+	fake.script("GET", "/_doc/D-1", Reply(403, EXPIRED, {"Content-Type": "application/xml"}))
+	doc = reports.fetch_report_document(session_for(fake), "GET_MERCHANT_LISTINGS_ALL_DATA", "ATVPDKIKX0DER")
+	assert doc.content == b"x"
+	assert fake.count("/_doc/D-1", 403) == 1
+	assert len(fake.requests_to("/reports/2021-06-30/documents/D-1")) == 2  # a second URL was asked for
+
+
+def test_a_download_refused_every_time_gives_up_after_three_urls(fake):
+	serve_report(fake, ["DONE"], document=b"x", gzip_it=False, content_type=None)
+	fake.route("GET", "/_doc/D-1", Reply(403, EXPIRED, {"Content-Type": "application/xml"}))
+	with pytest.raises(AccessDeniedError):
+		reports.fetch_report_document(session_for(fake), "GET_MERCHANT_LISTINGS_ALL_DATA", "ATVPDKIKX0DER")
+	assert len(fake.requests_to("/reports/2021-06-30/documents/D-1")) == reports.DOWNLOAD_ATTEMPTS == 3
 
 
 @pytest.mark.parametrize("final", ["CANCELLED", "FATAL"])

@@ -121,6 +121,9 @@ class SpApiSession:
 			on_request=self._count_token_request,
 		)
 		self._http = httpx.Client(timeout=self.timeout)
+		# Presigned document URLs get a client of their own, which never carries the API's headers;
+		# made once, since a client per download spends long on its TLS set-up and a URL lives minutes.
+		self._downloads = httpx.Client(timeout=self.timeout, follow_redirects=True)
 		self._transport = RecordingTransport(self._http, on_send=self._count_call)
 		self._clients: dict[type, Any] = {}
 		self._closed = False
@@ -218,14 +221,13 @@ class SpApiSession:
 		)
 
 	def download(self, url: str, *, operation: str = "downloadDocument") -> Download:
-		"""GET a presigned document URL with a fresh HTTP client (never sending our access token),
+		"""GET a presigned document URL with the download client (never sending our access token),
 		retrying network trouble and 5xx like any call."""
 
 		def attempt() -> Download:
 			self._count_call()
 			try:
-				with httpx.Client(timeout=self.timeout, follow_redirects=True) as http:
-					response = http.get(url)
+				response = self._downloads.get(url)
 			except httpx.TransportError as exc:
 				raise self._network_failure(operation, exc, url=url) from None
 			if not 200 <= response.status_code < 300:
@@ -421,6 +423,7 @@ class SpApiSession:
 			self._closed = True
 			self._clients.clear()
 		self._http.close()
+		self._downloads.close()
 		self._tokens.close()
 
 	def __enter__(self) -> SpApiSession:

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from amazon_connector.spapi._params import csv
 from amazon_connector.spapi.apis import ReportsApi
 from amazon_connector.spapi.charsets import charset_of, python_codec
-from amazon_connector.spapi.errors import DeadlineExceeded, ReportFailed, SpApiError
+from amazon_connector.spapi.errors import AccessDeniedError, DeadlineExceeded, ReportFailed, SpApiError
 
 DONE = "DONE"
 FAILED_STATUSES = ("CANCELLED", "FATAL")
+# getReportDocument again for a fresh URL when a download is refused as expired, this many times in all
+DOWNLOAD_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,21 @@ def fetch_report_document(
 	if not report_id:
 		raise SpApiError("createReport answered without a reportId", operation="createReport")
 	document_id = _wait_until_done(session, report_type, report_id, poll_interval, deadline)
-	document = session.call("getReportDocument", ReportsApi, "get_report_document", document_id).body
-	url = document.get("url")
-	if not url:
-		raise SpApiError(f"Report document {document_id} has no download URL", operation="getReportDocument")
-	download = session.download(url, operation="downloadReportDocument")
+	for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+		document = session.call("getReportDocument", ReportsApi, "get_report_document", document_id).body
+		url = document.get("url")
+		if not url:
+			raise SpApiError(
+				f"Report document {document_id} has no download URL", operation="getReportDocument"
+			)
+		try:
+			download = session.download(url, operation="downloadReportDocument")
+			break
+		except AccessDeniedError:
+			# The presigned URL lives five minutes; a download that starts late (a busy worker, a
+			# slow network) is refused, and a fresh URL is the remedy.
+			if attempt == DOWNLOAD_ATTEMPTS:
+				raise
 	content = download.content
 	if str(document.get("compressionAlgorithm") or "").upper() == "GZIP":
 		content = _gunzip(content, document_id)
