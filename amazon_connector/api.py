@@ -10,6 +10,7 @@ import frappe
 from frappe import _
 
 from . import jobs
+from .erpnext_adapter.settings import read_settings
 
 SETTINGS_DOCTYPE = "Amazon Settings"
 
@@ -26,19 +27,23 @@ def _settings_for(account: str, ptype: str = "write"):
 
 
 def _start_sync(account: str, stages: list[str]) -> str:
-	doc = _settings_for(account)
-	if not doc.enabled:
-		frappe.throw(_("Amazon Settings {0} is disabled; enable it to sync.").format(frappe.bold(doc.name)))
-	if not doc.get("marketplaces"):
+	settings = read_settings(_settings_for(account))
+	if not settings.enabled:
+		frappe.throw(
+			_("Amazon Settings {0} is disabled; enable it to sync.").format(frappe.bold(settings.name))
+		)
+	if not settings.marketplaces:
 		frappe.throw(
 			_("Amazon Settings {0} has no marketplaces yet; press Test Connection to fetch them.").format(
-				frappe.bold(doc.name)
+				frappe.bold(settings.name)
 			)
 		)
-	if not jobs.enqueue_sync(doc.name, stages, triggered_by="manual"):
-		return _("A sync of {0} is already queued or running; this one was not started.").format(doc.name)
+	if not jobs.enqueue_sync(settings.name, stages, triggered_by="manual"):
+		return _("A sync of {0} is already queued or running; this one was not started.").format(
+			settings.name
+		)
 	return _("{0} sync of {1} started in the background.").format(
-		", ".join(s.capitalize() for s in stages), doc.name
+		", ".join(s.capitalize() for s in stages), settings.name
 	)
 
 

@@ -31,8 +31,10 @@ from frappe.utils.background_jobs import is_job_enqueued
 from .core.engine.pipeline import FEES, ORDERS, PRODUCTS, STAGES
 from .core.engine.report import COUNTED, SyncReport, source_stats
 from .core.ports import SyncLocked
+from .erpnext_adapter.connection import test_connection
 from .erpnext_adapter.settings import account_config, settings_doc, sync_settings
 from .locks import AccountLock
+from .spapi.redaction import Scrubber
 
 SETTINGS_DOCTYPE = "Amazon Settings"
 LOG_DOCTYPE = "Amazon Sync Log"
@@ -46,7 +48,6 @@ TEST_CONNECTION_TIMEOUT = 120
 COMMIT_EVERY = 50
 MAX_LOGGED_FAILURES = 2000
 MAX_EVENTS_CHARS = 500_000
-REDACTED = "[redacted]"
 
 ProgressCallback = Callable[[str, int, "int | None", str], None]
 
@@ -138,116 +139,13 @@ def test_connection_job(account: str):
 	publisher = FormPublisher(account)
 	try:
 		ok, message = test_connection(account)
+		_commit()  # the marketplaces Test Connection saved
 	except Exception:
 		publisher.done(
 			_("Test Connection"), _("The connection test could not run; see the Error Log."), "red"
 		)
 		raise
 	publisher.done(_("Test Connection"), frappe.utils.escape_html(message), "green" if ok else "red")
-
-
-# -- Test Connection ------------------------------------------------------------------------------
-
-
-def test_connection(account: str) -> tuple[bool, str]:
-	"""Ask Amazon which marketplaces the account sells in and fill the marketplace table.
-
-	Returns (ok, one plain sentence); never raises for Amazon's or the network's failures."""
-	from .spapi.errors import user_message
-	from .spapi.sellers import check_connection
-
-	doc = settings_doc(account)
-	config = account_config(doc)
-	scrub = Scrubber.for_config(config)
-	try:
-		participations = check_connection(config)
-	except Exception as exc:  # every failure becomes one sentence; the detail goes to the Error Log
-		frappe.log_error(
-			title=_("Amazon Test Connection failed: {0}").format(account),
-			message=scrub(traceback.format_exc()),
-			reference_doctype=SETTINGS_DOCTYPE,
-			reference_name=account,
-		)
-		return False, scrub(user_message(exc))
-	added, updated, without_list = fill_marketplaces(doc, participations)
-	try:
-		doc.save()
-	except frappe.ValidationError as exc:  # validation writes nothing: there is nothing to undo
-		return False, _("Connected, but the marketplaces could not be saved: {0}").format(
-			frappe.utils.strip_html(str(exc))
-		)
-	_commit()
-	names = ", ".join(row.marketplace_name or row.marketplace_id for row in doc.marketplaces if row.enabled)
-	message = _("Connected. The account sells in {0} marketplace(s): {1}. {2} added, {3} updated.").format(
-		len(participations), names or _("none"), added, updated
-	)
-	if without_list:
-		message += " " + _(
-			"Added disabled, as no selling price list is in their currency: {0}. Choose one and enable them."
-		).format(", ".join(without_list))
-	return True, message
-
-
-def fill_marketplaces(doc, participations: list[dict]) -> tuple[int, int, list[str]]:
-	"""Merge Amazon's marketplace participations into the table, keeping the user's choices
-	(price list, enabled) on rows that exist already.
-
-	Returns (rows added, rows updated, names of the rows added disabled for want of a price list)."""
-	added = updated = 0
-	without_list: list[str] = []
-	rows = {row.marketplace_id: row for row in doc.marketplaces}
-	for entry in participations:
-		marketplace = entry.get("marketplace") or {}
-		participation = entry.get("participation") or {}
-		marketplace_id = marketplace.get("id")
-		if not marketplace_id:
-			continue
-		country_code = (marketplace.get("countryCode") or "").upper()
-		values = {
-			"marketplace_name": marketplace.get("name") or marketplace.get("domainName") or marketplace_id,
-			"country_code": country_code,
-			"country": _country(country_code),
-			"currency": marketplace.get("defaultCurrencyCode") or "",
-		}
-		row = rows.get(marketplace_id)
-		if row is None:
-			row = doc.append("marketplaces", {"marketplace_id": marketplace_id, **values})
-			row.enabled = 1 if participation.get("isParticipating", True) else 0
-			row.price_list = _price_list_for(doc, values["currency"])
-			if row.enabled and not row.price_list and not _fits_default_price_list(doc, values["currency"]):
-				# Enabled, it would fall back to the default list in another currency, which the
-				# settings refuse (prices and orders would be booked in the wrong currency).
-				row.enabled = 0
-				without_list.append(row.marketplace_name)
-			rows[marketplace_id] = row
-			added += 1
-		else:
-			changed = any(row.get(k) != v for k, v in values.items() if v)
-			row.update({k: v for k, v in values.items() if v})
-			updated += int(changed)
-	return added, updated, without_list
-
-
-def _country(country_code: str) -> str | None:
-	if not country_code:
-		return None
-	# Amazon says "UK" where ISO 3166 (and ERPNext) says "GB".
-	code = "gb" if country_code == "UK" else country_code.lower()
-	return frappe.db.get_value("Country", {"code": code}, "name")
-
-
-def _fits_default_price_list(doc, currency: str) -> bool:
-	if not doc.price_list:
-		return True
-	return frappe.db.get_value("Price List", doc.price_list, "currency") in (None, currency)
-
-
-def _price_list_for(doc, currency: str) -> str | None:
-	if not currency:
-		return None
-	if doc.price_list and frappe.db.get_value("Price List", doc.price_list, "currency") == currency:
-		return doc.price_list
-	return frappe.db.get_value("Price List", {"selling": 1, "enabled": 1, "currency": currency}, "name")
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -624,23 +522,6 @@ def summary_html(results: list[StageResult]) -> str:
 # -- helpers --------------------------------------------------------------------------------------
 
 
-class Scrubber:
-	"""Replaces the account's secrets in any text bound for a log, whatever produced the text."""
-
-	def __init__(self, secrets: Iterable[str]):
-		self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-
-	@classmethod
-	def for_config(cls, config) -> Scrubber:
-		return cls([config.client_secret, config.refresh_token])
-
-	def __call__(self, text) -> str:
-		text = "" if text is None else str(text)
-		for secret in self.secrets:
-			text = text.replace(secret, REDACTED)
-		return text
-
-
 def _crashed_report(stage: str, account: str, exc: Exception, scrub: Scrubber) -> SyncReport:
 	from .core.engine.pipeline import crashed_report
 	from .spapi.errors import SpApiError, user_message
@@ -742,7 +623,3 @@ def is_sync_running(account: str) -> bool:
 	from .locks import current_holder
 
 	return bool(is_job_enqueued(sync_job_id(account)) or current_holder(account))
-
-
-def enabled_accounts() -> list[str]:
-	return frappe.get_all(SETTINGS_DOCTYPE, filters={"enabled": 1}, pluck="name", order_by="name asc")

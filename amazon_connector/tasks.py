@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import frappe
-from frappe.utils import cint, get_datetime, now_datetime
+from frappe.utils import now_datetime
 
 from . import jobs
+from .core.engine.pipeline import FEES, ORDERS, PRODUCTS
+from .erpnext_adapter.settings import enabled_accounts, read_settings, settings_doc
 
 INTERVALS = {
 	"Every 15 Minutes": timedelta(minutes=15),
@@ -25,9 +27,9 @@ INTERVALS = {
 
 def enqueue_due_syncs() -> None:
 	now = now_datetime()
-	for account in jobs.enabled_accounts():
+	for account in enabled_accounts():
 		try:
-			stages = due_stages(frappe.get_doc(jobs.SETTINGS_DOCTYPE, account), now)
+			stages = due_stages(settings_doc(account), now)
 			if stages:
 				jobs.enqueue_sync(account, stages, triggered_by="scheduler")
 		except Exception:  # one account's trouble must not keep the others from syncing
@@ -35,20 +37,21 @@ def enqueue_due_syncs() -> None:
 
 
 def due_stages(doc, now: datetime) -> list[str]:
-	if not doc.enabled or not doc.marketplaces:
+	settings = read_settings(doc)
+	if not settings.enabled or not settings.marketplaces:
 		return []
 	stages = []
-	if _due(doc.product_sync_frequency, doc.last_product_sync, now):
-		stages.append(jobs.PRODUCTS)
-	if _due(doc.order_sync_frequency, doc.last_order_sync, now):
-		stages.append(jobs.ORDERS)
+	if _due(settings.product_sync_frequency, settings.last_product_sync, now):
+		stages.append(PRODUCTS)
+	if _due(settings.order_sync_frequency, settings.last_order_sync, now):
+		stages.append(ORDERS)
 		# Fees post after shipment and come from a different API; they follow every order sync.
-		if cint(doc.sync_fees):
-			stages.append(jobs.FEES)
+		if settings.sync_fees:
+			stages.append(FEES)
 	return stages
 
 
-def _due(frequency: str, last, now: datetime) -> bool:
+def _due(frequency: str, last: datetime | None, now: datetime) -> bool:
 	interval = INTERVALS.get(frequency or "Never")
 	if interval is None:
 		return False
@@ -56,4 +59,4 @@ def _due(frequency: str, last, now: datetime) -> bool:
 		return True
 	# Ticks drift by a few seconds to minutes; without slack an hourly sync would run every 75 minutes.
 	slack = min(timedelta(minutes=5), interval / 5)
-	return now - get_datetime(last) >= interval - slack
+	return now - last >= interval - slack

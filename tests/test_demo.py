@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from decimal import Decimal
 
-from amazon_connector import demo
+from amazon_connector.demo import run as demo
 
 
 def printed_table(output: str, title: str) -> list[list[str]]:

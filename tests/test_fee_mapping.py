@@ -28,7 +28,7 @@ from test_fee_fixtures import (
 	us_refund,
 )
 
-from amazon_connector.core.mapping.fee_accounts import FEE_ACCOUNT_LABELS, account_label
+from amazon_connector.core.mapping.account_labels import FEE_ACCOUNT_LABELS, account_label
 from amazon_connector.core.mapping.fees import map_financial_events
 from amazon_connector.core.timestamps import parse_timestamp
 

@@ -70,6 +70,7 @@ def sync(
 	failed = False
 	try:
 		from amazon_connector import jobs
+		from amazon_connector.erpnext_adapter.settings import enabled_accounts
 
 		chosen = [s for s, on in ((jobs.PRODUCTS, products), (jobs.ORDERS, orders), (jobs.FEES, fees)) if on]
 		if simulator:
@@ -78,9 +79,7 @@ def sync(
 			with simulated_account(sim_orders, sim_seed, sim_marketplaces, company) as (account, runtime):
 				failed = _sync_accounts([account], chosen, after_date, dry_run, runtime)
 		else:
-			failed = _sync_accounts(
-				list(accounts) or jobs.enabled_accounts(), chosen, after_date, dry_run, None
-			)
+			failed = _sync_accounts(list(accounts) or enabled_accounts(), chosen, after_date, dry_run, None)
 	finally:
 		frappe.destroy()
 	sys.exit(1 if failed else 0)
@@ -91,6 +90,7 @@ def _sync_accounts(accounts, chosen, after_date, dry_run, runtime) -> bool:
 
 	from amazon_connector import jobs
 	from amazon_connector.core.ports import SyncLocked
+	from amazon_connector.erpnext_adapter.settings import read_settings
 
 	if not accounts:
 		click.secho("No enabled Amazon Settings record; create one or pass --account.", fg="yellow")
@@ -101,8 +101,9 @@ def _sync_accounts(accounts, chosen, after_date, dry_run, runtime) -> bool:
 			click.secho(f"Amazon Settings {account} does not exist.", fg="red")
 			failed = True
 			continue
-		doc = frappe.get_doc(jobs.SETTINGS_DOCTYPE, account)
-		stages = chosen or [jobs.PRODUCTS, jobs.ORDERS] + ([jobs.FEES] if doc.sync_fees else [])
+		stages = chosen or [jobs.PRODUCTS, jobs.ORDERS] + (
+			[jobs.FEES] if read_settings(account).sync_fees else []
+		)
 		label = " + ".join(stages)
 		click.secho(f"{account}: {label}{' (dry run)' if dry_run else ''}", bold=True)
 		bar = TerminalProgress()

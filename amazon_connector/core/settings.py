@@ -6,8 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# Amazon Settings.item_code_policy and unknown_sku_policy values (the DocType's options).
 ITEM_CODE_FROM_SKU = "SKU"
 ITEM_CODE_FROM_ASIN = "ASIN"
+# Match Items the user already has on one of their fields (`item_code_field`, e.g. a custom field
+# holding the SKU); new Items get the SKU as code.
+ITEM_CODE_FROM_FIELD = "Item Field"
 
 UNKNOWN_SKU_CREATE = "Create Item"
 UNKNOWN_SKU_FAIL = "Fail Order"

@@ -3,7 +3,7 @@
 Where each kind of account lives (decisions):
 - Amazon's fees, chargebacks, promotion rebates and points (the fee entries' debit side) are leaf
   accounts under the configured Amazon account group (Amazon Settings.account_group), named by
-  `core.mapping.fee_accounts` ("Amazon Referral Fees - ABBR", ...).
+  `core.mapping.account_labels` ("Amazon Referral Fees - ABBR", ...).
 - The tax Amazon collects and withholds as marketplace facilitator ("Amazon Marketplace Facilitator
   Tax Withheld", ...) is, like every other amount Amazon keeps, a leaf under the configured group,
   with account type Tax so that a Sales Order's tax row may use it. It is the same account the fee
@@ -31,21 +31,20 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from ..core.drafts import orders as order_kinds
 from ..core.drafts.fees import CATEGORY_WITHHELD_TAX
-from ..core.mapping.fee_accounts import CLEARING_ACCOUNT_LABEL, WITHHELD_TAX_LABELS
+from ..core.mapping.account_labels import (
+	CLEARING_ACCOUNT_LABEL,
+	DISCOUNT_LABEL,
+	GIFT_WRAP_LABEL,
+	OTHER_CHARGES_LABEL,
+	OUTPUT_VAT_LABEL,
+	SALES_TAX_LABEL,
+	SHIPPING_LABEL,
+	WITHHELD_TAX_LABELS,
+)
 from .errors import AdapterError
 
-# Sales Order charge rows: (kind, collected_by, included in prices) -> label, and the labels' homes.
-SHIPPING_LABEL = "Amazon Shipping Income"
-GIFT_WRAP_LABEL = "Amazon Gift Wrap Income"
-OTHER_CHARGES_LABEL = "Amazon Other Charges Income"
-DISCOUNT_LABEL = "Amazon Promotion Discounts"
-SALES_TAX_LABEL = "Amazon Sales Tax Collected"
-OUTPUT_VAT_LABEL = "Amazon Output VAT"
-FACILITATOR_TAX_LABEL = WITHHELD_TAX_LABELS["MarketplaceFacilitatorTax"]
-FACILITATOR_VAT_LABEL = WITHHELD_TAX_LABELS["MarketplaceFacilitatorVAT"]
-
+# Where each label's account lives.
 HOME_FEES = "fees"  # the configured Amazon account group
 HOME_WITHHELD = "withheld"  # the configured Amazon account group, as Tax accounts
 HOME_TAX = "tax"  # Duties and Taxes
@@ -59,21 +58,6 @@ _ACCOUNT_TYPE = {
 	HOME_FEES: "",
 	HOME_CLEARING: "",
 }
-
-
-def charge_account_label(kind: str, collected_by: str, included: bool) -> str:
-	"""The account label of a Sales Order charge row."""
-	if kind == order_kinds.SHIPPING:
-		return SHIPPING_LABEL
-	if kind == order_kinds.GIFT_WRAP:
-		return GIFT_WRAP_LABEL
-	if kind == order_kinds.DISCOUNT:
-		return DISCOUNT_LABEL
-	if kind in (order_kinds.TAX, order_kinds.FACILITATOR_TAX):
-		if kind == order_kinds.FACILITATOR_TAX or collected_by == order_kinds.MARKETPLACE:
-			return FACILITATOR_VAT_LABEL if included else FACILITATOR_TAX_LABEL
-		return OUTPUT_VAT_LABEL if included else SALES_TAX_LABEL
-	return OTHER_CHARGES_LABEL
 
 
 def home_of_label(label: str) -> str:

@@ -1,7 +1,8 @@
 """What the adapter needs from one Amazon Settings record, read once per port.
 
-The record is read as it is when the port is built (a sync run); a user changing the settings
-mid-run affects the next run. Password fields are never read here: the adapter needs none.
+Read through `settings.read_settings`, the app's one reader of the record, as it is when the port
+is built (a sync run); a user changing the settings mid-run affects the next run. The adapter
+needs no secret.
 """
 
 from __future__ import annotations
@@ -12,21 +13,7 @@ import frappe
 from frappe import _
 
 from .errors import AdapterError
-
-# Amazon Settings.item_code_policy values (see the schema); the core uses the same strings.
-ITEM_CODE_FROM_SKU = "SKU"
-ITEM_CODE_FROM_ASIN = "ASIN"
-ITEM_CODE_FROM_FIELD = "Item Field"
-
-
-@dataclass(frozen=True)
-class MarketplaceRow:
-	marketplace_id: str
-	currency: str = ""
-	price_list: str = ""
-	country_code: str = ""
-	marketplace_name: str = ""
-	enabled: bool = True
+from .settings import AmazonSettings, MarketplaceRow, read_settings
 
 
 @dataclass(frozen=True)
@@ -59,46 +46,26 @@ class AdapterContext:
 
 
 def context_of(settings_doc) -> AdapterContext:
-	"""Read an Amazon Settings document (or its name) into an AdapterContext."""
-	if isinstance(settings_doc, str):
-		settings_doc = frappe.get_doc("Amazon Settings", settings_doc)
-	get = settings_doc.get
-	company = get("company")
-	if not company:
-		raise AdapterError(_("Amazon Settings {0} has no company").format(settings_doc.name))
-	marketplaces = {}
-	for row in get("marketplaces") or []:
-		if not row.get("marketplace_id"):
-			continue
-		marketplaces[row.marketplace_id] = MarketplaceRow(
-			marketplace_id=row.marketplace_id,
-			currency=row.get("currency") or "",
-			price_list=row.get("price_list") or "",
-			country_code=(row.get("country_code") or "").upper(),
-			marketplace_name=row.get("marketplace_name") or "",
-			enabled=_check(row.get("enabled"), True),
-		)
+	"""Read an Amazon Settings document (or its name, or the record read already) into an AdapterContext."""
+	settings = settings_doc if isinstance(settings_doc, AmazonSettings) else read_settings(settings_doc)
+	if not settings.company:
+		raise AdapterError(_("Amazon Settings {0} has no company").format(settings.name))
 	return AdapterContext(
-		account=settings_doc.name,
-		company=company,
-		company_currency=frappe.get_cached_value("Company", company, "default_currency"),
-		warehouse=get("warehouse") or "",
-		fba_warehouse=get("fba_warehouse") or get("warehouse") or "",
-		item_group=get("item_group") or "",
-		price_list=get("price_list") or "",
-		customer_group=get("customer_group") or "",
-		territory=get("territory") or "",
-		customer_type=get("customer_type") or "Individual",
-		account_group=get("account_group") or "",
-		clearing_account=get("clearing_account") or "",
-		item_code_policy=get("item_code_policy") or ITEM_CODE_FROM_SKU,
-		item_code_field=get("item_code_field") or "",
-		update_prices=_check(get("update_prices"), True),
-		submit_orders=_check(get("submit_orders"), True),
-		marketplaces=marketplaces,
+		account=settings.name,
+		company=settings.company,
+		company_currency=frappe.get_cached_value("Company", settings.company, "default_currency"),
+		warehouse=settings.warehouse,
+		fba_warehouse=settings.fba_warehouse or settings.warehouse,
+		item_group=settings.item_group,
+		price_list=settings.price_list,
+		customer_group=settings.customer_group,
+		territory=settings.territory,
+		customer_type=settings.customer_type,
+		account_group=settings.account_group,
+		clearing_account=settings.clearing_account,
+		item_code_policy=settings.item_code_policy,
+		item_code_field=settings.item_code_field,
+		update_prices=settings.update_prices,
+		submit_orders=settings.submit_orders,
+		marketplaces={row.marketplace_id: row for row in settings.marketplaces if row.marketplace_id},
 	)
-
-
-def _check(value, default: bool) -> bool:
-	"""A Check field's value; None (field missing on an older record) means its default."""
-	return default if value is None else bool(int(value))

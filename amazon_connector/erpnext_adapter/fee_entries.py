@@ -27,7 +27,7 @@ from frappe import _
 from frappe.utils import flt
 
 from ..core.drafts import FeeEntryDraft
-from ..core.mapping.fee_accounts import account_label
+from ..core.mapping.account_labels import account_label
 from ..core.money import round_money
 from ..core.ports import Outcome
 from .accounts import Accounts, home_of_fee_line

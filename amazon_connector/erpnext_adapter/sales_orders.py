@@ -39,10 +39,11 @@ from frappe import _
 from frappe.utils import flt, get_system_timezone
 
 from ..core.drafts import SalesOrderDraft
+from ..core.mapping.account_labels import charge_account_label
 from ..core.mapping.order_rows import OrderRowsError, order_rows
 from ..core.money import minor_units, round_money
 from ..core.ports import Outcome, SalesOrderState
-from .accounts import Accounts, charge_account_label
+from .accounts import Accounts
 from .context import AdapterContext
 from .customers import Customers
 from .errors import AdapterError

@@ -1,20 +1,93 @@
-"""An Amazon Settings record as the framework-free layers want it.
+"""The one reader of an Amazon Settings record: `read_settings` turns it into plain, typed data.
 
-`account_config` reads the Password fields with `get_password()` here, at the point of use, and
-returns an AccountConfig whose repr hides them; nothing else in the app reads them.
+Every caller reads the record through here (the runner, the scheduler, the buttons, the port's
+context, the marketplace merge), and what the framework-free layers want is derived from it:
+- `sync_settings`: the engines' `core.settings.SyncSettings`;
+- `account_config`: the access layer's `spapi.account.AccountConfig`, with the Password fields read
+  by `get_password()` here, at the point of use (nothing else in the app reads them; the record
+  itself holds no secret);
+- `erpnext_adapter.context.context_of`: what the ERPNext adapter books with.
+
+The record is read as it is when it is read (a sync run reads it once); a user changing the
+settings mid-run affects the next run. A Check field that an older record lacks (None) reads as
+the DocType's default.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 import frappe
 from frappe import _
-from frappe.utils import cint, getdate
+from frappe.utils import get_datetime, getdate
 from frappe.utils.data import get_system_timezone
 
-from ..core.settings import MarketplaceConfig, SyncSettings
+from ..core.settings import (
+	ITEM_CODE_FROM_SKU,
+	UNKNOWN_SKU_CREATE,
+	MarketplaceConfig,
+	SyncSettings,
+)
 from ..spapi.account import PRODUCTION, AccountConfig
 
 SETTINGS_DOCTYPE = "Amazon Settings"
+
+
+@dataclass(frozen=True)
+class MarketplaceRow:
+	"""One row of the settings' marketplace table."""
+
+	marketplace_id: str
+	currency: str = ""
+	price_list: str = ""
+	country_code: str = ""  # as Amazon names it (UK, not GB), upper case
+	marketplace_name: str = ""
+	enabled: bool = True
+
+
+@dataclass(frozen=True)
+class AmazonSettings:
+	"""An Amazon Settings record (one seller authorization) without its secrets."""
+
+	name: str
+	enabled: bool
+	# Amazon
+	region: str
+	environment: str
+	endpoint_url: str
+	lwa_client_id: str
+	seller_id: str
+	# ERPNext
+	company: str
+	warehouse: str
+	fba_warehouse: str
+	item_group: str
+	price_list: str
+	customer_group: str
+	territory: str
+	customer_type: str
+	account_group: str
+	clearing_account: str
+	# What to import
+	after_date: date | None
+	item_code_policy: str
+	item_code_field: str
+	unknown_sku_policy: str
+	update_prices: bool
+	submit_orders: bool
+	request_personal_data: bool
+	sync_fees: bool
+	# When
+	product_sync_frequency: str
+	order_sync_frequency: str
+	last_product_sync: datetime | None
+	last_order_sync: datetime | None
+	last_fee_sync: datetime | None
+	marketplaces: tuple[MarketplaceRow, ...] = ()
+
+	def marketplace(self, marketplace_id: str) -> MarketplaceRow | None:
+		return next((m for m in self.marketplaces if m.marketplace_id == marketplace_id), None)
 
 
 def settings_doc(account):
@@ -24,54 +97,123 @@ def settings_doc(account):
 	return account
 
 
-def account_config(doc) -> AccountConfig:
-	doc = settings_doc(doc)
+def enabled_accounts() -> list[str]:
+	"""Names of the enabled Amazon Settings records, in name order."""
+	return frappe.get_all(SETTINGS_DOCTYPE, filters={"enabled": 1}, pluck="name", order_by="name asc")
+
+
+def read_settings(account) -> AmazonSettings:
+	"""The record of `account` (a name or the document) as typed data."""
+	doc = settings_doc(account)
+	get = doc.get
+	return AmazonSettings(
+		name=doc.name,
+		enabled=_check(get("enabled"), True),
+		region=get("region") or "",
+		environment=get("environment") or PRODUCTION,
+		endpoint_url=_text(get("endpoint_url")),
+		lwa_client_id=_text(get("lwa_client_id")),
+		seller_id=_text(get("seller_id")),
+		company=get("company") or "",
+		warehouse=get("warehouse") or "",
+		fba_warehouse=get("fba_warehouse") or "",
+		item_group=get("item_group") or "",
+		price_list=get("price_list") or "",
+		customer_group=get("customer_group") or "",
+		territory=get("territory") or "",
+		customer_type=get("customer_type") or "Individual",
+		account_group=get("account_group") or "",
+		clearing_account=get("clearing_account") or "",
+		after_date=getdate(get("after_date")) if get("after_date") else None,
+		item_code_policy=get("item_code_policy") or ITEM_CODE_FROM_SKU,
+		item_code_field=get("item_code_field") or "",
+		unknown_sku_policy=get("unknown_sku_policy") or UNKNOWN_SKU_CREATE,
+		update_prices=_check(get("update_prices"), True),
+		submit_orders=_check(get("submit_orders"), True),
+		request_personal_data=_check(get("request_personal_data"), True),
+		sync_fees=_check(get("sync_fees"), True),
+		product_sync_frequency=get("product_sync_frequency") or "Never",
+		order_sync_frequency=get("order_sync_frequency") or "Never",
+		last_product_sync=_moment(get("last_product_sync")),
+		last_order_sync=_moment(get("last_order_sync")),
+		last_fee_sync=_moment(get("last_fee_sync")),
+		marketplaces=tuple(
+			MarketplaceRow(
+				marketplace_id=row.get("marketplace_id") or "",
+				currency=row.get("currency") or "",
+				price_list=row.get("price_list") or "",
+				country_code=(row.get("country_code") or "").upper(),
+				marketplace_name=row.get("marketplace_name") or "",
+				enabled=_check(row.get("enabled"), True),
+			)
+			for row in get("marketplaces") or []
+		),
+	)
+
+
+def account_config(account) -> AccountConfig:
+	"""The access layer's view of the account, secrets included (read here, at the point of use)."""
+	doc = settings_doc(account)
+	settings = read_settings(doc)
 	client_secret = doc.get_password("lwa_client_secret", raise_exception=False)
 	refresh_token = doc.get_password("refresh_token", raise_exception=False)
 	if not client_secret or not refresh_token:
 		frappe.throw(
 			_("Amazon Settings {0} has no LWA client secret or refresh token; enter both and save.").format(
-				frappe.bold(doc.name)
+				frappe.bold(settings.name)
 			),
 			title=_("Missing Credentials"),
 		)
 	return AccountConfig(
-		key=doc.name,
-		region=doc.region,
-		client_id=(doc.lwa_client_id or "").strip(),
+		key=settings.name,
+		region=settings.region,
+		client_id=settings.lwa_client_id,
 		client_secret=client_secret.strip(),
 		refresh_token=refresh_token.strip(),
-		environment=doc.environment or PRODUCTION,
-		endpoint_url=(doc.endpoint_url or "").strip(),
-		seller_id=(doc.seller_id or "").strip(),
+		environment=settings.environment,
+		endpoint_url=settings.endpoint_url,
+		seller_id=settings.seller_id,
 	)
 
 
-def sync_settings(doc, **extra) -> SyncSettings:
+def sync_settings(account, **extra) -> SyncSettings:
 	"""The record's sync options; `extra` adds engine options (e.g. report polling for a simulator)."""
-	doc = settings_doc(doc)
-	marketplaces = tuple(
-		MarketplaceConfig(
-			marketplace_id=row.marketplace_id,
-			country=(row.country_code or "").upper(),
-			currency=row.currency or "",
-			price_list=row.price_list or doc.price_list or "",
-			enabled=bool(cint(row.enabled)),
-		)
-		for row in doc.marketplaces
-	)
+	settings = account if isinstance(account, AmazonSettings) else read_settings(account)
 	return SyncSettings(
-		account_key=doc.name,
-		after_date=getdate(doc.after_date),
-		marketplaces=marketplaces,
-		item_code_policy=doc.item_code_policy or "SKU",
-		item_code_field=doc.item_code_field or "",
-		item_group=doc.item_group or "",
+		account_key=settings.name,
+		after_date=getdate(settings.after_date),
+		marketplaces=tuple(
+			MarketplaceConfig(
+				marketplace_id=row.marketplace_id,
+				country=row.country_code,
+				currency=row.currency,
+				price_list=row.price_list or settings.price_list,
+				enabled=row.enabled,
+			)
+			for row in settings.marketplaces
+		),
+		item_code_policy=settings.item_code_policy,
+		item_code_field=settings.item_code_field,
+		item_group=settings.item_group,
 		stock_uom=frappe.db.get_single_value("Stock Settings", "stock_uom") or "Nos",
-		unknown_sku_policy=doc.unknown_sku_policy or "Create Item",
-		update_prices=bool(cint(doc.update_prices)),
-		submit_orders=bool(cint(doc.submit_orders)),
-		request_personal_data=bool(cint(doc.request_personal_data)),
-		seller_id=doc.seller_id or "",
-		extra={"time_zone": get_system_timezone(), "company": doc.company, **extra},
+		unknown_sku_policy=settings.unknown_sku_policy,
+		update_prices=settings.update_prices,
+		submit_orders=settings.submit_orders,
+		request_personal_data=settings.request_personal_data,
+		seller_id=settings.seller_id,
+		extra={"time_zone": get_system_timezone(), "company": settings.company, **extra},
 	)
+
+
+def _check(value, default: bool) -> bool:
+	"""A Check field's value; None (field missing on an older record) means its default."""
+	return default if value is None else bool(int(value))
+
+
+def _text(value) -> str:
+	# Identifiers pasted from Seller Central or the developer console often carry stray spaces.
+	return (value or "").strip()
+
+
+def _moment(value) -> datetime | None:
+	return get_datetime(value) if value else None

@@ -21,7 +21,7 @@ from decimal import Decimal
 import frappe
 from frappe.utils import flt
 
-from amazon_connector.core.mapping.fee_accounts import CLEARING_ACCOUNT_LABEL
+from amazon_connector.core.mapping.account_labels import CLEARING_ACCOUNT_LABEL
 from amazon_connector.tests import e2e_support as e2e
 from amazon_connector.tests.e2e_support import TestCase
 

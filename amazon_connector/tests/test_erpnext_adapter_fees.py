@@ -15,7 +15,7 @@ from amazon_connector.core.drafts.fees import (
 	FeeEntryDraft,
 	FeeLineDraft,
 )
-from amazon_connector.core.mapping.fee_accounts import account_label
+from amazon_connector.core.mapping.account_labels import account_label
 from amazon_connector.core.ports import Outcome
 from amazon_connector.tests import factories as f
 from amazon_connector.tests.base import AdapterTestCase

@@ -11,6 +11,7 @@ from frappe.utils.background_jobs import get_job, is_job_enqueued
 
 from amazon_connector import api, jobs, tasks
 from amazon_connector.core.ports import SyncLocked
+from amazon_connector.erpnext_adapter import connection
 from amazon_connector.locks import AccountLock, current_holder
 from amazon_connector.tests.sim_support import TestCase, runtime_for, simulated_settings, start_simulator
 
@@ -153,7 +154,7 @@ class TestScheduler(JobTestCase):
 
 		with (
 			patch.object(jobs._Run, "engine", engine),
-			patch.object(jobs, "enabled_accounts", return_value=[doc.name]),
+			patch.object(tasks, "enabled_accounts", return_value=[doc.name]),
 		):
 			tasks.enqueue_due_syncs()
 		self.assertEqual(started, ["products", "orders"])
@@ -262,7 +263,7 @@ class TestSecrets(JobTestCase):
 		doc = simulated_settings(
 			self.sim, "_Test Amazon Secrets", lwa_client_secret=self.SECRET, refresh_token=self.TOKEN
 		)
-		jobs.test_connection(doc.name)
+		connection.test_connection(doc.name)
 		results = jobs.run_sync(doc.name, ["products", "orders", "fees"])
 		self.assertTrue(results)
 		# And a run with the right secret, whose tokens and records are logged as usual.

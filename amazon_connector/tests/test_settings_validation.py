@@ -5,7 +5,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import add_days, today
 
-from amazon_connector import jobs
+from amazon_connector.erpnext_adapter import connection, marketplaces
 from amazon_connector.tests import factories as f
 from amazon_connector.tests.sim_support import TestCase, simulated_settings, start_simulator
 
@@ -141,7 +141,7 @@ class TestAmazonSettingsValidation(TestCase):
 				"participation": {"isParticipating": True, "hasSuspendedListings": False},
 			}
 		]
-		added, _updated, without_list = jobs.fill_marketplaces(doc, participations)
+		added, _updated, without_list = marketplaces.fill_marketplaces(doc, participations)
 		self.assertEqual((added, without_list), (1, ["Amazon.ca"]))
 		row = doc.marketplaces[-1]
 		self.assertEqual((row.currency, row.enabled, row.price_list), ("CAD", 0, None))
@@ -157,7 +157,7 @@ class TestAmazonSettingsConnection(TestCase):
 
 	def test_test_connection_fills_the_marketplace_table(self):
 		doc = simulated_settings(self.sim, "_Test Amazon Connection", marketplaces=[])
-		ok, message = jobs.test_connection(doc.name)
+		ok, message = connection.test_connection(doc.name)
 		self.assertTrue(ok, message)
 		doc.reload()
 		ids = [row.marketplace_id for row in doc.marketplaces]
@@ -171,7 +171,7 @@ class TestAmazonSettingsConnection(TestCase):
 		doc = simulated_settings(self.sim, "_Test Amazon Connection Keep")
 		doc.marketplaces[0].enabled = 0
 		doc.save()
-		ok, _message = jobs.test_connection(doc.name)
+		ok, _message = connection.test_connection(doc.name)
 		self.assertTrue(ok)
 		doc.reload()
 		self.assertEqual(len(doc.marketplaces), 1)
@@ -181,7 +181,7 @@ class TestAmazonSettingsConnection(TestCase):
 		doc = simulated_settings(
 			self.sim, "_Test Amazon Bad Secret", lwa_client_secret="wrong-secret-for-test"
 		)
-		ok, message = jobs.test_connection(doc.name)
+		ok, message = connection.test_connection(doc.name)
 		self.assertFalse(ok)
 		self.assertIn("client", message.lower())
 		self.assertEqual(message.count("\n"), 0)
@@ -191,7 +191,7 @@ class TestAmazonSettingsConnection(TestCase):
 		doc = simulated_settings(
 			self.sim, "_Test Amazon Revoked", refresh_token="revoked-refresh-token-for-test"
 		)
-		ok, message = jobs.test_connection(doc.name)
+		ok, message = connection.test_connection(doc.name)
 		self.assertFalse(ok)
 		self.assertIn("refresh token", message.lower())
 		self.assertNotIn("revoked-refresh-token-for-test", message)
@@ -199,6 +199,6 @@ class TestAmazonSettingsConnection(TestCase):
 	def test_network_down_is_one_plain_sentence(self):
 		# Port 9 (discard) on the loopback: nothing listens, the connection is refused at once.
 		doc = simulated_settings(self.sim, "_Test Amazon Offline", endpoint_url="http://127.0.0.1:9")
-		ok, message = jobs.test_connection(doc.name)
+		ok, message = connection.test_connection(doc.name)
 		self.assertFalse(ok)
 		self.assertIn("reach", message.lower())

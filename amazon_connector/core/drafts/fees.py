@@ -31,7 +31,7 @@ class FeeLineDraft:
 	fee_type: str  # Amazon's own name, e.g. Commission, FBAPerUnitFulfillmentFee, MarketplaceFacilitatorTax-Principal
 	category: str  # one of CATEGORIES
 	amount: Decimal  # positive = the seller's cost (Amazon kept it); negative = given back
-	account_label: str = ""  # the account's name under the configured group (see mapping.fee_accounts)
+	account_label: str = ""  # the account's name under the configured group (see mapping.account_labels)
 	remark: str = ""  # where it came from: Amazon's list name, and SKUs when item-level
 
 

@@ -73,7 +73,7 @@ from ..drafts.fees import (
 )
 from ..money import MoneyError, money_of, round_money
 from ..timestamps import TimestampError, parse_timestamp
-from .fee_accounts import account_label
+from .account_labels import account_label
 from .fee_keys import KeyNumbering, event_key, fingerprint, fingerprint_json
 
 # Lists whose events have the ShipmentEvent shape and one AmazonOrderId each.

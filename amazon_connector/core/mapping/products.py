@@ -14,14 +14,16 @@ from dataclasses import replace
 
 from ..drafts import BarcodeDraft, ItemDraft
 from ..money import money_of, round_money
-from ..settings import ITEM_CODE_FROM_ASIN, ITEM_CODE_FROM_SKU, MarketplaceConfig, SyncSettings
+from ..settings import (
+	ITEM_CODE_FROM_ASIN,
+	ITEM_CODE_FROM_FIELD,
+	ITEM_CODE_FROM_SKU,
+	MarketplaceConfig,
+	SyncSettings,
+)
 from . import catalog
 from .barcodes import BarcodeError, classify, is_barcode_type
 from .listings_report import ListingRow, is_asin, normalize_fulfillment_channel
-
-# A third code policy: match Items the user already has on one of their fields (settings
-# `item_code_field`, e.g. a custom field holding the SKU); new Items get the SKU as code.
-ITEM_CODE_FROM_FIELD = "Item Field"
 
 NAME_LENGTH = 140  # ERPNext Data fields (item_name, item_code, Brand name)
 _FORBIDDEN_IN_NAMES = re.compile(r"[<>]")

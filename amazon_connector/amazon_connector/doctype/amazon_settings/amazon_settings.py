@@ -13,8 +13,8 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, today
 
-CUSTOM_ENDPOINT = "Custom Endpoint"
-ITEM_FIELD_POLICY = "Item Field"
+from amazon_connector.core.settings import ITEM_CODE_FROM_FIELD
+from amazon_connector.spapi.account import CUSTOM
 
 
 class AmazonSettings(Document):
@@ -37,7 +37,7 @@ class AmazonSettings(Document):
 				self.set(fieldname, value.strip())
 
 	def validate_endpoint(self):
-		if self.environment != CUSTOM_ENDPOINT:
+		if self.environment != CUSTOM:
 			return
 		url = urlparse((self.endpoint_url or "").strip())
 		if url.scheme not in ("http", "https") or not url.netloc:
@@ -49,7 +49,7 @@ class AmazonSettings(Document):
 			)
 
 	def validate_item_code_field(self):
-		if self.item_code_policy != ITEM_FIELD_POLICY:
+		if self.item_code_policy != ITEM_CODE_FROM_FIELD:
 			return
 		if not self.item_code_field or not frappe.get_meta("Item").has_field(self.item_code_field):
 			frappe.throw(

@@ -19,14 +19,14 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from .core.engine.pipeline import run_pipeline
-from .core.money import round_money
-from .core.preview import PreviewErp
-from .core.settings import SyncSettings
-from .simulator import Simulator, generate_world
-from .simulator.connect import account_config, marketplace_configs, scaled_clock
-from .spapi.client import SpApiSession
-from .spapi.source import SpApiSource
+from ..core.engine.pipeline import run_pipeline
+from ..core.money import round_money
+from ..core.preview import PreviewErp
+from ..core.settings import SyncSettings
+from ..simulator import Simulator, generate_world
+from ..simulator.connect import account_config, marketplace_configs, scaled_clock
+from ..spapi.client import SpApiSession
+from ..spapi.source import SpApiSource
 
 DEMO_ACCOUNT = "Demo Seller"
 
@@ -203,7 +203,3 @@ def main(argv=None) -> int:
 	args = parser.parse_args(argv)
 	run_demo(orders=args.orders, seed=args.seed, out=args.out, time_scale=args.time_scale)
 	return 0
-
-
-if __name__ == "__main__":
-	sys.exit(main())

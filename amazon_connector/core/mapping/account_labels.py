@@ -1,4 +1,12 @@
-"""Which account under the configured Amazon account group each of Amazon's fee types lands on.
+"""The bookkeeper-facing name of every account the app books on, in one place.
+
+- Fees: which account under the configured Amazon account group each of Amazon's fee types lands
+  on (`account_label`).
+- Sales Order charges: which account each charge row of an order (shipping, gift wrap, discounts,
+  the tax the seller or Amazon collects) lands on (`charge_account_label`).
+- The clearing account: what Amazon owes the seller.
+Where each account lives in the chart (which group, which account type) is the ERPNext adapter's
+decision (`erpnext_adapter.accounts`).
 
 One account per kind of charge, named so a bookkeeper recognises it without knowing Amazon's API:
 the adapter creates "<label> - <company abbr>" under the group on first need and reuses it after.
@@ -16,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from ..drafts import orders as order_kinds
 from ..drafts.fees import (
 	CATEGORY_CHARGEBACK,
 	CATEGORY_FEE,
@@ -89,6 +98,16 @@ WITHHELD_TAX_LABELS: dict[str, str] = {
 PROMOTION_ACCOUNT_LABEL = "Amazon Promotion Rebates"
 POINTS_ACCOUNT_LABEL = "Amazon Points Cost"
 
+# Sales Order charge rows: (kind, collected_by, included in prices) -> label.
+SHIPPING_LABEL = "Amazon Shipping Income"
+GIFT_WRAP_LABEL = "Amazon Gift Wrap Income"
+OTHER_CHARGES_LABEL = "Amazon Other Charges Income"
+DISCOUNT_LABEL = "Amazon Promotion Discounts"
+SALES_TAX_LABEL = "Amazon Sales Tax Collected"
+OUTPUT_VAT_LABEL = "Amazon Output VAT"
+FACILITATOR_TAX_LABEL = WITHHELD_TAX_LABELS["MarketplaceFacilitatorTax"]
+FACILITATOR_VAT_LABEL = WITHHELD_TAX_LABELS["MarketplaceFacilitatorVAT"]
+
 _FALLBACK_PREFIX = {
 	CATEGORY_FEE: "Amazon Other Fees",
 	CATEGORY_WITHHELD_TAX: "Amazon Other Taxes Withheld",
@@ -120,3 +139,18 @@ def account_label(fee_type: str, category: str) -> str:
 	prefix = _FALLBACK_PREFIX.get(category, _FALLBACK_PREFIX[CATEGORY_FEE])
 	clean = _UNSAFE.sub("", fee_type or "").strip()[:_MAX_TYPE_LENGTH]
 	return f"{prefix} ({clean})" if clean else prefix
+
+
+def charge_account_label(kind: str, collected_by: str, included: bool) -> str:
+	"""The account label of a Sales Order charge row."""
+	if kind == order_kinds.SHIPPING:
+		return SHIPPING_LABEL
+	if kind == order_kinds.GIFT_WRAP:
+		return GIFT_WRAP_LABEL
+	if kind == order_kinds.DISCOUNT:
+		return DISCOUNT_LABEL
+	if kind in (order_kinds.TAX, order_kinds.FACILITATOR_TAX):
+		if kind == order_kinds.FACILITATOR_TAX or collected_by == order_kinds.MARKETPLACE:
+			return FACILITATOR_VAT_LABEL if included else FACILITATOR_TAX_LABEL
+		return OUTPUT_VAT_LABEL if included else SALES_TAX_LABEL
+	return OTHER_CHARGES_LABEL
