@@ -246,3 +246,19 @@ def test_the_clock_runs_time_scale_times_faster():
 	assert (clock.now() - start).total_seconds() == 120.0
 	clock.advance(30)
 	assert (clock.now() - start).total_seconds() == 150.0
+
+
+def test_wall_seconds_count_jumps_but_not_the_time_scale():
+	# Presigned document URLs expire on the wall clock: a scaled clock must not age them 3600 times faster.
+	from datetime import datetime, timezone
+
+	from amazon_connector.simulator.clock import SimClock
+
+	real = [100.0]
+	start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+	clock = SimClock(start, time_scale=3600.0, monotonic=lambda: real[0])
+	real[0] += 2.0
+	assert clock.wall_seconds() - start.timestamp() == 2.0
+	assert (clock.now() - start).total_seconds() == 7200.0
+	clock.advance(300)
+	assert clock.wall_seconds() - start.timestamp() == 302.0

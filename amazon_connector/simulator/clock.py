@@ -46,6 +46,12 @@ class SimClock:
 		"""Simulated seconds since the epoch (for buckets and expiries)."""
 		return self.now().timestamp()
 
+	def wall_seconds(self) -> float:
+		"""Simulated seconds since the epoch with real time flowing unscaled: jumps (`advance`) count,
+		the `time_scale` does not. For expiries Amazon measures on the wall clock (presigned URLs)."""
+		with self._lock:
+			return self._origin_sim.timestamp() + (self._monotonic() - self._origin_real)
+
 	def advance(self, seconds: float) -> datetime:
 		with self._lock:
 			self._origin_sim += timedelta(seconds=seconds)

@@ -74,8 +74,10 @@ class Reports:
 			entry = self._documents.get(document_id)
 		if entry is None:
 			return None
-		expires = self.sim.clock.now() + URL_LIFETIME
-		url = f"{self.sim.base_url}/_sim/documents/{document_id}?X-Amz-Expires-At={int(expires.timestamp())}"
+		# A presigned URL is signed against the wall clock, which the simulator's time scale does not
+		# speed up (at a scale of 3600 five scaled minutes would be 83 ms); clock jumps still count.
+		expires = self.sim.clock.wall_seconds() + URL_LIFETIME.total_seconds()
+		url = f"{self.sim.base_url}/_sim/documents/{document_id}?X-Amz-Expires-At={int(expires)}"
 		answer = {"reportDocumentId": document_id, "url": url}
 		if entry[2]:
 			answer["compressionAlgorithm"] = "GZIP"
@@ -87,7 +89,7 @@ class Reports:
 			entry = self._documents.get(document_id)
 		if entry is None:
 			return "The specified key does not exist."
-		if not expires_at or not expires_at.isdigit() or int(expires_at) < self.sim.clock.now().timestamp():
+		if not expires_at or not expires_at.isdigit() or int(expires_at) < self.sim.clock.wall_seconds():
 			return "Request has expired"
 		content, charset, compressed = entry
 		return (gzip.compress(content, mtime=0) if compressed else content), charset
