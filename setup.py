@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 # requirements.txt is the single source of truth for runtime dependencies.
 requirements = [
@@ -15,7 +15,14 @@ setup(
 	description="Connects an Amazon seller account (Selling Partner API) to ERPNext",
 	author="Amazon Connector developers",
 	author_email="maintainers@example.com",
-	packages=find_packages(exclude=["tests", "tests.*", "benchmarks"]),
+	license="MIT",
+	license_files=["license.txt"],
+	# Namespace discovery, so that the folders holding only data (the DocType folders' workspace,
+	# public/js, the simulator's worlds) are packages too and their files ship with the rest; which
+	# files those are is MANIFEST.in's job (include_package_data).
+	packages=find_namespace_packages(
+		include=["amazon_connector", "amazon_connector.*"], exclude=["*.__pycache__"]
+	),
 	zip_safe=False,
 	include_package_data=True,
 	install_requires=requirements,

@@ -7,7 +7,11 @@ from amazon_connector.spapi.retry import RetryPolicy
 
 # A person is waiting on Test Connection: one quick retry, then an answer, rather than minutes of
 # backoff (getMarketplaceParticipations refills one token a minute).
-CHECK_CONNECTION_RETRY = RetryPolicy(max_attempts=2, base_delay=1.0, max_delay=2.0, deadline=15.0)
+# token_intervals=0: Test Connection answers within its own deadline, never after a token interval of
+# getMarketplaceParticipations (a minute at 0.016 requests per second).
+CHECK_CONNECTION_RETRY = RetryPolicy(
+	max_attempts=2, base_delay=1.0, max_delay=2.0, deadline=15.0, token_intervals=0
+)
 CHECK_CONNECTION_TIMEOUT = 10.0
 
 
