@@ -8,6 +8,9 @@ job runner (the same code as the buttons and the scheduler), on a generated sell
 company's currency; that simulator runs in the benchmark's process, so CPU time includes it.
 Use a test site: the run really creates Items, Sales Orders and Journal Entries.
 
+Progress (stage, counts, ETA) goes to stderr, the figures to stdout. Interrupted (Ctrl-C, SIGTERM),
+it removes its world file, stops the simulator and prints the figures of what it had done so far.
+
 The simulator runs in its own process, so the connector's CPU time is its own. Both sides run on a
 clock TIME_SCALE times faster than the wall clock: the client still paces itself by Amazon's
 published usage plans and polls reports at its usual interval, but those waits take
@@ -17,9 +20,9 @@ published usage plans: each operation spends its burst at once, then one call pe
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,7 +36,9 @@ sys.path.insert(0, str(REPO))
 from amazon_connector.core.engine.pipeline import run_pipeline  # noqa: E402
 from amazon_connector.core.preview import PreviewErp  # noqa: E402
 from amazon_connector.core.settings import SyncSettings  # noqa: E402
+from amazon_connector.demo.progress import ConsoleProgress  # noqa: E402
 from amazon_connector.simulator import generate_world  # noqa: E402
+from amazon_connector.simulator.arguments import OneLineParser, count  # noqa: E402
 from amazon_connector.simulator.connect import (  # noqa: E402
 	account_config,
 	credentials,
@@ -77,34 +82,76 @@ def start_simulator(world_file: Path) -> tuple[subprocess.Popen, str]:
 		stdout=subprocess.PIPE,
 		text=True,
 	)
-	base_url = process.stdout.readline().strip()
+	try:
+		base_url = process.stdout.readline().strip()
+	except BaseException:  # interrupted while it starts: it must not outlive the benchmark
+		process.kill()
+		raise
 	if not base_url.startswith("http://127.0.0.1"):
 		process.kill()
 		raise SystemExit(f"the simulator did not start: {base_url!r}")
 	return process, base_url
 
 
-def main(argv=None) -> int:
-	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	parser.add_argument("--orders", type=int, default=10_000)
+PROG = "benchmarks/sync_benchmark.py"
+
+
+def _stop_on_sigterm() -> None:
+	"""SIGTERM ends the run as Ctrl-C does, so the world file goes and partial figures are printed."""
+
+	def handler(signum, frame):
+		raise KeyboardInterrupt(f"signal {signum}")
+
+	signal.signal(signal.SIGTERM, handler)
+
+
+def parse_arguments(argv) -> object:
+	parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
+	parser.add_argument("--orders", type=count(1), default=10_000)
 	parser.add_argument("--seed", type=int, default=1)
-	parser.add_argument("--days", type=int, default=180, help="the world's date range, ending now")
+	parser.add_argument("--days", type=count(1), default=180, help="the world's date range, ending now")
 	parser.add_argument("--site", help="a bench site to import into (run from frappe-bench/sites)")
 	args = parser.parse_args(argv)
+	if args.site:
+		try:
+			import frappe  # noqa: F401
+		except ImportError:
+			parser.error(
+				"--site needs Frappe: run the benchmark with the bench's Python, from frappe-bench/sites "
+				"(../env/bin/python /path/to/benchmarks/sync_benchmark.py --site SITE)"
+			)
+	return args
+
+
+def main(argv=None) -> int:
+	args = parse_arguments(argv)
+	_stop_on_sigterm()
 	if args.site:
 		return into_erpnext(args.site, args.orders, args.seed)
 
 	end = datetime.now(timezone.utc)
 	start = end - timedelta(days=args.days)
+	print(f"generating a world of {args.orders} orders over {args.days} days...", file=sys.stderr, flush=True)
 	t0 = time.perf_counter()
-	world = generate_world(seed=args.seed, orders=args.orders, start=start, end=end)
+	try:
+		world = generate_world(seed=args.seed, orders=args.orders, start=start, end=end)
+	except KeyboardInterrupt:
+		print(f"{PROG}: interrupted while generating the world; nothing was measured", file=sys.stderr)
+		return 130
 	generated_in = time.perf_counter() - t0
 
-	with tempfile.TemporaryDirectory() as tmp:
-		world_file = Path(tmp) / "world.json"
-		world_file.write_text(json.dumps(world))
-		process, base_url = start_simulator(world_file)
+	interrupted = False
+	progress = ConsoleProgress()
+	reports: list = []
+	session = preview = None
+	wall0 = cpu0 = None
+	# The world file lives in a temporary folder that goes on every way out, Ctrl-C and SIGTERM included.
+	with tempfile.TemporaryDirectory(prefix="amazon_connector_benchmark_") as tmp:
+		process = None
 		try:
+			world_file = Path(tmp) / "world.json"
+			world_file.write_text(json.dumps(world))
+			process, base_url = start_simulator(world_file)
 			account = credentials(world["account"])
 			config = account_config(account, base_url, key="benchmark")
 			settings = SyncSettings(
@@ -117,11 +164,19 @@ def main(argv=None) -> int:
 			session = SpApiSession(config, clock=clock, sleep=sleep)
 			preview = PreviewErp("benchmark")
 			wall0, cpu0 = time.perf_counter(), time.process_time()
-			reports = run_pipeline(SpApiSource(session), preview, settings)
-			wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+			reports = run_pipeline(SpApiSource(session), preview, settings, progress=progress)
+		except KeyboardInterrupt:
+			interrupted = True
 		finally:
-			process.terminate()
-			process.wait(timeout=10)
+			progress.close()
+			if process is not None:
+				process.terminate()
+				process.wait(timeout=10)
+	wall = time.perf_counter() - wall0 if wall0 is not None else 0.0
+	cpu = time.process_time() - cpu0 if cpu0 is not None else 0.0
+	if session is None:
+		print(f"{PROG}: interrupted before the sync started; nothing was measured", file=sys.stderr)
+		return 130
 
 	stats = session.stats()
 	calls = stats["calls"]
@@ -129,6 +184,12 @@ def main(argv=None) -> int:
 	amazon = amazon_side_seconds(calls)
 	peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+	if interrupted:
+		print(f"{PROG}: interrupted; the simulator is stopped and its world file removed", file=sys.stderr)
+		print(
+			f"INTERRUPTED after {wall:.1f} s: the figures below are those of the part that ran "
+			"(stage counts are not known for a stage cut short)."
+		)
 	print(f"world: {args.orders} orders, seed {args.seed}, generated in {generated_in:.1f} s")
 	for report in reports:
 		counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
@@ -152,7 +213,7 @@ def main(argv=None) -> int:
 		f"connector CPU time:                {cpu:.1f} s ({1000 * cpu / max(imported, 1):.2f} ms per order)"
 	)
 	print(f"peak memory (RSS):                 {peak_rss_mb:.0f} MB")
-	return 0
+	return 130 if interrupted else 0
 
 
 def into_erpnext(site: str, orders: int, seed: int) -> int:

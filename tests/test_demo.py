@@ -8,6 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from amazon_connector.demo import run as demo
+from amazon_connector.simulator.marketplaces import MARKETPLACES
 
 
 def printed_table(output: str, title: str) -> list[list[str]]:
@@ -43,15 +44,20 @@ def test_demo_prints_the_worlds_orders_and_money(tmp_path):
 
 	world, _ = demo.demo_world(orders=120, seed=11)
 	expected = expected_orders(world)
+	names = {m.name: m.marketplace_id for m in MARKETPLACES.values()}
 	printed = {
-		f"{row[0]} {row[1]}": (int(row[2]), Decimal(row[3]))
+		f"{names[row[0]]} {row[1]}": (int(row[2]), Decimal(row[3]))
 		for row in printed_table(output, "Sales Orders per marketplace")
 	}
-	assert printed == expected
+	assert printed == expected  # by name (Amazon.co.uk), never the bare marketplace id
+	assert not any(marketplace_id in output for marketplace_id in names.values())
 
 	stages = {row[0]: row[1:] for row in printed_table(output, "What each stage did")}
 	assert list(stages) == ["products", "orders", "fees"]
 	assert all(row[-1] == "0" for row in stages.values()), output  # nothing failed
+	assert stages["products"][1] == "0", output  # nothing to update in an empty ERPNext
+	skipped_orders = int(stages["orders"][4])
+	assert skipped_orders > 0 and f"skipped (orders): {demo.SKIPPED_MEANS['orders']}" in output
 
 	calls = {row[0]: int(row[1]) for row in printed_table(output, "API calls per operation")}
 	assert calls["searchOrders"] >= 1 and calls["createReport"] == len(world["account"]["marketplaces"])
@@ -65,3 +71,20 @@ def test_demo_prints_the_worlds_orders_and_money(tmp_path):
 
 	written = json.loads((tmp_path / "drafts" / "sales_orders.json").read_text())
 	assert len(written) == sum(n for n, _ in expected.values())
+
+
+def test_a_world_without_orders_says_so_instead_of_none(tmp_path):
+	out = io.StringIO()
+	summary = demo.run_demo(orders=0, seed=3, out=None, stream=out)
+	assert summary["would_create"]["sales_orders"] == 0
+	assert "None" not in out.getvalue()
+	assert "No order was imported" in out.getvalue()
+
+
+def test_progress_goes_to_the_callback_with_counts_for_every_stage(tmp_path):
+	seen: list[tuple] = []
+	demo.run_demo(orders=40, seed=5, out=None, stream=io.StringIO(), progress=lambda *a: seen.append(a))
+	assert [stage for stage in dict.fromkeys(s for s, *_ in seen)] == ["products", "orders", "fees"]
+	for stage in ("products", "orders", "fees"):
+		done, total = next((d, t) for s, d, t, _ in reversed(seen) if s == stage)
+		assert total and done == total, (stage, done, total)

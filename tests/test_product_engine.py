@@ -215,7 +215,8 @@ def test_same_sku_in_two_marketplaces_is_one_item_with_two_prices(amazon):
 	assert mug["draft"].item_name == "Coffee mug"  # the first marketplace's content
 	assert mug["listings"][CA.marketplace_id]["fulfillment_channel"] == "AMAZON"
 	assert mug["listings"][US.marketplace_id]["fulfillment_channel"] == "MERCHANT"
-	assert (report.counts["created"], report.counts["updated"]) == (4, 1)
+	# Counted per Item: the mug's Canadian price is part of creating it, not an update on an empty ERP.
+	assert (report.counts["created"], report.counts.get("updated", 0)) == (4, 0)
 	# Catalog: the US ASINs in the US, only CA's own SKU in CA.
 	catalog_calls = [c for c in amazon.calls if c[0] == "catalog"]
 	assert ("catalog", CA.marketplace_id, ("B00000000C",)) in catalog_calls

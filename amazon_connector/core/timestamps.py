@@ -51,3 +51,14 @@ def current_time(now: datetime | Callable[[], datetime] | None) -> datetime:
 	"""An engine's "now": the injected time or clock (tests, the simulator), else the real UTC time."""
 	value = now() if callable(now) else now
 	return as_utc(value or datetime.now(timezone.utc))
+
+
+def readable_span(start: datetime, end: datetime) -> str:
+	"""A time range for people ("25 Nov 2026 01:28 to 2 Dec 2026 01:28 UTC"): minutes, not
+	microseconds, and the zone said once. Logs keep the exact ISO times where they need them."""
+
+	def text(moment: datetime) -> str:
+		moment = as_utc(moment)
+		return f"{moment.day} {moment:%b %Y %H:%M}"
+
+	return f"{text(start)} to {text(end)} UTC"

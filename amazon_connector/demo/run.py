@@ -9,7 +9,6 @@ per marketplace, and the API calls per operation, and writes the drafts as JSON.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
@@ -24,11 +23,27 @@ from ..core.money import round_money
 from ..core.preview import PreviewErp
 from ..core.settings import SyncSettings
 from ..simulator import Simulator, generate_world
+from ..simulator.arguments import OneLineParser, count, positive_float, writable_folder
 from ..simulator.connect import account_config, marketplace_configs, scaled_clock
+from ..simulator.marketplaces import MARKETPLACES
 from ..spapi.client import SpApiSession
 from ..spapi.source import SpApiSource
+from .progress import ConsoleProgress
 
 DEMO_ACCOUNT = "Demo Seller"
+
+# What "skipped" counts in each stage, printed under the table so that the number reads as intended.
+SKIPPED_MEANS = {
+	"products": "variation parents (they group sizes or colours; each child SKU is the Item)",
+	"orders": "orders Amazon has not priced yet (pending), or cancelled before they were imported",
+	"fees": "financial events of orders that were not imported",
+}
+MARKETPLACE_NAMES = {m.marketplace_id: m.name for m in MARKETPLACES.values()}
+
+
+def marketplace_name(marketplace_id: str) -> str:
+	"""Amazon.co.uk rather than A1F83G8C2ARO7P; an id the table does not know stays as it is."""
+	return MARKETPLACE_NAMES.get(marketplace_id, marketplace_id)
 
 
 def sync_settings(sim: Simulator, after_date: date, key: str = DEMO_ACCOUNT) -> SyncSettings:
@@ -114,8 +129,15 @@ def demo_world(orders: int, seed: int, days: int = 60) -> tuple[dict, datetime]:
 
 
 def run_demo(
-	orders: int = 300, seed: int = 7, out: Path | None = None, time_scale: float = 3600.0, stream=None
+	orders: int = 300,
+	seed: int = 7,
+	out: Path | None = None,
+	time_scale: float = 3600.0,
+	stream=None,
+	progress=None,
 ) -> dict:
+	"""The demo's run; `progress` is a run_pipeline progress callback (the console one on stderr
+	when run from the command line)."""
 	stream = stream or sys.stdout
 	world, start = demo_world(orders, seed)
 	clock, sleep = scaled_clock(time_scale)
@@ -127,7 +149,7 @@ def run_demo(
 		preview = PreviewErp(settings.account_key)
 		started = time.perf_counter()
 		# The engines read "now" from the simulator, whose clock runs time_scale times faster.
-		reports = run_pipeline(SpApiSource(session), preview, settings, now=sim.now)
+		reports = run_pipeline(SpApiSource(session), preview, settings, now=sim.now, progress=progress)
 		elapsed = time.perf_counter() - started
 		api_calls = dict(sim.stats()["calls"])
 
@@ -168,13 +190,24 @@ def run_demo(
 		],
 		stream,
 	)
+	skipped = [stage["kind"] for stage in summary["stages"] if stage["counts"].get("skipped")]
+	if skipped:
+		print("", file=stream)
+	for kind in skipped:
+		print(f"skipped ({kind}): {SKIPPED_MEANS[kind]}", file=stream)
 	print_table(
-		"Would be created in ERPNext", ("record", "count"), list(summary["would_create"].items()), stream
+		"Would be created in ERPNext",
+		("record", "count"),
+		[(k.replace("_", " "), v) for k, v in summary["would_create"].items()],
+		stream,
 	)
 	print_table(
 		"Sales Orders per marketplace",
-		("marketplace currency", "orders", "grand total"),
-		[(k, v["orders"], v["grand_total"]) for k, v in summary["money_per_marketplace"].items()],
+		("marketplace", "currency", "orders", "grand total"),
+		[
+			(marketplace_name(key.split()[0]), key.split()[1], v["orders"], v["grand_total"])
+			for key, v in summary["money_per_marketplace"].items()
+		],
 		stream,
 	)
 	print_table(
@@ -184,7 +217,13 @@ def run_demo(
 		stream,
 	)
 	print_table("API calls per operation", ("operation", "calls"), sorted(api_calls.items()), stream)
-	print(f"\nAPI calls per imported order: {summary['api_calls_per_imported_order']}", file=stream)
+	per_order = summary["api_calls_per_imported_order"]
+	print(
+		f"\nAPI calls per imported order: {per_order}"
+		if per_order is not None
+		else "\nNo order was imported, so there are no API calls per order to show.",
+		file=stream,
+	)
 	for stage in summary["stages"]:
 		for failure in stage["failures"][:10]:
 			print(f"failed: {failure}", file=stream)
@@ -195,11 +234,21 @@ def run_demo(
 
 
 def main(argv=None) -> int:
-	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	parser.add_argument("--orders", type=int, default=300, help="orders in the generated world")
+	parser = OneLineParser(prog="python -m amazon_connector.demo", description=__doc__.splitlines()[0])
+	parser.add_argument("--orders", type=count(0), default=300, help="orders in the generated world")
 	parser.add_argument("--seed", type=int, default=7)
 	parser.add_argument("--out", type=Path, default=Path("demo-output"), help="where the drafts go as JSON")
-	parser.add_argument("--time-scale", type=float, default=3600.0, help="simulated seconds per real second")
+	parser.add_argument(
+		"--time-scale", type=positive_float, default=3600.0, help="simulated seconds per real second"
+	)
 	args = parser.parse_args(argv)
-	run_demo(orders=args.orders, seed=args.seed, out=args.out, time_scale=args.time_scale)
+	# Refused before the run, not after it: a folder that cannot be written would lose the drafts.
+	writable_folder(parser, "--out", args.out)
+	progress = ConsoleProgress()
+	try:
+		run_demo(
+			orders=args.orders, seed=args.seed, out=args.out, time_scale=args.time_scale, progress=progress
+		)
+	finally:
+		progress.close()
 	return 0

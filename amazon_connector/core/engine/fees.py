@@ -47,7 +47,7 @@ from ..mapping.fees import FeeMapping, map_financial_events
 from ..ports import ErpPort
 from ..settings import SyncSettings
 from ..sources import FinancesSource
-from ..timestamps import current_time, parse_timestamp
+from ..timestamps import current_time, parse_timestamp, readable_span
 from .report import RecordFailure, SyncReport, failure_reason, run_isolated, source_stats
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,9 @@ class FeeSync:
 			report.windows.append(f"{_iso(start)} .. {_iso(end)}")
 			if progress:
 				progress(
-					index, len(windows), f"Reading Amazon's financial events {_iso(start)} .. {_iso(end)}"
+					index,
+					len(windows),
+					f"Reading Amazon's financial events posted {readable_span(start, end)}",
 				)
 			if not self._read_window(start, end, report, logged, tally):
 				report.note(

@@ -139,7 +139,7 @@ class OrderSync:
 				# Backfill windows are sized as they go, so the total is an estimate at the current size.
 				left = len(plan.incremental) - done if window.by == UPDATED else 0
 				total = done + max(left, 0) + plan.backfill_windows_left()
-				progress(done, total, f"Reading orders {window.label}")
+				progress(done, total, f"Reading orders {window.readable}")
 			seen = 0
 			try:
 				for order in self._search(window, marketplace_ids):

@@ -97,6 +97,10 @@ class ProductSync:
 
 		# Drafts of each SKU's primary listing first: the other marketplaces copy its Item content.
 		primary_drafts: dict[str, ItemDraft] = {}
+		# The counts are per Item: an Item this run created, or a variation parent it skipped, is
+		# counted once, not again for each further marketplace that lists it (which only adds that
+		# marketplace's price to the new Item); an empty ERPNext must not show "updated".
+		counted_once: set[str] = set()
 		total = len(listings)
 		for done, listing in enumerate(listings, start=1):
 			sku = listing.row.sku
@@ -104,8 +108,13 @@ class ProductSync:
 			# Every listing of a SKU reads the catalog as its primary marketplace saw it.
 			catalog_item = catalog_items.get((first.marketplace.marketplace_id, first.row.asin))
 
-			def work(listing=listing, first=first, catalog_item=catalog_item):
-				return self._upsert_listing(listing, first, catalog_item, primary_drafts, report)
+			def work(listing=listing, first=first, catalog_item=catalog_item, sku=sku):
+				outcome = self._upsert_listing(listing, first, catalog_item, primary_drafts, report)
+				if sku in counted_once and outcome in (Outcome.UPDATED, Outcome.UNCHANGED, Outcome.SKIPPED):
+					return None
+				if outcome in (Outcome.CREATED, Outcome.SKIPPED):
+					counted_once.add(sku)
+				return outcome
 
 			run_isolated(report, self.port, RECORD_KIND, sku, work)
 			_progress(progress, done, total, f"{_name(listing.marketplace)} {sku}")

@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from ..timestamps import parse_timestamp
+from ..timestamps import parse_timestamp, readable_span
 
 CHECKPOINT_KIND = "orders"
 # The window size is an optional field added without a new version: code that predates it reads
@@ -76,6 +76,11 @@ class Window:
 	@property
 	def label(self) -> str:
 		return f"{self.by} {_iso(self.start)} .. {_iso(self.end)}"
+
+	@property
+	def readable(self) -> str:
+		"""The window for progress texts: "created 25 Nov 2026 01:28 to 2 Dec 2026 01:28 UTC"."""
+		return f"{self.by} {readable_span(self.start, self.end)}"
 
 	@property
 	def days(self) -> float:
