@@ -19,6 +19,7 @@ from amazon_connector.core.mapping.products import (
 	build_item_draft,
 	catalog_from_listings_item,
 	listing_row_from_listings_item,
+	report_or_catalog_name,
 	with_item_fields_of,
 )
 from amazon_connector.core.settings import ITEM_CODE_FROM_ASIN, MarketplaceConfig, SyncSettings
@@ -170,6 +171,31 @@ def test_report_title_wins_and_long_titles_fit_erpnext():
 	assert len(draft.item_name) <= 140
 	assert draft.item_name.endswith("…") and draft.item_name.startswith("Deluxe stainless")
 	assert draft.description == title  # the full title is kept in the description
+
+
+POLISH_PUZZLE = item("B0PUZZLE01", summaries={"itemName": "Złota Łyżka Wooden Puzzle Set", "brand": "Drewno"})
+
+
+def test_a_report_title_that_lost_letters_to_its_charset_takes_the_catalogues_name():
+	lossy = "Złota Łyżka Wooden Puzzle Set".encode("cp1252", errors="replace").decode("cp1252")
+	assert lossy == "Z?ota ?y?ka Wooden Puzzle Set"  # what a Cp1252 report holds
+	draft = build_item_draft(row("PUZ-1", "B0PUZZLE01", item_name=lossy), POLISH_PUZZLE, US, settings())
+	assert draft.item_name == "Złota Łyżka Wooden Puzzle Set"
+	assert draft.description == "Złota Łyżka Wooden Puzzle Set"
+
+
+@pytest.mark.parametrize(
+	("report_title", "catalog_title", "expected"),
+	[
+		("Why? Because Puzzle", "Why? Because Puzzle", "Why? Because Puzzle"),  # a real question mark
+		("Puzzle, 100 pieces?", "Puzzle, 100 pieces!", "Puzzle, 100 pieces?"),  # "?" for a character it has
+		("My own title?", "Złota Łyżka Wooden Puzzle Set", "My own title?"),  # the seller's own title wins
+		("Z?ota ?y?ka", "Złota Łyżka Wooden Puzzle Set", "Z?ota ?y?ka"),  # not the same text
+		("", "Złota Łyżka", "Złota Łyżka"),
+	],
+)
+def test_only_charset_losses_give_way_to_the_catalogue(report_title, catalog_title, expected):
+	assert report_or_catalog_name(report_title, catalog_title) == expected
 
 
 def test_no_catalog_item_uses_the_report_alone():

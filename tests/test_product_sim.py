@@ -99,3 +99,26 @@ def test_fatal_reports_against_the_simulator_are_clear_messages(make_simulator):
 	failed = sorted(f.amazon_id for f in report.failures if f.record_kind == "marketplace")
 	assert failed == sorted(m.marketplace_id for m in settings.enabled_marketplaces)
 	assert all("status FATAL" in f.reason for f in report.failures)
+
+
+def test_names_the_reports_charset_lost_come_from_the_catalogue(sim, session, sim_world):
+	"""The world's titles hold letters Cp1252 lacks (Polish brands, for one); the report turns them
+	into "?", and the Item takes the catalogue's Unicode name instead."""
+	us = "ATVPDKIKX0DER"
+	titles = {row["seller-sku"]: row["item-name"] for row in sim_world["listings"][us]}
+	lossy = {
+		sku: title
+		for sku, title in titles.items()
+		if "?" not in title and title.encode("cp1252", errors="replace").decode("cp1252") != title
+	}
+	assert lossy, "the world should have titles the US report's charset cannot hold"
+	port = PreviewErp("Sim Seller")
+	report = ProductSync(SpApiSource(session), port, sim_settings(sim), report_options=POLL).run()
+	assert report.failed == 0, report.summary()
+	names = {
+		sku: port.items[code]["draft"].item_name for (mkt, sku), code in port.item_map.items() if mkt == us
+	}
+	checked = [sku for sku in lossy if sku in names]  # variation parents are no Items
+	assert checked
+	for sku in checked:
+		assert "?" not in names[sku] and names[sku][:30] == lossy[sku][:30], (sku, names[sku], lossy[sku])

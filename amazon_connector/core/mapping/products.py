@@ -140,6 +140,27 @@ def barcodes_of(
 # -- drafts ----------------------------------------------------------------------------------
 
 
+def lost_to_charset(report_text: str, catalog_text: str) -> bool:
+	"""Whether the listings report's text is the catalogue's with characters lost to its charset.
+
+	The report comes in a legacy charset (Cp1252 in Europe and America), and Amazon writes each
+	character the charset lacks as "?": "Złota Łyżka" arrives as "Z?ota ?y?ka". The catalogue's
+	JSON is Unicode. Same length, and every difference a "?" in the report where the catalogue has a
+	character beyond ASCII (every legacy charset holds ASCII): the catalogue's text is the true one."""
+	report_text, catalog_text = (report_text or "").strip(), (catalog_text or "").strip()
+	if "?" not in report_text or len(report_text) != len(catalog_text) or report_text == catalog_text:
+		return False
+	return all(a == b or (a == "?" and ord(b) > 127) for a, b in zip(report_text, catalog_text, strict=True))
+
+
+def report_or_catalog_name(report_name: str, catalog_name: str) -> str:
+	"""The seller's own title from the report wins (it is what they wrote), unless its charset lost
+	characters the catalogue still has; without a report title, the catalogue's."""
+	if not report_name:
+		return catalog_name
+	return catalog_name if lost_to_charset(report_name, catalog_name) else report_name
+
+
 def build_item_draft(
 	row: ListingRow,
 	catalog_item: dict | None,
@@ -168,7 +189,7 @@ def build_item_draft(
 		if not match_field:
 			raise ValueError("The item code policy 'Item Field' needs the Item field to match on")
 
-	title = row.item_name or catalog.item_name(catalog_item, mkt)
+	title = report_or_catalog_name(row.item_name, catalog.item_name(catalog_item, mkt))
 	item_name = item_name_of(sku, title)
 	description = (
 		description_html(row.description) or html.escape(clean_text(title), quote=False) or item_name
