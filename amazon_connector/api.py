@@ -9,10 +9,9 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from . import jobs
-from .erpnext_adapter.settings import read_settings
-
-SETTINGS_DOCTYPE = "Amazon Settings"
+from .core.engine.pipeline import FEES, ORDERS, PRODUCTS
+from .erpnext_adapter.settings import SETTINGS_DOCTYPE, read_settings
+from .runner import queue
 
 
 def _settings_for(account: str, ptype: str = "write"):
@@ -38,7 +37,7 @@ def _start_sync(account: str, stages: list[str]) -> str:
 				frappe.bold(settings.name)
 			)
 		)
-	if not jobs.enqueue_sync(settings.name, stages, triggered_by="manual"):
+	if not queue.enqueue_sync(settings.name, stages, triggered_by="manual"):
 		return _("A sync of {0} is already queued or running; this one was not started.").format(
 			settings.name
 		)
@@ -49,23 +48,23 @@ def _start_sync(account: str, stages: list[str]) -> str:
 
 @frappe.whitelist(methods=["POST"])
 def sync_products(account: str) -> str:
-	return _start_sync(account, [jobs.PRODUCTS])
+	return _start_sync(account, [PRODUCTS])
 
 
 @frappe.whitelist(methods=["POST"])
 def sync_orders(account: str) -> str:
-	return _start_sync(account, [jobs.ORDERS])
+	return _start_sync(account, [ORDERS])
 
 
 @frappe.whitelist(methods=["POST"])
 def sync_fees(account: str) -> str:
-	return _start_sync(account, [jobs.FEES])
+	return _start_sync(account, [FEES])
 
 
 @frappe.whitelist(methods=["POST"])
 def test_connection(account: str) -> str:
 	doc = _settings_for(account)
-	if not jobs.enqueue_test_connection(doc.name):
+	if not queue.enqueue_test_connection(doc.name):
 		return _("A connection test of {0} is already running.").format(doc.name)
 	return _("Testing the connection of {0}…").format(doc.name)
 
@@ -78,7 +77,7 @@ def retry_failures(log: str) -> str:
 	doc = _settings_for(log_doc.amazon_account)
 	if not any(not row.retried for row in log_doc.failures):
 		frappe.throw(_("Sync log {0} has no failed records left to retry.").format(frappe.bold(log)))
-	if not jobs.enqueue_sync(doc.name, [], triggered_by="retry", retry_log=log_doc.name):
+	if not queue.enqueue_sync(doc.name, [], triggered_by="retry", retry_log=log_doc.name):
 		return _("A sync of {0} is already queued or running; try again when it has finished.").format(
 			doc.name
 		)
@@ -89,4 +88,4 @@ def retry_failures(log: str) -> str:
 def sync_status(account: str) -> dict:
 	"""Whether a job of the account is queued or running (the form says so in its headline)."""
 	doc = _settings_for(account, "read")
-	return {"running": jobs.is_sync_running(doc.name)}
+	return {"running": queue.is_sync_running(doc.name)}

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from . import jobs
 from .core.engine.pipeline import FEES, ORDERS, PRODUCTS
 from .erpnext_adapter.settings import enabled_accounts, read_settings, settings_doc
+from .runner.queue import enqueue_sync
 
 INTERVALS = {
 	"Every 15 Minutes": timedelta(minutes=15),
@@ -31,7 +31,7 @@ def enqueue_due_syncs() -> None:
 		try:
 			stages = due_stages(settings_doc(account), now)
 			if stages:
-				jobs.enqueue_sync(account, stages, triggered_by="scheduler")
+				enqueue_sync(account, stages, triggered_by="scheduler")
 		except Exception:  # one account's trouble must not keep the others from syncing
 			frappe.log_error(title=f"Amazon scheduled sync of {account} not queued")
 

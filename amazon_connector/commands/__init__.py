@@ -2,8 +2,11 @@
 [--after-date D] [--dry-run] [--simulator]`.
 
 The command runs in the terminal (not in a worker) through the same runner as the buttons and the
-scheduler (`amazon_connector.jobs.run_sync`), under the same per-account lock, writing the same
+scheduler (`amazon_connector.runner.run.run_sync`), under the same per-account lock, writing the same
 Amazon Sync Logs, with a progress bar on stderr.
+
+The app's modules are imported inside the commands: bench imports this module for every bench
+command of every site, before a site is connected.
 """
 
 from __future__ import annotations
@@ -69,10 +72,10 @@ def sync(
 	frappe.connect()
 	failed = False
 	try:
-		from amazon_connector import jobs
+		from amazon_connector.core.engine.pipeline import FEES, ORDERS, PRODUCTS
 		from amazon_connector.erpnext_adapter.settings import enabled_accounts
 
-		chosen = [s for s, on in ((jobs.PRODUCTS, products), (jobs.ORDERS, orders), (jobs.FEES, fees)) if on]
+		chosen = [s for s, on in ((PRODUCTS, products), (ORDERS, orders), (FEES, fees)) if on]
 		if simulator:
 			from amazon_connector.commands.simulated import simulated_account
 
@@ -88,27 +91,26 @@ def sync(
 def _sync_accounts(accounts, chosen, after_date, dry_run, runtime) -> bool:
 	import frappe
 
-	from amazon_connector import jobs
+	from amazon_connector.core.engine.pipeline import FEES, ORDERS, PRODUCTS
 	from amazon_connector.core.ports import SyncLocked
-	from amazon_connector.erpnext_adapter.settings import read_settings
+	from amazon_connector.erpnext_adapter.settings import SETTINGS_DOCTYPE, read_settings
+	from amazon_connector.runner.run import run_sync
 
 	if not accounts:
 		click.secho("No enabled Amazon Settings record; create one or pass --account.", fg="yellow")
 		return True
 	failed = False
 	for account in accounts:
-		if not frappe.db.exists(jobs.SETTINGS_DOCTYPE, account):
+		if not frappe.db.exists(SETTINGS_DOCTYPE, account):
 			click.secho(f"Amazon Settings {account} does not exist.", fg="red")
 			failed = True
 			continue
-		stages = chosen or [jobs.PRODUCTS, jobs.ORDERS] + (
-			[jobs.FEES] if read_settings(account).sync_fees else []
-		)
+		stages = chosen or [PRODUCTS, ORDERS] + ([FEES] if read_settings(account).sync_fees else [])
 		label = " + ".join(stages)
 		click.secho(f"{account}: {label}{' (dry run)' if dry_run else ''}", bold=True)
 		bar = TerminalProgress()
 		try:
-			results = jobs.run_sync(
+			results = run_sync(
 				account,
 				stages,
 				dry_run=dry_run,

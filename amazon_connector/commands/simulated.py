@@ -22,7 +22,7 @@ WORLD_DAYS = 30
 
 @contextmanager
 def simulated_account(orders: int, seed: int, marketplaces: str | None, company: str | None):
-	from amazon_connector.jobs import Runtime
+	from amazon_connector.runner.options import Runtime
 	from amazon_connector.simulator import Simulator, generate_world
 	from amazon_connector.simulator.connect import scaled_clock
 	from amazon_connector.spapi.client import SpApiSession

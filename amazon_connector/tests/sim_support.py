@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import frappe
 
-from amazon_connector.jobs import Runtime
+from amazon_connector.runner.options import Runtime
 from amazon_connector.simulator import Simulator, generate_world
 from amazon_connector.tests import factories as f
 from amazon_connector.tests.base import TestCase

@@ -22,7 +22,7 @@ from amazon_connector.spapi.source import SpApiSource
 from amazon_connector.tests import e2e_support as e2e
 from amazon_connector.tests.e2e_support import TestCase
 
-# Emulates the job runner's commit policy (jobs.CommittingPort commits after every checkpoint and
+# Emulates the job runner's commit policy (runner.commits.CommittingPort commits after every checkpoint and
 # every few records) so that a simulated crash loses exactly what a real one would.
 COMMIT_EVERY = 7
 
@@ -311,7 +311,7 @@ class TestE2ENoSecretInLogs(TestCase):
 		cls.addClassCleanup(cls.account.stop)
 
 	def runtime(self):
-		from amazon_connector.jobs import Runtime
+		from amazon_connector.runner.options import Runtime
 		from amazon_connector.spapi.client import SpApiSession
 
 		def session(config):
@@ -322,7 +322,7 @@ class TestE2ENoSecretInLogs(TestCase):
 		return Runtime(session_factory=session, now=self.account.sim.now)
 
 	def test_no_secret_in_sync_logs_error_logs_or_log_output(self):
-		from amazon_connector import jobs
+		from amazon_connector.runner import run as jobs
 
 		account = self.account
 		secrets = [

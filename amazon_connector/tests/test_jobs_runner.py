@@ -9,10 +9,13 @@ from unittest.mock import patch
 import frappe
 from frappe.utils.background_jobs import get_job, is_job_enqueued
 
-from amazon_connector import api, jobs, tasks
+from amazon_connector import api, tasks
+from amazon_connector.core.engine.pipeline import Pipeline
 from amazon_connector.core.ports import SyncLocked
 from amazon_connector.erpnext_adapter import connection
 from amazon_connector.locks import AccountLock, current_holder
+from amazon_connector.runner import options, queue
+from amazon_connector.runner import run as jobs
 from amazon_connector.tests.sim_support import TestCase, runtime_for, simulated_settings, start_simulator
 
 NO_ROLE_USER = "amazon-no-role@example.com"
@@ -39,8 +42,9 @@ class JobTestCase(TestCase):
 		cls.addClassCleanup(cls.sim.stop)
 
 	def setUp(self):
-		frappe.flags.amazon_connector_runtime = runtime_for(self.sim)
-		self.addCleanup(frappe.flags.pop, "amazon_connector_runtime", None)
+		patcher = patch.object(options.OPTIONS, "runtime", runtime_for(self.sim))
+		patcher.start()
+		self.addCleanup(patcher.stop)
 		frappe.set_user("Administrator")
 		self.addCleanup(frappe.set_user, "Administrator")
 
@@ -65,20 +69,17 @@ class JobTestCase(TestCase):
 class TestButtons(JobTestCase):
 	def test_pressing_twice_enqueues_exactly_one_job(self):
 		doc = simulated_settings(self.sim, "_Test Amazon Buttons")
-		job_id = jobs.sync_job_id(doc.name)
+		job_id = queue.sync_job_id(doc.name)
 		self.addCleanup(lambda: (job := get_job(job_id)) and job.delete())
 		# Really queue on Redis (as outside tests); this bench has no worker, so the job stays queued.
-		frappe.flags.in_test = False
-		try:
+		with patch.object(options.OPTIONS, "jobs_in_process", False):
 			first = api.sync_orders(doc.name)
 			second = api.sync_orders(doc.name)
 			third = api.sync_products(doc.name)
-		finally:
-			frappe.flags.in_test = True
 		self.assertTrue(is_job_enqueued(job_id))
 		job = get_job(job_id)
 		self.assertEqual(job.origin.rsplit(":", 1)[-1], "long")
-		self.assertEqual(job.timeout, jobs.JOB_TIMEOUT)
+		self.assertEqual(job.timeout, queue.JOB_TIMEOUT)
 		self.assertEqual(job.kwargs["kwargs"]["stages"], ["orders"])
 		self.assertIn("started", first)
 		self.assertIn("already", second)
@@ -146,14 +147,14 @@ class TestScheduler(JobTestCase):
 			sync_fees=0,
 		)
 		started = []
-		real_engine = jobs._Run.engine
+		real_engine = Pipeline.engine
 
 		def engine(run, stage):
 			started.append(stage)
 			return real_engine(run, stage)
 
 		with (
-			patch.object(jobs._Run, "engine", engine),
+			patch.object(Pipeline, "engine", engine),
 			patch.object(tasks, "enabled_accounts", return_value=[doc.name]),
 		):
 			tasks.enqueue_due_syncs()

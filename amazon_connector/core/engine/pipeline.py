@@ -4,8 +4,14 @@ Orders reference Items, so products always come first; fees reference Sales Orde
 last. Each stage reports on its own; a stage that cannot run at all leaves a report saying why,
 and when the product stage crashed outright, orders and fees are not attempted.
 
-The demo and the benchmark run `run_pipeline`; the Frappe job runner builds the same engines with
-`build_engine` and adds its logs and commits around each stage.
+`Pipeline` holds the engines of one run (they share the source, the port, the settings and the
+product engine, through which orders create the Items of SKUs they meet). `Pipeline.run` is the
+one stage loop of the app: the demo and the benchmark run it as it is (`run_pipeline`); the Frappe
+runner (`amazon_connector.runner.run`) runs it with its `StageHooks`, which write the sync log and
+commit around each stage.
+
+A new stage: add its name to `STAGES` (in the order a run keeps) and its engine to
+`Pipeline.engine`; an engine has `run(progress) -> SyncReport`.
 """
 
 from __future__ import annotations
@@ -13,10 +19,14 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from ..ports import ErpPort
 from ..settings import SyncSettings
 from ..sources import AmazonSource
+from .fees import FeeSync
+from .orders import OrderSync
+from .products import ProductSync
 from .report import RecordFailure, SyncReport, source_stats
 
 log = logging.getLogger(__name__)
@@ -24,25 +34,127 @@ log = logging.getLogger(__name__)
 PRODUCTS, ORDERS, FEES = "products", "orders", "fees"
 STAGES = (PRODUCTS, ORDERS, FEES)
 
+# (stage, done, total or None, message): a run's progress, told per stage.
+Progress = Callable[[str, int, int | None, str], None]
+# (done, total or None, message): what one engine tells.
+EngineProgress = Callable[[int, int | None, str], None]
+Engine = ProductSync | OrderSync | FeeSync
 
-def build_engine(
-	stage: str, source: AmazonSource, port: ErpPort, settings: SyncSettings, *, now=None, products=None
-):
-	"""The engine of one stage. Orders create the Items of SKUs they meet through the product
-	engine (`products`, made here when not given)."""
-	# Imported here so that a caller needing only one stage does not load the others.
-	from .fees import FeeSync
-	from .orders import OrderSync
-	from .products import ProductSync
 
-	if stage not in STAGES:
-		raise ValueError(f"Unknown sync stage: {stage}")
-	if stage == FEES:
-		return FeeSync(source, port, settings, now=now)
-	products = products or ProductSync(source, port, settings, now=now)
-	if stage == PRODUCTS:
-		return products
-	return OrderSync(source, port, settings, item_resolver=products.ensure_items, now=now)
+class UnknownStage(ValueError):
+	def __init__(self, stages: Iterable[str]):
+		self.stages = sorted(stages)
+		super().__init__(f"Unknown sync stage(s): {', '.join(self.stages)}")
+
+
+def ordered_stages(stages: Iterable[str]) -> list[str]:
+	"""The requested stages in the order a run keeps; UnknownStage names any other."""
+	wanted = set(stages)
+	unknown = wanted - set(STAGES)
+	if unknown:
+		raise UnknownStage(unknown)
+	return [stage for stage in STAGES if stage in wanted]
+
+
+class StageHooks(Protocol):
+	"""What a caller does around each stage (the Frappe runner: sync logs, savepoints, commits)."""
+
+	def started(self, stage: str) -> None: ...
+
+	def crashed(self, stage: str, exc: Exception) -> SyncReport:
+		"""The report of a stage that could not run at all (called inside the `except`)."""
+
+	def finished(self, stage: str, report: SyncReport, *, crashed: bool) -> None: ...
+
+
+class LoggingHooks:
+	"""The hooks of a run without a sync log: a crashed stage is logged and reported."""
+
+	def __init__(self, account: str):
+		self.account = account
+
+	def started(self, stage: str) -> None:
+		pass
+
+	def crashed(self, stage: str, exc: Exception) -> SyncReport:
+		log.exception("%s sync of %s stopped", stage, self.account)
+		return crashed_report(stage, self.account, exc)
+
+	def finished(self, stage: str, report: SyncReport, *, crashed: bool) -> None:
+		pass
+
+
+class Pipeline:
+	"""The engines of one run of one account."""
+
+	def __init__(self, source: AmazonSource, port: ErpPort, settings: SyncSettings, *, now=None):
+		self.source = source
+		self.port = port
+		self.settings = settings
+		self.now = now
+		self.products = ProductSync(source, port, settings, now=now)
+
+	def engine(self, stage: str) -> Engine:
+		if stage == PRODUCTS:
+			return self.products
+		if stage == ORDERS:
+			return OrderSync(
+				self.source, self.port, self.settings, item_resolver=self.products.ensure_items, now=self.now
+			)
+		if stage == FEES:
+			return FeeSync(self.source, self.port, self.settings, now=self.now)
+		raise UnknownStage([stage])
+
+	def run(
+		self,
+		stages: Iterable[str] = STAGES,
+		*,
+		progress: Progress | None = None,
+		hooks: StageHooks | None = None,
+	) -> list[SyncReport]:
+		"""Run the requested stages in the fixed order products -> orders -> fees."""
+		reports: list[SyncReport] = []
+		for stage in ordered_stages(stages):
+			report, crashed = self.run_stage(
+				stage,
+				lambda stage=stage: self.engine(stage).run(progress=stage_progress(stage, progress)),
+				hooks,
+			)
+			reports.append(report)
+			if crashed and stage == PRODUCTS:
+				break  # orders would only fail on unknown items, and fees on unknown orders
+		return reports
+
+	def run_stage(
+		self, kind: str, work: Callable[[], SyncReport], hooks: StageHooks | None = None
+	) -> tuple[SyncReport, bool]:
+		"""Run one stage's `work` between the hooks, keeping the API usage it caused.
+		Returns (its report, whether it crashed)."""
+		hooks = hooks or LoggingHooks(self.settings.account_key)
+		hooks.started(kind)
+		before = source_stats(self.source)
+		crashed = False
+		try:
+			report = work()
+		except Exception as exc:  # a stage that cannot run at all still leaves a report
+			report = hooks.crashed(kind, exc)
+			crashed = True
+		report.usage_since(before, source_stats(self.source))
+		hooks.finished(kind, report, crashed=crashed)
+		return report, crashed
+
+
+def run_pipeline(
+	source: AmazonSource,
+	port: ErpPort,
+	settings: SyncSettings,
+	stages: Iterable[str] = STAGES,
+	*,
+	progress: Progress | None = None,
+	now=None,
+) -> list[SyncReport]:
+	"""Run the requested stages of one account, in order, without a sync log."""
+	return Pipeline(source, port, settings, now=now).run(stages, progress=progress)
 
 
 def crashed_report(stage: str, account: str, exc: Exception, reason: str | None = None) -> SyncReport:
@@ -55,41 +167,8 @@ def crashed_report(stage: str, account: str, exc: Exception, reason: str | None 
 	return report.finish()
 
 
-def run_pipeline(
-	source: AmazonSource,
-	port: ErpPort,
-	settings: SyncSettings,
-	stages: Iterable[str] = STAGES,
-	*,
-	progress: Callable[[str, int, int | None, str], None] | None = None,
-	now=None,
-) -> list[SyncReport]:
-	"""Run the requested stages in the fixed order products -> orders -> fees."""
-	wanted = set(stages)
-	unknown = wanted - set(STAGES)
-	if unknown:
-		raise ValueError(f"Unknown sync stage(s): {', '.join(sorted(unknown))}")
-
-	reports: list[SyncReport] = []
-	products = build_engine(PRODUCTS, source, port, settings, now=now)
-	for stage in (s for s in STAGES if s in wanted):
-		engine = build_engine(stage, source, port, settings, now=now, products=products)
-		before = source_stats(source)
-		crashed = False
-		try:
-			report = engine.run(progress=_stage_progress(stage, progress))
-		except Exception as exc:  # a stage that cannot run at all still leaves a report
-			log.exception("%s sync of %s stopped", stage, settings.account_key)
-			report = crashed_report(stage, settings.account_key, exc)
-			crashed = True
-		report.usage_since(before, source_stats(source))
-		reports.append(report)
-		if crashed and stage == PRODUCTS:
-			break  # orders would only fail on unknown items, and fees on unknown orders
-	return reports
-
-
-def _stage_progress(stage: str, progress):
+def stage_progress(stage: str, progress: Progress | None) -> EngineProgress | None:
+	"""An engine's progress callback that tells the run's progress which stage it is in."""
 	if progress is None:
 		return None
 	return lambda done, total, message: progress(stage, done, total, message)

@@ -1,7 +1,7 @@
 """Amazon Settings: one seller authorization (an Amazon account in one SP-API region).
 
 The controller only validates; connection tests and syncs run as background jobs
-(`amazon_connector.jobs`), started from the form through `amazon_connector.api`.
+(`amazon_connector.runner`), started from the form through `amazon_connector.api`.
 """
 
 from __future__ import annotations

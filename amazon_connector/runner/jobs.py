@@ -1,0 +1,56 @@
+"""The RQ entry points (queued by `queue`): run, then tell the form (progress while it runs, a
+summary when it ends)."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from ..core.ports import SyncLocked
+from ..erpnext_adapter.connection import test_connection
+from .commits import commit
+from .realtime import FormPublisher
+from .run import StageResult, retry_failures, run_sync
+from .sync_log import status_of, summary_text
+
+
+def run_sync_job(account: str, stages: list[str], triggered_by: str = "manual", retry_log: str | None = None):
+	publisher = FormPublisher(account)
+	try:
+		if retry_log:
+			results = [retry_failures(retry_log, triggered_by=triggered_by, progress=publisher.progress)]
+		else:
+			results = run_sync(account, stages, triggered_by=triggered_by, progress=publisher.progress)
+	except SyncLocked as exc:
+		publisher.done(_("Sync not started"), str(exc), "orange")
+		return
+	except Exception:
+		# Stages log their own failures; this is a run that could not start (settings, credentials).
+		# The form must still hear that it ended; RQ and the Error Log keep the traceback.
+		publisher.done(_("Sync not started"), _("The sync could not start; see the Error Log."), "red")
+		raise
+	publisher.done(_("Amazon sync finished"), summary_html(results), indicator(results))
+
+
+def test_connection_job(account: str):
+	publisher = FormPublisher(account)
+	try:
+		ok, message = test_connection(account)
+		commit()  # the marketplaces Test Connection saved
+	except Exception:
+		publisher.done(
+			_("Test Connection"), _("The connection test could not run; see the Error Log."), "red"
+		)
+		raise
+	publisher.done(_("Test Connection"), frappe.utils.escape_html(message), "green" if ok else "red")
+
+
+def summary_html(results: list[StageResult]) -> str:
+	return "<br>".join(frappe.utils.escape_html(summary_text(r.stage, r.report, r.log)) for r in results)
+
+
+def indicator(results: list[StageResult]) -> str:
+	statuses = {status_of(r.report, r.crashed) for r in results}
+	if "Failed" in statuses:
+		return "red"
+	return "orange" if "Partial Success" in statuses else "green"

@@ -1,0 +1,81 @@
+"""Job ids and enqueueing: one sync job per account (whatever its stages), one connection test.
+
+A second press (or a scheduler tick) while a job of the account is queued or running is refused,
+not queued behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import frappe
+from frappe import _
+from frappe.utils.background_jobs import is_job_enqueued
+
+from ..core.engine.pipeline import UnknownStage, ordered_stages
+from ..locks import current_holder
+from .options import OPTIONS
+
+# RQ kills a job that runs longer than its timeout. A first backfill of a large seller reads many
+# order windows at Amazon's searchOrders rate (one page every three minutes after the burst).
+JOB_TIMEOUT = 6 * 3600
+TEST_CONNECTION_TIMEOUT = 120
+
+RUN_SYNC_JOB = "amazon_connector.runner.jobs.run_sync_job"
+TEST_CONNECTION_JOB = "amazon_connector.runner.jobs.test_connection_job"
+
+
+def sync_job_id(account: str) -> str:
+	return f"amazon_connector:sync:{account}"
+
+
+def test_job_id(account: str) -> str:
+	return f"amazon_connector:test_connection:{account}"
+
+
+def stages_in_order(stages: Iterable[str]) -> list[str]:
+	"""The requested stages in the order a run keeps; an unknown one is refused with a message."""
+	try:
+		return ordered_stages(stages)
+	except UnknownStage as exc:
+		frappe.throw(_("Unknown sync kind(s): {0}").format(", ".join(exc.stages)))
+		raise  # frappe.throw raised already; this tells the type checker
+
+
+def enqueue_sync(account: str, stages: Iterable[str], *, triggered_by: str = "manual", **kwargs) -> bool:
+	"""Queue one sync job for the account. False when one is already queued or running."""
+	return _enqueue_once(
+		RUN_SYNC_JOB,
+		sync_job_id(account),
+		JOB_TIMEOUT,
+		account=account,
+		stages=stages_in_order(stages),
+		triggered_by=triggered_by,
+		**kwargs,
+	)
+
+
+def enqueue_test_connection(account: str) -> bool:
+	"""Queue a connection test of the account. False when one is already queued or running."""
+	return _enqueue_once(TEST_CONNECTION_JOB, test_job_id(account), TEST_CONNECTION_TIMEOUT, account=account)
+
+
+def is_sync_running(account: str) -> bool:
+	return bool(is_job_enqueued(sync_job_id(account)) or current_holder(account))
+
+
+def _enqueue_once(method: str, job_id: str, timeout: int, **kwargs) -> bool:
+	# frappe.enqueue(deduplicate=True) also refuses a second job, but silently; this check lets the
+	# caller tell the user (a race between the check and the enqueue is still deduplicated).
+	if is_job_enqueued(job_id):
+		return False
+	frappe.enqueue(
+		method,
+		queue="long",
+		timeout=timeout,
+		job_id=job_id,
+		deduplicate=True,
+		now=OPTIONS.jobs_in_process,
+		**kwargs,
+	)
+	return True

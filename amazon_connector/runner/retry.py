@@ -1,0 +1,60 @@
+"""Retrying the failed records of a sync log: which records are read again, and how.
+
+Orders are read again by id, fees by their order; other kinds run their stage again (products
+and order windows are cheap to redo and idempotent, and resume from their checkpoints).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..core.engine.pipeline import FEES, ORDERS, PRODUCTS
+from ..core.engine.products import MARKETPLACE_KIND
+from ..core.engine.products import RECORD_KIND as ITEM_KIND
+from ..core.engine.report import SyncReport
+
+# The record kinds the engines log (RecordFailure.record_kind).
+ORDER_KIND = "order"
+FEE_KIND = "fee"
+PRODUCT_KINDS = {ITEM_KIND, MARKETPLACE_KIND, "sku", "listing", PRODUCTS}
+FEE_KINDS = {FEE_KIND, FEES}
+
+# A fee's Amazon id is "<order id> <event key>"; an order's is the order id itself.
+AMAZON_ORDER_ID = re.compile(r"\b\d{3}-\d{7}-\d{7}\b")
+
+
+@dataclass
+class RetryPlan:
+	order_ids: list[str] = field(default_factory=list)  # read again by id (getOrder)
+	fee_order_ids: list[str] = field(default_factory=list)  # fees read again by order
+	stages: set[str] = field(default_factory=set)  # stages run again
+
+
+def plan_retry(rows) -> RetryPlan:
+	"""The plan for the given failure rows (`record_kind`, `amazon_id`)."""
+	plan = RetryPlan()
+	for row in rows:
+		kind = (row.record_kind or "").lower()
+		found = AMAZON_ORDER_ID.search(row.amazon_id or "")
+		if kind == ORDER_KIND and found:
+			plan.order_ids.append(found.group(0))
+		elif kind == FEE_KIND and found:
+			plan.fee_order_ids.append(found.group(0))
+		elif kind in PRODUCT_KINDS:
+			plan.stages.add(PRODUCTS)
+		elif kind in FEE_KINDS:
+			plan.stages.add(FEES)
+		else:  # order windows and anything unknown: the orders stage resumes from its checkpoint
+			plan.stages.add(ORDERS)
+	plan.order_ids = list(dict.fromkeys(plan.order_ids))
+	plan.fee_order_ids = list(dict.fromkeys(plan.fee_order_ids))
+	return plan
+
+
+def merge_reports(into: SyncReport, part: SyncReport) -> None:
+	into.counts.update(part.counts)
+	into.failures.extend(part.failures)
+	into.windows.extend(part.windows)
+	into.messages.extend(part.messages)
+	into.events.extend(part.events)

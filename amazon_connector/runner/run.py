@@ -1,0 +1,198 @@
+"""A run of one account: under the account's lock, its stages through the engines' one stage loop
+(`core.engine.pipeline.Pipeline`), each with its own Amazon Sync Log, a savepoint and the runner's
+commits, on ERPNext (`CommittingPort`) or, for a dry run, the in-memory preview (`PreviewErp`).
+
+`run_sync` and `retry_failures` are what the jobs, the bench command and the tests call.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date
+
+import frappe
+from frappe import _
+from frappe.utils import getdate
+
+from ..core.engine.pipeline import FEES, ORDERS, PRODUCTS, Pipeline, Progress, crashed_report, stage_progress
+from ..core.engine.report import SyncReport
+from ..core.ports import ErpPort, SyncLocked
+from ..core.preview import PreviewErp
+from ..erpnext_adapter.settings import SETTINGS_DOCTYPE, account_config, settings_doc, sync_settings
+from ..locks import AccountLock
+from ..spapi.errors import SpApiError, user_message
+from ..spapi.redaction import Scrubber
+from ..spapi.source import SpApiSource
+from .commits import CommittingPort, commit, rollback_stage, stage_savepoint
+from .options import OPTIONS, Runtime
+from .queue import stages_in_order
+from .retry import merge_reports, plan_retry
+from .sync_log import LOG_DOCTYPE, RETRY, SyncLogWriter, mark_retried, skipped_log
+
+LAST_SYNC_FIELD = {PRODUCTS: "last_product_sync", ORDERS: "last_order_sync", FEES: "last_fee_sync"}
+
+
+@dataclass
+class StageResult:
+	stage: str
+	log: str | None
+	report: SyncReport
+	crashed: bool = False
+	port: object = None  # the preview of a dry run: what would be created or changed
+
+
+def run_sync(
+	account: str,
+	stages: Iterable[str],
+	*,
+	dry_run: bool = False,
+	triggered_by: str = "manual",
+	after_date: date | str | None = None,
+	progress: Progress | None = None,
+	runtime: Runtime | None = None,
+) -> list[StageResult]:
+	"""Run the given stages of one account, in order, under the account's lock.
+
+	Raises SyncLocked (after logging a skipped run) when another run of the account holds the lock."""
+	stages = stages_in_order(stages)
+	doc = settings_doc(account)
+	with _locked(doc.name, "+".join(stages), triggered_by, dry_run):
+		with SyncRun(doc, triggered_by, dry_run=dry_run, after_date=after_date, runtime=runtime) as run:
+			run.pipeline.run(stages, progress=progress, hooks=run)
+			return run.results
+
+
+def retry_failures(
+	log_name: str,
+	*,
+	triggered_by: str = "manual",
+	progress: Progress | None = None,
+	runtime: Runtime | None = None,
+) -> StageResult:
+	"""Run the failed records of a sync log again (see `retry`), under one retry log."""
+	source_log = frappe.get_doc(LOG_DOCTYPE, log_name)
+	rows = [row for row in source_log.failures if not row.retried]
+	doc = settings_doc(source_log.amazon_account)
+	with _locked(doc.name, RETRY, triggered_by, False):
+		with SyncRun(doc, triggered_by, dry_run=False, runtime=runtime, retry_of=source_log.name) as run:
+			run.retry_note = _("Retry of {0} failed record(s) from {1}.").format(len(rows), source_log.name)
+			run.pipeline.run_stage(RETRY, lambda: run.retry(rows, progress), hooks=run)
+			return run.results[-1]
+
+
+@contextmanager
+def _locked(account: str, kind: str, triggered_by: str, dry_run: bool) -> Iterator[AccountLock]:
+	try:
+		lock = AccountLock(account, kind)
+		lock.acquire()
+	except SyncLocked as exc:
+		skipped_log(account, kind, triggered_by, dry_run, str(exc))
+		raise
+	try:
+		yield lock
+	finally:
+		lock.release()
+
+
+class SyncRun:
+	"""One account's source, settings and port for the stages of one run, and the `StageHooks`
+	that give each stage its sync log, savepoint and commits."""
+
+	def __init__(
+		self,
+		doc,
+		triggered_by: str,
+		*,
+		dry_run: bool,
+		after_date: date | str | None = None,
+		runtime: Runtime | None = None,
+		retry_of: str | None = None,
+	):
+		self.doc = doc
+		self.account = doc.name
+		self.triggered_by = triggered_by
+		self.dry_run = dry_run
+		self.retry_of = retry_of
+		self.retry_note = ""  # said in the retry log, whether the retry ran or crashed
+		self.runtime = runtime or OPTIONS.runtime
+		self.config = account_config(doc)
+		self.scrub = Scrubber.for_config(self.config)
+		settings = sync_settings(doc, **self.runtime.settings_extra)
+		if after_date:
+			settings = replace(settings, after_date=getdate(after_date))
+		self.settings = settings
+		self.results: list[StageResult] = []
+		self._log: SyncLogWriter | None = None
+		self._savepoint = ""
+
+	def __enter__(self) -> SyncRun:
+		self.session = self.runtime.session_factory(self.config)
+		self.port: ErpPort = PreviewErp(self.account) if self.dry_run else CommittingPort(self.doc)
+		self.pipeline = Pipeline(SpApiSource(self.session), self.port, self.settings, now=self.runtime.now)
+		return self
+
+	def __exit__(self, *exc_info) -> None:
+		self.session.close()
+
+	# -- StageHooks ------------------------------------------------------------------------------
+	def started(self, stage: str) -> None:
+		self._log = SyncLogWriter.start(
+			self.account, stage, self.triggered_by, self.dry_run, retry_of=self.retry_of
+		)
+		self._savepoint = stage_savepoint()
+
+	def crashed(self, stage: str, exc: Exception) -> SyncReport:
+		rollback_stage(self._savepoint)
+		reason = user_message(exc) if isinstance(exc, SpApiError) else f"{type(exc).__name__}: {exc}"
+		report = crashed_report(stage, self.account, exc, self.scrub(reason))
+		for failure in report.failures:
+			failure.detail = self.scrub(failure.detail)
+		report.messages = [self.scrub(_("The {0} sync stopped: {1}").format(stage, reason))]
+		self._current_log().error_log(self.scrub(traceback.format_exc()))
+		return report
+
+	def finished(self, stage: str, report: SyncReport, *, crashed: bool) -> None:
+		log = self._current_log()
+		if not crashed:
+			commit()
+		if self.retry_note and stage == RETRY:
+			report.note(self.retry_note)
+		log.finish(report, self.scrub, crashed=crashed)
+		if not self.dry_run and not crashed and stage in LAST_SYNC_FIELD:
+			frappe.db.set_value(
+				SETTINGS_DOCTYPE, self.account, LAST_SYNC_FIELD[stage], log.started, update_modified=False
+			)
+		commit()
+		self.results.append(
+			StageResult(stage, log.name, report, crashed, self.port if self.dry_run else None)
+		)
+
+	def _current_log(self) -> SyncLogWriter:
+		if self._log is None:
+			raise RuntimeError("A stage hook was called before the stage started")
+		return self._log
+
+	# -- the retry's work ------------------------------------------------------------------------
+	def retry(self, rows, progress: Progress | None) -> SyncReport:
+		"""Read the failed records again, per `retry.plan_retry`; one report for all of them."""
+		plan = plan_retry(rows)
+		report = SyncReport(kind=RETRY, account=self.account)
+		engine = self.pipeline.engine
+		parts: list[SyncReport] = []
+		if PRODUCTS in plan.stages:
+			parts.append(engine(PRODUCTS).run(progress=stage_progress(PRODUCTS, progress)))
+		if plan.order_ids:
+			parts.append(engine(ORDERS).retry(plan.order_ids, progress=stage_progress(ORDERS, progress)))
+		if ORDERS in plan.stages:
+			parts.append(engine(ORDERS).run(progress=stage_progress(ORDERS, progress)))
+		if plan.fee_order_ids:
+			parts.append(engine(FEES).run_orders(plan.fee_order_ids, progress=stage_progress(FEES, progress)))
+		if FEES in plan.stages:
+			parts.append(engine(FEES).run(progress=stage_progress(FEES, progress)))
+		for part in parts:
+			merge_reports(report, part)
+		mark_retried(rows)
+		return report.finish()
