@@ -34,7 +34,12 @@ class ReportDocument(Protocol):
 		"""From the download's Content-Type; None when Amazon named none."""
 
 
-class OrdersSource(Protocol):
+class UsageCounted(Protocol):
+	def stats(self) -> dict:
+		"""API usage so far: `calls` (per operation) and `throttle_wait_seconds`; counters only grow."""
+
+
+class OrdersSource(UsageCounted, Protocol):
 	def search_orders(
 		self,
 		*,
@@ -56,7 +61,7 @@ class OrdersSource(Protocol):
 		(`restrictedDataToken`, `expiresIn` in seconds)."""
 
 
-class FinancesSource(Protocol):
+class FinancesSource(UsageCounted, Protocol):
 	def list_financial_events(self, *, posted_after: datetime, posted_before: datetime) -> Iterable[dict]:
 		"""Finances v0: each page's `FinancialEvents` for events posted in [posted_after, posted_before)."""
 
@@ -64,7 +69,7 @@ class FinancesSource(Protocol):
 		"""Finances v0: each page's `FinancialEvents` of one Amazon order."""
 
 
-class ProductsSource(Protocol):
+class ProductsSource(UsageCounted, Protocol):
 	@property
 	def seller_id(self) -> str:
 		"""The account's merchant token (for getListingsItem), or "" when not known."""
@@ -86,12 +91,12 @@ class ProductsSource(Protocol):
 		"""Listings Items 2021-08-01 getListingsItem: the seller's listing of `sku`."""
 
 
-class SellersSource(Protocol):
+class SellersSource(UsageCounted, Protocol):
 	def get_marketplace_participations(self) -> list[dict]:
 		"""Sellers v1 getMarketplaceParticipations: the `payload` list."""
 
 
-class StockSource(Protocol):
+class StockSource(UsageCounted, Protocol):
 	def get_inventory_summaries(self, marketplace_id: str) -> list[dict]:
 		"""FBA Inventory v1 getInventorySummaries (with details), every page: one InventorySummary per
 		SKU of the fulfilment network behind the marketplace."""
@@ -99,6 +104,3 @@ class StockSource(Protocol):
 
 class AmazonSource(OrdersSource, FinancesSource, ProductsSource, SellersSource, StockSource, Protocol):
 	"""Everything the engines ask of Amazon, for one account."""
-
-	def stats(self) -> dict:
-		"""API usage so far: `calls` (per operation) and `throttle_wait_seconds`; counters only grow."""

@@ -115,15 +115,14 @@ class Pipeline:
 		"""Run the requested stages in the fixed order products -> orders -> fees."""
 		reports: list[SyncReport] = []
 		for stage in ordered_stages(stages):
-			report, crashed = self.run_stage(
-				stage,
-				lambda stage=stage: self.engine(stage).run(progress=stage_progress(stage, progress)),
-				hooks,
-			)
+			report, crashed = self.run_stage(stage, self._stage_work(stage, progress), hooks)
 			reports.append(report)
 			if crashed and stage == PRODUCTS:
 				break  # orders would only fail on unknown items, and fees on unknown orders
 		return reports
+
+	def _stage_work(self, stage: str, progress: Progress | None) -> Callable[[], SyncReport]:
+		return lambda: self.engine(stage).run(progress=stage_progress(stage, progress))
 
 	def run_stage(
 		self, kind: str, work: Callable[[], SyncReport], hooks: StageHooks | None = None

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from ...spapi.errors import SpApiError, user_message
 from ..ports import Outcome, StatePort
-from ..sources import AmazonSource
+from ..sources import UsageCounted
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,8 @@ class SyncReport:
 		}
 
 
-def source_stats(source: AmazonSource | None) -> dict:
-	"""The source's API usage counters (`AmazonSource.stats()`), or {} for a source without them.
+def source_stats(source: UsageCounted | None) -> dict:
+	"""The source's API usage counters (`stats()`), or {} for a source without them.
 	Statistics are a nicety: reading them never fails a run."""
 	try:
 		return source.stats() if source is not None else {}
