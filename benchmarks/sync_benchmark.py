@@ -223,12 +223,13 @@ def into_erpnext(site: str, orders: int, seed: int) -> int:
 	frappe.init(site=site)
 	frappe.connect()
 	try:
-		from amazon_connector import jobs
 		from amazon_connector.commands.simulated import simulated_account
+		from amazon_connector.core.engine.pipeline import STAGES
+		from amazon_connector.runner.run import run_sync
 
 		with simulated_account(orders, seed, None, None) as (account, runtime):
 			wall0, cpu0 = time.perf_counter(), time.process_time()
-			results = jobs.run_sync(account, jobs.STAGES, triggered_by="benchmark", runtime=runtime)
+			results = run_sync(account, STAGES, triggered_by="benchmark", runtime=runtime)
 			wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
 		imported = frappe.db.count("Sales Order", {"amazon_account": account})
 	finally:
