@@ -8,8 +8,22 @@ app_license = "mit"
 # "org/repo" form: a bare "erpnext" makes Frappe ask the network which organisation owns it.
 required_apps = ["frappe/erpnext"]
 
-# Desk helpers the app's form scripts share (built from public/js by `bench build`).
-app_include_js = "amazon_connector.bundle.js"
+# A tile on the apps screen (/apps on v15, the desktop on v16) that opens the app's workspace.
+add_to_apps_screen = [
+	{
+		"name": "amazon_connector",
+		"logo": "/assets/amazon_connector/images/amazon-connector-logo.svg",
+		"title": "Amazon Connector",
+		"route": "/app/amazon-connector",
+		"has_permission": "amazon_connector.permissions.has_app_permission",
+	}
+]
+
+# The desk helpers the forms share (public/js/amazon_connector.bundle.js) are not included on every
+# desk page: the Amazon Settings and Amazon Sync Log forms load them with frappe.require.
+
+# Keep the typed `DF` blocks of the DocType controllers in step when a DocType is saved.
+export_python_type_annotations = True
 
 # Installation
 # ------------

@@ -1,5 +1,6 @@
-// Desk-wide helpers of the Amazon Connector, loaded on every desk page (hooks.py app_include_js), so
-// that the Amazon Settings and Amazon Sync Log forms share one way of following a background job.
+// Helpers of the Amazon Connector's forms, so that Amazon Settings and Amazon Sync Log share one way
+// of following a background job. Not loaded on every desk page: each form loads it with
+// frappe.require("amazon_connector.bundle.js") (a bundle name, resolved by the build's assets map).
 
 frappe.provide("amazon_connector");
 
@@ -20,7 +21,8 @@ amazon_connector.show_job_end = function (data) {
 		// The server sends escaped text; sync log names in it become links to the logs.
 		message: (data.message || "").replace(
 			/\bAMZ-LOG-\d+\b/g,
-			(name) => `<a href="/app/amazon-sync-log/${name}">${name}</a>`,
+			// The framework builds the form's address (/app/... on v15, /desk/... on v16).
+			(name) => frappe.utils.get_form_link("Amazon Sync Log", name, true),
 		),
 		indicator: data.indicator || "blue",
 	});

@@ -7,6 +7,24 @@ from frappe.model.document import Document
 
 
 class AmazonItem(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		amazon_account: DF.Link
+		asin: DF.Data | None
+		fulfillment_channel: DF.Data | None
+		item_code: DF.Link
+		last_synced: DF.Datetime | None
+		listing_status: DF.Data | None
+		marketplace_id: DF.Data
+		sku: DF.Data
+		synced_values: DF.Code | None
+	# end: auto-generated types
 	pass
 
 

@@ -18,8 +18,11 @@ frappe.ui.form.on("Amazon Settings", {
 	refresh(frm) {
 		if (frm.is_new()) return;
 		// Whichever job of this account ends (started here, by the scheduler or from a sync log), its
-		// summary shows here and the form shows what it changed (amazon_connector.bundle.js).
-		amazon_connector.follow_job(frm, frm.doc.name, { after_end: () => frm.reload_doc() });
+		// summary shows here and the form shows what it changed. The helpers are loaded here, on the
+		// forms that use them, not on every desk page.
+		frappe.require("amazon_connector.bundle.js", () =>
+			amazon_connector.follow_job(frm, frm.doc.name, { after_end: () => frm.reload_doc() }),
+		);
 		// Asked, not assumed after a start: a short job may already have ended by then.
 		const show_if_running = () =>
 			frappe.xcall("amazon_connector.api.sync_status", { account: frm.doc.name }).then((status) => {

@@ -18,6 +18,53 @@ from amazon_connector.spapi.account import CUSTOM
 
 
 class AmazonSettings(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from amazon_connector.amazon_connector.doctype.amazon_marketplace.amazon_marketplace import (
+			AmazonMarketplace,
+		)
+
+		account_group: DF.Link
+		account_name: DF.Data
+		after_date: DF.Date
+		clearing_account: DF.Link | None
+		company: DF.Link
+		customer_group: DF.Link
+		customer_type: DF.Literal["Company", "Individual", "Partnership"]
+		enabled: DF.Check
+		endpoint_url: DF.Data | None
+		environment: DF.Literal["Production", "Amazon Sandbox", "Custom Endpoint"]
+		fba_warehouse: DF.Link | None
+		item_code_field: DF.Data | None
+		item_code_policy: DF.Literal["SKU", "ASIN", "Item Field"]
+		item_group: DF.Link
+		last_fee_sync: DF.Datetime | None
+		last_order_sync: DF.Datetime | None
+		last_product_sync: DF.Datetime | None
+		lwa_client_id: DF.Data
+		lwa_client_secret: DF.Password
+		marketplaces: DF.Table[AmazonMarketplace]
+		order_sync_frequency: DF.Literal["Every 15 Minutes", "Hourly", "Daily", "Never"]
+		price_list: DF.Link | None
+		product_sync_frequency: DF.Literal["Daily", "Hourly", "Weekly", "Never"]
+		refresh_token: DF.Password
+		region: DF.Literal["NA", "EU", "FE"]
+		request_personal_data: DF.Check
+		seller_id: DF.Data | None
+		submit_orders: DF.Check
+		sync_fees: DF.Check
+		territory: DF.Link
+		unknown_sku_policy: DF.Literal["Create Item", "Fail Order"]
+		update_prices: DF.Check
+		warehouse: DF.Link
+
+	# end: auto-generated types
 	def validate(self):
 		self.strip_identifiers()
 		self.validate_endpoint()

@@ -7,6 +7,18 @@ from frappe.model.document import Document
 
 
 class AmazonSyncCheckpoint(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		amazon_account: DF.Link
+		kind: DF.Data
+		value: DF.LongText | None
+	# end: auto-generated types
 	pass
 
 

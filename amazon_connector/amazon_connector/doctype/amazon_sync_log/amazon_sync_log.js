@@ -26,13 +26,15 @@ function retry(frm) {
 		callback: (r) => {
 			if (!r.message) return;
 			frappe.show_alert({ message: r.message, indicator: "blue" }, 7);
-			// The retry marks this log's rows retried (amazon_connector.bundle.js).
-			amazon_connector.follow_job(frm, account, {
-				once: true,
-				after_end: () => {
-					if (frm.doc.amazon_account === account) frm.reload_doc();
-				},
-			});
+			// The retry marks this log's rows retried (amazon_connector.bundle.js, loaded on demand).
+			frappe.require("amazon_connector.bundle.js", () =>
+				amazon_connector.follow_job(frm, account, {
+					once: true,
+					after_end: () => {
+						if (frm.doc.amazon_account === account) frm.reload_doc();
+					},
+				}),
+			);
 		},
 	});
 }

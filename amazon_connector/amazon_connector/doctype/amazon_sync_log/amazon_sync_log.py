@@ -12,6 +12,41 @@ from frappe.query_builder.functions import Now
 
 
 class AmazonSyncLog(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from amazon_connector.amazon_connector.doctype.amazon_sync_failure.amazon_sync_failure import (
+			AmazonSyncFailure,
+		)
+
+		amazon_account: DF.Link | None
+		api_calls: DF.Code | None
+		cancelled_count: DF.Int
+		created_count: DF.Int
+		dry_run: DF.Check
+		ended: DF.Datetime | None
+		events: DF.Code | None
+		failed_count: DF.Int
+		failures: DF.Table[AmazonSyncFailure]
+		flagged_count: DF.Int
+		kind: DF.Literal["products", "orders", "fees", "retry"]
+		messages: DF.Text | None
+		recorded_count: DF.Int
+		skipped_count: DF.Int
+		started: DF.Datetime | None
+		status: DF.Literal["Queued", "Running", "Success", "Partial Success", "Failed", "Skipped"]
+		throttle_wait_seconds: DF.Float
+		triggered_by: DF.Data | None
+		unchanged_count: DF.Int
+		updated_count: DF.Int
+		windows: DF.SmallText | None
+
+	# end: auto-generated types
 	@staticmethod
 	def clear_old_logs(days=30):
 		log = frappe.qb.DocType("Amazon Sync Log")
