@@ -14,6 +14,7 @@ from typing import Protocol
 
 from .drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from .drafts.stock import FbaQuantities, FbaStockChange
+from .drafts.transactions import AccountEntryDraft, SettlementDraft
 
 
 class Outcome(enum.Enum):
@@ -105,6 +106,22 @@ class InventoryPort(Protocol):
 		be changed is left out and named with its reason, the others go through."""
 
 
+class TransactionsPort(Protocol):
+	def post_account_entry(self, draft: AccountEntryDraft) -> Outcome:
+		"""Book account-level money (or a deferral move) once per `draft.entry_key`: CREATED or UNCHANGED."""
+
+	def booked_entry_keys(self, keys: list[str]) -> set[str]:
+		"""Which of these fee-entry / account-entry keys the ERP holds (booked or cancelled on purpose)."""
+
+	def settlement_booked(self, settlement_id: str) -> bool:
+		"""True once the settlement's deposit is booked."""
+
+	def book_settlement(self, draft: SettlementDraft) -> Outcome:
+		"""Record the settlement (a durable row with both figures) and, when it is closed, all its
+		transactions are booked and its total agrees, book the deposit: CREATED. FLAGGED when the
+		totals differ, SKIPPED while open or waiting, UNCHANGED when booked before."""
+
+
 class StatePort(Protocol):
 	def get_checkpoint(self, kind: str) -> dict | None: ...
 
@@ -121,5 +138,7 @@ class SyncLocked(RuntimeError):
 	"""Another run of the same account already holds the lock."""
 
 
-class ErpPort(ItemsPort, OrdersPort, FeesPort, InvoicesPort, RefundsPort, StatePort, Protocol):
+class ErpPort(
+	ItemsPort, OrdersPort, FeesPort, InvoicesPort, RefundsPort, TransactionsPort, StatePort, Protocol
+):
 	"""Everything the engine uses, bound to one Amazon account."""

@@ -68,6 +68,20 @@ class FinancesSource(UsageCounted, Protocol):
 	def list_financial_events_by_order_id(self, order_id: str) -> Iterable[dict]:
 		"""Finances v0: each page's `FinancialEvents` of one Amazon order."""
 
+	def list_transactions(
+		self,
+		*,
+		posted_after: datetime | None = None,
+		posted_before: datetime | None = None,
+		related_identifier: tuple[str, str] | None = None,
+	) -> Iterable[list[dict]]:
+		"""Finances 2024-06-19 listTransactions: each page's `transactions` (possibly empty), for a
+		posted-date range (any length: read in windows of at most 180 days) or a related identifier
+		(("ORDER_ID", id) or ("FINANCIAL_EVENT_GROUP_ID", id))."""
+
+	def list_financial_event_groups(self, *, started_after: datetime) -> Iterable[dict]:
+		"""Finances v0 listFinancialEventGroups: every settlement opened since `started_after`."""
+
 
 class ProductsSource(UsageCounted, Protocol):
 	@property

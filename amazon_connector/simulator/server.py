@@ -260,12 +260,13 @@ class Simulator:
 		self.finances_v0 = mode
 
 	def finance_book(self) -> FinanceBook:
-		"""The seller's books now; recomputed when the world's events or the minute change."""
-		now = self.clock.now()
-		key = (len(self.world.events), now.replace(second=0, microsecond=0))
+		"""The seller's books as of the current hour (settlements close, deferred money is released on
+		the hour after its moment); recomputed when the world's events or the hour change."""
+		hour = self.clock.now().replace(minute=0, second=0, microsecond=0)
+		key = (len(self.world.events), hour)
 		cached = self._book_cache
 		if cached is None or cached[0] != key:
-			cached = (key, FinanceBook(self.world, now))
+			cached = (key, FinanceBook(self.world, hour))
 			self._book_cache = cached
 		return cached[1]
 

@@ -53,8 +53,9 @@ class FinanceBook:
 		self.period = period
 		self.seller_id = world.seller_id
 		with world.lock:
-			# What has not happened yet is not in Amazon's books.
-			base = [(name, event, posted) for name, event, posted in world.events if posted <= now]
+			# Events posted later are kept too (the operations filter by posted date); only an open
+			# group's running total would show them.
+			base = [(name, event, posted) for name, event, posted in world.events]
 			orders = {
 				event.get("AmazonOrderId"): world.orders.get(event.get("AmazonOrderId"))
 				for _, event, _ in base
@@ -68,6 +69,7 @@ class FinanceBook:
 		else:
 			self.origin = datetime.combine(now.date(), time(0), tzinfo=timezone.utc)
 		self.groups: dict[tuple[str, int], _Group] = {}
+		self._transactions: list[tuple[datetime, dict]] | None = None
 		self.events: list[tuple[str, dict, datetime]] = []  # the world's events plus reserves, by date
 		for name, event, posted in base:
 			order = orders.get(event.get("AmazonOrderId"))
@@ -141,6 +143,11 @@ class FinanceBook:
 
 	def transactions(self) -> list[tuple[datetime, dict]]:
 		"""Every transaction with its posted date: events, reserves, and the payouts of closed groups."""
+		if self._transactions is None:
+			self._transactions = self._all_transactions()
+		return self._transactions
+
+	def _all_transactions(self) -> list[tuple[datetime, dict]]:
 		membership = {id(event): group for group in self.groups.values() for _, event, _ in group.members}
 		result = []
 		for name, event, posted in self.events:

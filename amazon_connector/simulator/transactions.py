@@ -84,20 +84,20 @@ class _Tree:
 	def total(self) -> Decimal:
 		return sum(self.leaves.values(), Decimal(0))
 
-	def render(self, depth: int = 0, prefix: tuple[str, ...] = ()) -> list[dict]:
-		names = list(dict.fromkeys(p[depth] for p in self.leaves if p[:depth] == prefix and len(p) > depth))
-		nodes = []
-		for name in names:
-			path = prefix + (name,)
-			amount = sum((v for p, v in self.leaves.items() if p[: depth + 1] == path), Decimal(0))
-			nodes.append(
-				{
-					"breakdownType": name,
-					"breakdownAmount": _money(amount, self.currency),
-					"breakdowns": self.render(depth + 1, path),
-				}
-			)
-		return nodes
+	def render(self, depth: int = 0, leaves: list | None = None) -> list[dict]:
+		leaves = list(self.leaves.items()) if leaves is None else leaves
+		children: dict[str, list] = {}
+		for path, amount in leaves:
+			if len(path) > depth:
+				children.setdefault(path[depth], []).append((path, amount))
+		return [
+			{
+				"breakdownType": name,
+				"breakdownAmount": _money(sum((a for _, a in below), Decimal(0)), self.currency),
+				"breakdowns": self.render(depth + 1, below),
+			}
+			for name, below in children.items()
+		]
 
 
 def _item_tree(entry: dict, currency: str) -> _Tree:

@@ -10,7 +10,16 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from amazon_connector.core.sources import AmazonSource, SearchToken
-from amazon_connector.spapi import catalog, finances, inventory, listings, orders, reports, sellers
+from amazon_connector.spapi import (
+	catalog,
+	finances,
+	inventory,
+	listings,
+	orders,
+	reports,
+	sellers,
+	transactions,
+)
 from amazon_connector.spapi.client import SpApiSession
 
 
@@ -67,6 +76,23 @@ class SpApiSource:
 		return finances.list_financial_events_by_order_id(self.session, order_id)
 
 	# -- products --------------------------------------------------------------------------------
+	def list_transactions(
+		self,
+		*,
+		posted_after: datetime | None = None,
+		posted_before: datetime | None = None,
+		related_identifier: tuple[str, str] | None = None,
+	) -> Iterator[list[dict]]:
+		return transactions.list_transactions(
+			self.session,
+			posted_after=posted_after,
+			posted_before=posted_before,
+			related_identifier=related_identifier,
+		)
+
+	def list_financial_event_groups(self, *, started_after: datetime) -> Iterator[dict]:
+		return transactions.list_financial_event_groups(self.session, started_after=started_after)
+
 	def fetch_report_document(
 		self,
 		report_type: str,

@@ -8,7 +8,7 @@ Amazon's rules for `listTransactions` (its model, finances-2024-06-19.json):
 - "If PostedAfter and PostedBefore are more than 180 days apart, the response is empty": so a longer
   range is read as consecutive windows of at most 180 days, never as one silent empty answer;
 - pages: `payload.nextToken` out, `nextToken` in together with the same arguments; pages may be empty.
-The cut-off is taken from the clock at the time each window is requested, with a margin, so a
+The cut-off is taken from the clock when the first window is requested, with a margin, so a
 postedBefore is never less than two minutes old when it reaches Amazon.
 """
 
@@ -93,20 +93,15 @@ def list_transactions(
 
 
 def _windowed(session, base, posted_after, posted_before, now) -> Iterator[list[dict]]:
-	start = posted_after
-	while True:
-		# Planned again before each window: the cut-off is relative to the request's own time.
-		windows = posted_windows(start, posted_before, now())
-		if not windows:
-			return
-		window_start, window_end = windows[0]
+	# Planned when the first window is requested: every later request is later still, so each
+	# postedBefore stays more than two minutes before its own request.
+	for window_start, window_end in posted_windows(posted_after, posted_before, now()):
 		params = {
 			**base,
 			"postedAfter": iso8601(window_start, name="posted_after"),
 			"postedBefore": iso8601(window_end, name="posted_before"),
 		}
 		yield from _pages(session, params)
-		start = window_end
 
 
 def _pages(session, params: dict) -> Iterator[list[dict]]:

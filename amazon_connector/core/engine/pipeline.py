@@ -32,6 +32,9 @@ from .report import RecordFailure, SyncReport, source_stats
 log = logging.getLogger(__name__)
 
 PRODUCTS, ORDERS, FEES = "products", "orders", "fees"
+# SyncSettings.extra["finances_api"]: which Amazon feed the fees stage reads. "2024-06-19" (the
+# default) books every transaction and the settlements; "v0" keeps the deprecated financial events.
+FINANCES_2024, FINANCES_V0 = "2024-06-19", "v0"
 STAGES = (PRODUCTS, ORDERS, FEES)
 
 # (stage, done, total or None, message): a run's progress, told per stage.
@@ -102,7 +105,11 @@ class Pipeline:
 				self.source, self.port, self.settings, item_resolver=self.products.ensure_items, now=self.now
 			)
 		if stage == FEES:
-			return FeeSync(self.source, self.port, self.settings, now=self.now)
+			if (self.settings.extra or {}).get("finances_api", FINANCES_V0) == FINANCES_V0:
+				return FeeSync(self.source, self.port, self.settings, now=self.now)
+			from .transactions import TransactionSync
+
+			return TransactionSync(self.source, self.port, self.settings, now=self.now)
 		raise UnknownStage([stage])
 
 	def run(

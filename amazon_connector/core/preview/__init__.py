@@ -13,6 +13,8 @@ from datetime import datetime
 
 from ..drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from ..drafts.stock import FbaQuantities, FbaStockChange
+from ..drafts.transactions import AccountEntryDraft, SettlementDraft
+from ..engine.settlements import settlement_status
 from ..ports import ErpPort, InventoryPort, Outcome, SalesOrderState, StockReconciled, SyncLocked
 
 _MISSING = object()
@@ -35,6 +37,8 @@ class PreviewErp:
 		self.invoices: dict[str, dict] = {}  # amazon order id -> {"grand_total", "currency", "posting"}
 		self.credit_notes: dict[str, RefundDraft] = {}  # refund key -> draft (booked)
 		self.held_refunds: dict[str, RefundDraft] = {}  # refund key -> draft (waiting for the invoice)
+		self.account_entries: dict[str, AccountEntryDraft] = {}  # entry key -> draft
+		self.settlements: dict[str, dict] = {}  # settlement id -> {"draft", "status"}
 		self.checkpoints: dict[str, dict] = {}
 		self.fba_warehouse: dict[str, float] = {}  # item code -> quantity in the FBA warehouse
 		self.fba_quantities: dict[tuple[str, str], FbaQuantities] = {}  # (marketplace, sku) -> Amazon's
@@ -144,6 +148,32 @@ class PreviewErp:
 			and record["draft"].last_updated < shipped_before
 			and order_id not in with_fees
 		)
+
+	# -- account-level money and settlements -------------------------------------------------
+	def post_account_entry(self, draft: AccountEntryDraft) -> Outcome:
+		if draft.entry_key in self.account_entries or draft.entry_key in self.fee_entries:
+			return Outcome.UNCHANGED
+		if not any(line.amount for line in draft.lines):
+			return Outcome.SKIPPED
+		self._remember(self.account_entries, draft.entry_key)
+		self.account_entries[draft.entry_key] = draft
+		return Outcome.CREATED
+
+	def booked_entry_keys(self, keys: list[str]) -> set[str]:
+		return {k for k in keys if k in self.fee_entries or k in self.account_entries}
+
+	def settlement_booked(self, settlement_id: str) -> bool:
+		return (self.settlements.get(settlement_id) or {}).get("status") == "Booked"
+
+	def book_settlement(self, draft: SettlementDraft) -> Outcome:
+		"""The adapter's rules (see ports.TransactionsPort), with the deposit kept on the record."""
+		record = self.settlements.get(draft.settlement_id)
+		if record and record["status"] == "Booked":
+			return Outcome.UNCHANGED
+		self._remember(self.settlements, draft.settlement_id)
+		status, outcome = settlement_status(draft)
+		self.settlements[draft.settlement_id] = {"draft": draft, "status": status}
+		return outcome
 
 	# -- invoices and refunds ------------------------------------------------------------
 	def orders_awaiting_invoice(self) -> list[str]:

@@ -1,0 +1,420 @@
+"""Finances 2024-06-19 transactions -> what to book, one plan per transaction.
+
+Amounts are the seller's point of view, as in v0 (+ = Amazon pays the seller, - = Amazon keeps);
+a booked line is the negation (+ = debit, the seller's cost). Breakdowns are recursive; only the
+leaves are money (a parent's amount is the sum of its children). They come at transaction level
+(an array, or, as in the model's own example, an object holding `breakdowns`) or, without those,
+per item (`items[].breakdowns`); the leaves must add up to `totalAmount`, to the cent, or the
+transaction is refused with both figures (and retried by the engine later).
+
+What a transaction becomes:
+- tied to an order (ORDER_ID; Shipment, Refund, GuaranteeClaim, Chargeback, ...): a FeeEntryDraft
+  keyed "txn:<transactionId>", booked like every fee entry (one account per fee type under the
+  configured group, withheld taxes on the withheld-tax accounts the order's tax rows use):
+  Amazon's fees ("Expenses" leaves: Commission, FBAPerUnitFulfillmentFee, ...), the tax it
+  withholds ("MarketplaceFacilitator..." leaves), chargebacks and points. The sale side ("Sales",
+  "Promotions": what the buyer paid) is on the Sales Order and its invoice, and is kept on the
+  draft as `sale_amounts`; a refund's sale side is what the credit note gives back, recorded.
+- not tied to an order (ServiceFee, ProductAdsPayment, Adjustment, reimbursements, reserves,
+  coupons, deals, liquidations, ...): an AccountEntryDraft keyed "txn:<transactionId>", each
+  leaf on its account (see `transaction_accounts`), balanced on Amazon Clearing.
+- `Transfer` (the payout): booked by its settlement, from clearing to the bank; not here.
+- DEFERRED: Amazon holds the money until the maturity date. Its fee entry is booked as usual and
+  its whole total moves from Amazon Clearing to "Amazon Deferred" ("txn:<id>:deferred"); once
+  Amazon shows it RELEASED / DEFERRED_RELEASED the total moves back ("txn:<id>:released"). So
+  Amazon Clearing holds only what Amazon will pay out in a settlement.
+A transaction without `transactionId` (the model has it optional) is keyed by a digest of what it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from ..drafts.fees import (
+	CATEGORY_CHARGEBACK,
+	CATEGORY_FEE,
+	CATEGORY_POINTS,
+	CATEGORY_WITHHELD_TAX,
+	FeeEntryDraft,
+	FeeLineDraft,
+	UnpostedFinanceEvent,
+)
+from ..drafts.transactions import HOME_BESIDE_CLEARING, HOME_FEE_GROUP, AccountEntryDraft, AccountLineDraft
+from ..money import MoneyError, parse_amount
+from ..timestamps import TimestampError, parse_timestamp
+from .fee_accounts import FEE_ACCOUNT_LABELS, WITHHELD_TAX_LABELS, account_label, withheld_tax_name
+from .fee_keys import event_key, fingerprint_json
+from .transaction_accounts import (
+	BREAKDOWN_ACCOUNT_LABELS,
+	DEFERRED_ACCOUNT_LABEL,
+	RESERVE_ACCOUNT_LABEL,
+	TRANSFER_TYPES,
+	transaction_account_label,
+)
+
+KEY_PREFIX = "txn:"
+DEFERRED, RELEASED, DEFERRED_RELEASED = "DEFERRED", "RELEASED", "DEFERRED_RELEASED"
+REVERSALS = ("Refund", "GuaranteeClaim", "Chargeback")
+SETTLEMENT_IDENTIFIERS = ("SETTLEMENT_ID", "FINANCIAL_EVENT_GROUP_ID")
+# Top-level breakdowns that are what the buyer paid (the Sales Order's side), as Amazon names them.
+SALE_GROUPS = {
+	"sales",
+	"promotions",
+	"promotion",
+	"productcharges",
+	"product charges",
+	"shipping",
+	"giftwrap",
+}
+SALE_LEAVES = {"principal", "principle", "tax", "shippingcharge", "shippingtax", "giftwrap", "giftwraptax",
+	"product charges", "productcharges", "shipping", "promotion", "promotions"}  # fmt: skip
+CHARGEBACK_TYPES = ("ShippingChargeback", "GiftwrapChargeback", "CODChargeback")
+POINTS_TYPES = ("CostOfPointsGranted", "CostOfPointsReturned")
+
+
+class TransactionError(ValueError):
+	"""A transaction that cannot be booked as it stands; the message names it."""
+
+
+@dataclass(frozen=True)
+class Leaf:
+	path: tuple[str, ...]  # breakdown types from the top, the leaf's own last
+	amount: Decimal  # as Amazon reported it (seller's point of view)
+	sku: str = ""
+
+	@property
+	def type(self) -> str:
+		return self.path[-1]
+
+
+@dataclass
+class TransactionPlan:
+	key: str  # "txn:<transactionId>"
+	transaction_id: str
+	transaction_type: str
+	status: str  # upper case: DEFERRED, RELEASED, DEFERRED_RELEASED
+	currency: str
+	total: Decimal
+	posted_date: datetime
+	amazon_order_id: str = ""
+	settlement_id: str = ""
+	marketplace_id: str = ""
+	maturity_date: datetime | None = None
+	fee_draft: FeeEntryDraft | None = None
+	account_draft: AccountEntryDraft | None = None
+	deferral: AccountEntryDraft | None = None  # clearing -> Amazon Deferred
+	release: AccountEntryDraft | None = None  # Amazon Deferred -> clearing
+	unposted: list[UnpostedFinanceEvent] = field(default_factory=list)
+	unknown_type: bool = False
+	is_transfer: bool = False
+	figures: dict[str, Decimal] = field(default_factory=dict)  # reconciliation lines, seller's view
+
+	@property
+	def v0_key_prefix(self) -> str:
+		"""What the v0 feed's key of the same event starts with (order, type, posted second): lets a
+		switched-over install see that v0 booked this money already."""
+		return event_key(self.amazon_order_id, self.transaction_type, self.posted_date, "")
+
+	@property
+	def entries(self) -> list:
+		return [d for d in (self.fee_draft, self.account_draft, self.deferral, self.release) if d is not None]
+
+
+def _money(value, where: str) -> tuple[Decimal, str]:
+	if not isinstance(value, dict):
+		raise TransactionError(f"{where}: not a Currency object")
+	currency = value.get("currencyCode") or ""
+	try:
+		return parse_amount(value.get("currencyAmount"), currency), currency
+	except MoneyError as exc:
+		raise TransactionError(f"{where}: {exc}") from None
+
+
+def breakdown_list(value) -> list:
+	"""The model types `breakdowns` as an array; its own example nests one in an object."""
+	if value is None:
+		return []
+	if isinstance(value, dict):
+		return breakdown_list(value.get("breakdowns"))
+	if isinstance(value, list):
+		return value
+	raise TransactionError(f"breakdowns is a {type(value).__name__}, not a list")
+
+
+def leaves(breakdowns, path: tuple[str, ...] = (), sku: str = "") -> list[Leaf]:
+	found = []
+	for node in breakdown_list(breakdowns):
+		if not isinstance(node, dict):
+			raise TransactionError(f"breakdown under {'/'.join(path) or 'the transaction'} is not an object")
+		name = str(node.get("breakdownType") or "Unnamed")
+		children = breakdown_list(node.get("breakdowns"))
+		if children:
+			found += leaves(children, path + (name,), sku)
+		else:
+			amount, _ = _money(node.get("breakdownAmount"), f"breakdown {'/'.join(path + (name,))}")
+			found.append(Leaf(path + (name,), amount, sku))
+	return found
+
+
+def transaction_leaves(transaction: dict) -> list[Leaf]:
+	"""The transaction's money, leaf by leaf: transaction-level breakdowns, else the items'."""
+	top = leaves(transaction.get("breakdowns"))
+	if top:
+		return top
+	found = []
+	for item in transaction.get("items") or []:
+		sku = next(
+			(c.get("sku") for c in item.get("contexts") or [] if isinstance(c, dict) and c.get("sku")), ""
+		)
+		found += leaves(item.get("breakdowns"), sku=sku or item.get("description") or "")
+	return found
+
+
+def _related(transaction: dict, name: str) -> str:
+	for related in transaction.get("relatedIdentifiers") or []:
+		if isinstance(related, dict) and related.get("relatedIdentifierName") == name:
+			return str(related.get("relatedIdentifierValue") or "")
+	return ""
+
+
+def _maturity(transaction: dict) -> datetime | None:
+	for context in transaction.get("contexts") or []:
+		if isinstance(context, dict) and context.get("maturityDate"):
+			return parse_timestamp(context["maturityDate"])
+	return None
+
+
+def transaction_key(transaction: dict) -> str:
+	transaction_id = transaction.get("transactionId")
+	if transaction_id:
+		return f"{KEY_PREFIX}{transaction_id}"
+	identity = {k: transaction.get(k) for k in ("transactionType", "postedDate", "totalAmount", "items",
+		"breakdowns", "description")}  # fmt: skip
+	identity["order"] = _related(transaction, "ORDER_ID")
+	return f"{KEY_PREFIX}~{fingerprint_json(identity)}"
+
+
+def _sale_side(leaf: Leaf) -> bool:
+	top = leaf.path[0].lower()
+	return top in SALE_GROUPS or (len(leaf.path) == 1 and leaf.type.lower() in SALE_LEAVES)
+
+
+def _withheld(leaf: Leaf) -> bool:
+	if any("facilitator" in p.lower() or "withheld" in p.lower() for p in leaf.path[:-1]):
+		return True
+	return withheld_tax_name(leaf.type) in WITHHELD_TAX_LABELS
+
+
+def order_category(leaf: Leaf) -> str | None:
+	"""The fee-entry category of a leaf of an order transaction; None for the sale side."""
+	if _withheld(leaf):
+		return CATEGORY_WITHHELD_TAX
+	if _sale_side(leaf):
+		return None
+	if leaf.type in CHARGEBACK_TYPES:
+		return CATEGORY_CHARGEBACK
+	if leaf.type in POINTS_TYPES:
+		return CATEGORY_POINTS
+	return CATEGORY_FEE
+
+
+def figure_of(leaf: Leaf, transaction_type: str, has_order: bool) -> str:
+	"""The reconciliation line a leaf counts on."""
+	if not has_order:
+		label = _account_leaf_label(leaf, transaction_type)[0]
+		return "reserve" if label == RESERVE_ACCOUNT_LABEL else f"other:{label}"
+	category = order_category(leaf)
+	if category is None:
+		return "refunds" if transaction_type in REVERSALS else "sales"
+	if category == CATEGORY_WITHHELD_TAX:
+		return "taxes_withheld"
+	return f"fee:{account_label(leaf.type, category)}"
+
+
+def _account_leaf_label(leaf: Leaf, transaction_type: str) -> tuple[str, str]:
+	label = BREAKDOWN_ACCOUNT_LABELS.get(leaf.type) or FEE_ACCOUNT_LABELS.get(leaf.type)
+	if not label:
+		label = transaction_account_label(transaction_type)[0]
+	home = HOME_BESIDE_CLEARING if label == RESERVE_ACCOUNT_LABEL else HOME_FEE_GROUP
+	return label, home
+
+
+def map_transaction(transaction: dict) -> TransactionPlan:
+	"""One transaction -> its plan. Raises TransactionError (naming the transaction) when it cannot be
+	booked as it stands: money that is not a number, breakdowns that do not add up to the total."""
+	if not isinstance(transaction, dict):
+		raise TransactionError(f"a transaction is a {type(transaction).__name__}, not an object")
+	key = transaction_key(transaction)
+	name = f"transaction {transaction.get('transactionId') or key}"
+	try:
+		return _plan(transaction, key)
+	except (TransactionError, TimestampError, TypeError, ValueError) as exc:
+		raise TransactionError(f"{name} ({transaction.get('transactionType') or 'untyped'}): {exc}") from None
+
+
+def _plan(transaction: dict, key: str) -> TransactionPlan:
+	transaction_type = str(transaction.get("transactionType") or "")
+	total, currency = _money(transaction.get("totalAmount"), "totalAmount")
+	posted = parse_timestamp(transaction.get("postedDate"))
+	if posted is None:
+		raise TransactionError("no postedDate")
+	status = str(transaction.get("transactionStatus") or RELEASED).upper()
+	order_id = _related(transaction, "ORDER_ID")
+	plan = TransactionPlan(
+		key=key,
+		transaction_id=str(transaction.get("transactionId") or ""),
+		transaction_type=transaction_type,
+		status=status,
+		currency=currency,
+		total=total,
+		posted_date=posted,
+		amazon_order_id=order_id,
+		settlement_id=next((v for n in SETTLEMENT_IDENTIFIERS if (v := _related(transaction, n))), ""),
+		marketplace_id=(transaction.get("sellingPartnerMetadata") or {}).get("marketplaceId")
+		or (transaction.get("marketplaceDetails") or {}).get("marketplaceId")
+		or "",
+		maturity_date=_maturity(transaction),
+	)
+	if transaction_type in TRANSFER_TYPES:
+		plan.is_transfer = True
+		plan.figures["deposit"] = -total
+		return plan
+	found = transaction_leaves(transaction)
+	if found:
+		added = sum((leaf.amount for leaf in found), Decimal(0))
+		if added != total:
+			raise TransactionError(
+				f"its breakdowns add up to {added} {currency}, its total is {total} {currency}"
+			)
+	for leaf in found:
+		line = figure_of(leaf, transaction_type, bool(order_id))
+		plan.figures[line] = plan.figures.get(line, Decimal(0)) + leaf.amount
+	if not found:
+		# No breakdown at all: an order's money is its sale (no fee to book); the rest is the type's.
+		line = ("refunds" if transaction_type in REVERSALS else "sales") if order_id else "other"
+		plan.figures[line] = total
+	if order_id:
+		_order_entries(plan, transaction, found)
+	else:
+		_account_entry(plan, transaction, found)
+	_deferral(plan)
+	return plan
+
+
+def _order_entries(plan: TransactionPlan, transaction: dict, found: list[Leaf]) -> None:
+	booked: dict[tuple[str, str], Decimal] = {}
+	skus: dict[tuple[str, str], list[str]] = {}
+	sale: dict[str, Decimal] = {}
+	for leaf in found:
+		category = order_category(leaf)
+		if category is None:
+			sale[leaf.type] = sale.get(leaf.type, Decimal(0)) + leaf.amount
+			continue
+		group = (category, leaf.type)
+		booked[group] = booked.get(group, Decimal(0)) - leaf.amount
+		if leaf.sku and leaf.sku not in skus.setdefault(group, []):
+			skus[group].append(leaf.sku)
+	lines = [
+		FeeLineDraft(
+			fee_type=fee_type,
+			category=category,
+			amount=amount,
+			account_label=account_label(fee_type, category),
+			remark=f"{plan.transaction_type} transaction"
+			+ (
+				f" (SKU {', '.join(skus[(category, fee_type)][:5])})"
+				if skus.get((category, fee_type))
+				else ""
+			),
+		)
+		for (category, fee_type), amount in booked.items()
+		if amount
+	]
+	plan.fee_draft = FeeEntryDraft(
+		amazon_order_id=plan.amazon_order_id,
+		event_key=plan.key,
+		currency=plan.currency,
+		posted_date=plan.posted_date,
+		lines=lines,
+		marketplace_id=plan.marketplace_id,
+		event_type=plan.transaction_type,
+		marketplace_name=(transaction.get("marketplaceDetails") or {}).get("marketplaceName") or "",
+		remark=f"Amazon transaction {plan.transaction_id or plan.key} ({plan.transaction_type}, "
+		f"{transaction.get('description') or 'no description'}, posted {transaction.get('postedDate')}).",
+		sale_amounts=sale,
+	)
+	if plan.transaction_type in REVERSALS and sale:
+		plan.unposted.append(
+			UnpostedFinanceEvent(
+				event_type=plan.transaction_type,
+				amazon_id=plan.amazon_order_id,
+				currency=plan.currency,
+				amount=sum(sale.values(), Decimal(0)),
+				posted_date=plan.posted_date,
+				details={"transactionId": plan.transaction_id, **{k: str(v) for k, v in sale.items()}},
+				event_key=f"{plan.key}:sale",
+				reason=f"{plan.transaction_type}: its fees are booked; the amount returned to the buyer is the "
+				"credit note's.",
+				amazon_order_id=plan.amazon_order_id,
+			)
+		)
+
+
+def _account_entry(plan: TransactionPlan, transaction: dict, found: list[Leaf]) -> None:
+	label, known = transaction_account_label(plan.transaction_type)
+	plan.unknown_type = not known
+	lines: dict[tuple[str, str], AccountLineDraft] = {}
+	for leaf in found or [Leaf((plan.transaction_type or "Untyped",), plan.total)]:
+		leaf_label, home = (
+			_account_leaf_label(leaf, plan.transaction_type) if found else (label, HOME_FEE_GROUP)
+		)
+		if leaf_label == RESERVE_ACCOUNT_LABEL:
+			home = HOME_BESIDE_CLEARING
+		line = lines.setdefault((leaf_label, home), AccountLineDraft(leaf_label, Decimal(0), home, ""))
+		line.amount -= leaf.amount
+		names = "/".join(leaf.path)
+		if names not in line.remark:
+			line.remark = f"{line.remark}, {names}" if line.remark else names
+	plan.account_draft = AccountEntryDraft(
+		entry_key=plan.key,
+		transaction_type=plan.transaction_type,
+		currency=plan.currency,
+		posted_date=plan.posted_date,
+		lines=[line for line in lines.values() if line.amount],
+		settlement_id=plan.settlement_id,
+		marketplace_id=plan.marketplace_id,
+		remark=f"Amazon {plan.transaction_type or 'untyped'} transaction {plan.transaction_id or plan.key}: "
+		f"{transaction.get('description') or 'no description'}, posted {transaction.get('postedDate')}.",
+	)
+
+
+def _deferral(plan: TransactionPlan) -> None:
+	deferred = plan.status in (DEFERRED, DEFERRED_RELEASED) or (
+		plan.status == RELEASED and plan.maturity_date is not None
+	)
+	if not deferred or not plan.total:
+		return
+
+	def move(suffix: str, amount: Decimal, what: str) -> AccountEntryDraft:
+		return AccountEntryDraft(
+			entry_key=f"{plan.key}:{suffix}",
+			transaction_type=plan.transaction_type,
+			currency=plan.currency,
+			posted_date=plan.posted_date
+			if suffix == "deferred"
+			else (plan.maturity_date or plan.posted_date),
+			lines=[AccountLineDraft(DEFERRED_ACCOUNT_LABEL, amount, HOME_BESIDE_CLEARING, what)],
+			settlement_id=plan.settlement_id if suffix == "released" else "",
+			amazon_order_id=plan.amazon_order_id,
+			marketplace_id=plan.marketplace_id,
+			remark=f"Amazon {what} of transaction {plan.transaction_id or plan.key}"
+			+ (f" (order {plan.amazon_order_id})" if plan.amazon_order_id else "")
+			+ (f", maturity {plan.maturity_date:%Y-%m-%d}" if plan.maturity_date else "")
+			+ ".",
+		)
+
+	plan.deferral = move("deferred", plan.total, "deferral")
+	if plan.status != DEFERRED:
+		plan.release = move("released", -plan.total, "release")
