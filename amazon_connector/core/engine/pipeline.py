@@ -32,8 +32,8 @@ from .report import RecordFailure, SyncReport, source_stats
 log = logging.getLogger(__name__)
 
 PRODUCTS, ORDERS, FEES = "products", "orders", "fees"
-# SyncSettings.extra["finances_api"]: which Amazon feed the fees stage reads. "2024-06-19" (the
-# default) books every transaction and the settlements; "v0" keeps the deprecated financial events.
+# SyncSettings.extra["finances_api"]: which Amazon feed the fees stage reads. "2024-06-19" books every
+# transaction and the settlements; "v0" (for now the default) the deprecated financial events.
 FINANCES_2024, FINANCES_V0 = "2024-06-19", "v0"
 STAGES = (PRODUCTS, ORDERS, FEES)
 

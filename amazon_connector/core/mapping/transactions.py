@@ -44,7 +44,7 @@ from ..drafts.fees import (
 from ..drafts.transactions import HOME_BESIDE_CLEARING, HOME_FEE_GROUP, AccountEntryDraft, AccountLineDraft
 from ..money import MoneyError, parse_amount
 from ..timestamps import TimestampError, parse_timestamp
-from .fee_accounts import FEE_ACCOUNT_LABELS, WITHHELD_TAX_LABELS, account_label, withheld_tax_name
+from .account_labels import FEE_ACCOUNT_LABELS, WITHHELD_TAX_LABELS, account_label, withheld_tax_name
 from .fee_keys import event_key, fingerprint_json
 from .transaction_accounts import (
 	BREAKDOWN_ACCOUNT_LABELS,
