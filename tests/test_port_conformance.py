@@ -25,6 +25,11 @@ NOT_YET_IMPLEMENTED = {
 	"post_refund",
 	"held_refunds_ready",
 	"apply_held_refund",
+	# Finances 2024-06-19 (branch finances): the ERPNext side of account entries and settlements.
+	"post_account_entry",
+	"booked_entry_keys",
+	"settlement_booked",
+	"book_settlement",
 }
 
 

@@ -28,6 +28,7 @@ from .fees import FeeSync
 from .orders import OrderSync
 from .products import ProductSync
 from .report import RecordFailure, SyncReport, source_stats
+from .transactions import TransactionSync
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ STAGES = (PRODUCTS, ORDERS, FEES)
 Progress = Callable[[str, int, int | None, str], None]
 # (done, total or None, message): what one engine tells.
 EngineProgress = Callable[[int, int | None, str], None]
-Engine = ProductSync | OrderSync | FeeSync
+Engine = ProductSync | OrderSync | FeeSync | TransactionSync
 
 
 class UnknownStage(ValueError):
@@ -107,8 +108,6 @@ class Pipeline:
 		if stage == FEES:
 			if (self.settings.extra or {}).get("finances_api", FINANCES_V0) == FINANCES_V0:
 				return FeeSync(self.source, self.port, self.settings, now=self.now)
-			from .transactions import TransactionSync
-
 			return TransactionSync(self.source, self.port, self.settings, now=self.now)
 		raise UnknownStage([stage])
 

@@ -107,8 +107,8 @@ class SettlementSync:
 			return {}
 
 	def _draft(self, report, settlement_id: str, group: dict | None, memory: dict) -> SettlementDraft | None:
-		transfer = memory.get("transfer")
-		if group is None and transfer is None:
+		transfer: dict = memory.get("transfer") or {}
+		if group is None and not transfer:
 			return None
 		plans: list[TransactionPlan] = []
 		try:
@@ -194,11 +194,10 @@ def settlement_status(draft: SettlementDraft) -> tuple[str, Outcome]:
 def _keys(plan: TransactionPlan) -> list[str]:
 	"""The entry keys a plan books (an empty fee entry books nothing)."""
 	keys = []
-	for entry in plan.entries:
-		if entry is plan.fee_draft:
-			if not entry.is_empty:
-				keys.append(entry.event_key)
-		else:
+	if plan.fee_draft is not None and not plan.fee_draft.is_empty:
+		keys.append(plan.fee_draft.event_key)
+	for entry in (plan.account_draft, plan.deferral, plan.release):
+		if entry is not None:
 			keys.append(entry.entry_key)
 	return keys
 

@@ -374,17 +374,20 @@ class _Run:
 		self.report.count("failed")
 		self.report.failures.append(RecordFailure("transaction", key, reason))
 		posted = transaction.get("postedDate") if isinstance(transaction, dict) else ""
-		order = order or next(
-			(
-				r.get("relatedIdentifierValue")
-				for r in (
-					transaction.get("relatedIdentifiers") or [] if isinstance(transaction, dict) else []
-				)
-				if isinstance(r, dict) and r.get("relatedIdentifierName") == "ORDER_ID"
-			),
-			"",
+		order = order or str(
+			next(
+				(
+					r.get("relatedIdentifierValue")
+					for r in (
+						transaction.get("relatedIdentifiers") or [] if isinstance(transaction, dict) else []
+					)
+					if isinstance(r, dict) and r.get("relatedIdentifierName") == "ORDER_ID"
+				),
+				"",
+			)
+			or ""
 		)
-		self.pending[key] = {"posted": posted or "", "why": "failed", "order": order or ""}
+		self.pending[key] = {"posted": posted or "", "why": "failed", "order": order}
 
 	def summarise(self) -> None:
 		report = self.report
