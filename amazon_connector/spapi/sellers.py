@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from amazon_connector.spapi.apis import SellersApi
+from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.spapi.retry import RetryPolicy
 
 # A person is waiting on Test Connection: one quick retry, then an answer, rather than minutes of
@@ -28,7 +29,5 @@ def check_connection(account, *, timeout: float = CHECK_CONNECTION_TIMEOUT) -> l
 
 	Raises the access layer's typed errors; `errors.user_message(exc)` turns any of them (and any
 	other exception) into the sentence to show."""
-	from amazon_connector.spapi.client import SpApiSession
-
 	with SpApiSession(account, timeout=timeout, retry=CHECK_CONNECTION_RETRY) as session:
 		return get_marketplace_participations(session)
