@@ -5,4 +5,8 @@ entry point; it delegates to one small module per kind of record (items, custome
 accounts, fee entries, state). None of these modules commits: the job runner commits between
 batches, and `state.record_scope` wraps each record in a savepoint so one bad record's writes are
 undone while the others are kept.
+
+Besides the port: `settings` (the one reader of Amazon Settings, and what the framework-free layers
+are given of it), `connection` (Test Connection) and `marketplaces` (merging Amazon's marketplace
+participations into the settings).
 """

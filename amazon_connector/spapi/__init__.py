@@ -8,4 +8,6 @@ Amazon's published models.
 - `errors`: typed errors and `user_message(exc)`, the one sentence a user is shown.
 - `pagination`: every page-token style of the models, as generators.
 - Operations: `sellers`, `orders`, `finances`, `reports`, `catalog`, `listings`, `tokens`.
+- `source.SpApiSource`: the engines' Amazon source port (`core.sources.AmazonSource`) over a session.
+- `redaction.Scrubber`: an account's secrets out of any text bound for a log.
 """
