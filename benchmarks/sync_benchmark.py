@@ -9,9 +9,11 @@ company's currency; that simulator runs in the benchmark's process, so CPU time 
 Use a test site: the run really creates Items, Sales Orders and Journal Entries.
 
 Progress (stage, counts, ETA) goes to stderr, the figures to stdout. Interrupted (Ctrl-C, SIGTERM),
-it removes its world file, stops the simulator and prints the figures of what it had done so far.
+it stops the simulator and prints the figures of what it had done so far.
 
-The simulator runs in its own process, so the connector's CPU time is its own. Both sides run on a
+The simulator runs in its own process and generates the world there (kept packed and indexed, so
+100,000 orders fit in a few hundred megabytes), so the connector's CPU time and memory are its own;
+the simulator's peak memory is printed beside them. Both sides run on a
 clock TIME_SCALE times faster than the wall clock: the client still paces itself by Amazon's
 published usage plans and polls reports at its usual interval, but those waits take
 1/TIME_SCALE of the time. The time Amazon would make the same calls take is computed from the
@@ -20,12 +22,10 @@ published usage plans: each operation spends its burst at once, then one call pe
 
 from __future__ import annotations
 
-import json
 import resource
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -37,7 +37,6 @@ from amazon_connector.core.engine.pipeline import run_pipeline  # noqa: E402
 from amazon_connector.core.preview import PreviewErp  # noqa: E402
 from amazon_connector.core.settings import SyncSettings  # noqa: E402
 from amazon_connector.demo.progress import ConsoleProgress  # noqa: E402
-from amazon_connector.simulator import generate_world  # noqa: E402
 from amazon_connector.simulator.arguments import OneLineParser, count  # noqa: E402
 from amazon_connector.simulator.connect import (  # noqa: E402
 	account_config,
@@ -45,6 +44,7 @@ from amazon_connector.simulator.connect import (  # noqa: E402
 	marketplace_configs,
 	scaled_clock,
 )
+from amazon_connector.simulator.generator import generated_account  # noqa: E402
 from amazon_connector.spapi.client import SpApiSession  # noqa: E402
 from amazon_connector.spapi.source import SpApiSource  # noqa: E402
 from amazon_connector.spapi.usage_plans import OPERATIONS, plan_for  # noqa: E402
@@ -65,14 +65,22 @@ def amazon_side_seconds(calls: dict[str, int]) -> dict[str, float]:
 TIME_SCALE = 3600.0
 
 
-def start_simulator(world_file: Path) -> tuple[subprocess.Popen, str]:
+def start_simulator(orders: int, seed: int, start: datetime, end: datetime) -> tuple[subprocess.Popen, str]:
+	"""The simulator in its own process, generating its world there."""
 	process = subprocess.Popen(
 		[
 			sys.executable,
 			"-m",
 			"amazon_connector.simulator",
-			"--world",
-			str(world_file),
+			"--generate",
+			"--orders",
+			str(orders),
+			"--seed",
+			str(seed),
+			"--start",
+			start.isoformat(),
+			"--end",
+			end.isoformat(),
 			"--port",
 			"0",
 			"--time-scale",
@@ -93,6 +101,17 @@ def start_simulator(world_file: Path) -> tuple[subprocess.Popen, str]:
 	return process, base_url
 
 
+def peak_memory_mb(pid: int) -> float | None:
+	"""A live process's peak resident memory (Linux /proc), or None where it cannot be read."""
+	try:
+		for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+			if line.startswith("VmHWM:"):
+				return int(line.split()[1]) / 1024
+	except OSError:
+		return None
+	return None
+
+
 PROG = "benchmarks/sync_benchmark.py"
 
 
@@ -110,6 +129,12 @@ def parse_arguments(argv) -> object:
 	parser.add_argument("--orders", type=count(1), default=10_000)
 	parser.add_argument("--seed", type=int, default=1)
 	parser.add_argument("--days", type=count(1), default=180, help="the world's date range, ending now")
+	parser.add_argument(
+		"--history",
+		choices=("reports", "search"),
+		default="reports",
+		help="read the order history from Amazon's order reports (default) or page it all with searchOrders",
+	)
 	parser.add_argument("--site", help="a bench site to import into (run from frappe-bench/sites)")
 	args = parser.parse_args(argv)
 	if args.site:
@@ -131,47 +156,45 @@ def main(argv=None) -> int:
 
 	end = datetime.now(timezone.utc)
 	start = end - timedelta(days=args.days)
-	print(f"generating a world of {args.orders} orders over {args.days} days...", file=sys.stderr, flush=True)
-	t0 = time.perf_counter()
-	try:
-		world = generate_world(seed=args.seed, orders=args.orders, start=start, end=end)
-	except KeyboardInterrupt:
-		print(f"{PROG}: interrupted while generating the world; nothing was measured", file=sys.stderr)
-		return 130
-	generated_in = time.perf_counter() - t0
-
+	print(
+		f"generating a world of {args.orders} orders over {args.days} days in the simulator...",
+		file=sys.stderr,
+		flush=True,
+	)
 	interrupted = False
 	progress = ConsoleProgress()
 	reports: list = []
 	session = preview = None
 	wall0 = cpu0 = None
-	# The world file lives in a temporary folder that goes on every way out, Ctrl-C and SIGTERM included.
-	with tempfile.TemporaryDirectory(prefix="amazon_connector_benchmark_") as tmp:
-		process = None
-		try:
-			world_file = Path(tmp) / "world.json"
-			world_file.write_text(json.dumps(world))
-			process, base_url = start_simulator(world_file)
-			account = credentials(world["account"])
-			config = account_config(account, base_url, key="benchmark")
-			settings = SyncSettings(
-				account_key="benchmark",
-				after_date=start.date(),
-				marketplaces=marketplace_configs(account),
-				seller_id=account["seller_id"],
-			)
-			clock, sleep = scaled_clock(TIME_SCALE)
-			session = SpApiSession(config, clock=clock, sleep=sleep)
-			preview = PreviewErp("benchmark")
-			wall0, cpu0 = time.perf_counter(), time.process_time()
-			reports = run_pipeline(SpApiSource(session), preview, settings, progress=progress)
-		except KeyboardInterrupt:
-			interrupted = True
-		finally:
-			progress.close()
-			if process is not None:
-				process.terminate()
-				process.wait(timeout=10)
+	generated_in = 0.0
+	simulator_peak_mb = None
+	process = None
+	try:
+		t0 = time.perf_counter()
+		process, base_url = start_simulator(args.orders, args.seed, start, end)
+		generated_in = time.perf_counter() - t0
+		account = credentials(generated_account(args.seed))
+		config = account_config(account, base_url, key="benchmark")
+		settings = SyncSettings(
+			account_key="benchmark",
+			after_date=start.date(),
+			marketplaces=marketplace_configs(account),
+			seller_id=account["seller_id"],
+			extra={"order_history_from_reports": args.history == "reports"},
+		)
+		clock, sleep = scaled_clock(TIME_SCALE)
+		session = SpApiSession(config, clock=clock, sleep=sleep)
+		preview = PreviewErp("benchmark")
+		wall0, cpu0 = time.perf_counter(), time.process_time()
+		reports = run_pipeline(SpApiSource(session), preview, settings, progress=progress)
+	except KeyboardInterrupt:
+		interrupted = True
+	finally:
+		progress.close()
+		if process is not None:
+			simulator_peak_mb = peak_memory_mb(process.pid)
+			process.terminate()
+			process.wait(timeout=10)
 	wall = time.perf_counter() - wall0 if wall0 is not None else 0.0
 	cpu = time.process_time() - cpu0 if cpu0 is not None else 0.0
 	if session is None:
@@ -185,12 +208,14 @@ def main(argv=None) -> int:
 	peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 	if interrupted:
-		print(f"{PROG}: interrupted; the simulator is stopped and its world file removed", file=sys.stderr)
+		print(f"{PROG}: interrupted; the simulator is stopped", file=sys.stderr)
 		print(
 			f"INTERRUPTED after {wall:.1f} s: the figures below are those of the part that ran "
 			"(stage counts are not known for a stage cut short)."
 		)
-	print(f"world: {args.orders} orders, seed {args.seed}, generated in {generated_in:.1f} s")
+	print(
+		f"world: {args.orders} orders, seed {args.seed}, generated by the simulator in {generated_in:.1f} s"
+	)
 	for report in reports:
 		counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
 		print(f"{report.kind:9s} {counts}")
@@ -212,7 +237,9 @@ def main(argv=None) -> int:
 	print(
 		f"connector CPU time:                {cpu:.1f} s ({1000 * cpu / max(imported, 1):.2f} ms per order)"
 	)
-	print(f"peak memory (RSS):                 {peak_rss_mb:.0f} MB")
+	print(f"peak memory (RSS), connector:      {peak_rss_mb:.0f} MB")
+	if simulator_peak_mb is not None:
+		print(f"peak memory (RSS), simulator:      {simulator_peak_mb:.0f} MB")
 	return 130 if interrupted else 0
 
 

@@ -156,3 +156,23 @@ def test_only_one_run_per_account_holds_the_lock():
 				pass
 	with erp.exclusive("products"):
 		pass
+
+
+def test_fee_keys_per_order_follow_undone_and_deleted_entries():
+	erp = PreviewErp()
+	for name in ("A", "B"):
+		erp.upsert_sales_order(order(name, status="SHIPPED"))
+	line = [FeeLineDraft("Commission", "fee", Decimal("1.50"))]
+	erp.post_fee_entry(FeeEntryDraft("A", "A|shipment|1", "USD", NOW, line))
+	report = SyncReport(kind="fees", account="test")
+
+	def posts_then_fails():
+		erp.post_fee_entry(FeeEntryDraft("B", "B|shipment|1", "USD", NOW, line))
+		raise ValueError("the second line has no account")
+
+	run_isolated(report, erp, "fee", "B", posts_then_fails)
+	assert erp.posted_fee_event_keys("B") == set()  # the undone entry left the index too
+	assert erp.orders_awaiting_fees(NOW + timedelta(days=1)) == ["B"]
+	del erp.fee_entries["A|shipment|1"]
+	assert erp.posted_fee_event_keys("A") == set()
+	assert erp.orders_awaiting_fees(NOW + timedelta(days=1)) == ["A", "B"]

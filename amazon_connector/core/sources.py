@@ -60,6 +60,10 @@ class OrdersSource(UsageCounted, Protocol):
 		"""createRestrictedDataToken for searchOrders, or for one order's getOrder: Amazon's body
 		(`restrictedDataToken`, `expiresIn` in seconds)."""
 
+	def fetch_order_report(self, marketplace_id: str, start: datetime, end: datetime) -> ReportDocument:
+		"""GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL for one marketplace's orders placed in
+		[start, end] (createReport, wait until DONE, download): the document."""
+
 
 class FinancesSource(UsageCounted, Protocol):
 	def list_financial_events(self, *, posted_after: datetime, posted_before: datetime) -> Iterable[dict]:

@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
 				start=args.start,
 				end=args.end,
 				marketplaces=args.marketplaces,
+				# Kept packed unless it is written out: a world of 100,000 orders then fits in a few
+				# hundred megabytes instead of several gigabytes.
+				packed=not args.write_world,
 			)
 			if args.write_world:
 				write_world(data, args.write_world)

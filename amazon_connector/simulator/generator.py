@@ -20,6 +20,7 @@ from .marketplaces import Marketplace, account_marketplace, by_code
 from .people import COMPANIES, NAMES, PLACES, STREETS
 from .pricing import RESPONSIBLE_PARTY, LineAmounts, TaxRule, item_proceeds, item_tax, money, order_proceeds
 from .products import BRANDS, KINDS, SKU_PREFIX, Product, local_price, make_asin, make_ean, make_upc
+from .store import PackedList, pack, unpack
 from .world import FORMAT, FORMAT_VERSION
 
 DEFAULT_MARKETPLACES = ("US", "CA", "UK", "DE", "JP")
@@ -42,7 +43,13 @@ def _as_datetime(value, default: datetime) -> datetime:
 
 class _Generator:
 	def __init__(
-		self, seed: int, orders: int, start: datetime, end: datetime, marketplaces: list[Marketplace]
+		self,
+		seed: int,
+		orders: int,
+		start: datetime,
+		end: datetime,
+		marketplaces: list[Marketplace],
+		packed: bool = False,
 	):
 		self.rng = random.Random(seed)
 		self.seed = seed
@@ -55,12 +62,11 @@ class _Generator:
 		self.item_ids: set[str] = set()
 		self.products: list[Product] = []
 		self.unlisted: list[Product] = []  # sold, in the catalogue, but missing from the listings report
-		self.orders: list[dict] = []
-		self.events: dict[str, list] = {
-			"ShipmentEventList": [],
-			"RefundEventList": [],
-			"AdjustmentEventList": [],
-		}
+		# With `packed`, orders and events are kept compressed as they are made (see store.py), so
+		# that a world of 100,000 orders fits in a few hundred megabytes.
+		sink = PackedList if packed else list
+		self.orders = sink()
+		self.events = {"ShipmentEventList": sink(), "RefundEventList": sink(), "AdjustmentEventList": sink()}
 
 	# products
 
@@ -127,7 +133,7 @@ class _Generator:
 		moments = sorted(
 			self.start + timedelta(seconds=self.rng.random() * span) for _ in range(self.order_count)
 		)
-		shipped: list[dict] = []
+		shipped: dict[str, list] = {}  # marketplace id -> its shipped orders (packed with `packed`)
 		# The newest orders are always still open, so that even a small world has some: the very newest
 		# awaits payment (PENDING), the two before it await shipment (UNSHIPPED).
 		forced = {len(moments) - 1: "PENDING", len(moments) - 2: "UNSHIPPED", len(moments) - 3: "UNSHIPPED"}
@@ -137,18 +143,18 @@ class _Generator:
 				self.orders.append(self.make_order(marketplace, created, status=forced[index]))
 				continue
 			if shipped and self.rng.random() < 0.02:
-				original = self.rng.choice(
-					[o for o in shipped if o["salesChannel"]["marketplaceId"] == marketplace.marketplace_id]
-					or [None]
-				)
+				candidates = shipped.get(marketplace.marketplace_id) or [None]
+				original = self.rng.choice(candidates)
 				if original is not None:
+					original = unpack(original) if isinstance(original, bytes) else original
 					order = self.make_order(marketplace, created, replacement_of=original)
 					self.orders.append(order)
 					continue
 			order = self.make_order(marketplace, created)
 			self.orders.append(order)
 			if order["fulfillment"]["fulfillmentStatus"] == "SHIPPED":
-				shipped.append(order)
+				kept = pack(order) if isinstance(self.orders, PackedList) else order
+				shipped.setdefault(marketplace.marketplace_id, []).append(kept)
 
 	def make_order(
 		self,
@@ -764,14 +770,28 @@ def open_date(moment: datetime, marketplace: Marketplace) -> str:
 	return f"{local.strftime(pattern)} {zone}"
 
 
+def generated_account(seed: int = 1, marketplaces=DEFAULT_MARKETPLACES) -> dict:
+	"""The account `generate_world` makes for these arguments, without making the world (a caller
+	talking to a simulator that generated its world in another process needs only its credentials)."""
+	if isinstance(marketplaces, str):
+		marketplaces = [m for m in marketplaces.split(",") if m.strip()]
+	moment = datetime(2000, 1, 1, tzinfo=timezone.utc)  # the account does not depend on the dates
+	return _Generator(seed, 0, moment, moment, [by_code(code.strip()) for code in marketplaces]).account()
+
+
 def generate_world(
 	seed: int = 1,
 	orders: int = 200,
 	start=None,
 	end=None,
 	marketplaces=DEFAULT_MARKETPLACES,
+	*,
+	packed: bool = False,
 ) -> dict:
-	"""A JSON-able world in Amazon's shapes (see docs/simulator.md). Deterministic for equal arguments."""
+	"""A JSON-able world in Amazon's shapes (see docs/simulator.md). Deterministic for equal arguments.
+
+	packed: orders and event lists are `store.PackedList`s (iterate them for the dicts), for a large
+	world handed straight to a `World` or a `Simulator` in bounded memory."""
 	if orders < 0:
 		raise ValueError("orders must not be negative")
 	today = datetime.combine(datetime.now(timezone.utc).date(), time(0), tzinfo=timezone.utc)
@@ -784,7 +804,7 @@ def generate_world(
 	chosen = [by_code(code.strip()) for code in marketplaces]
 	if not chosen:
 		raise ValueError("at least one marketplace is needed")
-	generator = _Generator(seed, orders, start_at, end_at, chosen)
+	generator = _Generator(seed, orders, start_at, end_at, chosen, packed)
 	account = generator.account()
 	generator.make_products()
 	generator.make_orders()

@@ -161,6 +161,7 @@ def transition(world, order_id: str, status: str, now: datetime, *, post_fees: s
 				_take_from_fba_stock(world, order, now)
 		order["fulfillment"]["fulfillmentStatus"] = status
 		order["lastUpdatedTime"] = iso(now)
+		world.save_order(order)
 		if status == "SHIPPED" and post_fees != "never":
 			posted = now if post_fees == "now" else now + fee_delay
 			event = ledger.shipment_event(order, iso(posted))

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 from amazon_connector.spapi.charsets import python_codec
 
+from . import order_report
 from .clock import iso, parse_iso
 from .http_types import ApiError, Reply, Request, invalid, not_found
 from .marketplaces import BY_ID
@@ -209,12 +210,11 @@ class Operations:
 				before = now - TWO_MINUTES
 		field = "createdTime" if by_created else "lastUpdatedTime"
 		with self.world.lock:
+			store = self.world.orders
 			matches = []
-			for order in self.world.orders.values():
+			for _, order_id in store.ids_between(field, after, before):
+				order = store[order_id]
 				if not self._visible(order, now):
-					continue
-				moment = parse_iso(order[field])
-				if not after <= moment <= before:
 					continue
 				if marketplaces and order["salesChannel"].get("marketplaceId") not in marketplaces:
 					continue
@@ -223,11 +223,8 @@ class Operations:
 					continue
 				if fulfilled_by and fulfillment.get("fulfilledBy") not in fulfilled_by:
 					continue
-				matches.append((moment, order["orderId"], order))
-			matches.sort(key=lambda entry: (entry[0], entry[1]))
-			page = [
-				render_order(o, included, request.pii) for _, _, o in matches[offset : offset + page_size]
-			]
+				matches.append(order)
+			page = [render_order(o, included, request.pii) for o in matches[offset : offset + page_size]]
 		body: dict = {"orders": page}
 		if offset + page_size < len(matches):
 			body["pagination"] = {
@@ -304,12 +301,8 @@ class Operations:
 
 	def _reserve_events(self, after: datetime, before: datetime) -> list[tuple[str, dict]]:
 		"""The reserves settlements hold and release (see settlements.py), in v0 shape."""
-		book = self.sim.finance_book()
-		world_events = {id(event) for _, event, _ in self.world.events}
 		return [
-			(name, event)
-			for name, event, posted in book.events
-			if id(event) not in world_events and after <= posted < before
+			(name, event) for name, event, posted in self.sim.reserve_events() if after <= posted < before
 		]
 
 	def list_financial_event_groups(self, request: Request) -> Reply:
@@ -443,17 +436,50 @@ class Operations:
 		marketplace_ids = body.get("marketplaceIds") or []
 		if not report_type or not marketplace_ids:
 			raise invalid("reportType and marketplaceIds are required.")
-		if report_type != LISTINGS_REPORT:
+		if report_type not in (LISTINGS_REPORT, order_report.ORDER_REPORT):
 			raise invalid(
-				f"Report type {report_type} is not supported by this simulator.", f"Only {LISTINGS_REPORT}."
+				f"Report type {report_type} is not supported by this simulator.",
+				f"Only {LISTINGS_REPORT} and {order_report.ORDER_REPORT}.",
 			)
 		if len(marketplace_ids) != 1:
-			raise invalid(f"{LISTINGS_REPORT} is requested for one marketplace at a time.")
+			raise invalid(f"{report_type} is requested for one marketplace at a time.")
 		marketplace_id = marketplace_ids[0]
 		if self.world.marketplace(marketplace_id) is None:
 			raise invalid(f"Invalid marketplaceIds: {marketplace_id}.")
-		report = self.sim.reports.create(report_type, marketplace_id, self._listings_document(marketplace_id))
+		if report_type == LISTINGS_REPORT:
+			document = self._listings_document(marketplace_id)
+		else:
+			document = self._orders_document(marketplace_id, body)
+		report = self.sim.reports.create(report_type, marketplace_id, document)
 		return Reply.json(202, {"reportId": report["reportId"]})
+
+	def _orders_document(self, marketplace_id: str, body: dict) -> tuple[bytes, str]:
+		"""The order report for orders placed in [dataStartTime, dataEndTime] (default: the last 30 days
+		up to now), as Amazon makes it when the report is requested."""
+		now = self.sim.clock.now()
+		try:
+			end = parse_iso(body["dataEndTime"]) if body.get("dataEndTime") else now
+			start = (
+				parse_iso(body["dataStartTime"]) if body.get("dataStartTime") else end - timedelta(days=30)
+			)
+		except ValueError:
+			raise invalid("dataStartTime and dataEndTime must be ISO 8601 date-times.") from None
+		if start > end:
+			raise invalid("dataStartTime must be before dataEndTime.")
+		end = min(end, now)
+		with self.world.lock:
+			store = self.world.orders
+			orders = [
+				order
+				for order in (store[i] for _, i in store.ids_between("createdTime", start, end))
+				if order["salesChannel"].get("marketplaceId") == marketplace_id and self._visible(order, now)
+			]
+		# A world may serve the documented columns only (`orderReportTaxCollection: false`).
+		marketplace = self.world.marketplace(marketplace_id) or {}
+		tax_collection = bool(marketplace.get("orderReportTaxCollection", True))
+		text = order_report.render(orders, tax_collection)
+		charset = self.world.report_charset(marketplace_id)
+		return text.encode(python_codec(charset), errors="replace"), charset
 
 	def _listings_document(self, marketplace_id: str) -> tuple[bytes, str]:
 		charset = self.world.report_charset(marketplace_id)

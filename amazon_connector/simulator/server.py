@@ -10,12 +10,12 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from . import lifecycle
+from . import lifecycle, settlements
 from .auth import Auth
 from .clock import SimClock, parse_iso
 from .connect import credentials
@@ -156,6 +156,7 @@ class Simulator:
 		self.set_finances_v0(finances_v0)
 		self.transactions_page_size = max(1, int(transactions_page_size))
 		self._book_cache: tuple | None = None
+		self._reserve_cache: tuple | None = None
 		self._port = port
 		self._server: ThreadingHTTPServer | None = None
 		self._thread: threading.Thread | None = None
@@ -268,6 +269,26 @@ class Simulator:
 		if cached is None or cached[0] != key:
 			cached = (key, FinanceBook(self.world, hour))
 			self._book_cache = cached
+		return cached[1]
+
+	def reserve_events(self) -> list[tuple[str, dict, datetime]]:
+		"""The reserves settlements hold and release, as (list name, event, posted).
+
+		Reserves are made only for closed settlements, whose events have all posted by then (see
+		settlements.py), so they change only when an event is added or a settlement closes: they are
+		not rebuilt from every event on every call, which made a Finances v0 run quadratic."""
+		now = self.clock.now()
+		events = self.world.events
+		first = events.first_posted()
+		closed = 0
+		if first is not None:
+			origin = first.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+			closed = (now - settlements.TRANSFER_DELAY - origin) // settlements.PERIOD
+		key = (len(events), closed)
+		cached = self._reserve_cache
+		if cached is None or cached[0] != key:
+			cached = (key, FinanceBook(self.world, now).reserves)
+			self._reserve_cache = cached
 		return cached[1]
 
 	def add_financial_event(

@@ -56,10 +56,9 @@ class FinanceBook:
 			# Events posted later are kept too (the operations filter by posted date); only an open
 			# group's running total would show them.
 			base = [(name, event, posted) for name, event, posted in world.events]
-			orders = {
-				event.get("AmazonOrderId"): world.orders.get(event.get("AmazonOrderId"))
-				for _, event, _ in base
-			}
+			# The world's orders are packed and decoded on each look-up (see store.py): holding
+			# every order of every event as a dict here took gigabytes at 100,000 orders.
+			orders = world.orders
 		self.orders = orders
 		if base:
 			first = min(posted for _, _, posted in base)
@@ -71,6 +70,7 @@ class FinanceBook:
 		self.groups: dict[tuple[str, int], _Group] = {}
 		self._transactions: list[tuple[datetime, dict]] | None = None
 		self.events: list[tuple[str, dict, datetime]] = []  # the world's events plus reserves, by date
+		self.reserves: list[tuple[str, dict, datetime]] = []  # the reserves alone
 		for name, event, posted in base:
 			order = orders.get(event.get("AmazonOrderId"))
 			moment = posted + DEFERRAL if is_deferred(name, event, order) else posted
@@ -115,6 +115,7 @@ class FinanceBook:
 		posted = datetime.fromisoformat(event["PostedDate"].replace("Z", "+00:00"))
 		group.members.append(("AdjustmentEventList", event, posted))
 		self.events.append(("AdjustmentEventList", event, posted))
+		self.reserves.append(("AdjustmentEventList", event, posted))
 
 	def _balance(self, group: _Group) -> Decimal:
 		return sum(

@@ -15,6 +15,7 @@ from pathlib import Path
 from .clock import parse_iso
 from .inventory import FbaInventory, InventoryError
 from .marketplaces import BY_ID
+from .store import EventStore, OrderStore, PackedList
 
 FORMAT = "amazon-connector-simulator-world"
 FORMAT_VERSION = 1
@@ -55,30 +56,30 @@ class World:
 		problems: list[str] = []
 		if not isinstance(data, dict):
 			raise WorldError(["the world must be a JSON object"])
-		data = copy.deepcopy(data)  # the simulator changes its world; never the caller's data
+		# The simulator changes its world, never the caller's data: orders and events are stored packed
+		# (copies by construction, see store.py), the small rest is copied.
+		orders = data.get("orders") or []
+		events = data.get("financialEvents") or {}
+		data = copy.deepcopy({k: v for k, v in data.items() if k not in ("orders", "financialEvents")})
 		self.raw_meta = {
-			k: v
-			for k, v in data.items()
-			if k not in ("orders", "financialEvents", "listings", "catalogItems", "fbaInventory")
+			k: v for k, v in data.items() if k not in ("listings", "catalogItems", "fbaInventory")
 		}
 		self.account = self._load_account(data.get("account"), problems)
 		known_marketplaces = {
 			m["marketplaceId"] for m in self.account.get("marketplaces", []) if isinstance(m, dict)
 		}
-		self.orders: dict[str, dict] = {}
-		for index, order in enumerate(data.get("orders") or []):
+		self.orders = OrderStore()
+		for index, order in enumerate(_records(orders)):
 			self._load_order(order, index, known_marketplaces, problems)
-		# (list name, event); PostedDate is kept parsed alongside for filtering
-		self.events: list[tuple[str, dict, datetime]] = []
-		events = data.get("financialEvents") or {}
+		self.events = EventStore()
 		if not isinstance(events, dict):
 			problems.append("financialEvents: must be an object of event lists (ShipmentEventList, ...)")
 			events = {}
 		for list_name, entries in events.items():
-			if not isinstance(entries, list):
+			if not isinstance(entries, (list, PackedList)):
 				problems.append(f"financialEvents.{list_name}: must be a list")
 				continue
-			for index, event in enumerate(entries):
+			for index, event in enumerate(_records(entries)):
 				self._load_event(list_name, event, f"financialEvents.{list_name}[{index}]", problems)
 		self.listings: dict[str, list[dict]] = {}
 		for marketplace_id, rows in (data.get("listings") or {}).items():
@@ -161,7 +162,7 @@ class World:
 		if status is None:
 			problems.append(f"{where}: fulfillment.fulfillmentStatus missing (the simulator filters on it)")
 		if len(problems) == before:
-			self.orders[order["orderId"]] = order
+			self.orders.put(order)
 
 	def _load_event(self, list_name: str, event, where: str, problems: list[str]) -> None:
 		if not isinstance(event, dict):
@@ -174,7 +175,7 @@ class World:
 			event.get("PostedDate") or event.get("postedDate"), f"{label}: PostedDate", problems
 		)
 		if posted is not None:
-			self.events.append((list_name, event, posted))
+			self.events.add(list_name, event, posted)
 
 	# queries
 
@@ -196,7 +197,12 @@ class World:
 		return known.report_charset if known else "UTF-8"
 
 	def order(self, order_id: str) -> dict | None:
+		"""A copy of the order: `save_order` it after changing it."""
 		return self.orders.get(order_id)
+
+	def save_order(self, order: dict) -> None:
+		with self.lock:
+			self.orders.put(order)
 
 	def add_event(self, list_name: str, event: dict) -> None:
 		problems: list[str] = []
@@ -210,22 +216,16 @@ class World:
 	) -> list[tuple[str, dict]]:
 		"""Events with after <= PostedDate < before, oldest first (ties keep their order in the world)."""
 		with self.lock:
-			chosen = [
-				(posted, index, name, event)
-				for index, (name, event, posted) in enumerate(self.events)
-				if after <= posted < before and (order_id is None or event.get("AmazonOrderId") == order_id)
-			]
-		chosen.sort(key=lambda entry: (entry[0], entry[1]))
-		return [(name, event) for _, _, name, event in chosen]
+			return self.events.posted(after, before, order_id)
 
 	def to_dict(self) -> dict:
 		"""The world as it stands now (with the simulator's changes), in the file format."""
 		with self.lock:
 			data = copy.deepcopy(self.raw_meta)
-			data["orders"] = copy.deepcopy(list(self.orders.values()))
+			data["orders"] = list(self.orders.values())
 			events: dict[str, list] = {}
 			for name, event, _ in self.events:
-				events.setdefault(name, []).append(copy.deepcopy(event))
+				events.setdefault(name, []).append(event)
 			data["financialEvents"] = events
 			data["listings"] = copy.deepcopy(self.listings)
 			data["catalogItems"] = copy.deepcopy(list(self.catalog.values()))
@@ -235,6 +235,11 @@ class World:
 			if self.listings_items:
 				data["listingsItems"] = copy.deepcopy(list(self.listings_items.values()))
 			return data
+
+
+def _records(records):
+	"""The records of a list, or of a PackedList (decoded one at a time, letting go of each)."""
+	return records.drain() if isinstance(records, PackedList) else records
 
 
 def load_world(path: str | Path) -> World:

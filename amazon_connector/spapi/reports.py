@@ -6,6 +6,7 @@ import gzip
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from amazon_connector.spapi._params import csv
 from amazon_connector.spapi.apis import ReportsApi
@@ -13,6 +14,8 @@ from amazon_connector.spapi.charsets import charset_of, python_codec
 from amazon_connector.spapi.errors import AccessDeniedError, DeadlineExceeded, ReportFailed, SpApiError
 
 DONE = "DONE"
+DEFAULT_POLL_INTERVAL = 30.0  # seconds between getReport calls
+DEFAULT_DEADLINE = 3600.0  # seconds a report may take
 FAILED_STATUSES = ("CANCELLED", "FATAL")
 # getReportDocument again for a fresh URL when a download is refused as expired, this many times in all
 DOWNLOAD_ATTEMPTS = 3
@@ -40,10 +43,15 @@ def fetch_report_document(
 	report_type: str,
 	marketplace_ids: Iterable[str] | str,
 	*,
-	poll_interval: float = 30.0,
-	deadline: float = 3600.0,
+	poll_interval: float = DEFAULT_POLL_INTERVAL,
+	deadline: float = DEFAULT_DEADLINE,
+	data_start_time: datetime | None = None,
+	data_end_time: datetime | None = None,
 ) -> ReportDocument:
 	"""createReport, poll getReport until DONE, getReportDocument, then download and decompress.
+
+	data_start_time / data_end_time: the period of a report that covers one (Amazon's dataStartTime
+	and dataEndTime; orders placed in it, for an order report).
 
 	Raises ReportFailed when the report ends CANCELLED or FATAL (Amazon cancels a report that has
 	no data), DeadlineExceeded when it is not DONE within `deadline` seconds.
@@ -52,12 +60,18 @@ def fetch_report_document(
 		raise ValueError("fetch_report_document needs a report type")
 	if poll_interval <= 0:
 		raise ValueError("poll_interval must be positive")
+	period = {
+		name: value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+		for name, value in (("dataStartTime", data_start_time), ("dataEndTime", data_end_time))
+		if value is not None
+	}
 	created = session.call(
 		"createReport",
 		ReportsApi,
 		"create_report",
 		reportType=report_type,
 		marketplaceIds=csv(marketplace_ids, name="marketplace_ids").split(","),
+		**period,
 	).body
 	report_id = str(created.get("reportId") or "")
 	if not report_id:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
+from amazon_connector.core.mapping.order_report import ORDER_REPORT
 from amazon_connector.core.sources import AmazonSource, SearchToken
 from amazon_connector.spapi import (
 	catalog,
@@ -66,6 +67,13 @@ class SpApiSource:
 	def create_orders_rdt(self, order_id: str | None = None) -> dict:
 		return orders.create_orders_rdt(self.session, order_id)
 
+	def fetch_order_report(
+		self, marketplace_id: str, start: datetime, end: datetime
+	) -> reports.ReportDocument:
+		return reports.fetch_report_document(
+			self.session, ORDER_REPORT, [marketplace_id], data_start_time=start, data_end_time=end
+		)
+
 	# -- finances --------------------------------------------------------------------------------
 	def list_financial_events(self, *, posted_after: datetime, posted_before: datetime) -> Iterator[dict]:
 		return finances.list_financial_events(
@@ -101,12 +109,13 @@ class SpApiSource:
 		poll_interval: float | None = None,
 		deadline: float | None = None,
 	) -> reports.ReportDocument:
-		options = {
-			name: value
-			for name, value in (("poll_interval", poll_interval), ("deadline", deadline))
-			if value is not None
-		}
-		return reports.fetch_report_document(self.session, report_type, marketplace_ids, **options)
+		return reports.fetch_report_document(
+			self.session,
+			report_type,
+			marketplace_ids,
+			poll_interval=reports.DEFAULT_POLL_INTERVAL if poll_interval is None else poll_interval,
+			deadline=reports.DEFAULT_DEADLINE if deadline is None else deadline,
+		)
 
 	def search_catalog_items(self, marketplace_id: str, asins: list[str]) -> Iterator[dict]:
 		return catalog.search_catalog_items(self.session, marketplace_id, asins)

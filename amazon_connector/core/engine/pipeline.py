@@ -25,6 +25,7 @@ from ..ports import ErpPort
 from ..settings import SyncSettings
 from ..sources import AmazonSource
 from .fees import FeeSync
+from .order_history import OrderHistorySync, history_enabled
 from .orders import OrderSync
 from .products import ProductSync
 from .report import RecordFailure, SyncReport, source_stats
@@ -42,7 +43,7 @@ STAGES = (PRODUCTS, ORDERS, FEES)
 Progress = Callable[[str, int, int | None, str], None]
 # (done, total or None, message): what one engine tells.
 EngineProgress = Callable[[int, int | None, str], None]
-Engine = ProductSync | OrderSync | FeeSync | TransactionSync
+Engine = ProductSync | OrderSync | OrderHistorySync | FeeSync | TransactionSync
 
 
 class UnknownStage(ValueError):
@@ -101,6 +102,10 @@ class Pipeline:
 	def engine(self, stage: str) -> Engine:
 		if stage == PRODUCTS:
 			return self.products
+		if stage == ORDERS and history_enabled(self.settings):
+			return OrderHistorySync(
+				self.source, self.port, self.settings, item_resolver=self.products.ensure_items, now=self.now
+			)
 		if stage == ORDERS:
 			return OrderSync(
 				self.source, self.port, self.settings, item_resolver=self.products.ensure_items, now=self.now

@@ -25,6 +25,38 @@ _SHIPPED = {"SHIPPED", "PARTIALLY_SHIPPED", "DELIVERED"}
 _FULLY_SHIPPED = {"SHIPPED", "DELIVERED"}
 
 
+class _FeeEntries(dict):
+	"""event key -> FeeEntryDraft, with the keys of each order indexed: the fee sync asks for one
+	order's keys per order, and a scan of every entry would make a run quadratic in its orders.
+	(Record scopes undo with item assignment and pop, which keep the index.)"""
+
+	def __init__(self):
+		super().__init__()
+		self.by_order: dict[str, set[str]] = {}
+
+	def __setitem__(self, key, entry) -> None:
+		if key in self:
+			self._unindex(key)
+		super().__setitem__(key, entry)
+		self.by_order.setdefault(entry.amazon_order_id, set()).add(key)
+
+	def __delitem__(self, key) -> None:
+		self._unindex(key)
+		super().__delitem__(key)
+
+	def pop(self, key, *default):
+		if key in self:
+			self._unindex(key)
+		return super().pop(key, *default)
+
+	def _unindex(self, key) -> None:
+		keys = self.by_order.get(self[key].amazon_order_id)
+		if keys is not None:
+			keys.discard(key)
+			if not keys:
+				del self.by_order[self[key].amazon_order_id]
+
+
 class PreviewErp:
 	"""An ERP made of dicts, bound to one Amazon account."""
 
@@ -33,7 +65,7 @@ class PreviewErp:
 		self.items: dict[str, dict] = {}  # item code -> {"draft": ItemDraft, "prices": {mkt: (price, cur)}}
 		self.item_map: dict[tuple[str, str], str] = {}  # (marketplace, sku) -> item code
 		self.sales_orders: dict[str, dict] = {}  # amazon order id -> {"draft", "docstatus", "history"}
-		self.fee_entries: dict[str, FeeEntryDraft] = {}  # event key -> draft
+		self.fee_entries = _FeeEntries()  # event key -> FeeEntryDraft
 		self.invoices: dict[str, dict] = {}  # amazon order id -> {"grand_total", "currency", "posting"}
 		self.credit_notes: dict[str, RefundDraft] = {}  # refund key -> draft (booked)
 		self.held_refunds: dict[str, RefundDraft] = {}  # refund key -> draft (waiting for the invoice)
@@ -129,7 +161,7 @@ class PreviewErp:
 
 	# -- fees ----------------------------------------------------------------------------
 	def posted_fee_event_keys(self, amazon_order_id: str) -> set[str]:
-		return {key for key, entry in self.fee_entries.items() if entry.amazon_order_id == amazon_order_id}
+		return set(self.fee_entries.by_order.get(amazon_order_id, ()))
 
 	def post_fee_entry(self, draft: FeeEntryDraft) -> Outcome:
 		if draft.event_key in self.fee_entries:
@@ -139,7 +171,7 @@ class PreviewErp:
 		return Outcome.CREATED
 
 	def orders_awaiting_fees(self, shipped_before: datetime) -> list[str]:
-		with_fees = {entry.amazon_order_id for entry in self.fee_entries.values()}
+		with_fees = self.fee_entries.by_order
 		return sorted(
 			order_id
 			for order_id, record in self.sales_orders.items()
