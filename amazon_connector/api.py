@@ -9,9 +9,11 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from .core.engine.pipeline import FEES, ORDERS, PRODUCTS
+from .core.engine.pipeline import FBA_INVENTORY, FEES, ORDERS, PRODUCTS
 from .erpnext_adapter.settings import SETTINGS_DOCTYPE, read_settings
 from .runner import queue
+
+STAGE_LABELS = {FBA_INVENTORY: "FBA inventory"}
 
 
 def _settings_for(account: str, ptype: str = "write"):
@@ -42,7 +44,7 @@ def _start_sync(account: str, stages: list[str]) -> str:
 			settings.name
 		)
 	return _("{0} sync of {1} started in the background.").format(
-		", ".join(s.capitalize() for s in stages), settings.name
+		", ".join(STAGE_LABELS.get(s, s.capitalize()) for s in stages), settings.name
 	)
 
 
@@ -59,6 +61,11 @@ def sync_orders(account: str) -> str:
 @frappe.whitelist(methods=["POST"])
 def sync_fees(account: str) -> str:
 	return _start_sync(account, [FEES])
+
+
+@frappe.whitelist(methods=["POST"])
+def sync_fba_inventory(account: str) -> str:
+	return _start_sync(account, [FBA_INVENTORY])
 
 
 @frappe.whitelist(methods=["POST"])

@@ -135,6 +135,17 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"insert_after": "item_group",
 			},
 		],
+		"Stock Reconciliation": [
+			_ro(
+				fieldname="amazon_account",
+				fieldtype="Link",
+				options=SETTINGS_DOCTYPE,
+				label="Amazon Account",
+				description="Set by the FBA inventory mirror: Amazon's fulfillable quantities of this account.",
+				in_standard_filter=1,
+				insert_after="company",
+			),
+		],
 		"Journal Entry": [
 			_ro(
 				fieldname="amazon_order_id",

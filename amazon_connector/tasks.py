@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from .core.engine.pipeline import FEES, ORDERS, PRODUCTS
+from .core.engine.pipeline import FBA_INVENTORY, FEES, ORDERS, PRODUCTS
 from .erpnext_adapter.settings import enabled_accounts, read_settings, settings_doc
 from .runner.queue import enqueue_sync
 
@@ -48,6 +48,11 @@ def due_stages(doc, now: datetime) -> list[str]:
 		# Fees post after shipment and come from a different API; they follow every order sync.
 		if settings.sync_fees:
 			stages.append(FEES)
+	# The FBA mirror reads a fast API (2 requests/s) and only writes what changed; hourly by default.
+	if settings.fba_warehouse and _due(
+		settings.fba_inventory_frequency, settings.last_fba_inventory_sync, now
+	):
+		stages.append(FBA_INVENTORY)
 	return stages
 
 

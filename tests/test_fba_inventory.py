@@ -321,7 +321,7 @@ def test_a_sku_gone_from_amazon_goes_to_zero_but_not_when_a_marketplace_failed(
 			{"script": [{"operation": "getInventorySummaries", "fault": "unavailable", "count": 50}]}
 		)
 		failing = FbaInventorySync(SpApiSource(session), erp, settings_for(DE)).run()
-		assert failing.failures[0].record_kind == "marketplace" and failing.failures[0].amazon_id == DE
+		assert failing.failures[0].record_kind == "fba_marketplace" and failing.failures[0].amazon_id == DE
 		assert erp.fba_warehouse[gone] == 4.0
 		sim.configure_faults({})
 		FbaInventorySync(SpApiSource(session), erp, settings_for(DE)).run()

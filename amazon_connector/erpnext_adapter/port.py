@@ -11,12 +11,14 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
 from ..core.drafts import FeeEntryDraft, ItemDraft, SalesOrderDraft
-from ..core.ports import Outcome, SalesOrderState
+from ..core.drafts.stock import FbaQuantities, FbaStockChange
+from ..core.ports import Outcome, SalesOrderState, StockReconciled
 from . import state
 from .accounts import Accounts
 from .context import AdapterContext, context_of
 from .customers import Customers
 from .fee_entries import FeeEntries
+from .inventory import FbaStock
 from .items import Items
 from .sales_orders import SalesOrders
 
@@ -30,6 +32,7 @@ class ErpNextPort:
 		self.sales_orders = SalesOrders(self.ctx, self.accounts, self.customers, self.items.item_for_sku)
 		self.fee_entries = FeeEntries(self.ctx, self.accounts, self.sales_orders)
 		self.checkpoints = state.Checkpoints(self.ctx.account)
+		self.fba = FbaStock(self.ctx)
 
 	# -- ItemsPort -------------------------------------------------------------------------------
 	def upsert_item(self, draft: ItemDraft) -> Outcome:
@@ -57,6 +60,16 @@ class ErpNextPort:
 
 	def orders_awaiting_fees(self, shipped_before: datetime) -> list[str]:
 		return self.sales_orders.orders_awaiting_fees(shipped_before)
+
+	# -- InventoryPort ---------------------------------------------------------------------------
+	def fba_stock(self) -> dict[str, float]:
+		return self.fba.quantities()
+
+	def set_fba_quantities(self, marketplace_id: str, sku: str, quantities: FbaQuantities) -> Outcome:
+		return self.fba.show(marketplace_id, sku, quantities)
+
+	def reconcile_fba_stock(self, changes: list[FbaStockChange]) -> StockReconciled:
+		return self.fba.reconcile(changes)
 
 	# -- StatePort -------------------------------------------------------------------------------
 	def get_checkpoint(self, kind: str) -> dict | None:

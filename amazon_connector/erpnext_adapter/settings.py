@@ -85,6 +85,10 @@ class AmazonSettings:
 	last_order_sync: datetime | None
 	last_fee_sync: datetime | None
 	marketplaces: tuple[MarketplaceRow, ...] = ()
+	# FBA stock mirror
+	fba_inventory_frequency: str = "Hourly"
+	last_fba_inventory_sync: datetime | None = None
+	fba_fallback_valuation_rate: float = 0.0
 
 	def marketplace(self, marketplace_id: str) -> MarketplaceRow | None:
 		return next((m for m in self.marketplaces if m.marketplace_id == marketplace_id), None)
@@ -137,6 +141,9 @@ def read_settings(account) -> AmazonSettings:
 		last_product_sync=_moment(get("last_product_sync")),
 		last_order_sync=_moment(get("last_order_sync")),
 		last_fee_sync=_moment(get("last_fee_sync")),
+		fba_inventory_frequency=get("fba_inventory_frequency") or "Hourly",
+		last_fba_inventory_sync=_moment(get("last_fba_inventory_sync")),
+		fba_fallback_valuation_rate=float(get("fba_fallback_valuation_rate") or 0),
 		marketplaces=tuple(
 			MarketplaceRow(
 				marketplace_id=row.get("marketplace_id") or "",

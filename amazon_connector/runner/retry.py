@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..core.engine.pipeline import FEES, ORDERS, PRODUCTS
+from ..core.engine.pipeline import FBA_INVENTORY, FEES, ORDERS, PRODUCTS
 from ..core.engine.products import MARKETPLACE_KIND
 from ..core.engine.products import RECORD_KIND as ITEM_KIND
 from ..core.engine.report import SyncReport
@@ -45,6 +45,8 @@ def plan_retry(rows) -> RetryPlan:
 			plan.stages.add(PRODUCTS)
 		elif kind in FEE_KINDS:
 			plan.stages.add(FEES)
+		elif kind.startswith("fba_"):  # the FBA mirror's marketplaces, SKUs and stock documents
+			plan.stages.add(FBA_INVENTORY)
 		else:  # order windows and anything unknown: the orders stage resumes from its checkpoint
 			plan.stages.add(ORDERS)
 	plan.order_ids = list(dict.fromkeys(plan.order_ids))

@@ -17,7 +17,16 @@ import frappe
 from frappe import _
 from frappe.utils import getdate
 
-from ..core.engine.pipeline import FEES, ORDERS, PRODUCTS, Pipeline, Progress, crashed_report, stage_progress
+from ..core.engine.pipeline import (
+	FBA_INVENTORY,
+	FEES,
+	ORDERS,
+	PRODUCTS,
+	Pipeline,
+	Progress,
+	crashed_report,
+	stage_progress,
+)
 from ..core.engine.report import SyncReport
 from ..core.ports import ErpPort, SyncLocked
 from ..core.preview import PreviewErp
@@ -32,7 +41,12 @@ from .queue import stages_in_order
 from .retry import merge_reports, plan_retry
 from .sync_log import LOG_DOCTYPE, RETRY, SyncLogWriter, mark_retried, skipped_log
 
-LAST_SYNC_FIELD = {PRODUCTS: "last_product_sync", ORDERS: "last_order_sync", FEES: "last_fee_sync"}
+LAST_SYNC_FIELD = {
+	PRODUCTS: "last_product_sync",
+	ORDERS: "last_order_sync",
+	FEES: "last_fee_sync",
+	FBA_INVENTORY: "last_fba_inventory_sync",
+}
 
 
 @dataclass
@@ -192,6 +206,8 @@ class SyncRun:
 			parts.append(engine(FEES).run_orders(plan.fee_order_ids, progress=stage_progress(FEES, progress)))
 		if FEES in plan.stages:
 			parts.append(engine(FEES).run(progress=stage_progress(FEES, progress)))
+		if FBA_INVENTORY in plan.stages:
+			parts.append(engine(FBA_INVENTORY).run(progress=stage_progress(FBA_INVENTORY, progress)))
 		for part in parts:
 			merge_reports(report, part)
 		mark_retried(rows)

@@ -30,8 +30,10 @@ from .report import RecordFailure, SyncReport, failure_reason, source_stats
 log = logging.getLogger(__name__)
 
 KIND = "fba_inventory"
-SKU_KIND = "sku"  # failures the product sync can mend (an Item missing for a SKU)
+UNMAPPED_KIND = "sku"  # an Item missing for a SKU: the product sync mends it (and a retry runs it)
+SKU_KIND = "fba_sku"
 STOCK_KIND = "fba_stock"
+MARKETPLACE_KIND = "fba_marketplace"
 
 
 class FbaInventorySync:
@@ -65,7 +67,7 @@ class FbaInventorySync:
 				)
 			except Exception as exc:  # one marketplace's trouble leaves the others to mirror
 				complete = False
-				_fail(report, "marketplace", marketplace.marketplace_id, failure_reason(exc))
+				_fail(report, MARKETPLACE_KIND, marketplace.marketplace_id, failure_reason(exc))
 
 		networks: dict[str, list[str]] = defaultdict(list)
 		for marketplace in marketplaces:
@@ -79,7 +81,7 @@ class FbaInventorySync:
 			if not item_code:
 				_fail(
 					report,
-					SKU_KIND,
+					UNMAPPED_KIND,
 					sku,
 					f"Amazon holds FBA stock of SKU {sku} ({network}), but no ERPNext Item is mapped to it; "
 					"run the product sync",

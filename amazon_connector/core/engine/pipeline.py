@@ -25,6 +25,7 @@ from ..ports import ErpPort
 from ..settings import SyncSettings
 from ..sources import AmazonSource
 from .fees import FeeSync
+from .inventory import FbaInventorySync
 from .order_history import OrderHistorySync, history_enabled
 from .orders import OrderSync
 from .products import ProductSync
@@ -37,13 +38,16 @@ PRODUCTS, ORDERS, FEES = "products", "orders", "fees"
 # SyncSettings.extra["finances_api"]: which Amazon feed the fees stage reads. "2024-06-19" books every
 # transaction and the settlements; "v0" (for now the default) the deprecated financial events.
 FINANCES_2024, FINANCES_V0 = "2024-06-19", "v0"
-STAGES = (PRODUCTS, ORDERS, FEES)
+FBA_INVENTORY = "fba_inventory"  # Amazon's FBA stock into the FBA warehouse; needs the Items of products
+STAGES = (PRODUCTS, ORDERS, FEES, FBA_INVENTORY)
+# What a run does when asked for no stage in particular: the import of products, orders and money.
+IMPORT_STAGES = (PRODUCTS, ORDERS, FEES)
 
 # (stage, done, total or None, message): a run's progress, told per stage.
 Progress = Callable[[str, int, int | None, str], None]
 # (done, total or None, message): what one engine tells.
 EngineProgress = Callable[[int, int | None, str], None]
-Engine = ProductSync | OrderSync | OrderHistorySync | FeeSync | TransactionSync
+Engine = ProductSync | OrderSync | OrderHistorySync | FeeSync | TransactionSync | FbaInventorySync
 
 
 class UnknownStage(ValueError):
@@ -114,11 +118,13 @@ class Pipeline:
 			if (self.settings.extra or {}).get("finances_api", FINANCES_V0) == FINANCES_V0:
 				return FeeSync(self.source, self.port, self.settings, now=self.now)
 			return TransactionSync(self.source, self.port, self.settings, now=self.now)
+		if stage == FBA_INVENTORY:
+			return FbaInventorySync(self.source, self.port, self.settings, now=self.now)
 		raise UnknownStage([stage])
 
 	def run(
 		self,
-		stages: Iterable[str] = STAGES,
+		stages: Iterable[str] = IMPORT_STAGES,
 		*,
 		progress: Progress | None = None,
 		hooks: StageHooks | None = None,
@@ -158,7 +164,7 @@ def run_pipeline(
 	source: AmazonSource,
 	port: ErpPort,
 	settings: SyncSettings,
-	stages: Iterable[str] = STAGES,
+	stages: Iterable[str] = IMPORT_STAGES,
 	*,
 	progress: Progress | None = None,
 	now=None,

@@ -60,6 +60,13 @@ frappe.ui.form.on("Amazon Settings", {
 			if (frm.doc.sync_fees) {
 				frm.add_custom_button(__("Fees"), () => run("sync_fees", __("Sync Fees")), group);
 			}
+			if (frm.doc.fba_warehouse) {
+				frm.add_custom_button(
+					__("FBA Inventory"),
+					() => run("sync_fba_inventory", __("Sync FBA Inventory")),
+					group
+				);
+			}
 		}
 		frm.add_custom_button(__("Sync Logs"), () =>
 			frappe.set_route("List", "Amazon Sync Log", { amazon_account: frm.doc.name }),
