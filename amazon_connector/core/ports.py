@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from .drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
-from .drafts.stock import FbaQuantities, FbaStockChange
+from .drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from .drafts.transactions import AccountEntryDraft, SettlementDraft
 
 
@@ -120,6 +120,17 @@ class TransactionsPort(Protocol):
 		"""Record the settlement (a durable row with both figures) and, when it is closed, all its
 		transactions are booked and its total agrees, book the deposit: CREATED. FLAGGED when the
 		totals differ, SKIPPED while open or waiting, UNCHANGED when booked before."""
+
+
+class StockPushPort(Protocol):
+	def merchant_stock(self) -> list[MerchantStock]:
+		"""Every merchant-fulfilled SKU of the account (never an FBA one) with its available quantity."""
+
+	def mark_stock_pushed(self, marketplace_id: str, sku: str, quantity: int) -> None:
+		"""Amazon accepted `quantity` for the SKU: remember it (the next push compares with it)."""
+
+	def mark_stock_rejected(self, marketplace_id: str, sku: str, quantity: int, message: str) -> None:
+		"""Amazon refused the quantity: show its message on the SKU's mapping."""
 
 
 class StatePort(Protocol):

@@ -119,6 +119,22 @@ class StockSource(UsageCounted, Protocol):
 		"""FBA Inventory v1 getInventorySummaries (with details), every page: one InventorySummary per
 		SKU of the fulfilment network behind the marketplace."""
 
+	def patch_listings_item(self, seller_id: str, sku: str, marketplace_ids: list[str], patches: list[dict]):
+		"""Listings Items patchListingsItem: a `spapi.listings_push.Submission` (ACCEPTED or INVALID
+		with Amazon's issues)."""
+
+	def submit_listings_feed(
+		self,
+		seller_id: str,
+		marketplace_ids: list[str],
+		messages: list,
+		*,
+		poll_interval: float | None = None,
+		deadline: float | None = None,
+	):
+		"""A JSON_LISTINGS_FEED of `spapi.feeds.FeedMessage`s, sent and waited for: its
+		`spapi.feeds.FeedResult` (Amazon's errors per SKU). Raises `FeedFailed` for a FATAL feed."""
+
 
 class AmazonSource(OrdersSource, FinancesSource, ProductsSource, SellersSource, StockSource, Protocol):
 	"""Everything the engines ask of Amazon, for one account."""

@@ -46,6 +46,13 @@ class Reports:
 				self._documents[document_id] = (content, charset, self.compress and outcome == "DONE")
 		return record
 
+	def store(self, content: bytes, charset: str, compressed: bool) -> str:
+		"""Keep a document (a feed's processing report) to serve like a report document; its id."""
+		document_id = f"amzn1.tortuga.4.sim.{secrets.token_hex(8)}"
+		with self._lock:
+			self._documents[document_id] = (content, charset, compressed)
+		return document_id
+
 	def status(self, report_id: str) -> dict | None:
 		with self._lock:
 			record = self._reports.get(report_id)

@@ -22,6 +22,7 @@ from .connect import credentials
 from .faults import FaultConfigError, Faults
 from .http_types import ApiError, Reply, Request, invalid
 from .inventory import InventoryError, InventoryOperations
+from .listings_push import ListingsPush
 from .operations import Operations
 from .pagination import Tokens
 from .reports import Reports
@@ -53,6 +54,11 @@ ROUTES = [
 	("GET", "/catalog/2022-04-01/items/{asin}", "getCatalogItem", "get_catalog_item"),
 	("GET", "/listings/2021-08-01/items/{sellerId}/{sku}", "getListingsItem", "get_listings_item"),
 	("GET", "/fba/inventory/v1/summaries", "getInventorySummaries", "inventory.get_inventory_summaries"),
+	("PATCH", "/listings/2021-08-01/items/{sellerId}/{sku}", "patchListingsItem", "listings.patch_listings_item"),
+	("POST", "/feeds/2021-06-30/documents", "createFeedDocument", "listings.create_feed_document"),
+	("GET", "/feeds/2021-06-30/documents/{feedDocumentId}", "getFeedDocument", "listings.get_feed_document"),
+	("POST", "/feeds/2021-06-30/feeds", "createFeed", "listings.create_feed"),
+	("GET", "/feeds/2021-06-30/feeds/{feedId}", "getFeed", "listings.get_feed"),
 	("POST", "/tokens/2021-03-01/restrictedDataToken", "createRestrictedDataToken", "create_restricted_data_token"),
 ]  # fmt: skip
 
@@ -64,6 +70,7 @@ def _compile(template: str) -> re.Pattern:
 
 COMPILED = [(method, _compile(path), op, handler) for method, path, op, handler in ROUTES]
 DOWNLOAD = re.compile(r"^/_sim/documents/(?P<documentId>[^/]+)$")
+UPLOAD = re.compile(r"^/_sim/uploads/(?P<documentId>[^/]+)$")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -151,7 +158,8 @@ class Simulator:
 		self.tokens = Tokens(secrets.token_bytes(16))
 		self.operations = Operations(self)
 		# Handlers named "<group>.<method>" live in their own modules, one per API.
-		self.handlers = {"inventory": InventoryOperations(self)}
+		self.listings_push = ListingsPush(self)
+		self.handlers = {"inventory": InventoryOperations(self), "listings": self.listings_push}
 		self.fee_delay = timedelta(days=fee_delay_days)
 		self.set_finances_v0(finances_v0)
 		self.transactions_page_size = max(1, int(transactions_page_size))
@@ -430,6 +438,11 @@ class Simulator:
 		if match and request.method == "GET":
 			request.path_params = match.groupdict()
 			return self.operations.download_document(request)
+		match = UPLOAD.match(path)
+		if match and request.method == "PUT":
+			return self.listings_push.upload(
+				match["documentId"], request.param("X-Amz-Expires-At"), request.body
+			)
 		try:
 			body = request.json() or {}
 		except ValueError:

@@ -74,9 +74,27 @@ class OrdersV0Api(_ExplicitMarketplaces, OrdersV0):
 
 
 class FeedsApi(_ExplicitMarketplaces, FeedsV20210630):
-	"""The library's getFeedDocument also downloads the document, with its own HTTP client and a
-	guessed charset; `feed_document` returns Amazon's answer (url, compressionAlgorithm) instead, so
-	that the session downloads it like a report document."""
+	"""Three calls of the library's Feeds client are replaced: its createFeedDocument and createFeed
+	copy their internal `path` argument into the request body and upload with an HTTP client of their
+	own, and its getFeedDocument downloads the document with a guessed charset. Here each sends the
+	model's body only; the session uploads and downloads documents itself."""
+
+	@sp_endpoint("/feeds/2021-06-30/documents", method="POST")
+	def new_feed_document(self, content_type: str, **kwargs) -> ApiResponse:
+		# The library reads the HTTP method out of the body it is given (and takes it out again).
+		return self._request(
+			kwargs.pop("path"), data={"contentType": content_type, "method": kwargs.pop("method")}
+		)
+
+	@sp_endpoint("/feeds/2021-06-30/feeds", method="POST")
+	def new_feed(self, feed_type: str, document_id: str, marketplace_ids: list[str], **kwargs) -> ApiResponse:
+		data = {
+			"feedType": feed_type,
+			"marketplaceIds": list(marketplace_ids),
+			"inputFeedDocumentId": document_id,
+		}
+		# The library reads the HTTP method out of the body it is given (and takes it out again).
+		return self._request(kwargs.pop("path"), data={**data, "method": kwargs.pop("method")})
 
 	@sp_endpoint("/feeds/2021-06-30/documents/{}", method="GET")
 	def feed_document(self, feedDocumentId, **kwargs) -> ApiResponse:

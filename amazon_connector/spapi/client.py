@@ -236,6 +236,24 @@ class SpApiSession:
 
 		return self._run(operation, attempt, paced=False, refresh_token_on_denial=False)
 
+	def upload(
+		self, url: str, content: bytes, content_type: str, *, operation: str = "uploadDocument"
+	) -> None:
+		"""PUT a document to a presigned URL (a feed's contents) with a fresh HTTP client, never sending
+		our access token; network trouble and 5xx are retried like any call."""
+
+		def attempt() -> None:
+			self._count_call()
+			try:
+				with httpx.Client(timeout=self.timeout) as http:
+					response = http.put(url, content=content, headers={"Content-Type": content_type})
+			except httpx.TransportError as exc:
+				raise self._network_failure(operation, exc, url=url) from None
+			if not 200 <= response.status_code < 300:
+				raise self._classify(operation, response)
+
+		self._run(operation, attempt, paced=False, refresh_token_on_denial=False)
+
 	def _run(
 		self,
 		operation: str,

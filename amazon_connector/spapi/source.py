@@ -13,9 +13,11 @@ from amazon_connector.core.mapping.order_report import ORDER_REPORT
 from amazon_connector.core.sources import AmazonSource, SearchToken
 from amazon_connector.spapi import (
 	catalog,
+	feeds,
 	finances,
 	inventory,
 	listings,
+	listings_push,
 	orders,
 	reports,
 	sellers,
@@ -130,6 +132,27 @@ class SpApiSource:
 	# -- stock -----------------------------------------------------------------------------------
 	def get_inventory_summaries(self, marketplace_id: str) -> list[dict]:
 		return inventory.get_inventory_summaries(self.session, marketplace_id)
+
+	def patch_listings_item(
+		self, seller_id: str, sku: str, marketplace_ids: list[str], patches: list[dict]
+	) -> listings_push.Submission:
+		return listings_push.patch_listings_item(self.session, seller_id, sku, marketplace_ids, patches)
+
+	def submit_listings_feed(
+		self,
+		seller_id: str,
+		marketplace_ids: list[str],
+		messages: list[feeds.FeedMessage],
+		*,
+		poll_interval: float | None = None,
+		deadline: float | None = None,
+	) -> feeds.FeedResult:
+		options = {
+			name: value
+			for name, value in (("poll_interval", poll_interval), ("deadline", deadline))
+			if value is not None
+		}
+		return feeds.submit_listings_feed(self.session, seller_id, marketplace_ids, messages, **options)
 
 
 def _spapi_source_is_an_amazon_source(source: SpApiSource) -> AmazonSource:

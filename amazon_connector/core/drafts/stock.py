@@ -29,3 +29,14 @@ class FbaStockChange:
 	@property
 	def difference(self) -> float:
 		return self.target - self.current
+
+
+@dataclass(frozen=True)
+class MerchantStock:
+	"""A merchant-fulfilled SKU in one marketplace: what ERPNext can sell, and what Amazon was last told."""
+
+	marketplace_id: str
+	sku: str
+	item_code: str
+	available: int  # actual minus reserved in the account's warehouse, minus the safety buffer, at least 0
+	last_pushed: int | None = None  # None: never pushed

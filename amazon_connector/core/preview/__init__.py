@@ -12,10 +12,18 @@ from dataclasses import asdict
 from datetime import datetime
 
 from ..drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
-from ..drafts.stock import FbaQuantities, FbaStockChange
+from ..drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from ..drafts.transactions import AccountEntryDraft, SettlementDraft
 from ..engine.settlements import settlement_status
-from ..ports import ErpPort, InventoryPort, Outcome, SalesOrderState, StockReconciled, SyncLocked
+from ..ports import (
+	ErpPort,
+	InventoryPort,
+	Outcome,
+	SalesOrderState,
+	StockPushPort,
+	StockReconciled,
+	SyncLocked,
+)
 
 _MISSING = object()
 
@@ -75,6 +83,8 @@ class PreviewErp:
 		self.fba_warehouse: dict[str, float] = {}  # item code -> quantity in the FBA warehouse
 		self.fba_quantities: dict[tuple[str, str], FbaQuantities] = {}  # (marketplace, sku) -> Amazon's
 		self.stock_documents: list[list[FbaStockChange]] = []  # each reconciliation's changes
+		# (marketplace, sku) of merchant-fulfilled listings -> {"item_code", "available", "last_pushed", "rejected"}
+		self.merchant_listings: dict[tuple[str, str], dict] = {}
 		self._undo: list | None = None  # (container, key, previous value) while inside a record scope
 		self._held: set[str] = set()  # kinds of run holding this account's lock
 
@@ -279,6 +289,24 @@ class PreviewErp:
 		self.stock_documents.append(list(changes))
 		return result
 
+	# -- stock to Amazon -----------------------------------------------------------------
+	def merchant_stock(self) -> list[MerchantStock]:
+		return [
+			MerchantStock(
+				marketplace_id, sku, entry["item_code"], int(entry["available"]), entry.get("last_pushed")
+			)
+			for (marketplace_id, sku), entry in sorted(self.merchant_listings.items())
+		]
+
+	def mark_stock_pushed(self, marketplace_id: str, sku: str, quantity: int) -> None:
+		self._remember(self.merchant_listings, (marketplace_id, sku))
+		entry = self.merchant_listings[(marketplace_id, sku)]
+		entry.update(last_pushed=int(quantity), rejected="")
+
+	def mark_stock_rejected(self, marketplace_id: str, sku: str, quantity: int, message: str) -> None:
+		self._remember(self.merchant_listings, (marketplace_id, sku))
+		self.merchant_listings[(marketplace_id, sku)]["rejected"] = message
+
 	# -- state ---------------------------------------------------------------------------
 	def get_checkpoint(self, kind: str) -> dict | None:
 		value = self.checkpoints.get(kind)
@@ -318,7 +346,7 @@ class PreviewErp:
 			self._undo = outer
 
 
-def _preview_is_an_erp_port(preview: PreviewErp) -> tuple[ErpPort, InventoryPort]:
+def _preview_is_an_erp_port(preview: PreviewErp) -> tuple[ErpPort, InventoryPort, StockPushPort]:
 	# Never called: the type checker (mypy, see pyproject.toml) fails here when the preview drifts
 	# from the ERP ports it implements.
-	return preview, preview
+	return preview, preview, preview

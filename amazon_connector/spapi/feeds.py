@@ -1,0 +1,164 @@
+"""Feeds 2021-06-30 with JSON_LISTINGS_FEED: many listings changes in one submission.
+
+createFeedDocument -> upload the JSON to its presigned URL -> createFeed -> getFeed until DONE (or
+CANCELLED / FATAL) -> getFeedDocument of the result -> download (maybe gzipped) -> the processing
+report, whose issues name the message (and so the SKU) they are about. A feed holds at most 25,000
+messages; createFeed allows one feed every two minutes after a burst of 15, so many changes go in
+few feeds, not many.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from amazon_connector.spapi.apis import FeedsApi
+from amazon_connector.spapi.errors import DeadlineExceeded, SpApiError
+
+FEED_TYPE = "JSON_LISTINGS_FEED"
+CONTENT_TYPE = "application/json; charset=UTF-8"
+MAX_MESSAGES = 25_000
+DONE = "DONE"
+FAILED = ("CANCELLED", "FATAL")
+
+
+class FeedFailed(SpApiError):
+	"""The feed ended CANCELLED or FATAL: Amazon processed none of its messages."""
+
+
+@dataclass(frozen=True)
+class FeedMessage:
+	sku: str
+	patches: tuple[dict, ...]
+	product_type: str = "PRODUCT"
+
+
+@dataclass
+class FeedResult:
+	"""The processing report: per SKU, Amazon's errors; SKUs without an error were accepted."""
+
+	feed_id: str
+	status: str
+	errors: dict[str, list[str]] = field(default_factory=dict)  # SKU -> Amazon's messages
+	feed_issues: list[str] = field(default_factory=list)  # issues of no one message
+	summary: dict = field(default_factory=dict)
+
+	def accepted(self, sku: str) -> bool:
+		return self.status == DONE and sku not in self.errors and not self.feed_issues
+
+
+def feed_document(seller_id: str, messages: Iterable[FeedMessage]) -> tuple[bytes, dict[int, str]]:
+	"""The JSON_LISTINGS_FEED body and messageId -> SKU."""
+	by_id: dict[int, str] = {}
+	entries = []
+	for message_id, message in enumerate(messages, start=1):
+		by_id[message_id] = message.sku
+		entries.append(
+			{
+				"messageId": message_id,
+				"sku": message.sku,
+				"operationType": "PATCH",
+				"productType": message.product_type,
+				"patches": list(message.patches),
+			}
+		)
+	if not entries:
+		raise ValueError("a feed needs at least one message")
+	if len(entries) > MAX_MESSAGES:
+		raise ValueError(f"a JSON_LISTINGS_FEED holds at most {MAX_MESSAGES} messages, not {len(entries)}")
+	body = {"header": {"sellerId": seller_id, "version": "2.0", "issueLocale": "en_US"}, "messages": entries}
+	return json.dumps(body, ensure_ascii=False).encode("utf-8"), by_id
+
+
+def submit_listings_feed(
+	session,
+	seller_id: str,
+	marketplace_ids: list[str],
+	messages: list[FeedMessage],
+	*,
+	poll_interval: float = 30.0,
+	deadline: float = 3600.0,
+) -> FeedResult:
+	"""Send the messages as one feed and wait for Amazon's processing report."""
+	content, by_id = feed_document(seller_id, messages)
+	created = session.call("createFeedDocument", FeedsApi, "new_feed_document", CONTENT_TYPE).body
+	document_id, url = str(created.get("feedDocumentId") or ""), created.get("url")
+	if not document_id or not url:
+		raise SpApiError(
+			"createFeedDocument answered without a document id or URL", operation="createFeedDocument"
+		)
+	session.upload(url, content, CONTENT_TYPE, operation="uploadFeedDocument")
+	feed = session.call(
+		"createFeed", FeedsApi, "new_feed", FEED_TYPE, document_id, list(marketplace_ids)
+	).body
+	feed_id = str(feed.get("feedId") or "")
+	if not feed_id:
+		raise SpApiError("createFeed answered without a feedId", operation="createFeed")
+	status, result_id = _wait(session, feed_id, poll_interval, deadline)
+	result = FeedResult(feed_id, status)
+	if result_id:
+		_read_report(session, result_id, by_id, result)
+	if status in FAILED:
+		reason = "; ".join(result.feed_issues) or f"Amazon ended feed {feed_id} {status}"
+		raise FeedFailed(
+			f"Feed {feed_id} ended {status}: {reason}", operation="getFeed", code=status, details=""
+		)
+	return result
+
+
+def _wait(session, feed_id: str, poll_interval: float, deadline: float) -> tuple[str, str]:
+	give_up_at = session.clock() + deadline
+	while True:
+		feed = session.call("getFeed", FeedsApi, "get_feed", feed_id).body
+		status = str(feed.get("processingStatus") or "")
+		if status == DONE or status in FAILED:
+			return status, str(feed.get("resultFeedDocumentId") or "")
+		if session.clock() + poll_interval > give_up_at:
+			raise DeadlineExceeded(
+				f"Feed {feed_id} was still {status or 'not ready'} after {deadline:g} s", operation="getFeed"
+			)
+		session.sleep(poll_interval)
+
+
+def _read_report(session, document_id: str, by_id: dict[int, str], result: FeedResult) -> None:
+	document = session.call("getFeedDocument", FeedsApi, "feed_document", document_id).body
+	url = document.get("url")
+	if not url:
+		raise SpApiError(f"Feed document {document_id} has no URL", operation="getFeedDocument")
+	content = session.download(url, operation="downloadFeedDocument").content
+	if str(document.get("compressionAlgorithm") or "").upper() == "GZIP":
+		try:
+			content = gzip.decompress(content)
+		except (OSError, EOFError, zlib.error) as exc:
+			raise SpApiError(
+				f"Feed document {document_id} is marked GZIP but does not decompress: {exc}",
+				operation="downloadFeedDocument",
+			) from None
+	try:
+		report = json.loads(content.decode("utf-8"))
+	except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+		raise SpApiError(
+			f"The processing report of feed {result.feed_id} is not JSON: {exc}",
+			operation="downloadFeedDocument",
+		) from None
+	result.summary = dict(report.get("summary") or {})
+	for issue in report.get("issues") or []:
+		if str(issue.get("severity") or "ERROR").upper() != "ERROR":
+			continue  # warnings do not stop a message
+		text = f"{issue.get('code') or ''}: {issue.get('message') or ''}".strip(": ")
+		message_id = _int(issue.get("messageId"))
+		sku = issue.get("sku") or (by_id.get(message_id) if message_id is not None else None)
+		if sku:
+			result.errors.setdefault(str(sku), []).append(text)
+		else:
+			result.feed_issues.append(text)
+
+
+def _int(value) -> int | None:
+	try:
+		return int(value)
+	except (TypeError, ValueError):
+		return None

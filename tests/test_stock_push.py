@@ -1,0 +1,287 @@
+"""Stock to Amazon: patches for a few SKUs, a JSON_LISTINGS_FEED for many, Amazon's refusals named,
+failing feeds, pacing, and every simulator answer checked against Amazon's models."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import httpx
+import jsonschema
+import pytest
+
+from amazon_connector.core.engine.stock_push import StockPush
+from amazon_connector.core.preview import PreviewErp
+from amazon_connector.core.settings import MarketplaceConfig, SyncSettings
+from amazon_connector.simulator import generate_world
+from amazon_connector.simulator.connect import account_config, scaled_clock
+from amazon_connector.spapi import feeds, listings_push
+from amazon_connector.spapi.client import SpApiSession
+from amazon_connector.spapi.source import SpApiSource
+from amazon_connector.spapi.throttle import ThrottleRegistry
+
+US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
+
+
+@pytest.fixture(scope="module")
+def world():
+	return generate_world(seed=15, orders=40, marketplaces="US,DE")
+
+
+@pytest.fixture
+def sim(make_simulator, world):
+	return make_simulator(world, time_scale=600.0, report_delays=(30.0, 60.0))
+
+
+def session_for(sim):
+	clock, sleep = scaled_clock(sim.clock.time_scale)
+	account = account_config(sim.account, sim.base_url, "Stock Seller")
+	return SpApiSession(account, clock=clock, sleep=sleep, throttle=ThrottleRegistry())
+
+
+@pytest.fixture
+def source(sim):
+	with session_for(sim) as session:
+		yield SpApiSource(session)
+
+
+def merchant_rows(sim, marketplace_id):
+	return [r for r in sim.world.listings[marketplace_id] if r["fulfillment-channel"] == "DEFAULT"]
+
+
+def fba_rows(sim, marketplace_id):
+	return [r for r in sim.world.listings[marketplace_id] if r["fulfillment-channel"] != "DEFAULT"]
+
+
+def erp_for(sim, marketplace_ids=(US, DE), available=lambda i: 5 + i) -> PreviewErp:
+	"""A preview ERP holding every merchant-fulfilled listing with an available quantity."""
+	erp = PreviewErp("Stock Seller")
+	for marketplace_id in marketplace_ids:
+		for index, row in enumerate(merchant_rows(sim, marketplace_id)):
+			erp.merchant_listings[(marketplace_id, row["seller-sku"])] = {
+				"item_code": row["seller-sku"],
+				"available": available(index),
+				"last_pushed": None,
+			}
+	return erp
+
+
+def settings(sim, **extra) -> SyncSettings:
+	return SyncSettings(
+		account_key="Stock Seller",
+		after_date=date(2026, 1, 1),
+		marketplaces=(MarketplaceConfig(US), MarketplaceConfig(DE)),
+		seller_id=sim.world.seller_id,
+		extra={"report_poll_interval": 5, **extra},
+	)
+
+
+def applied(sim) -> dict[tuple[str, str], int]:
+	return {
+		(a["marketplaceId"], a["sku"]): int(a["quantity"])
+		for a in sim.listings_push.applied
+		if "quantity" in a
+	}
+
+
+def test_a_few_changes_go_as_patches_once(sim, source):
+	erp = erp_for(sim, (US,))
+	changed = sorted(erp.merchant_listings)[:3]
+	for key in sorted(erp.merchant_listings):  # the others were pushed before and have not changed
+		if key not in changed:
+			erp.merchant_listings[key]["last_pushed"] = erp.merchant_listings[key]["available"]
+	report = StockPush(source, erp, settings(sim)).run()
+	assert report.failed == 0, report.failures
+	assert applied(sim) == {key: erp.merchant_listings[key]["available"] for key in changed}
+	assert source.stats()["calls"] == {"patchListingsItem": 3}
+	for key in changed:
+		assert sim.listings_push.quantity(*key) == erp.merchant_listings[key]["available"]
+		assert erp.merchant_listings[key]["last_pushed"] == erp.merchant_listings[key]["available"]
+
+	again = StockPush(source, erp, settings(sim)).run()
+	assert again.counts["updated"] == 0 and len(sim.listings_push.applied) == 3
+	assert source.stats()["calls"] == {"patchListingsItem": 3}
+
+
+def test_one_sku_at_one_quantity_in_two_marketplaces_is_one_call(sim, source):
+	sku = next(
+		r["seller-sku"]
+		for r in merchant_rows(sim, US)
+		if r["seller-sku"] in {x["seller-sku"] for x in merchant_rows(sim, DE)}
+	)
+	erp = PreviewErp("x")
+	for marketplace_id in (US, DE):
+		erp.merchant_listings[(marketplace_id, sku)] = {"item_code": sku, "available": 7, "last_pushed": 3}
+	StockPush(source, erp, settings(sim)).run()
+	assert source.stats()["calls"] == {"patchListingsItem": 1}
+	assert applied(sim) == {(US, sku): 7, (DE, sku): 7}
+
+
+def test_amazon_refuses_one_sku_and_says_why(sim, source):
+	erp = erp_for(sim, (US,))
+	keys = sorted(erp.merchant_listings)[:3]
+	erp.merchant_listings = {k: erp.merchant_listings[k] for k in keys}
+	refused = keys[1][1]
+	sim.listings_push.rejections[refused] = ("8560", "The SKU does not match any ASIN.")
+	report = StockPush(source, erp, settings(sim)).run()
+	assert [(f.amazon_id, f.reason) for f in report.failures] == [
+		(f"{refused} ({US})", "8560: The SKU does not match any ASIN.")
+	]
+	assert erp.merchant_listings[keys[1]]["last_pushed"] is None  # tried again next time
+	assert "does not match any ASIN" in erp.merchant_listings[keys[1]]["rejected"]
+	assert report.counts["updated"] == 2
+
+
+def test_an_fba_offer_is_refused_by_amazon(sim, source):
+	"""The port never lists FBA SKUs; should one slip through, Amazon refuses it and nothing changes."""
+	row = fba_rows(sim, US)[0]
+	erp = PreviewErp("x")
+	erp.merchant_listings[(US, row["seller-sku"])] = {"item_code": "x", "available": 4, "last_pushed": None}
+	report = StockPush(source, erp, settings(sim)).run()
+	assert report.failed == 1 and "fulfilled by Amazon" in report.failures[0].reason
+	assert sim.listings_push.applied == []
+
+
+def test_many_changes_go_as_one_feed_per_marketplace(sim, source):
+	erp = erp_for(sim)
+	refused = sorted(erp.merchant_listings)[2]
+	sim.listings_push.rejections[refused[1]] = ("90220", "quantity is not allowed for this listing.")
+	report = StockPush(source, erp, settings(sim, stock_patch_limit=2)).run()
+	calls = source.stats()["calls"]
+	assert calls["createFeed"] == 2 and calls["createFeedDocument"] == 2 and "patchListingsItem" not in calls
+	expected = {k: v["available"] for k, v in erp.merchant_listings.items() if k[1] != refused[1]}
+	assert applied(sim) == expected
+	failed = {f.amazon_id: f.reason for f in report.failures}
+	assert set(failed) == {f"{refused[1]} ({m})" for m, s in erp.merchant_listings if s == refused[1]}
+	assert all("quantity is not allowed" in reason for reason in failed.values())
+	assert report.counts["updated"] == len(expected)
+
+
+def test_a_failing_feed_names_every_sku_and_changes_nothing(sim, source):
+	erp = erp_for(sim, (US,))
+	sim.listings_push.fail_feeds = 1
+	report = StockPush(source, erp, settings(sim, stock_patch_limit=1)).run()
+	assert report.failed == len(erp.merchant_listings)
+	assert all("FATAL" in f.reason for f in report.failures), report.failures[0].reason
+	assert sim.listings_push.applied == []
+	assert all(v["last_pushed"] is None for v in erp.merchant_listings.values())
+	again = StockPush(source, erp, settings(sim, stock_patch_limit=1)).run()
+	assert again.failed == 0 and len(applied(sim)) == len(erp.merchant_listings)
+
+
+def test_a_malformed_feed_document_ends_fatal_with_a_report(sim):
+	with session_for(sim) as session:
+		created = session.call(
+			"createFeedDocument", feeds.FeedsApi, "new_feed_document", feeds.CONTENT_TYPE
+		).body
+		session.upload(created["url"], b"{not json", feeds.CONTENT_TYPE)
+		feed = session.call(
+			"createFeed", feeds.FeedsApi, "new_feed", feeds.FEED_TYPE, created["feedDocumentId"], [US]
+		).body
+		status, result_id = feeds._wait(session, feed["feedId"], 5, 3600)
+		assert status == "FATAL" and result_id
+		result = feeds.FeedResult(feed["feedId"], status)
+		feeds._read_report(session, result_id, {}, result)
+		assert "not a valid JSON_LISTINGS_FEED" in result.feed_issues[0]
+
+
+def test_patches_keep_to_the_usage_plan(make_simulator, world):
+	sim = make_simulator(world, limits=True, time_scale=1.0)  # 5 requests/s, burst 5, in real seconds
+	with session_for(sim) as session:
+		source = SpApiSource(session)
+		erp = erp_for(sim, (US,))
+		assert len(erp.merchant_listings) > 5  # more than the burst
+		report = StockPush(source, erp, settings(sim, stock_patch_limit=100)).run()
+		assert report.failed == 0, report.failures
+		assert sim.stats()["throttled"].get("patchListingsItem", 0) == 0
+		assert session.stats()["throttle_wait_seconds"] > 0
+
+
+def test_throttled_patches_are_retried(make_simulator, world):
+	sim = make_simulator(
+		world, faults={"script": [{"operation": "patchListingsItem", "fault": "throttle", "count": 2}]}
+	)
+	with session_for(sim) as session:
+		erp = erp_for(sim, (US,))
+		keys = sorted(erp.merchant_listings)[:2]
+		erp.merchant_listings = {k: erp.merchant_listings[k] for k in keys}
+		report = StockPush(SpApiSource(session), erp, settings(sim)).run()
+		assert report.failed == 0 and sim.stats()["throttled"]["patchListingsItem"] == 2
+		assert set(applied(sim)) == set(keys)
+
+
+# -- the models ------------------------------------------------------------------------------------
+
+
+def _validate(load_model, model_file, path, method, response):
+	model = load_model(model_file)
+	declared = model["paths"][path][method]["responses"][str(response.status_code)]
+	schema = dict(declared["schema"], definitions=model["definitions"])
+	validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+	errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(response.json())]
+	assert not errors, errors[:5]
+	return response.json()
+
+
+def test_every_answer_matches_the_models(make_simulator, world, load_model):
+	sim = make_simulator(world, time_scale=1.0, report_delays=(30.0, 60.0))  # the test moves the clock
+	headers = {"x-amz-access-token": sim.access_token()}
+	base, seller = sim.base_url, sim.world.seller_id
+	row = merchant_rows(sim, US)[0]
+	patch_path = "/listings/2021-08-01/items/{sellerId}/{sku}"
+	for body in (
+		{"productType": "PRODUCT", "patches": [listings_push.quantity_patch(3)]},
+		{
+			"productType": "PRODUCT",
+			"patches": [{"op": "replace", "path": "/attributes/unknown", "value": [{}]}],
+		},
+	):
+		response = httpx.patch(
+			f"{base}/listings/2021-08-01/items/{seller}/{row['seller-sku']}",
+			params={"marketplaceIds": US},
+			json=body,
+			headers=headers,
+		)
+		answer = _validate(load_model, "listings-items-2021-08-01.json", patch_path, "patch", response)
+		assert answer["status"] in ("ACCEPTED", "INVALID")
+
+	model = "feeds-2021-06-30.json"
+	created = httpx.post(
+		f"{base}/feeds/2021-06-30/documents", json={"contentType": feeds.CONTENT_TYPE}, headers=headers
+	)
+	document = _validate(load_model, model, "/feeds/2021-06-30/documents", "post", created)
+	content, _ = feeds.feed_document(
+		seller, [feeds.FeedMessage(row["seller-sku"], (listings_push.quantity_patch(9),))]
+	)
+	assert httpx.put(document["url"], content=content).status_code == 200
+	feed = httpx.post(
+		f"{base}/feeds/2021-06-30/feeds",
+		json={
+			"feedType": feeds.FEED_TYPE,
+			"marketplaceIds": [US],
+			"inputFeedDocumentId": document["feedDocumentId"],
+		},
+		headers=headers,
+	)
+	feed_id = _validate(load_model, model, "/feeds/2021-06-30/feeds", "post", feed)["feedId"]
+	seen = set()
+	for _ in range(200):
+		response = httpx.get(f"{base}/feeds/2021-06-30/feeds/{feed_id}", headers=headers)
+		status = _validate(load_model, model, "/feeds/2021-06-30/feeds/{feedId}", "get", response)[
+			"processingStatus"
+		]
+		seen.add(status)
+		if status == "DONE":
+			break
+		sim.advance_clock(10)
+	assert {"IN_QUEUE", "DONE"} <= seen
+	result_id = response.json()["resultFeedDocumentId"]
+	result = httpx.get(f"{base}/feeds/2021-06-30/documents/{result_id}", headers=headers)
+	answer = _validate(load_model, model, "/feeds/2021-06-30/documents/{feedDocumentId}", "get", result)
+	report = httpx.get(answer["url"]).content
+	if answer.get("compressionAlgorithm") == "GZIP":
+		import gzip
+
+		report = gzip.decompress(report)
+	assert json.loads(report)["summary"]["messagesAccepted"] == 1
+	assert sim.listings_push.quantity(US, row["seller-sku"]) == 9
