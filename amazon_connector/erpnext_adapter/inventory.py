@@ -195,11 +195,22 @@ class FbaStock:
 		)
 
 	def _submit(self, rows: list[dict]) -> str:
+		from erpnext.stock.doctype.stock_reconciliation.stock_reconciliation import get_difference_account
+
+		# ERPNext takes the very first stock entry of a site for an opening entry, whose difference must go
+		# to a balance-sheet account: then the mirror's first document is an Opening Stock one, on the
+		# company's Temporary Opening account, as ERPNext itself proposes for opening stock.
+		purpose = (
+			"Stock Reconciliation"
+			if frappe.db.get_value("Stock Ledger Entry", {}, "name")
+			else "Opening Stock"
+		)
 		doc = frappe.get_doc(
 			{
 				"doctype": "Stock Reconciliation",
 				"company": self.ctx.company,
-				"purpose": "Stock Reconciliation",
+				"purpose": purpose,
+				"expense_account": get_difference_account(purpose, self.ctx.company),
 				"posting_date": nowdate(),
 				"posting_time": nowtime(),
 				"set_posting_time": 1,

@@ -165,8 +165,11 @@ class TestE2EFbaInventory(TestCase):
 	def test_2_an_item_without_any_valuation_rate_is_named_and_the_others_mirror(self):
 		"""A SKU Amazon starts to hold that has no stock anywhere yet, no rate and no buying price."""
 		sim = self.account.sim
-		sku = next(s for s in sim.fba_inventory.pools["EU"] if not frappe.db.exists("Bin", {"item_code": s}))
-		other = next(s for s in sim.fba_inventory.pools["EU"] if frappe.db.exists("Bin", {"item_code": s}))
+		pool = sim.fba_inventory.pools["EU"]
+		sku = next(s for s in pool if not frappe.db.exists("Bin", {"item_code": s}))
+		other = next(
+			s for s in pool if frappe.db.exists("Bin", {"item_code": s, "warehouse": self.warehouse()})
+		)
 		frappe.db.set_value("Amazon Settings", self.account.name, "fba_fallback_valuation_rate", 0)
 		sim.set_fba_quantities(f.MARKETPLACE_DE[0], sku, fulfillable=3)
 		sim.set_fba_quantities(f.MARKETPLACE_DE[0], other, fulfillable=9)

@@ -128,9 +128,14 @@ class TestScheduler(JobTestCase):
 			self.sim, "_Test Amazon Due", product_sync_frequency="Daily", order_sync_frequency="Hourly"
 		)
 		now = frappe.utils.now_datetime()
-		self.assertEqual(tasks.due_stages(doc, now), ["products", "orders", "fees"])
+		self.assertEqual(tasks.due_stages(doc, now), ["products", "orders", "fees", "fba_inventory"])
 		doc.last_product_sync = frappe.utils.add_to_date(now, hours=-2)
 		doc.last_order_sync = frappe.utils.add_to_date(now, minutes=-20)
+		doc.last_fba_inventory_sync = frappe.utils.add_to_date(now, minutes=-30)
+		self.assertEqual(tasks.due_stages(doc, now), [])
+		doc.last_fba_inventory_sync = frappe.utils.add_to_date(now, minutes=-61)
+		self.assertEqual(tasks.due_stages(doc, now), ["fba_inventory"])
+		doc.fba_inventory_frequency = "Never"
 		self.assertEqual(tasks.due_stages(doc, now), [])
 		doc.last_order_sync = frappe.utils.add_to_date(now, minutes=-61)
 		doc.sync_fees = 0
@@ -145,6 +150,7 @@ class TestScheduler(JobTestCase):
 			product_sync_frequency="Daily",
 			order_sync_frequency="Hourly",
 			sync_fees=0,
+			fba_inventory_frequency="Never",
 		)
 		started = []
 		real_engine = Pipeline.engine
