@@ -150,6 +150,15 @@ class SyncLocked(RuntimeError):
 
 
 class ErpPort(
-	ItemsPort, OrdersPort, FeesPort, InvoicesPort, RefundsPort, TransactionsPort, StatePort, Protocol
+	ItemsPort,
+	OrdersPort,
+	FeesPort,
+	InvoicesPort,
+	RefundsPort,
+	TransactionsPort,
+	InventoryPort,
+	StockPushPort,
+	StatePort,
+	Protocol,
 ):
 	"""Everything the engine uses, bound to one Amazon account."""
