@@ -29,7 +29,8 @@ from sp_api.base import ApiResponse, fill_query_params, sp_endpoint
 
 class _ExplicitMarketplaces:
 	def _request(self, path, *args, add_marketplace=True, **kwargs):
-		return super()._request(path, *args, add_marketplace=False, **kwargs)
+		# A mixin before the library's API class, whose _request it calls.
+		return super()._request(path, *args, add_marketplace=False, **kwargs)  # type: ignore[misc]
 
 
 class SellersApi(_ExplicitMarketplaces, Sellers):

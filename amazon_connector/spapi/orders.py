@@ -112,4 +112,5 @@ def get_order(
 	body = session.call(
 		"getOrder", OrdersApi, "get_order", order_id, restricted_data_token=restricted_data_token, **kwargs
 	).body
-	return body.get("order") if isinstance(body, dict) and "order" in body else body
+	order = body.get("order") if isinstance(body, dict) and "order" in body else body
+	return order if isinstance(order, dict) else {}

@@ -22,11 +22,11 @@ def create_restricted_data_token(
 	secret like an access token and must not be logged."""
 	if not path or not path.startswith("/"):
 		raise ValueError(f"A restricted resource path starts with '/', not {path!r}")
-	resource = {"method": method.upper(), "path": path}
+	resource: dict[str, str | list[str]] = {"method": method.upper(), "path": path}
 	elements = [e for e in data_elements if e]
 	if elements:
 		resource["dataElements"] = elements
-	body = {"restrictedResources": [resource]}
+	body: dict[str, object] = {"restrictedResources": [resource]}
 	if target_application:
 		body["targetApplication"] = target_application
 	return session.call("createRestrictedDataToken", TokensApi, "create_restricted_data_token", **body).body

@@ -466,7 +466,7 @@ def _whole_event_record(event_type: str, event: dict, numbering: KeyNumbering) -
 		details={"amounts": {path: f"{value} {cur}" for path, value, cur in monies}, "event": event},
 		event_key=numbering(event_key(amazon_id, event_type, posted, fingerprint_json(event))),
 		reason=UNPOSTED_REASONS.get(reason_key) or DEFAULT_UNPOSTED_REASON.format(event_type=event_type),
-		amazon_order_id=next((event.get(f) for f in _ORDER_FIELDS if event.get(f)), ""),
+		amazon_order_id=str(next((event.get(f) for f in _ORDER_FIELDS if event.get(f)), "")),
 	)
 
 
