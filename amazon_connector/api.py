@@ -9,7 +9,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from .core.engine.pipeline import FBA_INVENTORY, FEES, ORDERS, PRODUCTS
+from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, ORDERS, PRODUCTS
 from .erpnext_adapter.settings import SETTINGS_DOCTYPE, read_settings
 from .runner import queue
 
@@ -55,7 +55,9 @@ def sync_products(account: str) -> str:
 
 @frappe.whitelist(methods=["POST"])
 def sync_orders(account: str) -> str:
-	return _start_sync(account, [ORDERS])
+	# Shipped orders are invoiced right after they are imported, when the settings say so.
+	invoices = read_settings(account).make_sales_invoices
+	return _start_sync(account, [ORDERS, INVOICES] if invoices else [ORDERS])
 
 
 @frappe.whitelist(methods=["POST"])

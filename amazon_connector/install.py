@@ -98,6 +98,65 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				description="Carrier, tracking number and status of each shipment, as Amazon records them.",
 				insert_after="amazon_attention",
 			),
+			_ro(
+				fieldname="amazon_shipped_on",
+				allow_on_submit=1,
+				fieldtype="Datetime",
+				label="Amazon Shipped On",
+				description="When Amazon reported the order shipped in full: the Sales Invoice's posting date.",
+				insert_after="amazon_shipments",
+			),
+		],
+		"Sales Invoice": [
+			{
+				"fieldname": "amazon_section",
+				"fieldtype": "Section Break",
+				"label": "Amazon",
+				"collapsible": 1,
+				"collapsible_depends_on": "amazon_order_id",
+				"insert_after": "items",
+			},
+			_ro(
+				fieldname="amazon_order_id",
+				fieldtype="Data",
+				label="Amazon Order ID",
+				search_index=1,
+				in_standard_filter=1,
+				insert_after="amazon_section",
+			),
+			_ro(
+				fieldname="amazon_invoice_key",
+				fieldtype="Data",
+				label="Amazon Invoice Key",
+				description="The Amazon order id (invoice) or refund key (credit note) this document books.",
+				# One invoice per Amazon order and one credit note per Amazon refund, enforced by the database.
+				unique=1,
+				insert_after="amazon_order_id",
+			),
+			_ro(
+				fieldname="amazon_account",
+				fieldtype="Link",
+				options=SETTINGS_DOCTYPE,
+				label="Amazon Account",
+				insert_after="amazon_invoice_key",
+			),
+		],
+		"Payment Entry": [
+			_ro(
+				fieldname="amazon_order_id",
+				fieldtype="Data",
+				label="Amazon Order ID",
+				search_index=1,
+				insert_after="remarks",
+			),
+			_ro(
+				fieldname="amazon_payment_key",
+				fieldtype="Data",
+				label="Amazon Payment Key",
+				# One payment per Amazon invoice or credit note, enforced by the database.
+				unique=1,
+				insert_after="amazon_order_id",
+			),
 		],
 		"Sales Order Item": [
 			_ro(

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from .core.engine.pipeline import FBA_INVENTORY, FEES, ORDERS, PRODUCTS
+from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, ORDERS, PRODUCTS
 from .erpnext_adapter.settings import enabled_accounts, read_settings, settings_doc
 from .runner.queue import enqueue_sync
 
@@ -45,6 +45,8 @@ def due_stages(doc, now: datetime) -> list[str]:
 		stages.append(PRODUCTS)
 	if _due(settings.order_sync_frequency, settings.last_order_sync, now):
 		stages.append(ORDERS)
+		if settings.make_sales_invoices:
+			stages.append(INVOICES)
 		# Fees post after shipment and come from a different API; they follow every order sync.
 		if settings.sync_fees:
 			stages.append(FEES)

@@ -53,7 +53,8 @@ def test_demo_prints_the_worlds_orders_and_money(tmp_path):
 	assert not any(marketplace_id in output for marketplace_id in names.values())
 
 	stages = {row[0]: row[1:] for row in printed_table(output, "What each stage did")}
-	assert list(stages) == ["products", "orders", "fees"]
+	assert list(stages) == ["products", "orders", "invoices", "fees"]
+	assert int(stages["invoices"][0]) > 0  # shipped orders were invoiced
 	assert all(row[-1] == "0" for row in stages.values()), output  # nothing failed
 	assert stages["products"][1] == "0", output  # nothing to update in an empty ERPNext
 	skipped_orders = int(stages["orders"][4])

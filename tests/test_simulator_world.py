@@ -13,6 +13,8 @@ import barcodenumber
 import pytest
 from fixtures_simulator import SimHttp
 
+from amazon_connector.core.mapping.refunds import map_refund_events
+from amazon_connector.core.money import round_money
 from amazon_connector.simulator import Simulator, World, WorldError, generate_world, load_world, write_world
 from amazon_connector.simulator.marketplaces import BY_ID
 
@@ -219,6 +221,31 @@ def _tax_detail(proceeds: dict, subtype: str) -> Decimal:
 	)
 
 
+def test_the_world_refunds_in_full_in_part_and_several_times_with_every_component(big_world):
+	refunds = big_world["financialEvents"]["RefundEventList"]
+	per_order = Counter(r["AmazonOrderId"] for r in refunds)
+	assert max(per_order.values()) >= 2, "some order should be refunded more than once"
+	shipped = {
+		(e["AmazonOrderId"], i["SellerSKU"]): i["QuantityShipped"]
+		for e in big_world["financialEvents"]["ShipmentEventList"]
+		for i in e["ShipmentItemList"]
+	}
+	adjustments = [(r["AmazonOrderId"], a) for r in refunds for a in r["ShipmentItemAdjustmentList"]]
+	assert any(a["QuantityShipped"] < shipped[(o, a["SellerSKU"])] for o, a in adjustments), (
+		"a partial refund"
+	)
+	assert any(a["QuantityShipped"] == shipped[(o, a["SellerSKU"])] for o, a in adjustments), "a full refund"
+	assert any("OrderItemId" in a for _, a in adjustments) and any(
+		"OrderItemId" not in a for _, a in adjustments
+	)
+	kinds = {c["ChargeType"] for _, a in adjustments for c in a["ItemChargeAdjustmentList"]}
+	assert {"Principal", "Tax", "ShippingCharge", "ShippingTax"} <= kinds, kinds
+	assert any("PromotionAdjustmentList" in a for _, a in adjustments)
+	drafts = map_refund_events({"RefundEventList": refunds})
+	assert not drafts.errors and len(drafts.drafts) == len(refunds)
+	assert len({d.refund_key for d in drafts.drafts}) == len(refunds)
+
+
 def test_fees_post_days_after_shipment_and_refunds_reverse(big_world):
 	orders = {o["orderId"]: o for o in big_world["orders"]}
 	shipments = {e["AmazonOrderId"]: e for e in big_world["financialEvents"]["ShipmentEventList"]}
@@ -231,9 +258,12 @@ def test_fees_post_days_after_shipment_and_refunds_reverse(big_world):
 			original = next(
 				i for i in shipment["ShipmentItemList"] if i["SellerSKU"] == adjustment["SellerSKU"]
 			)
+			# A partial refund gives back its share of the price (to the currency's unit), a full one all.
+			share = Decimal(adjustment["QuantityShipped"]) / Decimal(original["QuantityShipped"])
+			currency = original["ItemChargeList"][0]["ChargeAmount"]["CurrencyCode"]
 			assert _charges(
 				{"ItemChargeList": adjustment["ItemChargeAdjustmentList"]}, {"Principal"}
-			) == -_charges(original, {"Principal"})
+			) == -round_money(_charges(original, {"Principal"}) * share, currency)
 			fees = {
 				f["FeeType"]: f["FeeAmount"]["CurrencyAmount"] for f in adjustment["ItemFeeAdjustmentList"]
 			}

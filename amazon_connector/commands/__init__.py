@@ -91,7 +91,7 @@ def sync(
 def _sync_accounts(accounts, chosen, after_date, dry_run, runtime) -> bool:
 	import frappe
 
-	from amazon_connector.core.engine.pipeline import FEES, ORDERS, PRODUCTS
+	from amazon_connector.core.engine.pipeline import FEES, INVOICES, ORDERS, PRODUCTS
 	from amazon_connector.core.ports import SyncLocked
 	from amazon_connector.erpnext_adapter.settings import SETTINGS_DOCTYPE, read_settings
 	from amazon_connector.runner.run import run_sync
@@ -105,7 +105,10 @@ def _sync_accounts(accounts, chosen, after_date, dry_run, runtime) -> bool:
 			click.secho(f"Amazon Settings {account} does not exist.", fg="red")
 			failed = True
 			continue
-		stages = chosen or [PRODUCTS, ORDERS] + ([FEES] if read_settings(account).sync_fees else [])
+		settings = read_settings(account)
+		stages = chosen or [PRODUCTS, ORDERS] + ([INVOICES] if settings.make_sales_invoices else []) + (
+			[FEES] if settings.sync_fees else []
+		)
 		label = " + ".join(stages)
 		click.secho(f"{account}: {label}{' (dry run)' if dry_run else ''}", bold=True)
 		bar = TerminalProgress()

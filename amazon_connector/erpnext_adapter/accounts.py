@@ -14,16 +14,26 @@ Where each kind of account lives (decisions):
   (any group of account type Tax; else the Liability root).
 - What the buyer pays besides the goods (shipping, gift wrap, other charges) and promotion discounts
   are income accounts beside the company's default income account ("Direct Income").
-- The clearing account (what Amazon owes the seller, credited by fee entries) is Amazon Settings'
-  clearing_account when set; else "Amazon Clearing" is created beside the company's default
-  receivable account, WITHOUT the Receivable account type: a Receivable account would need a party
-  on every journal row, and Amazon is not a customer. (If the user picks a Receivable account anyway,
-  fee entries name the order's customer as the party.)
+- The clearing accounts hold the money Amazon holds for the seller (the buyer paid Amazon): the
+  invoice's payment debits it, fee entries and refund payments credit it, the payout empties it.
+  One per currency Amazon pays in, kept IN that currency, so that each booking on it is Amazon's
+  amount exactly and its balance after a settlement is 0.00 in the settlement's currency: for the
+  company currency Amazon Settings' clearing_account when set, else "Amazon Clearing"; for another
+  currency a sibling named "<that account's name> <CUR>" ("Amazon Clearing GBP"), created on first
+  need. They are Bank accounts (account type Bank): a Payment Entry receives into and pays from a
+  Bank or Cash account (ERPNext's form offers only those), Amazon holds the money like a bank,
+  and the bank reconciliation tools apply to the payouts. Not Receivable: a Receivable account
+  would need a party on every journal row, and Amazon is not a customer. (If the user picks a
+  Receivable account anyway, fee entries name the order's customer as the party, and invoices
+  fail with a message asking for a Bank account.)
+- Invoices in a currency other than the company's are owed on "Amazon Debtors <CUR>" (Receivable,
+  kept in that currency, beside the default receivable account): ERPNext wants a customer's
+  receivable in its invoices' currency, and the payment then settles it exactly in that currency.
 
 An account is found by its account name (the label, without the company abbreviation) in the
 company before anything is created, so a bookkeeper may move an account to another group, or
 create it beforehand, and it is still used. Renaming it makes the adapter create a new one.
-All accounts are created in the company currency.
+All accounts but the foreign-currency clearing accounts are created in the company currency.
 """
 
 from __future__ import annotations
@@ -50,13 +60,15 @@ HOME_WITHHELD = "withheld"  # the configured Amazon account group, as Tax accoun
 HOME_TAX = "tax"  # Duties and Taxes
 HOME_INCOME = "income"  # beside the default income account
 HOME_CLEARING = "clearing"  # beside the default receivable account
+HOME_RECEIVABLE = "receivable"  # beside the default receivable account, as Receivable accounts
 
 _ACCOUNT_TYPE = {
 	HOME_TAX: "Tax",
 	HOME_WITHHELD: "Tax",
 	HOME_INCOME: "Income Account",
 	HOME_FEES: "",
-	HOME_CLEARING: "",
+	HOME_CLEARING: "Bank",
+	HOME_RECEIVABLE: "Receivable",
 }
 
 
@@ -101,7 +113,43 @@ class Accounts:
 		self._cache[label] = name
 		return name
 
-	def clearing_account(self) -> str:
+	def clearing_account(self, currency: str = "") -> str:
+		"""The clearing account kept in `currency` (Amazon's currency; empty: the company's)."""
+		company_currency = frappe.get_cached_value("Company", self.company, "default_currency")
+		base = self._company_clearing_account()
+		currency = (currency or company_currency).upper()
+		if currency == (frappe.get_cached_value("Account", base, "account_currency") or company_currency):
+			return base
+		key = f"clearing:{currency}"
+		if key not in self._cache:
+			base_name, parent = frappe.get_cached_value("Account", base, ["account_name", "parent_account"])
+			label = f"{base_name} {currency}"
+			self._cache[key] = frappe.db.get_value(
+				"Account",
+				{"company": self.company, "account_name": label, "is_group": 0, "account_currency": currency},
+				"name",
+			) or self._create(label, HOME_CLEARING, currency=currency, parent=parent)
+		return self._cache[key]
+
+	def receivable_account(self, currency: str) -> str:
+		"""The customers' receivable account for invoices in `currency`: the company's default for
+		its own currency, else "Amazon Debtors <CUR>" kept in that currency (ERPNext wants a new
+		customer's receivable in the invoice's currency, and the invoice is then settled in it
+		exactly)."""
+		company_currency = frappe.get_cached_value("Company", self.company, "default_currency")
+		if not currency or currency == company_currency:
+			return frappe.get_cached_value("Company", self.company, "default_receivable_account")
+		key = f"receivable:{currency}"
+		if key not in self._cache:
+			label = f"Amazon Debtors {currency}"
+			self._cache[key] = frappe.db.get_value(
+				"Account",
+				{"company": self.company, "account_name": label, "is_group": 0, "account_currency": currency},
+				"name",
+			) or self._create(label, HOME_RECEIVABLE, currency=currency)
+		return self._cache[key]
+
+	def _company_clearing_account(self) -> str:
 		if self.clearing_account_setting:
 			company = frappe.db.get_value("Account", self.clearing_account_setting, "company")
 			if company != self.company:
@@ -119,8 +167,8 @@ class Accounts:
 			"Account", {"company": self.company, "account_name": label, "is_group": 0}, "name"
 		)
 
-	def _create(self, label: str, home: str) -> str:
-		parent = self._parent(home)
+	def _create(self, label: str, home: str, currency: str = "", parent: str = "") -> str:
+		parent = parent or self._parent(home)
 		doc = frappe.get_doc(
 			{
 				"doctype": "Account",
@@ -129,7 +177,8 @@ class Accounts:
 				"company": self.company,
 				"is_group": 0,
 				"account_type": _ACCOUNT_TYPE.get(home, ""),
-				"account_currency": frappe.get_cached_value("Company", self.company, "default_currency"),
+				"account_currency": currency
+				or frappe.get_cached_value("Company", self.company, "default_currency"),
 			}
 		)
 		try:
@@ -149,7 +198,7 @@ class Accounts:
 			return self._first_group(account_type="Tax") or self._root("Liability")
 		if home == HOME_INCOME:
 			return self._parent_of_default("default_income_account") or self._root("Income")
-		if home == HOME_CLEARING:
+		if home in (HOME_CLEARING, HOME_RECEIVABLE):
 			return self._parent_of_default("default_receivable_account") or self._root("Asset")
 		raise ValueError(f"unknown account home {home!r}")
 

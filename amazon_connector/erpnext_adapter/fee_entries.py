@@ -14,8 +14,9 @@ the sale they belong to; the real exchange difference appears when Amazon's payo
 without an imported order, at ERPNext's rate for the posting date; with no rate the entry fails
 with a message saying which rate to add. Each converted line is rounded to the company currency
 and the clearing row is their sum, so the entry balances exactly; the remark keeps Amazon's
-amounts and the rate. An account kept in Amazon's currency (e.g. a EUR clearing account) is booked
-in that currency with the rate (a multi-currency entry).
+amounts and the rate. An account kept in Amazon's currency is booked in that currency with the
+rate (a multi-currency entry): the clearing row always is, on the clearing account of Amazon's
+currency (see `accounts`), so that it is exactly Amazon's amount.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from frappe.utils import flt
 
 from ..core.drafts import FeeEntryDraft
 from ..core.mapping.account_labels import account_label
-from ..core.money import round_money
+from ..core.money import minor_units, round_money
 from ..core.ports import Outcome
 from .accounts import Accounts, home_of_fee_line
 from .context import AdapterContext
@@ -94,7 +95,7 @@ class FeeEntries:
 			rows.append(
 				self._row(account, line.amount, rate, draft, cost_center, line.remark or line.fee_type)
 			)
-		clearing = self.accounts.clearing_account()
+		clearing = self.accounts.clearing_account(draft.currency)
 		total = draft.total
 		if total:
 			clearing_row = self._row(clearing, -total, rate, draft, cost_center, _("Amazon clearing"))
@@ -168,7 +169,7 @@ class FeeEntries:
 			"exchange_rate": float(exchange_rate),
 			"cost_center": cost_center,
 			"user_remark": remark,
-			"_company_amount": round_money(in_account * exchange_rate, company_currency),
+			"_company_amount": _as_erpnext_converts(in_account, exchange_rate, company_currency),
 			"_in_account": in_account,
 		}
 		_set_amounts(row, in_account, row["_company_amount"])
@@ -206,6 +207,15 @@ class FeeEntries:
 		)
 		target["_company_amount"] -= difference
 		_set_amounts(target, target["_company_amount"], target["_company_amount"])
+
+
+def _as_erpnext_converts(in_account: Decimal, exchange_rate: Decimal, company_currency: str) -> Decimal:
+	"""The company-currency amount ERPNext itself computes for a row in another currency (float
+	product, rounded by `flt` to the currency's precision): the entry must balance by ERPNext's
+	figures, and a half cent rounds there as ERPNext's rounding method says, not always up."""
+	if exchange_rate == 1:
+		return in_account
+	return Decimal(str(flt(float(in_account) * float(exchange_rate), minor_units(company_currency))))
 
 
 def _set_amounts(row: dict, in_account: Decimal, company: Decimal) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
-from ..core.drafts import FeeEntryDraft, ItemDraft, SalesOrderDraft
+from ..core.drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from ..core.drafts.stock import FbaQuantities, FbaStockChange
 from ..core.ports import Outcome, SalesOrderState, StockReconciled
 from . import state
@@ -20,6 +20,8 @@ from .customers import Customers
 from .fee_entries import FeeEntries
 from .inventory import FbaStock
 from .items import Items
+from .refunds import Refunds
+from .sales_invoices import SalesInvoices
 from .sales_orders import SalesOrders
 
 
@@ -31,6 +33,8 @@ class ErpNextPort:
 		self.items = Items(self.ctx)
 		self.sales_orders = SalesOrders(self.ctx, self.accounts, self.customers, self.items.item_for_sku)
 		self.fee_entries = FeeEntries(self.ctx, self.accounts, self.sales_orders)
+		self.sales_invoices = SalesInvoices(self.ctx, self.accounts, self.items.item_for_sku)
+		self.refunds = Refunds(self.ctx, self.sales_invoices)
 		self.checkpoints = state.Checkpoints(self.ctx.account)
 		self.fba = FbaStock(self.ctx)
 
@@ -70,6 +74,23 @@ class ErpNextPort:
 
 	def reconcile_fba_stock(self, changes: list[FbaStockChange]) -> StockReconciled:
 		return self.fba.reconcile(changes)
+
+	# -- InvoicesPort ----------------------------------------------------------------------------
+	def orders_awaiting_invoice(self) -> list[str]:
+		return self.sales_invoices.orders_awaiting_invoice()
+
+	def invoice_order(self, amazon_order_id: str) -> Outcome:
+		return self.sales_invoices.invoice_order(amazon_order_id)
+
+	# -- RefundsPort -----------------------------------------------------------------------------
+	def post_refund(self, draft: RefundDraft) -> Outcome:
+		return self.refunds.post(draft)
+
+	def held_refunds_ready(self) -> list[str]:
+		return self.refunds.ready()
+
+	def apply_held_refund(self, refund_key: str) -> Outcome:
+		return self.refunds.apply(refund_key)
 
 	# -- StatePort -------------------------------------------------------------------------------
 	def get_checkpoint(self, kind: str) -> dict | None:

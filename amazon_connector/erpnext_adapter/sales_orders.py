@@ -190,6 +190,9 @@ class SalesOrders:
 		}
 		if attention is not None:
 			values["amazon_attention"] = attention
+		if draft.shipped_at and not doc.get("amazon_shipped_on"):
+			# Kept once written: Amazon's later updates (delivered, returned) move its update time.
+			values["amazon_shipped_on"] = to_system_time(draft.shipped_at)
 		changed = {k: v for k, v in values.items() if _differs(doc.get(k), v)}
 		if changed:
 			# db_set: these are Amazon's facts, allowed on submitted orders (allow_on_submit).
@@ -331,6 +334,7 @@ class SalesOrders:
 			"amazon_last_updated": to_system_time(draft.last_updated),
 			"amazon_attention": _remarks(draft),
 			"amazon_shipments": shipments_text(draft),
+			"amazon_shipped_on": to_system_time(draft.shipped_at) if draft.shipped_at else None,
 		}
 		if price_list:
 			plan.update(self._price_list_fields(price_list, currency, conversion_rate, transaction_date))

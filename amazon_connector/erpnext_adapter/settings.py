@@ -89,6 +89,9 @@ class AmazonSettings:
 	fba_inventory_frequency: str = "Hourly"
 	last_fba_inventory_sync: datetime | None = None
 	fba_fallback_valuation_rate: float = 0.0
+	# Invoices and credit notes (see erpnext_adapter.sales_invoices)
+	make_sales_invoices: bool = False
+	invoice_from_date: date | None = None  # only orders shipped on or after it are invoiced
 
 	def marketplace(self, marketplace_id: str) -> MarketplaceRow | None:
 		return next((m for m in self.marketplaces if m.marketplace_id == marketplace_id), None)
@@ -155,6 +158,9 @@ def read_settings(account) -> AmazonSettings:
 			)
 			for row in get("marketplaces") or []
 		),
+		# Off when the field is missing (a record read before migrate): never start booking unasked.
+		make_sales_invoices=_check(get("make_sales_invoices"), False),
+		invoice_from_date=getdate(get("invoice_from_date")) if get("invoice_from_date") else None,
 	)
 
 

@@ -1,7 +1,8 @@
 """Retrying the failed records of a sync log: which records are read again, and how.
 
-Orders are read again by id, fees by their order; other kinds run their stage again (products
-and order windows are cheap to redo and idempotent, and resume from their checkpoints).
+Orders are read again by id, fees (and refunds) by their order; other kinds run their stage again
+(products, order windows and invoices are cheap to redo and idempotent, and resume from their
+checkpoints or from what the ERP holds).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..core.engine.pipeline import FBA_INVENTORY, FEES, ORDERS, PRODUCTS
+from ..core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, ORDERS, PRODUCTS
 from ..core.engine.products import MARKETPLACE_KIND
 from ..core.engine.products import RECORD_KIND as ITEM_KIND
 from ..core.engine.report import SyncReport
@@ -19,6 +20,7 @@ ORDER_KIND = "order"
 FEE_KIND = "fee"
 PRODUCT_KINDS = {ITEM_KIND, MARKETPLACE_KIND, "sku", "listing", PRODUCTS}
 FEE_KINDS = {FEE_KIND, FEES}
+INVOICE_KIND, REFUND_KIND = "invoice", "refund"
 
 # A fee's Amazon id is "<order id> <event key>"; an order's is the order id itself.
 AMAZON_ORDER_ID = re.compile(r"\b\d{3}-\d{7}-\d{7}\b")
@@ -47,6 +49,12 @@ def plan_retry(rows) -> RetryPlan:
 			plan.stages.add(FEES)
 		elif kind.startswith("fba_"):  # the FBA mirror's marketplaces, SKUs and stock documents
 			plan.stages.add(FBA_INVENTORY)
+		elif kind in (INVOICE_KIND, REFUND_KIND, INVOICES):
+			# The invoices stage invoices every shipped order still without one and books the held
+			# and failed refunds whose invoice exists; a refund's events are read again by its order.
+			plan.stages.add(INVOICES)
+			if kind == REFUND_KIND and found:
+				plan.fee_order_ids.append(found.group(0))
 		else:  # order windows and anything unknown: the orders stage resumes from its checkpoint
 			plan.stages.add(ORDERS)
 	plan.order_ids = list(dict.fromkeys(plan.order_ids))

@@ -20,6 +20,7 @@ from frappe.utils import getdate
 from ..core.engine.pipeline import (
 	FBA_INVENTORY,
 	FEES,
+	INVOICES,
 	ORDERS,
 	PRODUCTS,
 	Pipeline,
@@ -202,6 +203,8 @@ class SyncRun:
 			parts.append(engine(ORDERS).retry(plan.order_ids, progress=stage_progress(ORDERS, progress)))
 		if ORDERS in plan.stages:
 			parts.append(engine(ORDERS).run(progress=stage_progress(ORDERS, progress)))
+		if INVOICES in plan.stages:
+			parts.append(engine(INVOICES).run(progress=stage_progress(INVOICES, progress)))
 		if plan.fee_order_ids:
 			parts.append(engine(FEES).run_orders(plan.fee_order_ids, progress=stage_progress(FEES, progress)))
 		if FEES in plan.stages:

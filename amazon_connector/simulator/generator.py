@@ -398,6 +398,7 @@ class _Generator:
 			refund = ledger.refund_event(order, iso(posted + timedelta(days=rng.uniform(3, 25))), [refunded])
 			if refund:
 				self.events["RefundEventList"].append(refund)
+		self.post_partial_refunds(order, event, posted)
 		if rng.random() < 0.02:
 			self.events["AdjustmentEventList"].append(
 				self.reimbursement(order, posted + timedelta(days=rng.uniform(5, 40)))
@@ -464,6 +465,27 @@ class _Generator:
 				claim = ledger.refund_event(order, iso(middle + timedelta(days=1)))
 				if claim:
 					self.events.setdefault("GuaranteeClaimEventList", []).append(claim)
+
+	def post_partial_refunds(self, order: dict, shipment: dict, posted: datetime) -> None:
+		"""About one order in 25 with an item of several units: one unit refunded, and in about half
+		of those a second refund of one more unit a few days later (several refunds on one order).
+		Chosen from the order id, not the world's random stream, so the rest of the world is
+		the same with or without them."""
+		items = [i for i in shipment["ShipmentItemList"] if int(i["QuantityShipped"]) > 1]
+		if not items or ledger.stable_pick(order["orderId"] + ":partial", range(25)) != 0:
+			return
+		item_id = items[0]["OrderItemId"]
+		second = ledger.stable_pick(order["orderId"] + ":second", (True, False))
+		for sequence in range(2 if second else 1):
+			refund = ledger.refund_event(
+				order,
+				iso(posted + timedelta(days=6 + 4 * sequence)),
+				[item_id],
+				units={item_id: 1},
+				sequence=sequence + 1,
+			)
+			if refund:
+				self.events["RefundEventList"].append(refund)
 
 	def reimbursement(self, order: dict, posted: datetime) -> dict:
 		item = order["orderItems"][0]

@@ -33,6 +33,11 @@ def _pick(asin: str, choices: tuple):
 	return choices[digest[0] % len(choices)]
 
 
+def stable_pick(key: str, choices):
+	"""One of `choices`, always the same for the same key (independent of any random stream)."""
+	return _pick(key, tuple(choices))
+
+
 def commission_rate(asin: str) -> Decimal:
 	"""The referral fee rate of a product (a stable function of the ASIN: its "category")."""
 	return _pick(asin, COMMISSION_RATES)
@@ -217,26 +222,51 @@ def shipment_event(order: dict, posted_date: str) -> dict | None:
 	}
 
 
-def refund_event(order: dict, posted_date: str, order_item_ids: list[str] | None = None) -> dict | None:
-	"""A RefundEventList entry giving back the whole price of the chosen items (default: all)."""
+# Refunded only with the whole item: what the buyer paid once per line, not per unit.
+_PER_LINE_CHARGES = ("ShippingCharge", "ShippingTax", "GiftWrap", "GiftWrapTax")
+
+
+def refund_event(
+	order: dict,
+	posted_date: str,
+	order_item_ids: list[str] | None = None,
+	units: dict[str, int] | None = None,
+	sequence: int = 0,
+) -> dict | None:
+	"""A RefundEventList entry giving back the chosen items (default: all), in full or in part.
+
+	`units` refunds that many units of an item (default: all of them): its price, tax, promotion
+	and commission in proportion (rounded to the currency), its shipping and gift wrap only with
+	the last unit. Some refunds name the OrderItemId besides the SKU, some do not (the model allows
+	both). `sequence` numbers several refunds of one order (their adjustment ids differ)."""
 	shipment = shipment_event(order, posted_date)
 	if shipment is None:
 		return None
 	adjustments = []
+	with_item_id = _pick(order["orderId"], (True, False))
 	for index, entry in enumerate(shipment["ShipmentItemList"]):
 		if order_item_ids and entry["OrderItemId"] not in order_item_ids:
 			continue
 		currency = entry["ItemChargeList"][0]["ChargeAmount"]["CurrencyCode"]
+		quantity = int(entry["QuantityShipped"])
+		refunded = min(int((units or {}).get(entry["OrderItemId"], quantity)), quantity)
+		if refunded <= 0:
+			continue
+		whole = refunded == quantity
 
-		def flip(amount: dict, currency: str = currency) -> dict:
-			return currency_amount(-Decimal(str(amount["CurrencyAmount"])), currency)
+		def flip(amount: dict, currency=currency, whole=whole, refunded=refunded, quantity=quantity) -> dict:
+			value = -Decimal(str(amount["CurrencyAmount"]))
+			if not whole:
+				value = round_money(value * refunded / quantity, currency)
+			return currency_amount(value, currency)
 
 		charges = [
 			{"ChargeType": c["ChargeType"], "ChargeAmount": flip(c["ChargeAmount"])}
 			for c in entry["ItemChargeList"]
+			if whole or c["ChargeType"] not in _PER_LINE_CHARGES
 		]
 		commission = next(f for f in entry["ItemFeeList"] if f["FeeType"] == "Commission")
-		given_back = -Decimal(str(commission["FeeAmount"]["CurrencyAmount"]))
+		given_back = Decimal(str(flip(commission["FeeAmount"])["CurrencyAmount"]))
 		kept = min(
 			round_money(given_back * Decimal("0.20"), currency),
 			Decimal("5") if currency != "JPY" else Decimal("500"),
@@ -244,11 +274,13 @@ def refund_event(order: dict, posted_date: str, order_item_ids: list[str] | None
 		fees = [_fee("Commission", given_back, currency), _fee("RefundCommission", -kept, currency)]
 		adjustment = {
 			"SellerSKU": entry["SellerSKU"],
-			"OrderAdjustmentItemId": f"{entry['OrderItemId'][:10]}{index:04d}",
-			"QuantityShipped": entry["QuantityShipped"],
+			"OrderAdjustmentItemId": f"{entry['OrderItemId'][:9]}{sequence}{index:04d}",
+			"QuantityShipped": refunded,
 			"ItemChargeAdjustmentList": charges,
 			"ItemFeeAdjustmentList": fees,
 		}
+		if with_item_id:
+			adjustment["OrderItemId"] = entry["OrderItemId"]
 		if "ItemTaxWithheldList" in entry:
 			adjustment["ItemTaxWithheldList"] = [
 				{
@@ -256,6 +288,7 @@ def refund_event(order: dict, posted_date: str, order_item_ids: list[str] | None
 					"TaxesWithheld": [
 						{"ChargeType": c["ChargeType"], "ChargeAmount": flip(c["ChargeAmount"])}
 						for c in entry["ItemTaxWithheldList"][0]["TaxesWithheld"]
+						if whole or not c["ChargeType"].endswith(("-Shipping", "-Giftwrap"))
 					],
 				}
 			]

@@ -77,10 +77,20 @@ class TestE2EFees(TestCase):
 	def is_fee(self, account: str) -> bool:
 		return self.under_group(account) and not self.is_withheld_tax(account)
 
-	def clearing_account(self) -> str:
+	def clearing_accounts(self) -> set[str]:
+		"""The clearing account of each currency: "Amazon Clearing" (USD, the company's) and
+		"Amazon Clearing EUR", kept in EUR."""
 		doc = self.account.doc
-		return doc.clearing_account or frappe.db.get_value(
-			"Account", {"company": doc.company, "account_name": CLEARING_ACCOUNT_LABEL, "is_group": 0}
+		return set(
+			frappe.get_all(
+				"Account",
+				filters={
+					"company": doc.company,
+					"account_name": ("like", f"{CLEARING_ACCOUNT_LABEL}%"),
+					"is_group": 0,
+				},
+				pluck="name",
+			)
 		)
 
 	@staticmethod
@@ -117,9 +127,15 @@ class TestE2EFees(TestCase):
 
 		by_order = self.entries()
 		self.assertEqual(set(by_order), set(expected))
-		clearing = self.clearing_account()
-		self.assertTrue(clearing)
-		self.assertFalse(self.under_group(clearing))
+		clearings = self.clearing_accounts()
+		self.assertEqual(
+			{
+				tuple(frappe.db.get_value("Account", a, ["account_currency", "account_type"]))
+				for a in clearings
+			},
+			{("USD", "Bank"), ("EUR", "Bank")},
+		)
+		self.assertFalse(any(self.under_group(a) for a in clearings))
 		for order_id, entries in by_order.items():
 			for entry in entries:
 				self.assertEqual(entry.docstatus, 1)
@@ -129,13 +145,15 @@ class TestE2EFees(TestCase):
 					entry.name,
 				)
 				stray = [
-					r.account for r in entry.rows if r.account != clearing and not self.under_group(r.account)
+					r.account
+					for r in entry.rows
+					if r.account not in clearings and not self.under_group(r.account)
 				]
 				self.assertFalse(stray, f"{entry.name}: accounts outside the Amazon group")
 			want = expected[order_id]
 			fee_part = self.booked(entries, self.is_fee)
 			tax_part = self.booked(entries, self.is_withheld_tax)
-			self.assertEqual(self.booked(entries, lambda a: a == clearing), -(fee_part + tax_part), order_id)
+			self.assertEqual(self.booked(entries, lambda a: a in clearings), -(fee_part + tax_part), order_id)
 			if want.currency == "USD":  # the company currency: Amazon's amounts exactly
 				self.assertEqual((fee_part, tax_part), (want.fees, want.withheld), order_id)
 			else:
@@ -152,7 +170,19 @@ class TestE2EFees(TestCase):
 				rate = Decimal(
 					str(frappe.db.get_value("Sales Order", imported[order_id].name, "conversion_rate"))
 				)
-				lines = sum(1 for e in entries for r in e.rows if r.account != clearing)
+				lines = sum(1 for e in entries for r in e.rows if r.account not in clearings)
+				# The clearing row is in EUR: exactly Amazon's total.
+				in_eur = sum(
+					(
+						Decimal(str(flt(r.debit_in_account_currency, 2)))
+						- Decimal(str(flt(r.credit_in_account_currency, 2)))
+						for e in entries
+						for r in e.rows
+						if r.account in clearings
+					),
+					Decimal(0),
+				)
+				self.assertEqual(in_eur, -want.total, order_id)
 				self.assertLessEqual(abs(fee_part - want.fees * rate), CENT * lines, order_id)
 				self.assertLessEqual(abs(tax_part - want.withheld * rate), CENT * lines, order_id)
 
@@ -200,4 +230,4 @@ class TestE2EFees(TestCase):
 		new = [e for e in self.entries()[order_id] if e.name not in before]
 		self.assertEqual(len(new), 1)
 		self.assertEqual(self.booked(new, self.under_group), -adjustment)
-		self.assertEqual(self.booked(new, lambda a: a == clearing), adjustment)
+		self.assertEqual(self.booked(new, lambda a: a in clearings), adjustment)

@@ -80,7 +80,8 @@ class TestButtons(JobTestCase):
 		job = get_job(job_id)
 		self.assertEqual(job.origin.rsplit(":", 1)[-1], "long")
 		self.assertEqual(job.timeout, queue.JOB_TIMEOUT)
-		self.assertEqual(job.kwargs["kwargs"]["stages"], ["orders"])
+		# New accounts make Sales Invoices: the orders button invoices what shipped, right after.
+		self.assertEqual(job.kwargs["kwargs"]["stages"], ["orders", "invoices"])
 		self.assertIn("started", first)
 		self.assertIn("already", second)
 		self.assertIn("already", third)
@@ -128,7 +129,9 @@ class TestScheduler(JobTestCase):
 			self.sim, "_Test Amazon Due", product_sync_frequency="Daily", order_sync_frequency="Hourly"
 		)
 		now = frappe.utils.now_datetime()
-		self.assertEqual(tasks.due_stages(doc, now), ["products", "orders", "fees", "fba_inventory"])
+		self.assertEqual(
+			tasks.due_stages(doc, now), ["products", "orders", "invoices", "fees", "fba_inventory"]
+		)
 		doc.last_product_sync = frappe.utils.add_to_date(now, hours=-2)
 		doc.last_order_sync = frappe.utils.add_to_date(now, minutes=-20)
 		doc.last_fba_inventory_sync = frappe.utils.add_to_date(now, minutes=-30)
@@ -139,6 +142,8 @@ class TestScheduler(JobTestCase):
 		self.assertEqual(tasks.due_stages(doc, now), [])
 		doc.last_order_sync = frappe.utils.add_to_date(now, minutes=-61)
 		doc.sync_fees = 0
+		self.assertEqual(tasks.due_stages(doc, now), ["orders", "invoices"])
+		doc.make_sales_invoices = 0
 		self.assertEqual(tasks.due_stages(doc, now), ["orders"])
 		doc.order_sync_frequency = "Never"
 		self.assertEqual(tasks.due_stages(doc, now), [])
@@ -164,10 +169,11 @@ class TestScheduler(JobTestCase):
 			patch.object(tasks, "enabled_accounts", return_value=[doc.name]),
 		):
 			tasks.enqueue_due_syncs()
-		self.assertEqual(started, ["products", "orders"])
+		self.assertEqual(started, ["products", "orders", "invoices"])
 		logs = self.logs(doc.name)
-		self.assertEqual([log.kind for log in logs], ["products", "orders"])
+		self.assertEqual([log.kind for log in logs], ["products", "orders", "invoices"])
 		self.assertLessEqual(logs[0].ended, logs[1].started)
+		self.assertLessEqual(logs[1].ended, logs[2].started)
 		doc.reload()
 		self.assertTrue(doc.last_product_sync and doc.last_order_sync)
 		# Nothing is due right after the run.

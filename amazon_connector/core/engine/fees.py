@@ -44,6 +44,7 @@ from datetime import datetime, time, timedelta, timezone
 from ..drafts.fees import FeeEntryDraft, UnpostedFinanceEvent
 from ..mapping.fee_keys import KeyNumbering
 from ..mapping.fees import FeeMapping, map_financial_events
+from ..mapping.refunds import RefundMapping, map_refund_events
 from ..ports import ErpPort
 from ..settings import SyncSettings
 from ..sources import FinancesSource
@@ -146,13 +147,14 @@ class FeeSync:
 	# -- one window -------------------------------------------------------------------------------
 
 	def _read_window(self, start, end, report, logged, tally) -> bool:
-		numbering = KeyNumbering()
+		numbering, refund_numbering = KeyNumbering(), KeyNumbering()
 		try:
 			for page in self.source.list_financial_events(posted_after=start, posted_before=end):
 				mapping = map_financial_events(
 					page, fallback_posted=end, book_promotions=self.book_promotions, numbering=numbering
 				)
 				self._apply(mapping, report, logged, tally, end)
+				self._post_refunds(map_refund_events(page, numbering=refund_numbering), report, tally)
 		except Exception as exc:  # Amazon or the network failed mid-window; posted entries stay posted
 			report.count("failed")
 			report.failures.append(
@@ -215,6 +217,25 @@ class FeeSync:
 					lambda d=draft: self.port.post_fee_entry(d),
 				)
 
+	def _post_refunds(self, mapping: RefundMapping, report: SyncReport, tally: _Tally) -> None:
+		"""Each refund's money back to the buyer: a credit note, or held until the order's invoice
+		exists (the port stores it either way, keyed by the refund key, so re-reading books nothing twice)."""
+		for error in mapping.errors:
+			report.count("failed")
+			report.failures.append(
+				RecordFailure("refund", f"{error.amazon_order_id or '?'} {error.event_type}", error.reason)
+			)
+		for draft in mapping.drafts:
+			outcome = run_isolated(
+				report,
+				self.port,
+				"refund",
+				f"{draft.amazon_order_id} {draft.refund_key}",
+				lambda d=draft: self.port.post_refund(d),
+			)
+			if outcome is not None:
+				tally.refunds[outcome.value] += 1
+
 	def _log_event(self, record: UnpostedFinanceEvent, report, logged, tally, seen_at, *, count=True) -> None:
 		if record.event_key in logged:
 			return
@@ -264,7 +285,7 @@ class FeeSync:
 
 	def _read_order(self, order_id, now, report, logged, tally) -> bool:
 		"""All of one order's events (listFinancialEventsByOrderId), posted like a window's."""
-		numbering = KeyNumbering()
+		numbering, refund_numbering = KeyNumbering(), KeyNumbering()
 		try:
 			for page in self.source.list_financial_events_by_order_id(order_id):
 				mapping = map_financial_events(
@@ -272,6 +293,9 @@ class FeeSync:
 				)
 				mapping.drafts = [d for d in mapping.drafts if d.amazon_order_id == order_id]
 				self._apply(mapping, report, logged, tally, now)
+				refunds = map_refund_events(page, numbering=refund_numbering)
+				refunds.drafts = [d for d in refunds.drafts if d.amazon_order_id == order_id]
+				self._post_refunds(refunds, report, tally)
 		except Exception as exc:  # Amazon or the network failed; what was posted stays posted
 			report.count("failed")
 			report.failures.append(
@@ -312,6 +336,7 @@ class _Tally:
 		self.no_fees = 0
 		self.recorded: dict[str, int] = defaultdict(int)
 		self.requeried = 0
+		self.refunds: dict[str, int] = defaultdict(int)  # outcome -> refunds
 
 	def report_into(self, report: SyncReport) -> None:
 		if self.not_imported:
@@ -329,6 +354,12 @@ class _Tally:
 			report.note(f"Recorded in the log, not booked: {kinds}.")
 		if self.requeried:
 			report.note(f"Looked up {self.requeried} orders awaiting fees by order id.")
+		if self.refunds:
+			told = {"created": "booked as credit notes", "held": "held until their order is invoiced"}
+			shown = ", ".join(
+				f"{n} {told.get(outcome, outcome)}" for outcome, n in sorted(self.refunds.items())
+			)
+			report.note(f"Refunds: {shown}.")
 
 
 def _not_imported(draft: FeeEntryDraft) -> UnpostedFinanceEvent:

@@ -1,7 +1,7 @@
-"""Products, then orders, then fees for one account: the order a real run must keep.
+"""Products, then orders, invoices and fees for one account: the order a real run must keep.
 
-Orders reference Items, so products always come first; fees reference Sales Orders, so they come
-last. Each stage reports on its own; a stage that cannot run at all leaves a report saying why,
+Orders reference Items, so products always come first; invoices bill shipped Sales Orders; fees
+reference Sales Orders and their refunds credit the invoices, so they come last. Each stage reports on its own; a stage that cannot run at all leaves a report saying why,
 and when the product stage crashed outright, orders and fees are not attempted.
 
 `Pipeline` holds the engines of one run (they share the source, the port, the settings and the
@@ -26,6 +26,7 @@ from ..settings import SyncSettings
 from ..sources import AmazonSource
 from .fees import FeeSync
 from .inventory import FbaInventorySync
+from .invoices import InvoiceSync
 from .order_history import OrderHistorySync, history_enabled
 from .orders import OrderSync
 from .products import ProductSync
@@ -34,20 +35,23 @@ from .transactions import TransactionSync
 
 log = logging.getLogger(__name__)
 
-PRODUCTS, ORDERS, FEES = "products", "orders", "fees"
+PRODUCTS, ORDERS, INVOICES, FEES = "products", "orders", "invoices", "fees"
 # SyncSettings.extra["finances_api"]: which Amazon feed the fees stage reads. "2024-06-19" books every
 # transaction and the settlements; "v0" (for now the default) the deprecated financial events.
 FINANCES_2024, FINANCES_V0 = "2024-06-19", "v0"
 FBA_INVENTORY = "fba_inventory"  # Amazon's FBA stock into the FBA warehouse; needs the Items of products
-STAGES = (PRODUCTS, ORDERS, FEES, FBA_INVENTORY)
+# Invoices follow the orders they bill and precede fees, whose refunds need the invoices.
+STAGES = (PRODUCTS, ORDERS, INVOICES, FEES, FBA_INVENTORY)
 # What a run does when asked for no stage in particular: the import of products, orders and money.
-IMPORT_STAGES = (PRODUCTS, ORDERS, FEES)
+IMPORT_STAGES = (PRODUCTS, ORDERS, INVOICES, FEES)
 
 # (stage, done, total or None, message): a run's progress, told per stage.
 Progress = Callable[[str, int, int | None, str], None]
 # (done, total or None, message): what one engine tells.
 EngineProgress = Callable[[int, int | None, str], None]
-Engine = ProductSync | OrderSync | OrderHistorySync | FeeSync | TransactionSync | FbaInventorySync
+Engine = (
+	ProductSync | OrderSync | OrderHistorySync | InvoiceSync | FeeSync | TransactionSync | FbaInventorySync
+)
 
 
 class UnknownStage(ValueError):
@@ -114,6 +118,8 @@ class Pipeline:
 			return OrderSync(
 				self.source, self.port, self.settings, item_resolver=self.products.ensure_items, now=self.now
 			)
+		if stage == INVOICES:
+			return InvoiceSync(self.source, self.port, self.settings, now=self.now)
 		if stage == FEES:
 			if (self.settings.extra or {}).get("finances_api", FINANCES_V0) == FINANCES_V0:
 				return FeeSync(self.source, self.port, self.settings, now=self.now)
@@ -129,7 +135,7 @@ class Pipeline:
 		progress: Progress | None = None,
 		hooks: StageHooks | None = None,
 	) -> list[SyncReport]:
-		"""Run the requested stages in the fixed order products -> orders -> fees."""
+		"""Run the requested stages in the fixed order products -> orders -> invoices -> fees."""
 		reports: list[SyncReport] = []
 		for stage in ordered_stages(stages):
 			report, crashed = self.run_stage(stage, self._stage_work(stage, progress), hooks)

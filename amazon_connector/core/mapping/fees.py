@@ -88,9 +88,9 @@ REVERSALS = {"Refund", "GuaranteeClaim", "Chargeback"}
 
 # Why an event is recorded instead of booked, by event type (the list name without "EventList").
 UNPOSTED_REASONS = {
-	"Refund": "Refund: its fees are booked; the amount returned to the buyer waits for a credit note.",
-	"GuaranteeClaim": "A-to-z guarantee claim: its fees are booked; the amount returned to the buyer waits for a credit note.",
-	"Chargeback": "Payment chargeback: its fees are booked; the amount returned to the buyer waits for a credit note.",
+	"Refund": "Refund: its fees are booked; the amount returned to the buyer is an Amazon Refund (credit note).",
+	"GuaranteeClaim": "A-to-z guarantee claim: its fees are booked; the amount returned to the buyer is an Amazon Refund (credit note).",
+	"Chargeback": "Payment chargeback: its fees are booked; the amount returned to the buyer is an Amazon Refund (credit note).",
 	"ShipmentSettle": "Shipment settlement event: recorded, not booked, so no fee is booked twice.",
 	"Adjustment": "Account adjustment (reimbursement, reserve, postage, ...): recorded for the bookkeeper.",
 	"ServiceFee": "Service fee not tied to an order (e.g. subscription): recorded for the bookkeeper.",

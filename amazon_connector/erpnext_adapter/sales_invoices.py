@@ -1,0 +1,534 @@
+"""Sales Invoices of shipped Amazon orders and credit notes of Amazon's refunds, each with the
+Payment Entry that settles it against the Amazon clearing account.
+
+Decisions (and why):
+- Debtor: the Sales Order's customer. The buyer paid Amazon at checkout, so when the invoice is
+  submitted a Payment Entry (Receive) from that customer for the invoice's outstanding amount is
+  submitted too, into the clearing account of the order's currency (`Accounts.clearing_account`):
+  the customer's receivable is 0 at once, and the clearing account holds what Amazon owes the
+  seller until the payout moves it to the bank. A credit note is followed by a Payment Entry (Pay)
+  from the clearing account to the customer: Amazon took the refund out of the seller's payout.
+- Made with ERPNext's own mappers (`make_sales_invoice` from the Sales Order, `make_sales_return`
+  from the invoice) and payments (`get_payment_entry`), so ERPNext's links (billed %, returns
+  against, outstanding amounts) are what a person making them by hand would get.
+- The invoice is exactly the Sales Order: same lines, rates, tax rows and grand total, asserted
+  to the currency's minor unit before it is submitted (else the order fails with both figures).
+  Dated when Amazon shipped the order (`Sales Order.amazon_shipped_on`, set_posting_time).
+- Stock: an Amazon-fulfilled order's invoice updates stock (update_stock) from the FBA warehouse:
+  Amazon ships and invoices in one step, so one document does both, at the shipment date (a
+  Delivery Note would be a second document with the same date and nothing to decide in between).
+  With negative stock disallowed, a missing FBA stock fails that order alone, naming the
+  warehouse, and later runs try it again. Merchant-fulfilled invoices leave stock alone: the
+  seller ships from its own warehouse with its own Delivery Notes.
+- A credit note never moves stock: a refund is money; whether units came back (and into which
+  warehouse, sellable or not) Amazon reports in its returns and inventory, not in the refund.
+- Identity: `amazon_invoice_key` on Sales Invoice is unique in the database: the Amazon order id
+  for the invoice, the refund key for a credit note. Payment Entries carry `amazon_payment_key`
+  ("inv:<invoice>", unique) so each document is settled once.
+- Currency: the invoice is in the order's currency at the Sales Order's conversion rate. For a
+  currency other than the company's, the receivable is "Amazon Debtors <CUR>" and the clearing
+  account "Amazon Clearing <CUR>", both kept in that currency (ERPNext wants a new customer's
+  receivable in the invoice's currency), so the payment moves exactly Amazon's amount from one to
+  the other. Where the two sides' company-currency values still differ by a rounding cent, it
+  goes to the company's exchange gain/loss account, as ERPNext books it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from decimal import ROUND_DOWN, Decimal
+
+import frappe
+from frappe import _
+from frappe.utils import flt, get_datetime
+
+from ..core.drafts.orders import FULLY_SHIPPED
+from ..core.drafts.refunds import RefundDraft, RefundLineDraft
+from ..core.mapping.order_money import tax_exclusive_by_convention
+from ..core.money import quantum, round_money
+from ..core.ports import Outcome
+from .accounts import DISCOUNT_LABEL, GIFT_WRAP_LABEL, OTHER_CHARGES_LABEL, SHIPPING_LABEL, Accounts
+from .context import AdapterContext
+from .errors import AdapterError
+from .sales_orders import AMAZON_FULFILLED, to_system_time
+
+PAYABLE_ACCOUNT_TYPES = ("Bank", "Cash")
+
+
+class SalesInvoices:
+	def __init__(self, ctx: AdapterContext, accounts: Accounts, item_for_sku):
+		self.ctx = ctx
+		self.accounts = accounts
+		self.item_for_sku = item_for_sku
+
+	def find(self, key: str):
+		return frappe.db.get_value(
+			"Sales Invoice", {"amazon_invoice_key": key}, ["name", "docstatus"], as_dict=True
+		)
+
+	# -- invoices ------------------------------------------------------------------------------
+	def orders_awaiting_invoice(self) -> list[str]:
+		if not self.ctx.make_sales_invoices:
+			return []
+		filters = {
+			"amazon_account": self.ctx.account,
+			"docstatus": 1,
+			"amazon_status": ("in", FULLY_SHIPPED),
+			"amazon_order_id": ("is", "set"),
+			"amazon_shipped_on": ("is", "set"),
+			# Billed another way (by hand, before the connector invoiced): never a second invoice.
+			"per_billed": ("<", 100),
+		}
+		if self.ctx.invoice_from_date:
+			filters["amazon_shipped_on"] = (">=", self.ctx.invoice_from_date)
+		order_ids = frappe.get_all(
+			"Sales Order", filters=filters, pluck="amazon_order_id", order_by="amazon_shipped_on asc"
+		)
+		invoiced: set[str] = set()
+		for start in range(0, len(order_ids), 500):
+			chunk = order_ids[start : start + 500]
+			invoiced.update(
+				frappe.get_all(
+					"Sales Invoice", filters={"amazon_invoice_key": ("in", chunk)}, pluck="amazon_invoice_key"
+				)
+			)
+		return [order_id for order_id in order_ids if order_id not in invoiced]
+
+	def invoice_order(self, amazon_order_id: str) -> Outcome:
+		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+		if self.find(amazon_order_id):
+			return Outcome.UNCHANGED
+		name = frappe.db.get_value("Sales Order", {"amazon_order_id": amazon_order_id}, "name")
+		if not name:
+			raise AdapterError(_("Amazon order {0} has no Sales Order").format(amazon_order_id))
+		order = frappe.get_doc("Sales Order", name)
+		if order.docstatus != 1 or not order.amazon_shipped_on:
+			raise AdapterError(
+				_("Amazon order {0}: Sales Order {1} is not submitted and shipped; no invoice yet").format(
+					amazon_order_id, order.name
+				)
+			)
+		shipped = get_datetime(order.amazon_shipped_on)
+		invoice = make_sales_invoice(order.name, ignore_permissions=True)
+		invoice.update(
+			{
+				"set_posting_time": 1,
+				"posting_date": shipped.date(),
+				"posting_time": shipped.strftime("%H:%M:%S"),
+				# Paid at checkout: no terms, due on the day.
+				"payment_terms_template": None,
+				"due_date": shipped.date(),
+				"disable_rounded_total": 1,
+				"ignore_pricing_rule": 1,
+				"amazon_order_id": amazon_order_id,
+				"amazon_invoice_key": amazon_order_id,
+				"amazon_account": self.ctx.account,
+			}
+		)
+		invoice.set("payment_schedule", [])
+		if order.currency != self.ctx.company_currency:
+			debit_to = self.accounts.receivable_account(order.currency)
+			invoice.update({"debit_to": debit_to, "party_account_currency": order.currency})
+		if order.amazon_fulfillment_channel == AMAZON_FULFILLED:
+			invoice.update_stock = 1
+			for row in invoice.items:
+				row.warehouse = row.warehouse or self.ctx.fba_warehouse
+		if not self._insert_unless_raced(invoice, amazon_order_id):
+			return Outcome.UNCHANGED
+		_check_same(invoice, order, amazon_order_id)
+		self._submit(invoice, amazon_order_id)
+		self._settle(invoice, amazon_order_id)
+		return Outcome.CREATED
+
+	# -- credit notes --------------------------------------------------------------------------
+	def credit_note(self, invoice_name: str, draft: RefundDraft) -> tuple[str, str]:
+		"""Make, submit and settle the credit note of `draft` against `invoice_name`:
+		(credit note, refund payment). Raises AdapterError when it cannot be exactly Amazon's."""
+		from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+
+		invoice = frappe.get_doc("Sales Invoice", invoice_name)
+		if invoice.currency != draft.currency:
+			raise AdapterError(
+				_("Amazon refund {0}: it is in {1}, the invoice {2} in {3}").format(
+					draft.refund_key, draft.currency, invoice.name, invoice.currency
+				)
+			)
+		posted = to_system_time(draft.posted_date)
+		posted = max(posted, get_datetime(f"{invoice.posting_date} {invoice.posting_time}"))
+		note = make_sales_return(invoice.name)
+		note.update(
+			{
+				"set_posting_time": 1,
+				"posting_date": posted.date(),
+				"posting_time": posted.strftime("%H:%M:%S"),
+				"due_date": posted.date(),
+				"update_stock": 0,
+				"amazon_order_id": draft.amazon_order_id,
+				"amazon_invoice_key": draft.refund_key,
+				"amazon_account": self.ctx.account,
+				"remarks": _("Amazon {0} of order {1} posted {2}").format(
+					draft.kind, draft.amazon_order_id, draft.posted_date.isoformat()
+				),
+			}
+		)
+		note.set("payment_schedule", [])
+		items, taxes = _CreditNoteRows(self, invoice, note, draft).build()
+		note.set("items", items)
+		note.set("taxes", taxes)
+		if not self._insert_unless_raced(note, draft.refund_key):
+			found = self.find(draft.refund_key)
+			return found.name, ""
+		booked = round_money(Decimal(str(flt(note.grand_total))), draft.currency)
+		if booked != -draft.total:
+			raise AdapterError(
+				_("Amazon refund {0}: ERPNext's credit note totals {1} {2}, Amazon refunded {3} {2}").format(
+					draft.refund_key, booked, draft.currency, draft.total
+				)
+			)
+		self._submit(note, draft.amazon_order_id)
+		payment = self._settle(note, draft.amazon_order_id)
+		return note.name, payment
+
+	# -- internals -------------------------------------------------------------------------------
+	def _insert_unless_raced(self, doc, key: str) -> bool:
+		savepoint = "amz_si_insert"
+		frappe.db.savepoint(savepoint)
+		try:
+			doc.insert(ignore_permissions=True)
+		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+			frappe.db.rollback(save_point=savepoint)
+			if self.find(key):
+				return False  # made by a concurrent job a moment ago
+			raise
+		frappe.db.release_savepoint(savepoint)
+		return True
+
+	def _submit(self, doc, amazon_order_id: str) -> None:
+		from erpnext.stock.stock_ledger import NegativeStockError
+
+		doc.flags.ignore_permissions = True
+		try:
+			doc.submit()
+		except NegativeStockError as exc:
+			warehouses = ", ".join(sorted({row.warehouse for row in doc.items if row.warehouse}))
+			raise AdapterError(
+				_(
+					"Amazon order {0}: the warehouse {1} does not hold the stock Amazon shipped ({2}). Bring "
+					"its stock up to date (FBA inventory sync or a Stock Reconciliation); the next run "
+					"invoices the order."
+				).format(amazon_order_id, warehouses, frappe.utils.strip_html(str(exc)))
+			) from exc
+
+	def _settle(self, doc, amazon_order_id: str) -> str:
+		"""Submit the Payment Entry that brings `doc`'s outstanding amount to 0 through the clearing
+		account: Receive for an invoice, Pay for a credit note."""
+		from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+		key = f"{'ret' if doc.is_return else 'inv'}:{doc.name}"
+		existing = frappe.db.get_value("Payment Entry", {"amazon_payment_key": key}, "name")
+		if existing:
+			return existing
+		doc.reload()
+		if not flt(doc.outstanding_amount):
+			return ""
+		clearing = self.accounts.clearing_account(doc.currency)
+		if frappe.get_cached_value("Account", clearing, "account_type") not in PAYABLE_ACCOUNT_TYPES:
+			raise AdapterError(
+				_(
+					"Amazon order {0}: the clearing account {1} must be of account type Bank to receive "
+					"the invoice's payment; change its Account Type to Bank."
+				).format(amazon_order_id, clearing)
+			)
+		payment = get_payment_entry(
+			"Sales Invoice",
+			doc.name,
+			bank_account=clearing,
+			bank_amount=abs(flt(doc.grand_total)),
+			reference_date=doc.posting_date,
+			ignore_permissions=True,
+		)
+		payment.update(
+			{
+				"posting_date": doc.posting_date,
+				"reference_no": amazon_order_id,
+				"reference_date": doc.posting_date,
+				"amazon_order_id": amazon_order_id,
+				"amazon_payment_key": key,
+			}
+		)
+		payment.set_amounts()
+		if flt(payment.difference_amount):
+			gain_loss = frappe.get_cached_value("Company", self.ctx.company, "exchange_gain_loss_account")
+			if not gain_loss:
+				raise AdapterError(
+					_("Amazon order {0}: set the Exchange Gain / Loss Account of company {1}").format(
+						amazon_order_id, self.ctx.company
+					)
+				)
+			payment.set_gain_or_loss(
+				account_details={
+					"account": gain_loss,
+					"cost_center": frappe.get_cached_value("Company", self.ctx.company, "cost_center"),
+				}
+			)
+		payment.insert(ignore_permissions=True)
+		payment.flags.ignore_permissions = True
+		payment.submit()
+		return payment.name
+
+
+class _CreditNoteRows:
+	"""The items and tax rows of one credit note: Amazon's refunded amounts, line by line."""
+
+	def __init__(self, invoices: SalesInvoices, invoice, note, draft: RefundDraft):
+		self.invoices = invoices
+		self.invoice = invoice
+		self.note = note
+		self.draft = draft
+		self.currency = draft.currency
+		self.mapped = {row.sales_invoice_item: row for row in note.items if row.get("sales_invoice_item")}
+		self.returnable = self._returnable()
+		self.order_item_ids = self._order_item_ids()
+		self.marketplace_id = frappe.db.get_value(
+			"Sales Order", {"amazon_order_id": draft.amazon_order_id}, "amazon_marketplace_id"
+		)
+		self.cost_center = frappe.get_cached_value("Company", invoice.company, "cost_center")
+
+	def build(self) -> tuple[list[dict], list[dict]]:
+		items: list[dict] = []
+		charges: dict[str, Decimal] = {}
+		taxes: dict[str, Decimal] = {}
+		for line in self.draft.lines:
+			source = self._invoice_row(line)
+			line = self._net_of_vat(line, source)
+			items += self._item_rows(line, source)
+			for label, amount in (
+				(SHIPPING_LABEL, line.shipping),
+				(GIFT_WRAP_LABEL, line.gift_wrap),
+				(DISCOUNT_LABEL, line.promotion),
+				(OTHER_CHARGES_LABEL, sum(line.other.values(), Decimal(0))),
+			):
+				if amount:
+					charges[label] = charges.get(label, Decimal(0)) + amount
+			if line.tax_total:
+				row = self._tax_row_for(source, line)
+				taxes[row] = taxes.get(row, Decimal(0)) + line.tax_total
+		if not items:
+			# ERPNext wants one returned line; a refund of charges only returns none.
+			items.append(self._free_row(None, Decimal(1), Decimal(0), _("charges only")))
+		rows = []
+		for row_name, amount in taxes.items():
+			tax = next(t for t in self.invoice.taxes if t.name == row_name)
+			rows.append(self._charge(tax.account_head, -amount, tax.description, tax.get("rate")))
+		for label, amount in charges.items():
+			rows.append(self._charge(self.invoices.accounts.account(label), -amount, _(label)))
+		return items, rows
+
+	def _net_of_vat(self, line: RefundLineDraft, source) -> RefundLineDraft:
+		"""Amazon's amounts as the invoice books them. Where prices include VAT (every marketplace
+		but the tax-on-top ones, US and CA) the invoice is net with the VAT on its own row (see
+		core.mapping.order_rows). When Amazon's refund reports no tax for such a line (no TAX
+		breakdown on the marketplace), its amounts are gross: the VAT is taken out of each at the
+		invoice's own VAT share (tax rows / grand total, i.e. rate / (100 + rate) for one rate),
+		rounded half-up, so that net + VAT = Amazon's amount exactly."""
+		if line.tax_total or not self._tax_rows() or tax_exclusive_by_convention(self.marketplace_id or ""):
+			return line
+		taxed = sum(
+			(Decimal(str(flt(t.tax_amount))) for t in self._tax_rows() if self._share(t, source)), Decimal(0)
+		)
+		gross = Decimal(str(flt(self.invoice.grand_total)))
+		if not taxed or not gross:
+			return line
+		ratio = taxed / gross
+		parts = {}
+		for name, tax_name in (
+			("principal", "tax"),
+			("shipping", "shipping_tax"),
+			("gift_wrap", "gift_wrap_tax"),
+		):
+			amount = getattr(line, name)
+			vat = round_money(amount * ratio, self.currency)
+			parts[name], parts[tax_name] = amount - vat, vat
+		promotion_vat = round_money(line.promotion * ratio, self.currency)
+		parts["promotion"] = line.promotion - promotion_vat
+		parts["tax"] += promotion_vat  # the VAT inside a discount taken back lowers the VAT refunded
+		return replace(line, **parts)
+
+	def _tax_rows(self) -> list:
+		return [
+			t
+			for t in self.invoice.taxes
+			if frappe.get_cached_value("Account", t.account_head, "account_type") == "Tax"
+		]
+
+	@staticmethod
+	def _share(tax, source) -> float:
+		"""The part of a tax row the invoice's item-wise tax detail gives the row's item."""
+		try:
+			detail = json.loads(tax.item_wise_tax_detail or "{}")
+		except ValueError:
+			return 0.0
+		value = detail.get(source.item_code) if source else None
+		return abs(flt(value[1] if isinstance(value, list) else value)) if value else 0.0
+
+	# -- items -----------------------------------------------------------------------------------
+	def _invoice_row(self, line: RefundLineDraft):
+		rows = self.invoice.items
+		if line.order_item_id:
+			found = [r for r in rows if self.order_item_ids.get(r.so_detail) == line.order_item_id]
+			if found:
+				return found[0]
+		# The SKU's mapped Item, else an Item coded by the SKU itself (the default item code policy).
+		codes = {self.invoices.item_for_sku(self.marketplace_id, line.sku), line.sku} if line.sku else set()
+		found = [r for r in rows if r.item_code and r.item_code in codes]
+		if not found:
+			raise AdapterError(
+				_("Amazon refund {0}: SKU {1} is not on invoice {2}").format(
+					self.draft.refund_key, line.sku or line.order_item_id, self.invoice.name
+				)
+			)
+		# A line split over two rates (see the Sales Order mapping): the row with units left first.
+		return max(found, key=lambda r: self.returnable.get(r.name, Decimal(0)))
+
+	def _item_rows(self, line: RefundLineDraft, source) -> list[dict]:
+		if not line.principal:
+			return []  # a refund of shipping or tax alone returns no goods
+		qty = line.quantity
+		left = self.returnable.get(source.name, Decimal(0))
+		if qty <= 0 or qty > left:
+			# An amount-only refund, or units an earlier refund already credited: the money goes
+			# back on a line of its own, without claiming units the invoice no longer has.
+			reason = _("no units returned") if qty <= 0 else _("units credited before")
+			return [self._free_row(source, max(qty, Decimal(1)), line.principal, reason, line.sku)]
+		self.returnable[source.name] = left - qty
+		base = self.mapped.get(source.name)
+		template = base.as_dict() if base else {}
+		rows = []
+		for part_qty, rate in _split(line.principal, qty, self.currency):
+			row = {k: v for k, v in template.items() if k not in _NOT_COPIED}
+			row.update({"qty": -float(part_qty), "rate": float(rate), "price_list_rate": float(rate)})
+			row.update(_NO_DISCOUNT)
+			rows.append(row)
+		return rows
+
+	def _free_row(self, source, qty: Decimal, amount: Decimal, reason: str, sku: str = "") -> dict:
+		parts = _split(amount, qty, self.currency)
+		if len(parts) > 1:
+			qty, rate = Decimal(1), amount  # one row carries the whole amount exactly
+		else:
+			qty, rate = parts[0]
+		name = _("Amazon refund {0} ({1})").format(sku or self.draft.amazon_order_id, reason)
+		return {
+			"item_name": name[:140],
+			"description": name,
+			"qty": -float(qty),
+			"rate": float(rate),
+			"price_list_rate": float(rate),
+			"uom": source.uom
+			if source
+			else frappe.db.get_single_value("Stock Settings", "stock_uom") or "Nos",
+			"conversion_factor": 1,
+			"income_account": source.income_account if source else self.invoice.items[0].income_account,
+			"cost_center": (source.cost_center if source else None) or self.cost_center,
+			**_NO_DISCOUNT,
+		}
+
+	def _returnable(self) -> dict[str, Decimal]:
+		"""Units of each invoice row not yet credited by a submitted credit note."""
+		left = {row.name: Decimal(str(flt(row.qty))) for row in self.invoice.items}
+		returned = frappe.get_all(
+			"Sales Invoice Item",
+			filters={"sales_invoice_item": ("in", list(left)), "docstatus": 1},
+			fields=["sales_invoice_item", "qty"],
+		)
+		for row in returned:
+			left[row.sales_invoice_item] += Decimal(str(flt(row.qty)))  # return quantities are negative
+		return left
+
+	def _order_item_ids(self) -> dict[str, str]:
+		so_details = [row.so_detail for row in self.invoice.items if row.so_detail]
+		rows = frappe.get_all(
+			"Sales Order Item", filters={"name": ("in", so_details)}, fields=["name", "amazon_order_item_id"]
+		)
+		return {row.name: row.amazon_order_item_id for row in rows}
+
+	# -- taxes -----------------------------------------------------------------------------------
+	def _tax_row_for(self, source, line: RefundLineDraft) -> str:
+		"""The invoice's tax row the line's tax goes back on: the one that taxed its item most."""
+		tax_rows = self._tax_rows()
+		if not tax_rows:
+			raise AdapterError(
+				_("Amazon refund {0}: Amazon refunded {1} {2} tax, but invoice {3} has no tax row").format(
+					self.draft.refund_key, line.tax_total, self.currency, self.invoice.name
+				)
+			)
+		return max(tax_rows, key=lambda tax: self._share(tax, source)).name
+
+	def _charge(self, account: str, amount: Decimal, description: str, rate=None) -> dict:
+		row = {
+			"charge_type": "Actual",
+			"account_head": account,
+			"description": (description or account)[:140],
+			"tax_amount": float(amount),
+			"cost_center": self.cost_center,
+		}
+		if rate:
+			row["rate"] = rate
+		return row
+
+
+# Credit-note item fields that ERPNext computes again from qty and rate.
+_NOT_COPIED = {
+	"name", "idx", "parent", "parentfield", "parenttype", "doctype", "amount", "base_amount", "net_amount",
+	"base_net_amount", "base_rate", "net_rate", "base_net_rate", "stock_qty", "item_tax_rate", "creation",
+	"modified", "owner", "modified_by", "docstatus",
+}  # fmt: skip
+_NO_DISCOUNT = {"discount_percentage": 0, "discount_amount": 0, "margin_type": "", "margin_rate_or_amount": 0}
+
+
+def _split(amount: Decimal, qty: Decimal, currency: str) -> list[tuple[Decimal, Decimal]]:
+	"""(qty, rate) parts whose qty x rate add up to `amount` exactly, each rate in the currency's
+	minor unit: one part when the quantity divides the amount, else qty - 1 units at the lower rate
+	and one unit carrying the rest."""
+	if qty <= 0:
+		return [(Decimal(1), amount)]
+	rate = (amount / qty).quantize(quantum(currency), rounding=ROUND_DOWN)
+	if rate * qty == amount:
+		return [(qty, rate)]
+	if qty == 1:
+		return [(qty, amount)]
+	return [(qty - 1, rate), (Decimal(1), amount - rate * (qty - 1))]
+
+
+def _check_same(invoice, order, amazon_order_id: str) -> None:
+	"""The invoice must be the Sales Order to the minor unit: grand total, tax rows row by row, lines."""
+	currency = order.currency
+
+	def money(value) -> Decimal:
+		return round_money(Decimal(str(flt(value))), currency)
+
+	def taxes(doc):
+		return [(t.account_head, t.charge_type, money(t.tax_amount)) for t in doc.taxes]
+
+	def items(doc):
+		return sorted((r.item_code, flt(r.qty), money(r.rate)) for r in doc.items)
+
+	problems = []
+	if money(invoice.grand_total) != money(order.grand_total):
+		problems.append(
+			_("grand total {0} against the order's {1}").format(
+				money(invoice.grand_total), money(order.grand_total)
+			)
+		)
+	if taxes(invoice) != taxes(order):
+		problems.append(_("tax rows {0} against the order's {1}").format(taxes(invoice), taxes(order)))
+	if items(invoice) != items(order):
+		problems.append(_("lines {0} against the order's {1}").format(items(invoice), items(order)))
+	if problems:
+		raise AdapterError(
+			_("Amazon order {0}: the Sales Invoice would differ from Sales Order {1}: {2}").format(
+				amazon_order_id, order.name, "; ".join(str(p) for p in problems)
+			)
+		)
