@@ -85,7 +85,12 @@ def test_a_world_without_orders_says_so_instead_of_none(tmp_path):
 def test_progress_goes_to_the_callback_with_counts_for_every_stage(tmp_path):
 	seen: list[tuple] = []
 	demo.run_demo(orders=40, seed=5, out=None, stream=io.StringIO(), progress=lambda *a: seen.append(a))
-	assert [stage for stage in dict.fromkeys(s for s, *_ in seen)] == ["products", "orders", "fees"]
-	for stage in ("products", "orders", "fees"):
+	assert [stage for stage in dict.fromkeys(s for s, *_ in seen)] == [
+		"products",
+		"orders",
+		"invoices",
+		"fees",
+	]
+	for stage in ("products", "orders", "invoices", "fees"):
 		done, total = next((d, t) for s, d, t, _ in reversed(seen) if s == stage)
 		assert total and done == total, (stage, done, total)

@@ -42,6 +42,8 @@ class InvoiceSync:
 			run_isolated(
 				report, self.port, "invoice", order_id, lambda o=order_id: self.port.invoice_order(o)
 			)
+		if progress:
+			progress(len(order_ids), len(order_ids), f"Invoiced {len(order_ids)} shipped orders")
 		failed = [f.amazon_id for f in report.failures if f.record_kind == "invoice"]
 		if failed:
 			report.note(
