@@ -165,6 +165,7 @@ class Simulator:
 		self.transactions_page_size = max(1, int(transactions_page_size))
 		self._book_cache: tuple | None = None
 		self._reserve_cache: tuple | None = None
+		self.order_changes = None  # an OrderChangeSender once notify_order_changes is called
 		self._port = port
 		self._server: ThreadingHTTPServer | None = None
 		self._thread: threading.Thread | None = None
@@ -248,12 +249,19 @@ class Simulator:
 	def configure_faults(self, config: dict | None) -> None:
 		self.faults.configure(config or {})
 
+	def notify_order_changes(self, queue_url: str, **client_options) -> None:
+		"""Send an ORDER_CHANGE notification to this SQS queue whenever `transition_order` changes an
+		order (client_options go to boto3: endpoint_url, region_name, credentials)."""
+		from .notifications import OrderChangeSender
+
+		self.order_changes = OrderChangeSender(queue_url, **client_options)
+
 	def transition_order(
 		self, order_id: str, status: str, *, post_fees: str = "later", prices: dict | None = None
 	) -> dict:
 		"""Move an order (PENDING -> UNSHIPPED -> SHIPPED, or -> CANCELLED). Shipping schedules its
 		ShipmentEvent fee_delay_days later in simulator time (post_fees="now": at once; "never": not)."""
-		return lifecycle.transition(
+		order = lifecycle.transition(
 			self.world,
 			order_id,
 			status,
@@ -262,6 +270,9 @@ class Simulator:
 			fee_delay=self.fee_delay,
 			prices=prices,
 		)
+		if self.order_changes is not None:
+			self.order_changes.send(order, self.world.seller_id, self.clock.now())
+		return order
 
 	def set_finances_v0(self, mode: str) -> None:
 		if mode not in FINANCES_V0_MODES:
