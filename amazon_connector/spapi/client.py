@@ -101,8 +101,9 @@ class SpApiSession:
 		self._throttle = throttle if throttle is not None else DEFAULT_REGISTRY
 		# Off only for a simulator whose limits are off (benchmarks); Amazon itself always limits.
 		self.throttle_enabled = True
-		# Buckets are per account and endpoint: a sandbox or a simulator never spends production quota.
-		self._throttle_key = f"{account.key}@{account.api_endpoint}"
+		# Buckets are per account (or seller, see the registry) and endpoint: a sandbox or a simulator
+		# never spends production quota.
+		self._throttle_key = self._throttle.key_for(account)
 		self._lock = threading.Lock()
 		self._local = threading.local()
 		self._calls: Counter[str] = Counter()

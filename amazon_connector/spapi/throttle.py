@@ -19,6 +19,13 @@ from amazon_connector.spapi.usage_plans import UsagePlan, plan_for
 SAFETY_MARGIN = 0.05
 
 
+def check_plan(rate: float, burst: int) -> None:
+	if rate <= 0 or burst < 1:
+		raise ValueError(
+			f"A token bucket needs a positive rate and a burst of at least 1, not {rate}/{burst}"
+		)
+
+
 class TokenBucket:
 	"""A token bucket that hands out reservations: `reserve()` takes a token now, possibly on credit,
 	and says how long the caller must wait before using it. Waiting happens outside the lock, so
@@ -33,10 +40,7 @@ class TokenBucket:
 		clock: Callable[[], float] = time.monotonic,
 		margin: float = SAFETY_MARGIN,
 	):
-		if rate <= 0 or burst < 1:
-			raise ValueError(
-				f"A token bucket needs a positive rate and a burst of at least 1, not {rate}/{burst}"
-			)
+		check_plan(rate, burst)
 		self._clock = clock
 		self._margin = max(0.0, margin)
 		self._lock = threading.Lock()
@@ -123,6 +127,10 @@ class ThrottleRegistry:
 		self._plans = plans
 		self._lock = threading.Lock()
 		self._buckets: dict[tuple, TokenBucket] = {}
+
+	def key_for(self, account) -> str:
+		"""The buckets' key of a session's account: per account and endpoint in one process."""
+		return f"{account.key}@{account.api_endpoint}"
 
 	def bucket(
 		self, account_key: str, operation: str, *, clock: Callable[[], float] = time.monotonic
