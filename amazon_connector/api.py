@@ -9,11 +9,11 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, ORDERS, PRODUCTS
+from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, ORDERS, PRODUCTS, STOCK_PUSH
 from .erpnext_adapter.settings import SETTINGS_DOCTYPE, read_settings
 from .runner import queue
 
-STAGE_LABELS = {FBA_INVENTORY: "FBA inventory"}
+STAGE_LABELS = {FBA_INVENTORY: "FBA inventory", STOCK_PUSH: "Stock to Amazon"}
 
 
 def _settings_for(account: str, ptype: str = "write"):
@@ -68,6 +68,11 @@ def sync_fees(account: str) -> str:
 @frappe.whitelist(methods=["POST"])
 def sync_fba_inventory(account: str) -> str:
 	return _start_sync(account, [FBA_INVENTORY])
+
+
+@frappe.whitelist(methods=["POST"])
+def push_stock(account: str) -> str:
+	return _start_sync(account, [STOCK_PUSH])
 
 
 @frappe.whitelist(methods=["POST"])

@@ -40,7 +40,8 @@ before_uninstall = "amazon_connector.install.before_uninstall"
 # both fall due at the same time.
 scheduler_events = {
 	"cron": {
-		"*/15 * * * *": ["amazon_connector.tasks.enqueue_due_syncs"],
+		# Every 5 minutes, for the stock push; the other stages are due at their own intervals.
+		"*/5 * * * *": ["amazon_connector.tasks.enqueue_due_syncs"],
 	},
 }
 

@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, ORDERS, PRODUCTS
+from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, ORDERS, PRODUCTS, STOCK_PUSH
 from .erpnext_adapter.settings import enabled_accounts, read_settings, settings_doc
 from .runner.queue import enqueue_sync
 
 INTERVALS = {
+	"Every 5 Minutes": timedelta(minutes=5),
 	"Every 15 Minutes": timedelta(minutes=15),
 	"Hourly": timedelta(hours=1),
 	"Daily": timedelta(days=1),
@@ -55,6 +56,10 @@ def due_stages(doc, now: datetime) -> list[str]:
 		settings.fba_inventory_frequency, settings.last_fba_inventory_sync, now
 	):
 		stages.append(FBA_INVENTORY)
+	# Stock to Amazon is opt-in; every 5 minutes by default, so that a change reaches Amazon well
+	# within 15 minutes (patches apply within minutes; a feed's processing takes a few).
+	if settings.push_stock and _due(settings.stock_push_frequency, settings.last_stock_push, now):
+		stages.append(STOCK_PUSH)
 	return stages
 
 

@@ -25,10 +25,6 @@ NOT_YET_IMPLEMENTED = {
 	"booked_entry_keys",
 	"settlement_booked",
 	"book_settlement",
-	# Stock to Amazon (branch stock): the ERPNext side of merchant-fulfilled quantities.
-	"merchant_stock",
-	"mark_stock_pushed",
-	"mark_stock_rejected",
 }
 
 

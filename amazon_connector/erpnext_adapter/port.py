@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
 from ..core.drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
-from ..core.drafts.stock import FbaQuantities, FbaStockChange
+from ..core.drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from ..core.ports import Outcome, SalesOrderState, StockReconciled
 from . import state
 from .accounts import Accounts
@@ -23,6 +23,7 @@ from .items import Items
 from .refunds import Refunds
 from .sales_invoices import SalesInvoices
 from .sales_orders import SalesOrders
+from .stock_push import StockPush
 
 
 class ErpNextPort:
@@ -37,6 +38,7 @@ class ErpNextPort:
 		self.refunds = Refunds(self.ctx, self.sales_invoices)
 		self.checkpoints = state.Checkpoints(self.ctx.account)
 		self.fba = FbaStock(self.ctx)
+		self.stock_push = StockPush(self.ctx)
 
 	# -- ItemsPort -------------------------------------------------------------------------------
 	def upsert_item(self, draft: ItemDraft) -> Outcome:
@@ -91,6 +93,16 @@ class ErpNextPort:
 
 	def apply_held_refund(self, refund_key: str) -> Outcome:
 		return self.refunds.apply(refund_key)
+
+	# -- StockPushPort ---------------------------------------------------------------------------
+	def merchant_stock(self) -> list[MerchantStock]:
+		return self.stock_push.merchant_stock()
+
+	def mark_stock_pushed(self, marketplace_id: str, sku: str, quantity: int) -> None:
+		self.stock_push.pushed(marketplace_id, sku, quantity)
+
+	def mark_stock_rejected(self, marketplace_id: str, sku: str, quantity: int, message: str) -> None:
+		self.stock_push.rejected(marketplace_id, sku, quantity, message)
 
 	# -- StatePort -------------------------------------------------------------------------------
 	def get_checkpoint(self, kind: str) -> dict | None:

@@ -92,6 +92,11 @@ class AmazonSettings:
 	# Invoices and credit notes (see erpnext_adapter.sales_invoices)
 	make_sales_invoices: bool = False
 	invoice_from_date: date | None = None  # only orders shipped on or after it are invoiced
+	# Stock to Amazon
+	push_stock: bool = False
+	stock_safety_buffer: int = 0
+	stock_push_frequency: str = "Every 5 Minutes"
+	last_stock_push: datetime | None = None
 
 	def marketplace(self, marketplace_id: str) -> MarketplaceRow | None:
 		return next((m for m in self.marketplaces if m.marketplace_id == marketplace_id), None)
@@ -147,6 +152,10 @@ def read_settings(account) -> AmazonSettings:
 		fba_inventory_frequency=get("fba_inventory_frequency") or "Hourly",
 		last_fba_inventory_sync=_moment(get("last_fba_inventory_sync")),
 		fba_fallback_valuation_rate=float(get("fba_fallback_valuation_rate") or 0),
+		push_stock=_check(get("push_stock"), False),
+		stock_safety_buffer=int(get("stock_safety_buffer") or 0),
+		stock_push_frequency=get("stock_push_frequency") or "Every 5 Minutes",
+		last_stock_push=_moment(get("last_stock_push")),
 		marketplaces=tuple(
 			MarketplaceRow(
 				marketplace_id=row.get("marketplace_id") or "",

@@ -23,6 +23,7 @@ from ..core.engine.pipeline import (
 	INVOICES,
 	ORDERS,
 	PRODUCTS,
+	STOCK_PUSH,
 	Pipeline,
 	Progress,
 	crashed_report,
@@ -47,6 +48,7 @@ LAST_SYNC_FIELD = {
 	ORDERS: "last_order_sync",
 	FEES: "last_fee_sync",
 	FBA_INVENTORY: "last_fba_inventory_sync",
+	STOCK_PUSH: "last_stock_push",
 }
 
 
@@ -211,6 +213,8 @@ class SyncRun:
 			parts.append(engine(FEES).run(progress=stage_progress(FEES, progress)))
 		if FBA_INVENTORY in plan.stages:
 			parts.append(engine(FBA_INVENTORY).run(progress=stage_progress(FBA_INVENTORY, progress)))
+		if STOCK_PUSH in plan.stages:
+			parts.append(engine(STOCK_PUSH).run(progress=stage_progress(STOCK_PUSH, progress)))
 		for part in parts:
 			merge_reports(report, part)
 		mark_retried(rows)

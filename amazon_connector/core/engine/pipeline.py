@@ -31,6 +31,7 @@ from .order_history import OrderHistorySync, history_enabled
 from .orders import OrderSync
 from .products import ProductSync
 from .report import RecordFailure, SyncReport, source_stats
+from .stock_push import StockPush
 from .transactions import TransactionSync
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,9 @@ PRODUCTS, ORDERS, INVOICES, FEES = "products", "orders", "invoices", "fees"
 # transaction and the settlements; "v0" (for now the default) the deprecated financial events.
 FINANCES_2024, FINANCES_V0 = "2024-06-19", "v0"
 FBA_INVENTORY = "fba_inventory"  # Amazon's FBA stock into the FBA warehouse; needs the Items of products
+STOCK_PUSH = "stock_push"  # merchant-fulfilled quantities to Amazon
 # Invoices follow the orders they bill and precede fees, whose refunds need the invoices.
-STAGES = (PRODUCTS, ORDERS, INVOICES, FEES, FBA_INVENTORY)
+STAGES = (PRODUCTS, ORDERS, INVOICES, FEES, FBA_INVENTORY, STOCK_PUSH)
 # What a run does when asked for no stage in particular: the import of products, orders and money.
 IMPORT_STAGES = (PRODUCTS, ORDERS, INVOICES, FEES)
 
@@ -50,7 +52,14 @@ Progress = Callable[[str, int, int | None, str], None]
 # (done, total or None, message): what one engine tells.
 EngineProgress = Callable[[int, int | None, str], None]
 Engine = (
-	ProductSync | OrderSync | OrderHistorySync | InvoiceSync | FeeSync | TransactionSync | FbaInventorySync
+	ProductSync
+	| OrderSync
+	| OrderHistorySync
+	| InvoiceSync
+	| FeeSync
+	| TransactionSync
+	| FbaInventorySync
+	| StockPush
 )
 
 
@@ -126,6 +135,8 @@ class Pipeline:
 			return TransactionSync(self.source, self.port, self.settings, now=self.now)
 		if stage == FBA_INVENTORY:
 			return FbaInventorySync(self.source, self.port, self.settings, now=self.now)
+		if stage == STOCK_PUSH:
+			return StockPush(self.source, self.port, self.settings, now=self.now)
 		raise UnknownStage([stage])
 
 	def run(

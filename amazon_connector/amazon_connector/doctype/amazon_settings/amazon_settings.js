@@ -60,6 +60,9 @@ frappe.ui.form.on("Amazon Settings", {
 			if (frm.doc.sync_fees) {
 				frm.add_custom_button(__("Fees"), () => run("sync_fees", __("Sync Fees")), group);
 			}
+			if (frm.doc.push_stock) {
+				frm.add_custom_button(__("Stock to Amazon"), () => run("push_stock", __("Stock to Amazon")), group);
+			}
 			if (frm.doc.fba_warehouse) {
 				frm.add_custom_button(
 					__("FBA Inventory"),
