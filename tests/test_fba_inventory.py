@@ -158,6 +158,7 @@ def test_an_fba_order_that_ships_leaves_the_pool_and_a_return_comes_back(sim):
 		and o["salesChannel"]["marketplaceId"] in (US, CA)
 	)
 	order["fulfillment"]["fulfillmentStatus"] = "UNSHIPPED"  # not yet shipped, in this test's world
+	sim.world.save_order(order)
 	sim.world.save_order(order)  # the world hands out copies of its orders
 	item = order["orderItems"][0]
 	sku, quantity = item["product"]["sellerSku"], int(item["quantityOrdered"])

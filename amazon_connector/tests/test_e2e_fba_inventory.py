@@ -148,7 +148,8 @@ class TestE2EFbaInventory(TestCase):
 			and o["orderItems"][0]["product"]["sellerSku"] in sim.fba_inventory.pools["NA"]
 			and not o["orderItems"][0].get("cancellation")
 		)
-		order["fulfillment"]["fulfillmentStatus"] = "UNSHIPPED"
+		order["fulfillment"]["fulfillmentStatus"] = "UNSHIPPED"  # not shipped yet, in this test's world
+		sim.world.save_order(order)
 		line = order["orderItems"][0]
 		sku = line["product"]["sellerSku"]
 		sim.set_fba_quantities(US, sku, fulfillable=20)
