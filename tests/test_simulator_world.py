@@ -102,6 +102,13 @@ def test_variety_real_sellers_see(big_world):
 	assert events["ShipmentEventList"] and events["RefundEventList"] and events["AdjustmentEventList"]
 
 
+def world_marketplace(world: dict, marketplace) -> dict | None:
+	return next(
+		(m for m in world["account"]["marketplaces"] if m["marketplaceId"] == marketplace.marketplace_id),
+		None,
+	)
+
+
 def test_order_money_adds_up(big_world):
 	for order in big_world["orders"]:
 		marketplace = BY_ID[order["salesChannel"]["marketplaceId"]]
@@ -122,9 +129,14 @@ def test_order_money_adds_up(big_world):
 			proceeds = item["proceeds"]
 			assert breakdown(proceeds, "ITEM") == amount(unit) * item["quantityOrdered"], where
 			parts = sum((amount(b["subtotal"]) for b in proceeds["breakdowns"]), Decimal(0))
-			assert amount(proceeds["proceedsTotal"]) == parts, where
+			reports_vat = bool((world_marketplace(big_world, marketplace) or {}).get("vatBreakdown"))
 			if marketplace.vat_inclusive:
-				assert breakdown(proceeds, "TAX") == 0, where
+				# The VAT is inside the prices: a TAX breakdown (where the world reports one) is not
+				# added again; without one, there is none.
+				if not reports_vat:
+					assert breakdown(proceeds, "TAX") == 0, where
+				parts -= breakdown(proceeds, "TAX")
+			assert amount(proceeds["proceedsTotal"]) == parts, where
 			for b in proceeds["breakdowns"]:
 				if b["type"] == "TAX":
 					details = sum((amount(d["value"]) for d in b["detailedBreakdowns"]), Decimal(0))
@@ -361,3 +373,31 @@ def test_the_example_world_loads_and_serves():
 		).json()
 		assert len(body["orders"]) == len(world.orders)
 		client.close()
+
+
+def test_both_vat_shapes_several_rates_buyer_vat_numbers_and_replacements(big_world):
+	"""DE reports the VAT inside its prices, UK and JP do not; reduced-rate goods sit beside standard
+	ones; business buyers where prices include VAT give a VAT number; replacements point back."""
+	from amazon_connector.simulator.pricing import reduced_rate_goods
+
+	seen = {"DE breakdown": 0, "UK none": 0, "reduced": 0, "buyer vat": 0, "replacement": 0}
+	for order in big_world["orders"]:
+		marketplace = BY_ID[order["salesChannel"]["marketplaceId"]]
+		for item in order["orderItems"]:
+			proceeds = item.get("proceeds")
+			if not proceeds or breakdown(proceeds, "ITEM") == 0:
+				continue
+			has_tax = any(b["type"] == "TAX" for b in proceeds["breakdowns"])
+			if marketplace.code == "DE":
+				assert has_tax, order["orderId"]
+				seen["DE breakdown"] += 1
+			if marketplace.code in ("UK", "JP"):
+				assert not has_tax, order["orderId"]
+				seen["UK none"] += 1
+			seen["reduced"] += marketplace.vat_inclusive and reduced_rate_goods(item["product"]["asin"])
+		registrations = (order.get("tax") or {}).get("taxRegistrations") or []
+		if registrations:
+			assert "AMAZON_BUSINESS" in order["programs"] and registrations[0]["entityType"] == "BUYER"
+			seen["buyer vat"] += 1
+		seen["replacement"] += bool(order.get("associatedOrders"))
+	assert all(seen.values()), seen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timezone, tzinfo
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Amazon Settings.item_code_policy and unknown_sku_policy values (the DocType's options).
@@ -24,6 +25,13 @@ class MarketplaceConfig:
 	currency: str = ""  # ISO 4217
 	price_list: str = ""
 	enabled: bool = True
+	# VAT set-up of a marketplace whose prices include VAT (percent; standard rate first). Empty: no
+	# rate set up, and orders Amazon reports no VAT for are booked gross and flagged.
+	vat_rates: tuple[Decimal, ...] = ()
+
+	@property
+	def standard_vat_rate(self) -> Decimal | None:
+		return self.vat_rates[0] if self.vat_rates else None
 
 
 @dataclass(frozen=True)

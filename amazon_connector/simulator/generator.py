@@ -16,9 +16,18 @@ from amazon_connector.spapi.fulfilment_networks import network_of
 from . import ledger
 from .clock import iso, parse_iso
 from .inventory import settle
-from .marketplaces import Marketplace, account_marketplace, by_code
+from .marketplaces import VAT_BREAKDOWN_BY_DEFAULT, Marketplace, account_marketplace, by_code
 from .people import COMPANIES, NAMES, PLACES, STREETS
-from .pricing import RESPONSIBLE_PARTY, LineAmounts, TaxRule, item_proceeds, item_tax, money, order_proceeds
+from .pricing import (
+	RESPONSIBLE_PARTY,
+	LineAmounts,
+	TaxRule,
+	item_proceeds,
+	item_tax,
+	money,
+	order_proceeds,
+	rule_for_item,
+)
 from .products import BRANDS, KINDS, SKU_PREFIX, Product, local_price, make_asin, make_ean, make_upc
 from .store import PackedList, pack, unpack
 from .world import FORMAT, FORMAT_VERSION
@@ -50,8 +59,11 @@ class _Generator:
 		end: datetime,
 		marketplaces: list[Marketplace],
 		packed: bool = False,
+		vat_breakdown: set[str] | None = None,
 	):
 		self.rng = random.Random(seed)
+		# Codes of the marketplaces whose VAT-inclusive items report their VAT in a TAX breakdown.
+		self.vat_breakdown = VAT_BREAKDOWN_BY_DEFAULT if vat_breakdown is None else vat_breakdown
 		self.seed = seed
 		self.order_count = orders
 		self.start = start
@@ -194,6 +206,7 @@ class _Generator:
 			inclusive=marketplace.vat_inclusive,
 			facilitator=facilitator,
 			responsible_party=RESPONSIBLE_PARTY[marketplace.region] if facilitator else "",
+			reported=marketplace.code in self.vat_breakdown,
 		)
 		line_count = 1 if replacement_of else rng.choices((1, 2, 3, 4), weights=(68, 20, 9, 3))[0]
 		chosen = rng.sample(products, k=min(line_count, len(products)))
@@ -231,7 +244,7 @@ class _Generator:
 					marketplace,
 					product,
 					line,
-					rule,
+					rule_for_item(rule, marketplace, product.asin),
 					status,
 					cancelled_line,
 					fba,
@@ -287,6 +300,8 @@ class _Generator:
 			if business:
 				company = rng.choice(COMPANIES[country])
 				buyer["buyerCompanyName"] = company
+				if marketplace.vat_inclusive:
+					order["tax"] = {"taxRegistrations": [buyer_vat_registration(order_id, country, company)]}
 				buyer["buyerPurchaseOrderNumber"] = f"PO-{rng.randrange(10000, 99999)}"
 				address["companyName"] = company
 				address["addressType"] = "COMMERCIAL"
@@ -769,7 +784,7 @@ class _Generator:
 			"sellerId": seller,
 			"storeName": "Simulated Store",
 			"region": self.marketplaces[0].region,
-			"marketplaces": [account_marketplace(m) for m in self.marketplaces],
+			"marketplaces": [account_marketplace(m, m.code in self.vat_breakdown) for m in self.marketplaces],
 		}
 
 
@@ -801,6 +816,18 @@ def generated_account(seed: int = 1, marketplaces=DEFAULT_MARKETPLACES) -> dict:
 	return _Generator(seed, 0, moment, moment, [by_code(code.strip()) for code in marketplaces]).account()
 
 
+def buyer_vat_registration(order_id: str, country: str, company: str) -> dict:
+	"""A business buyer's VAT registration as Amazon reports it (a stable number per order id)."""
+	digits = "".join(ch for ch in order_id if ch.isdigit())[-9:].rjust(9, "0")
+	prefix = {"GB": "GB", "DE": "DE", "FR": "FR", "IT": "IT", "ES": "ES", "JP": "T"}.get(country, country)
+	return {
+		"entityType": "BUYER",
+		"legalName": company,
+		"taxRegistrationType": "VAT",
+		"taxRegistrationNumber": f"{prefix}{digits}",
+	}
+
+
 def generate_world(
 	seed: int = 1,
 	orders: int = 200,
@@ -809,11 +836,14 @@ def generate_world(
 	marketplaces=DEFAULT_MARKETPLACES,
 	*,
 	packed: bool = False,
+	vat_breakdown=None,
 ) -> dict:
 	"""A JSON-able world in Amazon's shapes (see docs/simulator.md). Deterministic for equal arguments.
 
 	packed: orders and event lists are `store.PackedList`s (iterate them for the dicts), for a large
-	world handed straight to a `World` or a `Simulator` in bounded memory."""
+	world handed straight to a `World` or a `Simulator` in bounded memory.
+	vat_breakdown: codes of the VAT-inclusive marketplaces whose items report their VAT in a TAX
+	breakdown (default: `marketplaces.VAT_BREAKDOWN_BY_DEFAULT`); the others report none."""
 	if orders < 0:
 		raise ValueError("orders must not be negative")
 	today = datetime.combine(datetime.now(timezone.utc).date(), time(0), tzinfo=timezone.utc)
@@ -826,7 +856,10 @@ def generate_world(
 	chosen = [by_code(code.strip()) for code in marketplaces]
 	if not chosen:
 		raise ValueError("at least one marketplace is needed")
-	generator = _Generator(seed, orders, start_at, end_at, chosen, packed)
+	if isinstance(vat_breakdown, str):
+		vat_breakdown = [m for m in vat_breakdown.split(",") if m.strip()]
+	breakdown = None if vat_breakdown is None else {by_code(code.strip()).code for code in vat_breakdown}
+	generator = _Generator(seed, orders, start_at, end_at, chosen, packed, vat_breakdown=breakdown)
 	account = generator.account()
 	generator.make_products()
 	generator.make_orders()

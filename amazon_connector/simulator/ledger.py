@@ -14,7 +14,14 @@ from decimal import Decimal
 from amazon_connector.core.money import round_money
 
 from .marketplaces import BY_ID, Marketplace
-from .pricing import MARKETPLACE_FACILITATOR, ZERO, TaxRule, line_amounts_from_item, tax_of
+from .pricing import (
+	MARKETPLACE_FACILITATOR,
+	ZERO,
+	TaxRule,
+	inclusive_vat,
+	line_amounts_from_item,
+	vat_rate_of,
+)
 
 # Per-unit FBA fulfilment fees by size tier, in each currency.
 FBA_FEES = {
@@ -108,19 +115,20 @@ def _item_parts(item: dict, marketplace: Marketplace) -> dict[str, Decimal] | No
 		"GiftWrapTax": ZERO,
 	}
 	if marketplace.vat_inclusive:
-		# VAT sits inside the amounts. Amazon reports it apart only where it collects it itself.
+		# VAT sits inside the amounts. Amazon reports it apart only where it collects it itself, per
+		# component at the item's rate (as the order's TAX breakdown has it when there is one).
 		if _is_facilitator(item):
-			rule = TaxRule(rate=marketplace.vat_rate, inclusive=True, facilitator=True)
-			for base, tax in (
-				("Principal", "Tax"),
-				("ShippingCharge", "ShippingTax"),
-				("GiftWrap", "GiftWrapTax"),
+			asin = item["product"].get("asin", "")
+			rule = TaxRule(rate=vat_rate_of(marketplace, asin), inclusive=True, facilitator=True)
+			reported = _tax_details(item)
+			vat = reported if reported else inclusive_vat(line, rule, currency)
+			for base, tax, subtype in (
+				("Principal", "Tax", "ITEM"),
+				("ShippingCharge", "ShippingTax", "SHIPPING"),
+				("GiftWrap", "GiftWrapTax", "GIFT_WRAP"),
 			):
-				vat = tax_of(
-					parts[base] - (line.item_discount if base == "Principal" else ZERO), rule, currency
-				)
-				parts[base] -= vat
-				parts[tax] = vat
+				parts[base] -= vat.get(subtype, ZERO)
+				parts[tax] = vat.get(subtype, ZERO)
 	else:
 		details = _tax_details(item)
 		parts["Tax"] = details.get("ITEM", ZERO)

@@ -16,7 +16,16 @@ from . import ledger
 from .clock import iso
 from .marketplaces import Marketplace
 from .people import NAMES, PLACES, STREETS
-from .pricing import RESPONSIBLE_PARTY, LineAmounts, TaxRule, item_proceeds, item_tax, money, order_proceeds
+from .pricing import (
+	RESPONSIBLE_PARTY,
+	LineAmounts,
+	TaxRule,
+	item_proceeds,
+	item_tax,
+	money,
+	order_proceeds,
+	rule_for_item,
+)
 
 ALLOWED = {
 	"PENDING": {"UNSHIPPED", "SHIPPED", "CANCELLED"},
@@ -57,6 +66,7 @@ def price_pending(order: dict, world, prices: dict[str, str] | None = None) -> N
 		inclusive=marketplace.vat_inclusive,
 		facilitator=facilitator,
 		responsible_party=RESPONSIBLE_PARTY[marketplace.region] if facilitator else "",
+		reported=bool((world.marketplace(marketplace.marketplace_id) or {}).get("vatBreakdown")),
 	)
 	for item in order["orderItems"]:
 		sku = item["product"].get("sellerSku", "")
@@ -73,7 +83,8 @@ def price_pending(order: dict, world, prices: dict[str, str] | None = None) -> N
 		line = LineAmounts(unit_price=unit, quantity=int(item["quantityOrdered"]))
 		item["product"]["price"] = {"unitPrice": money(unit, currency)}
 		if not item.get("cancellation"):
-			item["proceeds"] = item_proceeds(line, rule, currency)
+			item_rule = rule_for_item(rule, marketplace, item["product"].get("asin", ""))
+			item["proceeds"] = item_proceeds(line, item_rule, currency)
 		tax = item_tax(rule)
 		if tax:
 			item["tax"] = tax

@@ -53,6 +53,18 @@ MARKETPLACES: dict[str, Marketplace] = {
 	)
 }  # fmt: skip
 
+# Reduced VAT rates of the marketplaces whose prices include VAT, for the goods that get one (books,
+# food: "reduced-rate goods", see `pricing.vat_rate_of`): the UK zero-rates them, Germany has 7 %.
+REDUCED_VAT_RATES: dict[str, Decimal] = {
+	"MX": Decimal("0"),
+	"UK": Decimal("0"),
+	"DE": Decimal("0.07"),
+	"FR": Decimal("0.055"),
+	"IT": Decimal("0.10"),
+	"ES": Decimal("0.10"),
+	"JP": Decimal("0.08"),
+}
+
 BY_ID: dict[str, Marketplace] = {m.marketplace_id: m for m in MARKETPLACES.values()}
 
 
@@ -64,9 +76,16 @@ def by_code(code: str) -> Marketplace:
 		raise ValueError(f"Unknown marketplace {code!r}; the simulator knows {known}") from None
 
 
-def account_marketplace(m: Marketplace) -> dict:
+# Marketplaces whose orders carry the VAT inside their prices in a TAX breakdown by default; the
+# others (UK, JP, ... as in Amazon's own examples) carry none. A world says it per marketplace
+# (`vatBreakdown` on the account's marketplace), so both shapes can be had anywhere.
+VAT_BREAKDOWN_BY_DEFAULT = {"DE"}
+
+
+def account_marketplace(m: Marketplace, vat_breakdown: bool | None = None) -> dict:
 	"""A marketplace as the world's account lists it."""
 	return {
+		"vatBreakdown": m.code in VAT_BREAKDOWN_BY_DEFAULT if vat_breakdown is None else vat_breakdown,
 		"marketplaceId": m.marketplace_id,
 		"code": m.code,
 		"name": m.name,

@@ -3,21 +3,28 @@
 Conventions (documented in docs/simulator.md):
 - Tax-exclusive marketplaces (US, CA): `unitPrice`, ITEM, SHIPPING, GIFT_WRAP and DISCOUNT exclude tax;
   the TAX breakdown carries it, detailed by what it was charged on, and `proceedsTotal` includes it.
-- VAT-inclusive marketplaces (UK, DE, JP, ...): the amounts include VAT, as the buyer saw them, and
-  there is no TAX breakdown: the VAT is inside ITEM/SHIPPING/GIFT_WRAP (the model's own UK and JP
-  examples). Finance events split it out (Principal + Tax = ITEM).
+- VAT-inclusive marketplaces (UK, DE, JP, ...): the amounts include VAT, as the buyer saw them. By
+  default there is no TAX breakdown: the VAT is inside ITEM/SHIPPING/GIFT_WRAP (the model's own UK
+  and JP examples). Where the world says Amazon reports it (`TaxRule.reported`, per marketplace),
+  a TAX breakdown carries the VAT inside, detailed by ITEM/SHIPPING/GIFT_WRAP, and proceedsTotal
+  does not add it again. Finance events split it out (Principal + Tax = ITEM).
+- The VAT inside a VAT-inclusive amount is taken per component (price, shipping, gift wrap, and
+  each discount on its own) at the item's rate: gross x rate / (1 + rate), half-up to the minor
+  unit. Reduced-rate goods (a stable function of the ASIN, like the fee category) get the
+  marketplace's reduced rate (UK 0 %, DE 7 %, JP 8 %), so one order can carry several rates.
 - ITEM is the line subtotal (unit price x quantity); DISCOUNT is negative.
 - Who collects tax shows in `tax.taxCollections[].model` (MARKETPLACE_FACILITATOR), per item.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from amazon_connector.core.money import round_money
 
-from .marketplaces import Marketplace
+from .marketplaces import REDUCED_VAT_RATES, Marketplace
 
 ZERO = Decimal("0")
 MARKETPLACE_FACILITATOR = "MARKETPLACE_FACILITATOR"
@@ -44,6 +51,7 @@ class TaxRule:
 	inclusive: bool
 	facilitator: bool  # Amazon collects and remits (marketplace facilitator / deemed supplier)
 	responsible_party: str = ""
+	reported: bool = False  # VAT-inclusive prices: Amazon reports the VAT inside in a TAX breakdown
 
 
 @dataclass
@@ -70,6 +78,34 @@ def tax_of(amount: Decimal, rule: TaxRule, currency: str) -> Decimal:
 	if rule.inclusive:
 		return round_money(amount - amount / (1 + rule.rate), currency)
 	return round_money(amount * rule.rate, currency)
+
+
+def reduced_rate_goods(asin: str) -> bool:
+	"""Whether a product is taxed at the reduced rate (one in five, a stable function of the ASIN)."""
+	return hashlib.sha256(f"vat:{asin}".encode()).digest()[0] % 5 == 0
+
+
+def vat_rate_of(marketplace: Marketplace, asin: str) -> Decimal:
+	"""The VAT rate (a fraction) of a product where prices include VAT; 0 elsewhere."""
+	if not marketplace.vat_inclusive:
+		return ZERO
+	if reduced_rate_goods(asin) and marketplace.code in REDUCED_VAT_RATES:
+		return REDUCED_VAT_RATES[marketplace.code]
+	return marketplace.vat_rate
+
+
+def rule_for_item(rule: TaxRule, marketplace: Marketplace, asin: str) -> TaxRule:
+	"""The order's tax rule for one product: where prices include VAT, at the product's own rate."""
+	return replace(rule, rate=vat_rate_of(marketplace, asin)) if rule.inclusive else rule
+
+
+def inclusive_vat(line: LineAmounts, rule: TaxRule, currency: str) -> dict[str, Decimal]:
+	"""The VAT inside a VAT-inclusive line, by what it is on: each component taxed on its own."""
+	return {
+		"ITEM": tax_of(line.item_subtotal, rule, currency) + tax_of(-line.item_discount, rule, currency),
+		"SHIPPING": tax_of(line.shipping, rule, currency) + tax_of(-line.shipping_discount, rule, currency),
+		"GIFT_WRAP": tax_of(line.gift_wrap, rule, currency),
+	}
 
 
 def item_proceeds(line: LineAmounts, rule: TaxRule, currency: str) -> dict:
@@ -102,6 +138,20 @@ def item_proceeds(line: LineAmounts, rule: TaxRule, currency: str) -> dict:
 				}
 			)
 			total += tax_total
+	if rule.inclusive and rule.reported:
+		parts = inclusive_vat(line, rule, currency)
+		inside = sum(parts.values(), ZERO)
+		breakdowns.append(
+			{
+				"type": "TAX",
+				"subtotal": money(inside, currency),
+				"detailedBreakdowns": [
+					{"subtype": subtype, "value": money(value, currency)}
+					for subtype, value in parts.items()
+					if value
+				],
+			}
+		)  # inside the prices: the total does not add it again
 	discount = line.item_discount + line.shipping_discount
 	if discount:
 		details = []

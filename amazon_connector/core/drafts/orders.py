@@ -54,6 +54,7 @@ class CustomerDraft:
 	company_name: str = ""
 	is_business: bool = False
 	is_marketplace_customer: bool = False  # the one customer standing for a marketplace's buyers
+	tax_id: str = ""  # a business buyer's VAT (or other tax) registration number
 
 
 @dataclass

@@ -51,6 +51,25 @@ class ItemMoney:
 	tax_included: bool = False
 	tax_collected_by: str = "SELLER"
 	proceeds_total: Decimal | None = None
+	# Whether Amazon's breakdowns had a TAX entry. Without one, a VAT-inclusive price still holds VAT
+	# that nobody reported: `core.mapping.vat` takes it out at the item's rate.
+	tax_reported: bool = False
+	item_id: str = ""  # the order item this money belongs to
+	tax_rate: Decimal | None = None  # the reported tax's rate (`reported_rate`), None when unknown
+
+	@property
+	def taxable(self) -> Decimal:
+		"""What the tax was charged on: price, added charges and discounts, without the tax."""
+		total = self.item + sum(self.added.values(), Decimal(0)) + self.discount
+		return total - self.tax if self.tax_included else total
+
+	def components(self) -> dict[str, Decimal]:
+		"""The item's gross components besides its price: added charges, then discounts by target."""
+		parts = dict(self.added)
+		for applies_to, amount in self.discounts:
+			key = f"DISCOUNT:{applies_to}" if applies_to else "DISCOUNT"
+			parts[key] = parts.get(key, Decimal(0)) + amount
+		return parts
 
 	@property
 	def tax(self) -> Decimal:
@@ -110,6 +129,7 @@ def item_money(
 		elif kind in ADDED_TYPES:
 			money.added[kind] = money.added.get(kind, Decimal(0)) + amount
 		elif kind == "TAX":
+			money.tax_reported = True
 			money.taxes.extend(_detailed(breakdown, amount, currency, sign=1))
 		elif kind == "DISCOUNT":
 			money.discounts.extend(_detailed(breakdown, amount, currency, sign=-1))
@@ -159,6 +179,38 @@ def _tax_included(money: ItemMoney, tax_exclusive_by_convention: bool) -> bool:
 		f"Amazon's item total {money.proceeds_total} {money.currency} equals neither the sum of its "
 		f"breakdowns with tax ({with_tax}) nor without it ({without_tax})"
 	)
+
+
+def reported_rate(money: ItemMoney, known_rates: tuple[Decimal, ...] = ()) -> Decimal | None:
+	"""The rate (percent) of the tax Amazon reported for an item, or None when it reported none.
+
+	A rate of the marketplace's set-up is taken when it explains Amazon's amount to within the
+	rounding of its components (one minor unit each: Amazon rounds the tax of the price, shipping,
+	gift wrap and each discount on its own, so 1.67 on 8.33 reads 20.05 %, not 20 %); otherwise the
+	rate Amazon's figures imply, to two decimals. The amount booked is always Amazon's.
+	"""
+	if not money.tax_reported:
+		return None
+	base = money.taxable
+	if money.tax == 0:
+		return Decimal(0)
+	if base <= 0:
+		return None
+	tolerance = quantum(money.currency) * (1 + len(money.added) + len(money.discounts))
+	fits = [(abs(base * rate / 100 - money.tax), rate) for rate in known_rates if rate]
+	fits = [fit for fit in fits if fit[0] <= tolerance]
+	if fits:
+		return min(fits)[1]
+	return (money.tax * 100 / base).quantize(Decimal("0.01"))
+
+
+def tax_at(amount: Decimal, rate: Decimal, currency: str, *, included: bool) -> Decimal:
+	"""Tax at `rate` percent: inside a gross amount (gross x rate / (100 + rate)) or on top of a net
+	one (net x rate / 100), rounded half-up (half away from zero) to the currency's minor unit."""
+	if not rate or not amount:
+		return Decimal(0)
+	divisor = 100 + rate if included else Decimal(100)
+	return round_money(amount * rate / divisor, currency)
 
 
 def split_line(amount: Decimal, qty: int, currency: str) -> list[tuple[int, Decimal]]:

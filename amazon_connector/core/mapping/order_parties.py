@@ -4,6 +4,10 @@ Customer identity: Amazon identifies a buyer only by the anonymised buyer e-mail
 merchant-fulfilled orders (stable per buyer and seller). With it, each buyer is one customer; without
 it (Amazon-fulfilled orders, or no BUYER data granted) all buyers of a marketplace are one customer,
 so that ERPNext does not fill with one customer per order that no one can tell apart.
+A business buyer's tax registration (`order.tax.taxRegistrations[]`, entityType BUYER; a VAT number
+preferred over other types) is the customer's tax id. A business buyer Amazon gives no e-mail for but
+a registration number is one customer per registration number, named as Amazon names the company:
+its tax id must never land on the customer standing for all of a marketplace's buyers.
 Names and street lines come only with a Restricted Data Token; without them the address still carries
 what Amazon always gives (city, state, postal code, country).
 """
@@ -25,13 +29,25 @@ def customer_of(
 	email = (buyer.get("buyerEmail") or "").strip()
 	company = (buyer.get("buyerCompanyName") or "").strip()
 	name = (buyer.get("buyerName") or "").strip()
+	tax_id, legal_name = buyer_tax_registration(order)
+	business = is_business or bool(company)
 	if email:
 		return CustomerDraft(
 			key=f"buyer:{email.lower()}",
 			customer_name=_clip(company or name or email),
 			email=email,
 			company_name=company,
-			is_business=is_business or bool(company),
+			is_business=business,
+			tax_id=tax_id if business else "",
+		)
+	if business and tax_id:
+		company = company or legal_name
+		return CustomerDraft(
+			key=f"tax-id:{tax_id.upper()}",
+			customer_name=_clip(company or name or tax_id),
+			company_name=_clip(company),
+			is_business=True,
+			tax_id=tax_id,
 		)
 	label = marketplace_name or f"Amazon {marketplace_id}"
 	return CustomerDraft(
@@ -39,6 +55,20 @@ def customer_of(
 		customer_name=_clip(f"{label} Customer"),
 		is_marketplace_customer=True,
 	)
+
+
+def buyer_tax_registration(order: dict) -> tuple[str, str]:
+	"""(registration number, legal name) of the buyer's tax registration; a VAT number first."""
+	registrations = [
+		r
+		for r in (order.get("tax") or {}).get("taxRegistrations") or []
+		if (r.get("entityType") or "").upper() == "BUYER" and (r.get("taxRegistrationNumber") or "").strip()
+	]
+	if not registrations:
+		return "", ""
+	registrations.sort(key=lambda r: (r.get("taxRegistrationType") or "").upper() != "VAT")
+	chosen = registrations[0]
+	return _clip(chosen["taxRegistrationNumber"].strip()), _text(chosen.get("legalName"))
 
 
 def address_of(order: dict) -> AddressDraft | None:

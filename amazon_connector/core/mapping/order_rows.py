@@ -9,40 +9,47 @@ tax) is an "Actual" row of its signed amount. grand_total = lines + charges = wh
 
 Tax included in prices (VAT in the EU and UK, consumption tax in JP), decision:
 ERPNext can only keep tax inside item rates with percentage rows ("On Net Total" + "Is this Tax
-included in Basic Rate?"), which recompute the tax from a rate and can differ from Amazon's figure
-by a cent; "Actual" rows cannot be marked included. So the order is booked NET of the VAT Amazon
-reports, with the VAT as an "Actual" row of exactly Amazon's amount:
-- VAT that Amazon says applies to shipping, gift wrap or other charges is taken out of that charge
-  row (when the row is large enough);
+included in Basic Rate?"), which recompute the tax from the rate per item (net = gross / (1 + rate),
+tax = net x rate, summed, then rounded) and so can differ from Amazon's figure, or from VAT taken
+out per component, by a cent; "Actual" rows cannot be marked included (ERPNext refuses it). So the
+order is booked NET of its VAT, with the VAT as "Actual" rows of exactly the amounts (Amazon's, or
+taken out by `core.mapping.vat`):
+- VAT that applies to shipping, gift wrap, other charges or a promotion discount is taken out of
+  that charge row (when the row is large enough);
 - the rest (VAT on the goods, or given without detail) is taken out of the item lines, shared in
-  proportion to each line's own tax as Amazon reports it (else to the line amounts), never more than
-  a line's amount;
+  proportion to each line's own tax (else to the line amounts), never more than a line's amount;
 - a line whose net amount the quantity does not divide becomes two rows of the same order item
   whose rates differ by one minor unit (as the core does for gross prices), so every rate keeps the
   currency's minor unit and every amount is exact;
-- the VAT row's account is the seller's output VAT, or the marketplace-facilitator account when
-  Amazon collects it.
-grand_total = net lines + net charges + VAT = Amazon's total to the minor unit, the tax is visible
-as its own row and lands on its own account when the order is invoiced, and the income accounts
-receive net amounts. The rate shown on the order is therefore the net unit price, not Amazon's
-VAT-inclusive shelf price.
+- tax rows are merged into one row per (whose tax, rate, account), each with its rate and its parts
+  per order item (the item-wise tax detail), so an invoice made from the order shows each rate once.
+grand_total = net lines + net charges + taxes = Amazon's total to the minor unit, and the income
+accounts receive net amounts. The rate shown on the order is therefore the net unit price, not
+Amazon's VAT-inclusive shelf price.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..drafts import orders as kinds
 from ..drafts.orders import ChargeDraft, SalesOrderDraft, SalesOrderLineDraft
 from ..money import quantum, round_money
 
-# Which added charge a tax detail ("applies_to") belongs to.
+# Which charge row a tax detail ("applies_to") belongs to.
 _CHARGE_OF_TAX_DETAIL = {
 	"SHIPPING": kinds.SHIPPING,
 	"GIFT_WRAP": kinds.GIFT_WRAP,
 	"COD_FEE": kinds.OTHER,
 	"OTHER": kinds.OTHER,
+	"DISCOUNT": kinds.DISCOUNT,
+}
+_ROLE_LABEL = {
+	kinds.OUTPUT_VAT: "VAT",
+	kinds.SALES_TAX: "Sales tax",
+	kinds.FACILITATOR_VAT: "VAT collected and remitted by Amazon (deemed supplier)",
+	kinds.FACILITATOR_SALES_TAX: "Sales tax collected and remitted by Amazon (marketplace facilitator)",
 }
 
 
@@ -95,6 +102,7 @@ def order_rows(draft: SalesOrderDraft) -> OrderRows:
 		rows = OrderRows([ItemRow(line, line.qty, line.rate) for line in draft.lines], added)
 	else:
 		rows = _net_of_included_tax(draft, added, included)
+	rows.charges = _one_row_per_tax(rows.charges)
 	if rows.total != draft.grand_total:
 		raise OrderRowsError(
 			f"the rows add up to {rows.total} {currency}, Amazon's total is {draft.grand_total} {currency}"
@@ -110,9 +118,16 @@ def _net_of_included_tax(
 	for tax in included:
 		target_kind = _CHARGE_OF_TAX_DETAIL.get((tax.applies_to or "").upper())
 		target = next(
-			(row for row in added if row.charge.kind == target_kind and row.amount >= tax.amount), None
+			(
+				row
+				for row in added
+				if row.charge.kind == target_kind
+				and row.amount * tax.amount > 0  # same sign: VAT inside a discount is negative
+				and abs(row.amount) >= abs(tax.amount)
+			),
+			None,
 		)
-		if target is not None and tax.amount > 0:
+		if target is not None:
 			target.amount -= tax.amount
 			target.vat_included += tax.amount
 		else:
@@ -122,8 +137,44 @@ def _net_of_included_tax(
 	for line, share in zip(draft.lines, shares, strict=True):
 		for qty, rate in split_amount(line.amount - share, line.qty, currency):
 			items.append(ItemRow(line, qty, rate))
-	vat_rows = [ChargeRow(tax, tax.amount) for tax in included]
-	return OrderRows(items, added + vat_rows)
+	return OrderRows(items, added + [ChargeRow(tax, tax.amount) for tax in included])
+
+
+def _one_row_per_tax(rows: list[ChargeRow]) -> list[ChargeRow]:
+	"""Merge tax rows of the same role, rate and account (Amazon reports tax per component); other
+	charges stay as they are, first."""
+	charges = [row for row in rows if not row.charge.is_tax]
+	merged: dict[tuple, ChargeDraft] = {}
+	for row in rows:
+		tax = row.charge
+		if not tax.is_tax:
+			continue
+		key = (tax.tax_role, tax.rate, tax.account)
+		known = merged.get(key)
+		if known is None:
+			merged[key] = replace(
+				tax,
+				description=tax_description(tax),
+				amount=row.amount,
+				per_item=dict(tax.per_item),
+				applies_to="",
+			)
+			continue
+		known.amount += row.amount
+		for item_id, part in tax.per_item.items():
+			known.per_item[item_id] = known.per_item.get(item_id, Decimal(0)) + part
+	ordered = sorted(merged.values(), key=lambda t: (t.tax_role, t.rate is None, t.rate or 0, t.account))
+	return charges + [ChargeRow(tax, tax.amount) for tax in ordered]
+
+
+def tax_description(tax: ChargeDraft) -> str:
+	"""'VAT 20% (included in the prices)', 'Sales tax 8.25%', ... for a tax row."""
+	label = _ROLE_LABEL.get(tax.tax_role, "Tax")
+	if tax.rate is not None:
+		label += f" {tax.rate.normalize():f}%"
+	if tax.included_in_rate:
+		label += " (included in the prices)"
+	return label
 
 
 def _shares(lines: list[SalesOrderLineDraft], total: Decimal, currency: str) -> list[Decimal]:

@@ -68,6 +68,7 @@ from .order_money import (
 	at_minor_unit,
 	item_money,
 	read_money,
+	reported_rate,
 	share,
 	split_line,
 	tax_exclusive_by_convention,
@@ -193,6 +194,12 @@ class _OrderMapper:
 		transaction_date = purchase.astimezone(self.tz).date()
 		buyer = self.order.get("buyer") or {}
 		is_business = "AMAZON_BUSINESS" in self.programs
+		customer = customer_of(
+			self.order,
+			marketplace_id=self.marketplace_id,
+			marketplace_name=self.marketplace_name,
+			is_business=is_business,
+		)
 		self._note_item_remarks(items)
 		return SalesOrderDraft(
 			amazon_order_id=self.order_id,
@@ -202,12 +209,7 @@ class _OrderMapper:
 			last_updated=parse_amazon_time(self.order.get("lastUpdatedTime"), "lastUpdatedTime"),
 			amazon_status=self.status,
 			fulfilled_by=(self.fulfillment.get("fulfilledBy") or "MERCHANT").upper(),
-			customer=customer_of(
-				self.order,
-				marketplace_id=self.marketplace_id,
-				marketplace_name=self.marketplace_name,
-				is_business=is_business,
-			),
+			customer=customer,
 			lines=lines,
 			grand_total=grand_total,
 			charges=charges,
@@ -218,6 +220,7 @@ class _OrderMapper:
 			replaced_order_id=next(
 				(oid for oid, kind in self.associated.items() if kind in REPLACEMENT_ASSOCIATIONS), ""
 			),
+			buyer_tax_id=customer.tax_id,
 			buyer_po=(buyer.get("buyerPurchaseOrderNumber") or "").strip(),
 			is_cancelled=is_cancelled,
 			cancellation_reason=_cancellation_reason(items),
@@ -329,6 +332,8 @@ class _OrderMapper:
 			),
 			facilitator=facilitator,
 		)
+		money.item_id = item_id
+		money.tax_rate = reported_rate(money, self.marketplace.vat_rates if self.marketplace else ())
 		remaining = ordered
 		if executed and unit_price:
 			remaining = self._remaining_after_cancellation(money.item, unit_price, ordered, item_id)
@@ -369,6 +374,9 @@ class _OrderMapper:
 					tax=tax,
 					tax_included=money.tax_included,
 					tax_collected_by=money.tax_collected_by,
+					tax_rate=money.tax_rate,
+					tax_reported=money.tax_reported or not money.tax_included,
+					charges=money.components() if index == 0 else {},
 					qty_shipped=Decimal(part_shipped),
 					**base,
 				)
@@ -458,23 +466,29 @@ class _OrderMapper:
 
 
 def _charges(monies: list[ItemMoney], promotion_ids: tuple[str, ...]) -> list[ChargeDraft]:
-	"""Sum the items' shipping, gift wrap, discounts and taxes into the order's charges."""
+	"""Sum the items' shipping, gift wrap, discounts and taxes into the order's charges; taxes also
+	by rate, each keeping its parts per order item."""
 	totals: dict[tuple, Decimal] = {}
+	parts: dict[tuple, dict[str, Decimal]] = {}
+
+	def add(key: tuple, amount: Decimal, item_id: str = "") -> None:
+		totals[key] = totals.get(key, Decimal(0)) + amount
+		if item_id:
+			per_item = parts.setdefault(key, {})
+			per_item[item_id] = per_item.get(item_id, Decimal(0)) + amount
+
 	for money in monies:
 		for kind, amount in money.added.items():
-			totals[(_ADDED_KIND[kind], kind, SELLER, False)] = (
-				totals.get((_ADDED_KIND[kind], kind, SELLER, False), Decimal(0)) + amount
-			)
+			add((_ADDED_KIND[kind], kind, SELLER, False, None), amount)
 		for applies_to, amount in money.discounts:
-			key = (DISCOUNT, applies_to, SELLER, False)
-			totals[key] = totals.get(key, Decimal(0)) + amount
+			add((DISCOUNT, applies_to, SELLER, False, None), amount)
 		for applies_to, amount in money.taxes:
 			collected_by = MARKETPLACE if money.tax_collected_by == "MARKETPLACE" else SELLER
 			kind = FACILITATOR_TAX if collected_by == MARKETPLACE else TAX
-			key = (kind, applies_to, collected_by, money.tax_included)
-			totals[key] = totals.get(key, Decimal(0)) + amount
+			add((kind, applies_to, collected_by, money.tax_included, money.tax_rate), amount, money.item_id)
 	charges = []
-	for (kind, detail, collected_by, included), amount in totals.items():
+	for key, amount in totals.items():
+		kind, detail, collected_by, included, rate = key
 		if amount == 0:
 			continue
 		charges.append(
@@ -485,10 +499,12 @@ def _charges(monies: list[ItemMoney], promotion_ids: tuple[str, ...]) -> list[Ch
 				included_in_rate=included,
 				collected_by=collected_by,
 				applies_to="" if kind in (SHIPPING, GIFT_WRAP, OTHER) and detail in _ADDED_KIND else detail,
+				rate=rate,
+				per_item=parts.get(key, {}),
 			)
 		)
 	order = {SHIPPING: 0, GIFT_WRAP: 1, OTHER: 2, DISCOUNT: 3, TAX: 4, FACILITATOR_TAX: 5}
-	charges.sort(key=lambda c: (order.get(c.kind, 9), c.applies_to, c.included_in_rate))
+	charges.sort(key=lambda c: (order.get(c.kind, 9), c.applies_to, c.included_in_rate, c.rate or 0))
 	return charges
 
 
