@@ -55,7 +55,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			{
 				"fieldname": "amazon_column_break",
 				"fieldtype": "Column Break",
-				"insert_after": "amazon_marketplace_id",
+				"insert_after": "amazon_replaced_order_id",
 			},
 			_ro(
 				fieldname="amazon_fulfillment_channel",
@@ -89,6 +89,15 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				label="Needs Attention",
 				description="Why a person must look at this order (for example: cancelled on Amazon after delivery).",
 				insert_after="amazon_last_updated",
+			),
+			_ro(
+				fieldname="amazon_replaced_order_id",
+				fieldtype="Data",
+				label="Replaces Amazon Order",
+				description="The Amazon order this replacement or exchange order replaces.",
+				in_standard_filter=1,
+				search_index=1,
+				insert_after="amazon_marketplace_id",
 			),
 			_ro(
 				fieldname="amazon_shipments",

@@ -38,6 +38,9 @@ class Customers:
 		name = frappe.db.get_value("Customer", {"amazon_customer_key": draft.key}, "name")
 		if not name:
 			name = self._create_customer(draft)
+		elif draft.tax_id and not frappe.db.get_value("Customer", name, "tax_id"):
+			# A buyer who gives a VAT number later: recorded, but one a person entered is never replaced.
+			frappe.db.set_value("Customer", name, "tax_id", draft.tax_id, update_modified=False)
 		self._customers[draft.key] = name
 		return name
 
@@ -52,6 +55,7 @@ class Customers:
 				"customer_group": self.ctx.customer_group,
 				"territory": self.ctx.territory,
 				"amazon_customer_key": draft.key,
+				"tax_id": draft.tax_id or None,
 			}
 		)
 		# ERPNext names duplicates "<name> - 1", "<name> - 2": Amazon buyers often share names.

@@ -9,6 +9,13 @@ Decisions (and why):
   margin, rounding is off (disable_rounded_total), and after ERPNext's own validation the order's
   grand_total must equal Amazon's to the minor unit, or the order fails with both figures (e.g.
   ERPNext adding taxes from an Item Tax Template to an order Amazon charged no tax on).
+- VAT: before the rows are laid out, VAT that Amazon did not report on a VAT-inclusive order is
+  taken out at each item's rate (`core.mapping.vat`; rates and the Output VAT account from
+  `tax_setup`), and seller-owed VAT goes to the marketplace's Output VAT account. Each tax row keeps
+  its item-wise detail as the order computed it ({item: [rate, amount in the company currency]},
+  dont_recompute_tax), because ERPNext would otherwise spread an "Actual" row over all items by
+  their net amounts, whatever their rate. ERPNext clears the Rate of "Actual" rows on validate, so
+  the rate lives in the description and the item-wise detail.
 - Currency: the order's currency as Amazon charged it; conversion_rate from ERPNext's exchange
   rates (Currency Exchange records, or the Currency Exchange Settings provider) on the transaction
   date. When ERPNext has no rate for a foreign currency the order fails with a message saying which
@@ -22,7 +29,10 @@ Decisions (and why):
   cancellation, a price correction): a draft is rewritten; a submitted order with nothing delivered
   or billed is cancelled and amended (ERPNext's "-1" naming, the Amazon order id moves to the
   amendment); a submitted order with deliveries or invoices is left as it is and flagged in
-  `amazon_attention` for a person (Outcome FLAGGED).
+  `amazon_attention` for a person (Outcome FLAGGED). A submitted order that still sells the same
+  items and quantities for the same total is never re-booked (`_same_sale`): a different VAT split
+  or customer is a change of this app's booking (an order imported before VAT was taken out), not
+  of Amazon's order.
 - Cancellation on Amazon: a submitted order with nothing delivered or billed is cancelled; one
   with deliveries or invoices is flagged (a return or credit note is a person's decision); a draft
   is deleted (it never was a commitment, and ERPNext cannot cancel drafts).
@@ -30,6 +40,8 @@ Decisions (and why):
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -39,14 +51,17 @@ from frappe import _
 from frappe.utils import flt, get_system_timezone
 
 from ..core.drafts import SalesOrderDraft
+from ..core.drafts.orders import OUTPUT_VAT, SELLER, TAX
 from ..core.mapping.account_labels import charge_account_label
 from ..core.mapping.order_rows import OrderRowsError, order_rows
+from ..core.mapping.vat import needs_vat_taken_out, take_out_vat
 from ..core.money import minor_units, round_money
 from ..core.ports import Outcome, SalesOrderState
 from .accounts import Accounts
 from .context import AdapterContext
 from .customers import Customers
 from .errors import AdapterError
+from .tax_setup import TaxSetup
 
 AMAZON_FULFILLED = "AMAZON"
 SHIPPED_STATUSES = ("SHIPPED", "PARTIALLY_SHIPPED", "DELIVERED")
@@ -58,6 +73,7 @@ class SalesOrders:
 		self.accounts = accounts
 		self.customers = customers
 		self.item_for_sku = item_for_sku
+		self.tax_setup = TaxSetup(ctx)
 
 	# -- look-ups ----------------------------------------------------------------------------
 	def find(self, amazon_order_id: str):
@@ -116,6 +132,12 @@ class SalesOrders:
 			self._rewrite_draft(doc, plan, draft)
 			self._submit_if_due(doc, draft)
 			return Outcome.UPDATED
+		if _same_sale(doc, plan, draft):
+			# Same items, quantities and total: only the booking differs (an order imported before VAT
+			# was taken out, or before its buyer's VAT number was read). A submitted order is never
+			# re-booked for that; what changed on Amazon's side is recorded as usual.
+			header_changed = self._set_header(doc, draft, attention=_remarks(draft) or None)
+			return Outcome.UPDATED if header_changed else Outcome.UNCHANGED
 		blocker = _fulfilment_blocker(doc)
 		if blocker:
 			self._set_header(
@@ -240,6 +262,8 @@ class SalesOrders:
 	def _plan(self, draft: SalesOrderDraft) -> dict:
 		"""The Sales Order as a dict ERPNext can insert (also used to compare with an existing one)."""
 		currency = draft.currency
+		transaction_date = to_system_time(draft.purchase_date).date()
+		draft = self._with_vat(draft, transaction_date)
 		try:
 			rows = order_rows(draft)
 		except OrderRowsError as exc:
@@ -247,7 +271,6 @@ class SalesOrders:
 		customer = self.customers.ensure_customer(draft.customer)
 		customer_name = frappe.db.get_value("Customer", customer, "customer_name")
 		address = self.customers.ensure_address(draft.shipping_address, customer, customer_name)
-		transaction_date = to_system_time(draft.purchase_date).date()
 		delivery_date = max(draft.delivery_date or transaction_date, transaction_date)
 		conversion_rate = self._conversion_rate(currency, transaction_date, draft.amazon_order_id)
 		warehouse = self.ctx.fba_warehouse if draft.fulfilled_by == AMAZON_FULFILLED else self.ctx.warehouse
@@ -290,24 +313,28 @@ class SalesOrders:
 					"amazon_order_item_id": line.order_item_id,
 				}
 			)
+		item_codes = {
+			row.line.order_item_id: item["item_code"] for row, item in zip(rows.items, items, strict=True)
+		}
 		taxes = []
 		for charge_row in rows.charges:
 			charge = charge_row.charge
 			label = charge_account_label(charge.kind, charge.collected_by, charge.included_in_rate)
 			description = charge.description or label
 			if charge_row.vat_included:
-				description = _("{0} (net of {1} {2} tax included)").format(
+				description = _("{0} (net of {1} {2} VAT included)").format(
 					description, charge_row.vat_included, currency
 				)
-			taxes.append(
-				{
-					"charge_type": "Actual",
-					"account_head": self.accounts.account(label),
-					"description": description[:140] if len(description) > 140 else description,
-					"tax_amount": float(charge_row.amount),
-					"cost_center": cost_center,
-				}
-			)
+			tax_row = {
+				"charge_type": "Actual",
+				"account_head": charge.account or self.accounts.account(label),
+				"description": description[:140],
+				"tax_amount": float(charge_row.amount),
+				"cost_center": cost_center,
+			}
+			if charge.is_tax and charge.per_item:
+				tax_row.update(_item_wise_detail(charge, item_codes, conversion_rate, currency))
+			taxes.append(tax_row)
 
 		plan = {
 			"doctype": "Sales Order",
@@ -321,6 +348,8 @@ class SalesOrders:
 			"ignore_pricing_rule": 1,
 			"disable_rounded_total": 1,
 			"po_no": self._po_no(draft, customer),
+			# ERPNext keeps the buyer's tax id on the order too (fetched from the customer otherwise).
+			"tax_id": draft.buyer_tax_id or frappe.db.get_value("Customer", customer, "tax_id") or None,
 			"set_warehouse": warehouse or None,
 			"customer_address": address,
 			"shipping_address_name": address,
@@ -329,6 +358,7 @@ class SalesOrders:
 			"amazon_order_id": draft.amazon_order_id,
 			"amazon_account": self.ctx.account,
 			"amazon_marketplace_id": draft.marketplace_id,
+			"amazon_replaced_order_id": draft.replaced_order_id or None,
 			"amazon_fulfillment_channel": draft.fulfilled_by or "",
 			"amazon_status": draft.amazon_status or "",
 			"amazon_last_updated": to_system_time(draft.last_updated),
@@ -387,10 +417,36 @@ class SalesOrders:
 			return draft.amazon_order_id
 		return po_no
 
+	def _with_vat(self, draft: SalesOrderDraft, on: date) -> SalesOrderDraft:
+		"""The draft with its VAT where prices include it: taken out at each item's rate when Amazon
+		reported none, and booked on the marketplace's Output VAT account (see `tax_setup`)."""
+		account = self.tax_setup.output_vat_account(draft.marketplace_id)
+		if account:
+			draft = replace(
+				draft,
+				charges=[
+					replace(c, account=account) if c.tax_role == OUTPUT_VAT and not c.account else c
+					for c in draft.charges
+				],
+			)
+		if not needs_vat_taken_out(draft):
+			return draft
+		rate_account = account or self.accounts.account(charge_account_label(TAX, SELLER, True))
+
+		def rate_of(line) -> Decimal | None:
+			item_code = line.item_code or self.item_for_sku(draft.marketplace_id, line.sku)
+			if not item_code:
+				return self.tax_setup.standard_rate(draft.marketplace_id)
+			return self.tax_setup.rate_of_item(item_code, draft.marketplace_id, on, rate_account)
+
+		return take_out_vat(
+			draft, rate_of, account=account, missing_setup=self.tax_setup.missing_setup(draft.marketplace_id)
+		)
+
 	# -- fees support --------------------------------------------------------------------------
 	def orders_awaiting_fees(self, shipped_before: datetime) -> list[str]:
 		before = to_system_time(shipped_before)
-		order_ids = frappe.get_all(
+		shipped = frappe.get_all(
 			"Sales Order",
 			filters={
 				"amazon_account": self.ctx.account,
@@ -399,8 +455,15 @@ class SalesOrders:
 				"amazon_last_updated": ("<", before),
 				"amazon_order_id": ("is", "set"),
 			},
-			pluck="amazon_order_id",
+			fields=["amazon_order_id", "grand_total", "amazon_replaced_order_id"],
 		)
+		# A replacement Amazon sent free of charge has no money for Amazon to charge fees on: it is
+		# never awaited (it would be "awaiting fees" forever).
+		order_ids = [
+			row.amazon_order_id
+			for row in shipped
+			if not (row.amazon_replaced_order_id and flt(row.grand_total) == 0)
+		]
 		with_fees = set()
 		for start in range(0, len(order_ids), 500):
 			chunk = order_ids[start : start + 500]
@@ -412,6 +475,21 @@ class SalesOrders:
 				)
 			)
 		return sorted(set(order_ids) - with_fees)
+
+
+def _item_wise_detail(charge, item_codes: dict[str, str], conversion_rate: float, currency: str) -> dict:
+	"""ERPNext's item-wise tax detail of an "Actual" tax row, kept as given (dont_recompute_tax):
+	{item_code: [rate, amount in the company currency]}, as ERPNext's own calculation stores it.
+	Without it ERPNext would spread the row over all items by net amount, whatever their rate."""
+	detail: dict[str, list] = {}
+	rate = float(charge.rate) if charge.rate is not None else 0.0
+	for item_id, amount in charge.per_item.items():
+		code = item_codes.get(item_id)
+		if not code:
+			return {}  # a part ERPNext cannot place: let ERPNext spread the row itself
+		known = detail.setdefault(code, [rate, 0.0])
+		known[1] = flt(known[1] + float(amount) * conversion_rate, minor_units(currency) + 4)
+	return {"dont_recompute_tax": 1, "item_wise_tax_detail": json.dumps(detail, separators=(",", ":"))}
 
 
 def _check_total(doc, draft) -> None:
@@ -447,6 +525,24 @@ def _same_money(doc, plan: dict) -> bool:
 		and doc.currency == plan["currency"]
 		and items_of(doc.get("items")) == items_of(plan["items"])
 		and taxes_of(doc.get("taxes")) == taxes_of(plan["taxes"])
+	)
+
+
+def _same_sale(doc, plan: dict, draft: SalesOrderDraft) -> bool:
+	"""Whether a submitted order sells what the plan sells, for the same total (see `upsert`)."""
+
+	def sold(rows):
+		totals: dict[tuple, float] = {}
+		for r in rows:
+			key = (r.get("item_code"), r.get("amazon_order_item_id") or "")
+			totals[key] = round(totals.get(key, 0.0) + flt(r.get("qty")), 6)
+		return totals
+
+	booked = round_money(Decimal(str(flt(doc.grand_total))), draft.currency)
+	return (
+		doc.currency == plan["currency"]
+		and booked == draft.grand_total
+		and sold(doc.get("items")) == sold(plan["items"])
 	)
 
 

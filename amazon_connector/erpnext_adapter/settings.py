@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 import frappe
 from frappe import _
@@ -44,6 +45,17 @@ class MarketplaceRow:
 	country_code: str = ""  # as Amazon names it (UK, not GB), upper case
 	marketplace_name: str = ""
 	enabled: bool = True
+	# VAT set-up (see `tax_setup`): percent rates as entered (None when empty), the template to take
+	# them from, and the company's own Output VAT account.
+	vat_rate: Decimal | None = None
+	reduced_vat_rate: Decimal | None = None
+	taxes_and_charges_template: str = ""
+	output_vat_account: str = ""
+
+	@property
+	def vat_rates(self) -> tuple[Decimal, ...]:
+		"""The rates set up (standard first, then reduced), for the core's mapping."""
+		return tuple(rate for rate in (self.vat_rate, self.reduced_vat_rate) if rate is not None)
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,10 @@ def read_settings(account) -> AmazonSettings:
 				country_code=(row.get("country_code") or "").upper(),
 				marketplace_name=row.get("marketplace_name") or "",
 				enabled=_check(row.get("enabled"), True),
+				vat_rate=_percent(row.get("vat_rate")),
+				reduced_vat_rate=_percent(row.get("reduced_vat_rate")),
+				taxes_and_charges_template=row.get("taxes_and_charges_template") or "",
+				output_vat_account=row.get("output_vat_account") or "",
 			)
 			for row in get("marketplaces") or []
 		),
@@ -211,6 +227,7 @@ def sync_settings(account, **extra) -> SyncSettings:
 				currency=row.currency,
 				price_list=row.price_list or settings.price_list,
 				enabled=row.enabled,
+				vat_rates=row.vat_rates,
 			)
 			for row in settings.marketplaces
 		),
@@ -225,6 +242,14 @@ def sync_settings(account, **extra) -> SyncSettings:
 		seller_id=settings.seller_id,
 		extra={"time_zone": get_system_timezone(), "company": settings.company, **extra},
 	)
+
+
+def _percent(value) -> Decimal | None:
+	"""A Percent field as a Decimal; empty or 0 means "not set up" (no VAT-inclusive marketplace has a
+	standard rate of 0 %; zero-rated items take 0 % from their Item Tax Template)."""
+	if not value:
+		return None
+	return Decimal(str(value)).normalize()
 
 
 def _check(value, default: bool) -> bool:

@@ -38,6 +38,9 @@ MARKETPLACES = {
 	"DE": f.MARKETPLACE_DE,
 	"JP": f.MARKETPLACE_JP,
 }
+# Standard and reduced VAT rates set on the marketplace rows of VAT-inclusive marketplaces, so their
+# orders get VAT rows (the simulator's UK and JP orders report no VAT).
+VAT_RATES = {"UK": (20, 5), "DE": (19, 7), "JP": (10, 8)}
 WORLD_DAYS = 20
 QUIET = timedelta(hours=1)
 # searchOrders' createdBefore defaults to now minus two minutes; the backfill reads up to now minus three.
@@ -112,10 +115,14 @@ def start_account(
 	account_name: str,
 	marketplaces=("US", "DE"),
 	edit_world=None,
+	company: str | None = None,
+	vat_rates: dict | None = None,
 	**settings_overrides,
 ) -> SimAccount:
 	"""Generate a world (WORLD_DAYS of orders ending three days ago), let `edit_world(world)` change
-	it, start a simulator on it at a quiet instant, and make an Amazon Settings record for it."""
+	it, start a simulator on it at a quiet instant, and make an Amazon Settings record for it (in
+	`company`, else the tests' USD company), its VAT-inclusive marketplaces with `vat_rates`
+	(code -> (standard, reduced); VAT_RATES by default)."""
 	latest = datetime.now(timezone.utc) - timedelta(hours=1)
 	end = latest - timedelta(days=3)
 	world = generate_world(
@@ -136,7 +143,7 @@ def start_account(
 	account = sim.account
 	try:
 		doc = f.make_amazon_settings(
-			f.make_company(),
+			company or f.make_company(),
 			account_name=account_name,
 			marketplaces=[MARKETPLACES[code] for code in marketplaces],
 			seller_id=account["seller_id"],
@@ -147,6 +154,12 @@ def start_account(
 			after_date=(end - timedelta(days=WORLD_DAYS + 1)).date(),
 			**settings_overrides,
 		)
+		rates = VAT_RATES if vat_rates is None else vat_rates
+		for row in doc.marketplaces:
+			code = next((c for c, m in MARKETPLACES.items() if m[0] == row.marketplace_id), "")
+			if code in rates:
+				row.vat_rate, row.reduced_vat_rate = rates[code]
+		doc.save(ignore_permissions=True)
 	except Exception:
 		sim.stop()
 		raise

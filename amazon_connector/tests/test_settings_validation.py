@@ -202,3 +202,33 @@ class TestAmazonSettingsConnection(TestCase):
 		ok, message = connection.test_connection(doc.name)
 		self.assertFalse(ok)
 		self.assertIn("reach", message.lower())
+
+
+class TestAmazonSettingsVat(TestCase):
+	"""A marketplace row's VAT set-up: a rate is a percentage, the Output VAT account is the company's."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.company = f.make_company()
+		cls.other = f.make_company(OTHER_COMPANY, "_TAO")
+		cls.settings = f.make_amazon_settings(cls.company, account_name="_Test Amazon VAT Validation")
+
+	def test_a_rate_beyond_a_hundred_percent_is_refused(self):
+		doc = frappe.get_doc("Amazon Settings", self.settings.name)
+		doc.marketplaces[0].vat_rate = 120
+		with self.assertRaises(frappe.ValidationError) as caught:
+			doc.save()
+		self.assertIn("Standard VAT Rate", str(caught.exception))
+
+	def test_an_output_vat_account_of_another_company_is_refused(self):
+		doc = frappe.get_doc("Amazon Settings", self.settings.name)
+		doc.marketplaces[0].output_vat_account = frappe.get_all(
+			"Account",
+			filters={"company": self.other, "is_group": 0, "account_type": "Tax"},
+			pluck="name",
+			limit=1,
+		)[0]
+		with self.assertRaises(frappe.ValidationError) as caught:
+			doc.save()
+		self.assertIn("Output VAT Account", str(caught.exception))

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import getdate, today
+from frappe.utils import flt, getdate, today
 
 from amazon_connector.core.settings import ITEM_CODE_FROM_FIELD
 from amazon_connector.spapi.account import CUSTOM
@@ -73,6 +73,7 @@ class AmazonSettings(Document):
 		self.validate_warehouses()
 		self.validate_accounts()
 		self.validate_marketplaces()
+		self.validate_marketplace_vat()
 		self.validate_unique_authorization()
 
 	def strip_identifiers(self):
@@ -218,6 +219,46 @@ class AmazonSettings(Document):
 					),
 					title=_("Price List Currency"),
 				)
+
+	def validate_marketplace_vat(self):
+		"""A marketplace row's VAT set-up: rates between 0 and 100, the company's own ledger account."""
+		for row in self.marketplaces:
+			for field in ("vat_rate", "reduced_vat_rate"):
+				if not 0 <= flt(row.get(field)) < 100:
+					frappe.throw(
+						_("Row {0}: {1} must be a percentage between 0 and 100.").format(
+							row.idx, _(row.meta.get_label(field))
+						),
+						title=_("VAT Rate"),
+					)
+			account = row.get("output_vat_account")
+			if account:
+				company, is_group = frappe.db.get_value("Account", account, ["company", "is_group"]) or (
+					None,
+					0,
+				)
+				if company != self.company or is_group:
+					frappe.throw(
+						_("Row {0}: Output VAT Account {1} must be a ledger account of company {2}.").format(
+							row.idx, frappe.bold(account), frappe.bold(self.company)
+						),
+						title=_("Output VAT Account"),
+					)
+			template = row.get("taxes_and_charges_template")
+			if template:
+				company = frappe.db.get_value("Sales Taxes and Charges Template", template, "company")
+				if company != self.company:
+					frappe.throw(
+						_(
+							"Row {0}: Sales Taxes and Charges Template {1} belongs to company {2}, not to {3}."
+						).format(
+							row.idx,
+							frappe.bold(template),
+							frappe.bold(company or _("none")),
+							frappe.bold(self.company),
+						),
+						title=_("Wrong Company"),
+					)
 
 	def validate_unique_authorization(self):
 		# Two records of one seller in one region would import every order twice into two accounts.
