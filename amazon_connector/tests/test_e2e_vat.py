@@ -271,6 +271,22 @@ class TestE2EVatInclusive(TestCase):
 		self.assertGreater(len(output_vouchers), 0)
 		# GBP company: the ledger is in the orders' currency. Output VAT is a credit.
 		self.assertEqual(-ledger_balance(self.uk_vat, output_vouchers), output_expected)
+		# ERPNext's own Sales Register (one column per tax account) says the same for these invoices.
+		from erpnext.accounts.report.sales_register.sales_register import execute
+
+		_columns, rows, *_ = execute(
+			frappe._dict({"company": self.company, "from_date": "2000-01-01", "to_date": "2100-12-31"})
+		)
+		column = frappe.scrub(self.uk_vat)
+		registered = sum(
+			(
+				D(str(flt(r.get(column), 2)))
+				for r in rows
+				if isinstance(r, dict) and r.get("voucher_no") in output_vouchers
+			),
+			D(0),
+		)
+		self.assertEqual(registered, output_expected)
 
 	def test_business_buyers_vat_number_and_replacements(self):
 		world = self.account.world["orders"]
