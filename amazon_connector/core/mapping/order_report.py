@@ -210,7 +210,7 @@ def to_order(
 			_item(
 				row,
 				item_id,
-				_proceeds(row, order_id, tax_exclusive),
+				_proceeds(row, order_id),
 				order_id,
 				facilitator_items,
 				tax_exclusive,
@@ -251,7 +251,7 @@ def _item(row, item_id, proceeds, order_id="", facilitator_items=None, tax_exclu
 	return item
 
 
-def _proceeds(row: dict, order_id: str, tax_exclusive: bool) -> dict:
+def _proceeds(row: dict, order_id: str) -> dict:
 	currency = row.get("currency", "")
 
 	def amount(column: str) -> Decimal | None:
@@ -269,16 +269,18 @@ def _proceeds(row: dict, order_id: str, tax_exclusive: bool) -> dict:
 		value = amount(column)
 		if value:
 			breakdowns.append({"type": kind, "subtotal": money(value)})
-	if tax_exclusive:
-		read = [(subtype, amount(column)) for subtype, column in
-			(("ITEM", "item-tax"), ("SHIPPING", "shipping-tax"), ("GIFT_WRAP", "gift-wrap-tax"))]  # fmt: skip
-		taxes = [(s, v) for s, v in read if v]
-		if taxes:
-			breakdowns.append({
-				"type": "TAX",
-				"subtotal": money(sum((v for _, v in taxes), Decimal(0))),
-				"detailedBreakdowns": [{"subtype": s, "value": money(v)} for s, v in taxes],
-			})  # fmt: skip
+	# The tax columns are Amazon's tax: added on top where prices exclude it, the VAT inside the prices
+	# elsewhere (with no proceedsTotal, the marketplace's convention tells which); empty where
+	# Amazon reports no VAT, which is then taken out at the item's rate (`core.mapping.vat`).
+	read = [(subtype, amount(column)) for subtype, column in
+		(("ITEM", "item-tax"), ("SHIPPING", "shipping-tax"), ("GIFT_WRAP", "gift-wrap-tax"))]  # fmt: skip
+	taxes = [(s, v) for s, v in read if v]
+	if taxes:
+		breakdowns.append({
+			"type": "TAX",
+			"subtotal": money(sum((v for _, v in taxes), Decimal(0))),
+			"detailedBreakdowns": [{"subtype": s, "value": money(v)} for s, v in taxes],
+		})  # fmt: skip
 	promoted = [
 		(s, amount(c))
 		for s, c in (("ITEM", "item-promotion-discount"), ("SHIPPING", "ship-promotion-discount"))
