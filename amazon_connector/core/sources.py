@@ -136,5 +136,23 @@ class StockSource(UsageCounted, Protocol):
 		`spapi.feeds.FeedResult` (Amazon's errors per SKU). Raises `FeedFailed` for a FATAL feed."""
 
 
-class AmazonSource(OrdersSource, FinancesSource, ProductsSource, SellersSource, StockSource, Protocol):
+class ShipmentsSource(Protocol):
+	def confirm_shipment(
+		self,
+		order_id: str,
+		marketplace_id: str,
+		*,
+		package_reference_id: str,
+		carrier_code: str,
+		tracking_number: str,
+		ship_date: datetime,
+		lines: list,
+		carrier_name: str = "",
+	) -> None:
+		"""Orders v0 confirmShipment of one package (`spapi.shipments.PackageLine`s); raises Amazon's refusal."""
+
+
+class AmazonSource(
+	OrdersSource, FinancesSource, ProductsSource, SellersSource, StockSource, ShipmentsSource, Protocol
+):
 	"""Everything the engines ask of Amazon, for one account."""

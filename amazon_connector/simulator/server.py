@@ -27,6 +27,7 @@ from .operations import Operations
 from .pagination import Tokens
 from .reports import Reports
 from .settlements import FinanceBook
+from .shipments import Shipments
 from .throttle import Throttle
 from .world import World, WorldError, load_world
 
@@ -54,6 +55,7 @@ ROUTES = [
 	("GET", "/catalog/2022-04-01/items/{asin}", "getCatalogItem", "get_catalog_item"),
 	("GET", "/listings/2021-08-01/items/{sellerId}/{sku}", "getListingsItem", "get_listings_item"),
 	("GET", "/fba/inventory/v1/summaries", "getInventorySummaries", "inventory.get_inventory_summaries"),
+	("POST", "/orders/v0/orders/{orderId}/shipmentConfirmation", "confirmShipment", "shipments.confirm_shipment"),
 	("PATCH", "/listings/2021-08-01/items/{sellerId}/{sku}", "patchListingsItem", "listings.patch_listings_item"),
 	("POST", "/feeds/2021-06-30/documents", "createFeedDocument", "listings.create_feed_document"),
 	("GET", "/feeds/2021-06-30/documents/{feedDocumentId}", "getFeedDocument", "listings.get_feed_document"),
@@ -159,7 +161,12 @@ class Simulator:
 		self.operations = Operations(self)
 		# Handlers named "<group>.<method>" live in their own modules, one per API.
 		self.listings_push = ListingsPush(self)
-		self.handlers = {"inventory": InventoryOperations(self), "listings": self.listings_push}
+		self.shipments = Shipments(self)
+		self.handlers = {
+			"inventory": InventoryOperations(self),
+			"listings": self.listings_push,
+			"shipments": self.shipments,
+		}
 		self.fee_delay = timedelta(days=fee_delay_days)
 		self.set_finances_v0(finances_v0)
 		self.transactions_page_size = max(1, int(transactions_page_size))

@@ -21,6 +21,7 @@ from amazon_connector.spapi import (
 	orders,
 	reports,
 	sellers,
+	shipments,
 	transactions,
 )
 from amazon_connector.spapi.client import SpApiSession
@@ -153,6 +154,31 @@ class SpApiSource:
 			if value is not None
 		}
 		return feeds.submit_listings_feed(self.session, seller_id, marketplace_ids, messages, **options)
+
+	# -- shipments -------------------------------------------------------------------------------
+	def confirm_shipment(
+		self,
+		order_id: str,
+		marketplace_id: str,
+		*,
+		package_reference_id: str,
+		carrier_code: str,
+		tracking_number: str,
+		ship_date: datetime,
+		lines: list[shipments.PackageLine],
+		carrier_name: str = "",
+	) -> None:
+		shipments.confirm_shipment(
+			self.session,
+			order_id,
+			marketplace_id,
+			package_reference_id=package_reference_id,
+			carrier_code=carrier_code,
+			tracking_number=tracking_number,
+			ship_date=ship_date,
+			lines=lines,
+			carrier_name=carrier_name,
+		)
 
 
 def _spapi_source_is_an_amazon_source(source: SpApiSource) -> AmazonSource:
