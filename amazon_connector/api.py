@@ -100,6 +100,7 @@ def retry_failures(log: str) -> str:
 
 @frappe.whitelist()
 def sync_status(account: str) -> dict:
-	"""Whether a job of the account is queued or running (the form says so in its headline)."""
+	"""Whether a job of the account is queued or running, and whether any worker could run it (the
+	form says both in its headline)."""
 	doc = _settings_for(account, "read")
-	return {"running": queue.is_sync_running(doc.name)}
+	return {"running": queue.is_sync_running(doc.name), "worker": queue.has_worker()}

@@ -22,6 +22,9 @@ add_to_apps_screen = [
 # The desk helpers the forms share (public/js/amazon_connector.bundle.js) are not included on every
 # desk page: the Amazon Settings and Amazon Sync Log forms load them with frappe.require.
 
+# An imported Sales Order links to the Journal Entries of its Amazon fees.
+doctype_js = {"Sales Order": "public/js/sales_order.js"}
+
 # Keep the typed `DF` blocks of the DocType controllers in step when a DocType is saved.
 export_python_type_annotations = True
 

@@ -12,6 +12,7 @@ from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import SyncSettings
 from amazon_connector.simulator.connect import account_config, marketplace_configs, scaled_clock
 from amazon_connector.spapi.client import SpApiSession
+from amazon_connector.spapi.errors import AccessDeniedError, AuthError
 from amazon_connector.spapi.source import SpApiSource
 
 
@@ -110,12 +111,31 @@ def test_a_refused_token_is_not_asked_for_again():
 
 	def refuse(order_id):
 		calls.append(order_id)
-		raise PermissionError("Access to requested resource is denied.")
+		raise AccessDeniedError(
+			"Access to requested resource is denied.", operation="createRestrictedDataToken"
+		)
 
 	tokens = PersonalDataToken(TokenSource(refuse))
 	assert tokens.token() is None and tokens.for_order("X") is None and tokens.token() is None
 	assert calls == [None]
 	assert "denied" in tokens.refusal
+
+
+def test_a_bad_login_is_not_taken_for_a_missing_role():
+	"""A refresh token LWA refuses fails the token request too; that is no refusal of personal data
+	(the log must not send the user after the restricted-data role), and the next call asks again."""
+	from amazon_connector.core.engine.personal_data import PersonalDataToken
+
+	calls = []
+
+	def bad_login(order_id):
+		calls.append(order_id)
+		raise AuthError("Login with Amazon refused the refresh token (invalid_grant).", operation="lwaToken")
+
+	tokens = PersonalDataToken(TokenSource(bad_login))
+	assert tokens.token() is None and tokens.token() is None
+	assert tokens.refusal is None
+	assert calls == [None, None]
 
 
 class TokenSource:

@@ -123,6 +123,11 @@ class FeeEntries:
 			"voucher_type": "Journal Entry",
 			"company": self.ctx.company,
 			"posting_date": posting_date,
+			# Told apart in lists and reports (ERPNext would title each after its first account),
+			# and found by the Amazon order id as the reference number.
+			"title": self._title(draft),
+			"cheque_no": draft.amazon_order_id or draft.event_key[:140],
+			"cheque_date": posting_date,
 			"multi_currency": int(any(r["account_currency"] != company_currency for r in rows)),
 			"user_remark": remark,
 			"amazon_order_id": draft.amazon_order_id or None,
@@ -130,6 +135,11 @@ class FeeEntries:
 			"amazon_account": self.ctx.account,
 			"accounts": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
 		}
+
+	@staticmethod
+	def _title(draft: FeeEntryDraft) -> str:
+		kind = _("Amazon {0} fees").format(draft.event_type) if draft.event_type else _("Amazon fees")
+		return f"{kind} {draft.amazon_order_id}" if draft.amazon_order_id else kind
 
 	def _rate(self, draft: FeeEntryDraft, order, posting_date) -> tuple[Decimal, str]:
 		if draft.currency == self.ctx.company_currency:

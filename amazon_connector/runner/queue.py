@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import frappe
 from frappe import _
-from frappe.utils.background_jobs import is_job_enqueued
+from frappe.utils.background_jobs import generate_qname, get_workers, is_job_enqueued
 
 from ..core.engine.pipeline import UnknownStage, ordered_stages
 from ..locks import current_holder
@@ -62,6 +62,16 @@ def enqueue_test_connection(account: str) -> bool:
 
 def is_sync_running(account: str) -> bool:
 	return bool(is_job_enqueued(sync_job_id(account)) or current_holder(account))
+
+
+def has_worker(queue: str = "long") -> bool:
+	"""Whether a background worker listens to the queue the jobs go to; without one, a job waits in
+	the queue for ever. True when Redis cannot say (the question must never break the form)."""
+	try:
+		wanted = generate_qname(queue)
+		return any(wanted in worker.queue_names() for worker in get_workers())
+	except Exception:
+		return True
 
 
 def _enqueue_once(method: str, job_id: str, timeout: int, **kwargs) -> bool:

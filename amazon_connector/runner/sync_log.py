@@ -91,6 +91,8 @@ class SyncLogWriter:
 		if report.events:
 			events = scrub(json.dumps(report.events, indent=1, default=_jsonable))
 			doc.events = events[:MAX_EVENTS_CHARS]
+		# What "Syncs With Failures" counts: failures not retried yet (a dry run's cannot be retried).
+		doc.open_failures = 0 if doc.dry_run else len(doc.failures)
 		doc.ended = now_datetime()
 		doc.status = status_of(report, crashed)
 		doc.save(ignore_permissions=True)
@@ -116,8 +118,24 @@ def skipped_log(account: str, kind: str, triggered_by: str, dry_run: bool, messa
 
 
 def mark_retried(failure_rows) -> None:
+	"""The rows retried, and their logs' open failures counted again: a log whose failures were all
+	retried leaves "Syncs With Failures" (what failed again is on the retry's own log)."""
+	logs = set()
 	for row in failure_rows:
 		frappe.db.set_value(FAILURE_DOCTYPE, row.name, "retried", 1, update_modified=False)
+		logs.add(row.parent)
+	for log in logs:
+		update_open_failures(log)
+
+
+def update_open_failures(log: str) -> None:
+	if frappe.db.get_value(LOG_DOCTYPE, log, "dry_run"):
+		open_failures = 0
+	else:
+		open_failures = frappe.db.count(
+			FAILURE_DOCTYPE, {"parent": log, "parenttype": LOG_DOCTYPE, "retried": 0}
+		)
+	frappe.db.set_value(LOG_DOCTYPE, log, "open_failures", open_failures, update_modified=False)
 
 
 def status_of(report: SyncReport, crashed: bool) -> str:
@@ -135,7 +153,13 @@ def summary_text(stage: str, report: SyncReport, log: str | None) -> str:
 	shown = ", ".join(f"{counts.get(name, 0)} {name}" for name in COUNTED if counts.get(name, 0)) or _(
 		"nothing to do"
 	)
-	return _("{0}: {1} ({2})").format(stage.capitalize(), shown, log or "")
+	text = _("{0}: {1} ({2})").format(stage.capitalize(), shown, log or "")
+	if counts.get("failed") and report.failures:
+		# The first reason, so that the popup says what went wrong, not only that something did.
+		first = report.failures[0]
+		reason = first.reason if len(first.reason) <= 300 else first.reason[:297] + "..."
+		text += " " + _("First failure: {0} {1}: {2}").format(first.record_kind, first.amazon_id, reason)
+	return text
 
 
 def _triggered_by(triggered_by: str, retry_of: str | None = None) -> str:

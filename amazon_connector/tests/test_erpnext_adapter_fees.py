@@ -100,6 +100,9 @@ class TestErpNextAdapterFees(AdapterTestCase):
 		self.assertEqual(frappe.db.get_value("Account", withheld, "account_type"), "Tax")
 		self.assertIn("111-1000001-0000001", je.user_remark)
 		self.assertIn("Commission", je.user_remark)
+		# Told apart in lists, and found by the order id as its reference number.
+		self.assertEqual(je.title, f"Amazon {draft.event_type} fees 111-1000001-0000001")
+		self.assertEqual((je.cheque_no, str(je.cheque_date)), ("111-1000001-0000001", str(je.posting_date)))
 
 		# Posted once: the same event again changes nothing.
 		self.assertEqual(self.port().post_fee_entry(draft), Outcome.UNCHANGED)

@@ -16,6 +16,7 @@ from amazon_connector.erpnext_adapter import connection
 from amazon_connector.locks import AccountLock, current_holder
 from amazon_connector.runner import options, queue
 from amazon_connector.runner import run as jobs
+from amazon_connector.runner.sync_log import update_open_failures
 from amazon_connector.tests.sim_support import TestCase, runtime_for, simulated_settings, start_simulator
 
 NO_ROLE_USER = "amazon-no-role@example.com"
@@ -235,6 +236,8 @@ class TestSyncLog(JobTestCase):
 		# Retry from the log, now allowing Items to be created: the orders go through.
 		frappe.db.set_value("Amazon Settings", doc.name, "unknown_sku_policy", "Create Item")
 		log.db_set("dry_run", 0)
+		update_open_failures(log.name)  # as a real run's log would have them
+		self.assertEqual(frappe.db.get_value("Amazon Sync Log", log.name, "open_failures"), len(log.failures))
 		retry = jobs.retry_failures(log.name)
 		retry_log = frappe.get_doc("Amazon Sync Log", retry.log)
 		self.assertEqual(retry_log.kind, "retry")
@@ -242,6 +245,7 @@ class TestSyncLog(JobTestCase):
 		self.assertEqual(json.loads(retry_log.api_calls).get("getOrder"), len(order_failures))
 		log.reload()
 		self.assertTrue(all(row.retried for row in log.failures))
+		self.assertEqual(log.open_failures, 0)  # "Syncs With Failures" no longer lists it
 
 	def test_crashed_stage_still_leaves_a_failed_log(self):
 		doc = simulated_settings(self.sim, "_Test Amazon Crash", endpoint_url="http://127.0.0.1:9")

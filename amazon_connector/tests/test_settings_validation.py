@@ -69,6 +69,26 @@ class TestAmazonSettingsValidation(TestCase):
 		doc.account_group = ledger
 		self.assertRefused(doc, ledger, "not a group account")
 
+	def test_account_group_must_be_an_expense_group(self):
+		doc = self.doc()
+		assets = frappe.db.get_value(
+			"Account", {"company": self.company, "is_group": 1, "root_type": "Asset"}
+		)
+		doc.account_group = assets
+		self.assertRefused(doc, assets, "Asset", "under Expenses")
+
+	def test_an_after_date_far_back_says_how_long_the_first_import_takes(self):
+		doc = self.doc()
+		doc.after_date = add_days(today(), -400)
+		frappe.clear_messages()
+		doc.save()
+		said = " ".join(m.get("message", "") for m in frappe.get_message_log())
+		self.assertIn("400 days", said)
+		self.assertIn("4.5 hours", said)
+		frappe.clear_messages()
+		doc.save()  # unchanged: not said again
+		self.assertEqual(frappe.get_message_log(), [])
+
 	def test_after_date_in_the_future_is_refused(self):
 		doc = self.doc()
 		doc.after_date = add_days(today(), 2)

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from ...spapi.errors import AccessDeniedError
 from ..sources import OrdersSource
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,12 @@ class PersonalDataToken:
 			return None
 		try:
 			return self.source.create_orders_rdt(order_id)
-		except Exception as exc:  # no restricted-data role, or Amazon unreachable: read without PII
+		except AccessDeniedError as exc:  # no restricted-data role: read without PII from now on
 			self.refusal = f"{type(exc).__name__}: {exc}"
 			log.info("no restricted data token: %s", self.refusal)
+			return None
+		except Exception as exc:  # a bad login, Amazon unreachable: not the role's fault, ask again later
+			# The orders call that follows meets the same trouble and reports it as what it is; the
+			# log must not blame the restricted-data role for a bad refresh token.
+			log.info("no restricted data token this time: %s: %s", type(exc).__name__, exc)
 			return None

@@ -86,7 +86,8 @@ class ProductSync:
 				progress,
 				0,
 				None,
-				f"Reading the listings report of {_name(marketplace)} ({index + 1}/{len(marketplaces)})",
+				f"Waiting for Amazon to prepare the listings report of {_name(marketplace)} "
+				f"({index + 1}/{len(marketplaces)}); Amazon takes minutes, sometimes longer, to make it",
 			)
 			rows = self._read_report(marketplace, report)
 			listings.extend(_Listing(marketplace, row) for row in rows)

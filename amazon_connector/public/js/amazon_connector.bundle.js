@@ -34,7 +34,7 @@ amazon_connector.show_job_end = function (data) {
 // account's Amazon Settings record, so a form of another record subscribes to it. Following again
 // replaces only this form's handler: the other form may have its own.
 amazon_connector.follow_job = function (frm, account, { once = false, after_end = null } = {}) {
-	if (frm.doctype !== "Amazon Settings") frappe.realtime.doc_subscribe("Amazon Settings", account);
+	const subscribed = amazon_connector.subscribe("Amazon Settings", account);
 	amazon_connector.unfollow_job(frm);
 	frm.amazon_job_handler = (data) => {
 		if (data.account !== account) return;
@@ -43,6 +43,25 @@ amazon_connector.follow_job = function (frm, account, { once = false, after_end 
 		if (after_end) after_end(data);
 	};
 	frappe.realtime.on(amazon_connector.JOB_EVENT, frm.amazon_job_handler);
+	return subscribed;
+};
+
+// Subscribes to a document's realtime room, and makes sure it took: Frappe drops a subscription
+// asked for within a second of the previous one (opening a form subscribes to it), which left a
+// retry started right after opening its sync log without its summary. Resolves once subscribed, so a
+// caller can start its job only then.
+amazon_connector.subscribe = function (doctype, name) {
+	const key = `${doctype}:${name}`;
+	return new Promise((resolve) => {
+		let tries = 0;
+		const attempt = () => {
+			frappe.realtime.doc_subscribe(doctype, name);
+			const open = frappe.realtime.open_docs;
+			if (!open || open.has(key) || ++tries >= 10) return resolve();
+			setTimeout(attempt, 1100);
+		};
+		attempt();
+	});
 };
 
 amazon_connector.unfollow_job = function (frm) {

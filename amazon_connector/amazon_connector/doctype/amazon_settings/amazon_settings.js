@@ -6,7 +6,10 @@ frappe.ui.form.on("Amazon Settings", {
 		for (const fieldname of ["warehouse", "fba_warehouse"]) {
 			frm.set_query(fieldname, () => ({ filters: { company: frm.doc.company, is_group: 0 } }));
 		}
-		frm.set_query("account_group", () => ({ filters: { company: frm.doc.company, is_group: 1 } }));
+		// Amazon's fees are expenses: only expense groups are offered (the server refuses others too).
+		frm.set_query("account_group", () => ({
+			filters: { company: frm.doc.company, is_group: 1, root_type: "Expense" },
+		}));
 		frm.set_query("clearing_account", () => ({ filters: { company: frm.doc.company, is_group: 0 } }));
 		frm.set_query("price_list", () => ({ filters: { selling: 1 } }));
 		frm.set_query("price_list", "marketplaces", (doc, cdt, cdn) => {
@@ -30,10 +33,20 @@ frappe.ui.form.on("Amazon Settings", {
 				frm.amazon_running_message?.remove();
 				frm.amazon_running_message = null;
 				if (!(status && status.running)) return;
-				frm.dashboard.set_headline(
-					__("A sync of this account is queued or running; another one will not start until it ends."),
-					"blue",
-				);
+				if (status.worker === false) {
+					frm.dashboard.set_headline(
+						__(
+							"A sync of this account is queued, but no background worker is running, so it waits. Start one with {0} (or the bench's Procfile or supervisor set-up).",
+							["<code>bench worker --queue long</code>"],
+						),
+						"orange",
+					);
+				} else {
+					frm.dashboard.set_headline(
+						__("A sync of this account is queued or running; another one will not start until it ends."),
+						"blue",
+					);
+				}
 				frm.amazon_running_message = frm.layout.message.children().last();
 			});
 		const call = (method, label) =>
@@ -51,8 +64,19 @@ frappe.ui.form.on("Amazon Settings", {
 		// Jobs read the saved record, so unsaved edits are saved first.
 		const run = (method, label) =>
 			frm.is_dirty() ? frm.save().then(() => call(method, label)) : call(method, label);
+		// Test Connection tries the saved credentials. Saving unsaved ones makes them this account's
+		// for every sync too, so the user is asked first rather than surprised.
+		const test_connection = () => {
+			if (!frm.is_dirty()) return call("test_connection", __("Test Connection"));
+			frappe.confirm(
+				__(
+					"Test Connection tries the saved credentials. Save your changes first? They then become this account's credentials for every sync, also if the test fails."
+				),
+				() => run("test_connection", __("Test Connection")),
+			);
+		};
 
-		frm.add_custom_button(__("Test Connection"), () => run("test_connection", __("Test Connection")));
+		frm.add_custom_button(__("Test Connection"), test_connection);
 		if (frm.doc.enabled) {
 			const group = __("Sync");
 			frm.add_custom_button(__("Products"), () => run("sync_products", __("Sync Products")), group);

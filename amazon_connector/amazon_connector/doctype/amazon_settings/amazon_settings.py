@@ -11,10 +11,13 @@ from urllib.parse import urlparse
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import flt, getdate, today
+from frappe.utils import date_diff, flt, getdate, today
 
 from amazon_connector.core.settings import ITEM_CODE_FROM_FIELD
 from amazon_connector.spapi.account import CUSTOM
+
+# An after date this many days back or more gets a word on how long the first import takes.
+LONG_BACKFILL_DAYS = 90
 
 
 class AmazonSettings(Document):
@@ -115,6 +118,25 @@ class AmazonSettings(Document):
 				).format(frappe.format(self.after_date, "Date")),
 				title=_("Invalid Date"),
 			)
+		self.note_long_backfill()
+
+	def note_long_backfill(self):
+		"""An after date moved far back costs hours at Amazon's rates: say so when it is set, not after."""
+		if not self.after_date or not self.has_value_changed("after_date"):
+			return
+		days = date_diff(today(), self.after_date)
+		if days < LONG_BACKFILL_DAYS:
+			return
+		frappe.msgprint(
+			_(
+				"Orders since {0} ({1} days) will be imported. Amazon lets a seller read about 2,000 orders "
+				"at once and then about 2,000 an hour (searchOrders: 100 orders a call, one call every 3 "
+				"minutes), so a first import of 10,000 orders takes about 4.5 hours; the orders appear "
+				"as they are read, newest first. Amazon keeps about two years of orders."
+			).format(frappe.format(self.after_date, "Date"), days),
+			title=_("A Long First Import"),
+			indicator="orange",
+		)
 
 	def validate_warehouses(self):
 		for fieldname in ("warehouse", "fba_warehouse"):
@@ -156,6 +178,15 @@ class AmazonSettings(Document):
 						"Fee Account Group {0} is not a group account; choose a group, under which the fee accounts are created."
 					).format(frappe.bold(self.account_group)),
 					title=_("Not a Group Account"),
+				)
+			root_type = frappe.db.get_value("Account", self.account_group, "root_type")
+			if root_type != "Expense":
+				frappe.throw(
+					_(
+						"Fee Account Group {0} is an {1} group; Amazon's fees are expenses, so choose a group "
+						"under Expenses (for example Indirect Expenses)."
+					).format(frappe.bold(self.account_group), _(root_type or "unknown")),
+					title=_("Not an Expense Group"),
 				)
 		if self.clearing_account:
 			company, is_group = frappe.db.get_value(

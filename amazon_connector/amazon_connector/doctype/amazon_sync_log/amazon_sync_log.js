@@ -2,6 +2,8 @@
 
 frappe.ui.form.on("Amazon Sync Log", {
 	refresh(frm) {
+		// A log is written by the runner only; nothing on it is for editing (even by Administrator).
+		frm.disable_save();
 		const open = (frm.doc.failures || []).filter((row) => !row.retried).length;
 		if (open && !frm.doc.dry_run) {
 			frm
@@ -18,23 +20,29 @@ frappe.ui.form.on("Amazon Sync Log", {
 
 function retry(frm) {
 	const account = frm.doc.amazon_account;
-	frappe.call({
-		method: "amazon_connector.api.retry_failures",
-		args: { log: frm.doc.name },
-		freeze: true,
-		freeze_message: __("Starting the retry…"),
-		callback: (r) => {
-			if (!r.message) return;
-			frappe.show_alert({ message: r.message, indicator: "blue" }, 7);
-			// The retry marks this log's rows retried (amazon_connector.bundle.js, loaded on demand).
-			frappe.require("amazon_connector.bundle.js", () =>
-				amazon_connector.follow_job(frm, account, {
-					once: true,
-					after_end: () => {
-						if (frm.doc.amazon_account === account) frm.reload_doc();
-					},
-				}),
-			);
-		},
-	});
+	// Follow the account's jobs first, and start the retry once subscribed: a short retry can end
+	// within a second, before a subscription asked for afterwards would be in place.
+	frappe
+		.require("amazon_connector.bundle.js")
+		.then(() =>
+			amazon_connector.follow_job(frm, account, {
+				once: true,
+				// The retry marks this log's rows retried.
+				after_end: () => {
+					if (frm.doc.amazon_account === account) frm.reload_doc();
+				},
+			}),
+		)
+		.then(() =>
+			frappe.call({
+				method: "amazon_connector.api.retry_failures",
+				args: { log: frm.doc.name },
+				freeze: true,
+				freeze_message: __("Starting the retry…"),
+				callback: (r) => {
+					if (!r.message) return amazon_connector.unfollow_job(frm);
+					frappe.show_alert({ message: r.message, indicator: "blue" }, 7);
+				},
+			}),
+		);
 }

@@ -36,6 +36,7 @@ class AmazonSyncLog(Document):
 		flagged_count: DF.Int
 		kind: DF.Literal["products", "orders", "fees", "retry"]
 		messages: DF.Text | None
+		open_failures: DF.Int
 		recorded_count: DF.Int
 		skipped_count: DF.Int
 		started: DF.Datetime | None
