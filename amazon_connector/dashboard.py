@@ -1,0 +1,55 @@
+"""The workspace's number cards that a plain count or sum cannot give (Number Card type Custom)."""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe.query_builder.functions import Sum
+from frappe.utils import add_days, add_to_date, flt, now_datetime, today
+
+from amazon_connector.spapi.usage_plans import plan_for
+
+DAYS = 30
+
+
+@frappe.whitelist()
+def fee_share_of_sales(filters=None) -> dict:
+	"""Amazon's fees and withheld taxes as a share of Amazon sales, over the last 30 days (company
+	currency: the fee entries are in it, and the Sales Orders' base totals are)."""
+	since = add_days(today(), -DAYS)
+	so, je = frappe.qb.DocType("Sales Order"), frappe.qb.DocType("Journal Entry")
+	sales = (
+		frappe.qb.from_(so)
+		.select(Sum(so.base_grand_total))
+		.where(so.amazon_order_id.isnotnull() & (so.amazon_order_id != "") & (so.docstatus == 1))
+		.where(so.transaction_date >= since)
+	).run()[0][0]
+	fees = (
+		frappe.qb.from_(je)
+		.select(Sum(je.total_debit))
+		.where(je.amazon_fee_event_key.isnotnull() & (je.amazon_fee_event_key != "") & (je.docstatus == 1))
+		.where(je.posting_date >= since)
+	).run()[0][0]
+	share = 100.0 * flt(fees) / flt(sales) if flt(sales) else 0.0
+	return {"value": share, "fieldtype": "Percent"}
+
+
+@frappe.whitelist()
+def search_orders_plan_used(filters=None) -> dict:
+	"""searchOrders calls of the last 24 hours against what Amazon's default plan allows in them
+	(per account, the most used one): near 100 % the scheduler cannot keep up."""
+	plan = plan_for("searchOrders")
+	allowed = plan.burst + plan.rate * 86400
+	calls: dict[str, int] = {}
+	for log in frappe.get_all(
+		"Amazon Sync Log",
+		filters={"started": (">=", add_to_date(now_datetime(), hours=-24))},
+		fields=["amazon_account", "api_calls"],
+	):
+		try:
+			used = int((json.loads(log.api_calls or "{}") or {}).get("searchOrders") or 0)
+		except (TypeError, ValueError):
+			continue
+		calls[log.amazon_account] = calls.get(log.amazon_account, 0) + used
+	return {"value": 100.0 * max(calls.values(), default=0) / allowed, "fieldtype": "Percent"}
