@@ -74,6 +74,7 @@ class FeeEntries:
 				return Outcome.UNCHANGED  # posted by a concurrent job
 			raise
 		frappe.db.release_savepoint(savepoint)
+		doc.reload()  # as stored, so that the submit's Version shows no "changed from 0 to null"
 		doc.flags.ignore_permissions = True
 		doc.submit()
 		return Outcome.CREATED

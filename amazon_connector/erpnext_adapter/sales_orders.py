@@ -198,6 +198,9 @@ class SalesOrders:
 	def _submit_if_due(self, doc, draft: SalesOrderDraft) -> bool:
 		if doc.docstatus != 0 or not (draft.submit and self.ctx.submit_orders):
 			return False
+		# Submitted as the database holds it: the inserted object still has None where the database
+		# stored a default 0, and the submit's Version would show "changed from 0 to null" for each.
+		doc.reload()
 		doc.flags.ignore_permissions = True
 		doc.submit()
 		return True
