@@ -4,7 +4,6 @@ posted once per event; and orders still awaiting fees."""
 from __future__ import annotations
 
 import json
-
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
