@@ -74,6 +74,9 @@ class FeeEntries:
 				return Outcome.UNCHANGED  # posted by a concurrent job
 			raise
 		frappe.db.release_savepoint(savepoint)
+		# Told apart in lists and reports: ERPNext titles a new entry after its first account (every
+		# fee entry "Amazon Referral Fees"), and keeps a title set once the entry exists.
+		frappe.db.set_value("Journal Entry", doc.name, "title", self._title(draft), update_modified=False)
 		doc.reload()  # as stored, so that the submit's Version shows no "changed from 0 to null"
 		doc.flags.ignore_permissions = True
 		doc.submit()
@@ -124,9 +127,7 @@ class FeeEntries:
 			"voucher_type": "Journal Entry",
 			"company": self.ctx.company,
 			"posting_date": posting_date,
-			# Told apart in lists and reports (ERPNext would title each after its first account),
-			# and found by the Amazon order id as the reference number.
-			"title": self._title(draft),
+			# Found by the Amazon order id as the reference number.
 			"cheque_no": draft.amazon_order_id or draft.event_key[:140],
 			"cheque_date": posting_date,
 			"multi_currency": int(any(r["account_currency"] != company_currency for r in rows)),
