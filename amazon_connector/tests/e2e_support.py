@@ -166,6 +166,20 @@ def start_account(
 	return SimAccount(sim=sim, world=world, doc=doc, start=start)
 
 
+def prefix_skus(world: dict, prefix: str) -> None:
+	"""Give a world's listings, order lines and FBA stock SKUs of a test's own (`prefix` + SKU), so
+	that Items other runs left on the site are never this seller's."""
+	for rows in world["listings"].values():
+		for row in rows:
+			row["seller-sku"] = prefix + row["seller-sku"]
+	for order in world["orders"]:
+		for item in order["orderItems"]:
+			item["product"]["sellerSku"] = prefix + item["product"]["sellerSku"]
+	for summaries in (world.get("fbaInventory") or {}).values():
+		for summary in summaries:
+			summary["sellerSku"] = prefix + summary["sellerSku"]
+
+
 # -- expectations from the raw world ----------------------------------------------------------------
 
 

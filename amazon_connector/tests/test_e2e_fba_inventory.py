@@ -20,19 +20,6 @@ US = f.MARKETPLACE_US[0]
 FALLBACK_RATE = 7.5
 
 
-def _own_skus(world: dict) -> None:
-	"""SKUs of this test's own, so that Items other runs left on the site are not this seller's."""
-	for rows in world["listings"].values():
-		for row in rows:
-			row["seller-sku"] = SKU_PREFIX + row["seller-sku"]
-	for order in world["orders"]:
-		for item in order["orderItems"]:
-			item["product"]["sellerSku"] = SKU_PREFIX + item["product"]["sellerSku"]
-	for summaries in world["fbaInventory"].values():
-		for summary in summaries:
-			summary["sellerSku"] = SKU_PREFIX + summary["sellerSku"]
-
-
 class TestE2EFbaInventory(TestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -42,7 +29,7 @@ class TestE2EFbaInventory(TestCase):
 			orders=30,
 			account_name="_Test E2E FBA Inventory",
 			marketplaces=("US", "DE"),
-			edit_world=_own_skus,
+			edit_world=lambda world: e2e.prefix_skus(world, SKU_PREFIX),
 		)
 		cls.addClassCleanup(cls.account.stop)
 		frappe.db.set_value("Amazon Settings", cls.account.name, "fba_fallback_valuation_rate", FALLBACK_RATE)

@@ -16,18 +16,6 @@ SKU_PREFIX = "E2ES-"
 BUFFER = 1
 
 
-def _own_skus(world: dict) -> None:
-	for rows in world["listings"].values():
-		for row in rows:
-			row["seller-sku"] = SKU_PREFIX + row["seller-sku"]
-	for order in world["orders"]:
-		for item in order["orderItems"]:
-			item["product"]["sellerSku"] = SKU_PREFIX + item["product"]["sellerSku"]
-	for summaries in world["fbaInventory"].values():
-		for summary in summaries:
-			summary["sellerSku"] = SKU_PREFIX + summary["sellerSku"]
-
-
 class TestE2EStockPush(TestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -37,7 +25,7 @@ class TestE2EStockPush(TestCase):
 			orders=10,
 			account_name="_Test E2E Stock Push",
 			marketplaces=("US", "DE"),
-			edit_world=_own_skus,
+			edit_world=lambda world: e2e.prefix_skus(world, SKU_PREFIX),
 			push_stock=1,
 			stock_safety_buffer=BUFFER,
 		)
