@@ -90,6 +90,8 @@ class AmazonSettings:
 	submit_orders: bool
 	request_personal_data: bool
 	sync_fees: bool
+	# Orders older than a week from Amazon's order reports (core.engine.order_history)
+	order_history_from_reports: bool
 	# When
 	product_sync_frequency: str
 	order_sync_frequency: str
@@ -156,6 +158,7 @@ def read_settings(account) -> AmazonSettings:
 		submit_orders=_check(get("submit_orders"), True),
 		request_personal_data=_check(get("request_personal_data"), True),
 		sync_fees=_check(get("sync_fees"), True),
+		order_history_from_reports=_check(get("order_history_from_reports"), True),
 		product_sync_frequency=get("product_sync_frequency") or "Never",
 		order_sync_frequency=get("order_sync_frequency") or "Never",
 		last_product_sync=_moment(get("last_product_sync")),
@@ -240,7 +243,12 @@ def sync_settings(account, **extra) -> SyncSettings:
 		submit_orders=settings.submit_orders,
 		request_personal_data=settings.request_personal_data,
 		seller_id=settings.seller_id,
-		extra={"time_zone": get_system_timezone(), "company": settings.company, **extra},
+		extra={
+			"time_zone": get_system_timezone(),
+			"company": settings.company,
+			"order_history_from_reports": settings.order_history_from_reports,
+			**extra,
+		},
 	)
 
 

@@ -53,6 +53,7 @@ class AmazonSettings(Document):
 		lwa_client_id: DF.Data
 		lwa_client_secret: DF.Password
 		marketplaces: DF.Table[AmazonMarketplace]
+		order_history_from_reports: DF.Check
 		order_sync_frequency: DF.Literal["Every 15 Minutes", "Hourly", "Daily", "Never"]
 		price_list: DF.Link | None
 		product_sync_frequency: DF.Literal["Daily", "Hourly", "Weekly", "Never"]
