@@ -20,9 +20,9 @@ from frappe.utils import getdate
 from ..core.engine.pipeline import (
 	FBA_INVENTORY,
 	FEES,
-	INVOICES,
 	ORDERS,
 	PRODUCTS,
+	STAGES,
 	STOCK_PUSH,
 	Pipeline,
 	Progress,
@@ -199,22 +199,14 @@ class SyncRun:
 		report = SyncReport(kind=RETRY, account=self.account)
 		engine = self.pipeline.engine
 		parts: list[SyncReport] = []
-		if PRODUCTS in plan.stages:
-			parts.append(engine(PRODUCTS).run(progress=stage_progress(PRODUCTS, progress)))
-		if plan.order_ids:
-			parts.append(engine(ORDERS).retry(plan.order_ids, progress=stage_progress(ORDERS, progress)))
-		if ORDERS in plan.stages:
-			parts.append(engine(ORDERS).run(progress=stage_progress(ORDERS, progress)))
-		if INVOICES in plan.stages:
-			parts.append(engine(INVOICES).run(progress=stage_progress(INVOICES, progress)))
-		if plan.fee_order_ids:
-			parts.append(engine(FEES).run_orders(plan.fee_order_ids, progress=stage_progress(FEES, progress)))
-		if FEES in plan.stages:
-			parts.append(engine(FEES).run(progress=stage_progress(FEES, progress)))
-		if FBA_INVENTORY in plan.stages:
-			parts.append(engine(FBA_INVENTORY).run(progress=stage_progress(FBA_INVENTORY, progress)))
-		if STOCK_PUSH in plan.stages:
-			parts.append(engine(STOCK_PUSH).run(progress=stage_progress(STOCK_PUSH, progress)))
+		for stage in STAGES:  # in the order a run keeps
+			stage_progress_of = stage_progress(stage, progress)
+			if stage == ORDERS and plan.order_ids:
+				parts.append(engine(ORDERS).retry(plan.order_ids, progress=stage_progress_of))
+			if stage == FEES and plan.fee_order_ids:
+				parts.append(engine(FEES).run_orders(plan.fee_order_ids, progress=stage_progress_of))
+			if stage in plan.stages:
+				parts.append(engine(stage).run(progress=stage_progress_of))
 		for part in parts:
 			merge_reports(report, part)
 		mark_retried(rows)
