@@ -92,6 +92,17 @@ def ledger_balance(account: str, vouchers: list[str]) -> Decimal:
 	)
 
 
+def refunded_orders(account) -> set[str]:
+	"""Orders with a refund posted by the simulator's now: their withheld tax returns with the credit
+	note (the invoices stage's work), so the order's balance is checked without them."""
+	now = account.sim.now()
+	return {
+		e["AmazonOrderId"]
+		for e in account.world.get("financialEvents", {}).get("RefundEventList", [])
+		if e2e.parse_time(e["PostedDate"]) <= now
+	}
+
+
 def invoice(sales_order: str) -> str:
 	"""ERPNext's own Sales Invoice of a Sales Order (as the invoicing step makes it), submitted."""
 	existing = frappe.get_all(
@@ -246,9 +257,12 @@ class TestE2EVatInclusive(TestCase):
 		)
 		cleared = 0
 		output_vouchers, output_expected = [], D(0)
+		refunded = refunded_orders(self.account)
 		for order_id, row in imported.items():
 			order = world[order_id]
 			if order["fulfillment"]["fulfillmentStatus"] != "SHIPPED" or row.docstatus != 1:
+				continue
+			if order_id in refunded:
 				continue
 			if BY_ID[order["salesChannel"]["marketplaceId"]].code != "UK":
 				continue
@@ -335,8 +349,11 @@ class TestE2EFacilitatorTax(TestCase):
 		self.assertTrue(withheld)
 		world = {o["orderId"]: o for o in self.account.world["orders"]}
 		cleared = 0
+		refunded = refunded_orders(self.account)
 		for order_id, row in e2e.sales_orders(self.account.name).items():
 			if world[order_id]["fulfillment"]["fulfillmentStatus"] != "SHIPPED" or row.docstatus != 1:
+				continue
+			if order_id in refunded:
 				continue
 			entries = frappe.get_all(
 				"Journal Entry", filters={"amazon_order_id": order_id, "docstatus": 1}, pluck="name"
