@@ -12,7 +12,13 @@ from ..erpnext_adapter.settings import SETTINGS_DOCTYPE
 JOB_EVENT = "amazon_connector_job"  # the app bundle listens for it (public/js)
 
 # What the progress dialog calls each stage: the buttons' words, not the pipeline's stage ids.
-STAGE_LABELS = {"products": "Products", "orders": "Orders", "fees": "Fees", "inventory": "FBA Inventory"}
+STAGE_LABELS = {
+	"products": "Products",
+	"orders": "Orders",
+	"fees": "Fees",
+	"invoices": "Invoices",
+	"inventory": "FBA Inventory",
+}
 
 
 class FormPublisher:

@@ -7,6 +7,7 @@ frappe.listview_settings["Amazon Sync Log"] = {
 				products: __("Products"),
 				orders: __("Orders"),
 				fees: __("Fees"),
+				invoices: __("Invoices"),
 				inventory: __("FBA Inventory"),
 				retry: __("Retry"),
 			})[value] || value,
