@@ -17,17 +17,33 @@ def _ro(**field) -> dict:
 	return {"read_only": 1, "no_copy": 1, **field}
 
 
+def _amazon_section() -> dict:
+	"""The collapsible "Amazon" section after the items of an order or invoice."""
+	return {
+		"fieldname": "amazon_section",
+		"fieldtype": "Section Break",
+		"label": "Amazon",
+		"collapsible": 1,
+		"collapsible_depends_on": "amazon_order_id",
+		"insert_after": "items",
+	}
+
+
+def _account_field(insert_after: str) -> dict:
+	"""The link to the Amazon Settings record a document was made for."""
+	return _ro(
+		fieldname="amazon_account",
+		fieldtype="Link",
+		options=SETTINGS_DOCTYPE,
+		label="Amazon Account",
+		insert_after=insert_after,
+	)
+
+
 def get_custom_fields() -> dict[str, list[dict]]:
 	return {
 		"Sales Order": [
-			{
-				"fieldname": "amazon_section",
-				"fieldtype": "Section Break",
-				"label": "Amazon",
-				"collapsible": 1,
-				"collapsible_depends_on": "amazon_order_id",
-				"insert_after": "items",
-			},
+			_amazon_section(),
 			_ro(
 				fieldname="amazon_order_id",
 				fieldtype="Data",
@@ -117,14 +133,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			),
 		],
 		"Sales Invoice": [
-			{
-				"fieldname": "amazon_section",
-				"fieldtype": "Section Break",
-				"label": "Amazon",
-				"collapsible": 1,
-				"collapsible_depends_on": "amazon_order_id",
-				"insert_after": "items",
-			},
+			_amazon_section(),
 			_ro(
 				fieldname="amazon_order_id",
 				fieldtype="Data",
@@ -142,13 +151,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				unique=1,
 				insert_after="amazon_order_id",
 			),
-			_ro(
-				fieldname="amazon_account",
-				fieldtype="Link",
-				options=SETTINGS_DOCTYPE,
-				label="Amazon Account",
-				insert_after="amazon_invoice_key",
-			),
+			_account_field(insert_after="amazon_invoice_key"),
 		],
 		"Payment Entry": [
 			_ro(
@@ -230,13 +233,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				unique=1,
 				insert_after="amazon_order_id",
 			),
-			_ro(
-				fieldname="amazon_account",
-				fieldtype="Link",
-				options=SETTINGS_DOCTYPE,
-				label="Amazon Account",
-				insert_after="amazon_fee_event_key",
-			),
+			_account_field(insert_after="amazon_fee_event_key"),
 		],
 	}
 

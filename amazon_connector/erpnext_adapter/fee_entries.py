@@ -34,6 +34,7 @@ from ..core.ports import Outcome
 from .accounts import Accounts, home_of_fee_line
 from .context import AdapterContext
 from .errors import AdapterError
+from .inserts import insert_once
 from .sales_orders import SalesOrders, _exchange_rate, to_system_time
 
 
@@ -64,16 +65,9 @@ class FeeEntries:
 		if draft.is_empty:
 			return Outcome.SKIPPED
 		doc = frappe.get_doc(self._plan(draft))
-		savepoint = "amz_je_insert"
-		frappe.db.savepoint(savepoint)
-		try:
-			doc.insert(ignore_permissions=True)
-		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
-			frappe.db.rollback(save_point=savepoint)
-			if frappe.db.exists("Journal Entry", {"amazon_fee_event_key": draft.event_key}):
-				return Outcome.UNCHANGED  # posted by a concurrent job
-			raise
-		frappe.db.release_savepoint(savepoint)
+		posted = lambda: bool(frappe.db.exists("Journal Entry", {"amazon_fee_event_key": draft.event_key}))  # noqa: E731
+		if not insert_once(doc, posted, "amz_je_insert"):
+			return Outcome.UNCHANGED  # posted by a concurrent job
 		# Told apart in lists and reports: ERPNext titles a new entry after its first account (every
 		# fee entry "Amazon Referral Fees"), and keeps a title set once the entry exists.
 		frappe.db.set_value("Journal Entry", doc.name, "title", self._title(draft), update_modified=False)

@@ -24,6 +24,7 @@ from frappe.utils import flt
 from ..core.drafts.refunds import AMOUNT_FIELDS, RefundDraft, RefundLineDraft
 from ..core.ports import Outcome
 from .context import AdapterContext
+from .inserts import insert_once
 from .sales_invoices import SalesInvoices
 from .sales_orders import from_system_time, to_system_time
 
@@ -40,16 +41,9 @@ class Refunds:
 		if frappe.db.exists(DOCTYPE, {"refund_key": draft.refund_key}):
 			return Outcome.UNCHANGED  # held and failed ones are retried by the invoices stage
 		record = frappe.get_doc(self._record(draft))
-		savepoint = "amz_refund_insert"
-		frappe.db.savepoint(savepoint)
-		try:
-			record.insert(ignore_permissions=True)
-		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
-			frappe.db.rollback(save_point=savepoint)
-			if frappe.db.exists(DOCTYPE, {"refund_key": draft.refund_key}):
-				return Outcome.UNCHANGED
-			raise
-		frappe.db.release_savepoint(savepoint)
+		stored = lambda: bool(frappe.db.exists(DOCTYPE, {"refund_key": draft.refund_key}))  # noqa: E731
+		if not insert_once(record, stored, "amz_refund_insert"):
+			return Outcome.UNCHANGED  # stored by a concurrent job
 		return self._book(record, draft, raise_errors=False)
 
 	def ready(self) -> list[str]:

@@ -51,6 +51,7 @@ from ..core.ports import Outcome
 from .accounts import DISCOUNT_LABEL, GIFT_WRAP_LABEL, OTHER_CHARGES_LABEL, SHIPPING_LABEL, Accounts
 from .context import AdapterContext
 from .errors import AdapterError
+from .inserts import insert_once
 from .sales_orders import AMAZON_FULFILLED, to_system_time
 
 PAYABLE_ACCOUNT_TYPES = ("Bank", "Cash")
@@ -193,17 +194,8 @@ class SalesInvoices:
 
 	# -- internals -------------------------------------------------------------------------------
 	def _insert_unless_raced(self, doc, key: str) -> bool:
-		savepoint = "amz_si_insert"
-		frappe.db.savepoint(savepoint)
-		try:
-			doc.insert(ignore_permissions=True)
-		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
-			frappe.db.rollback(save_point=savepoint)
-			if self.find(key):
-				return False  # made by a concurrent job a moment ago
-			raise
-		frappe.db.release_savepoint(savepoint)
-		return True
+		"""False when a concurrent job made the document of `key` a moment ago."""
+		return insert_once(doc, lambda: bool(self.find(key)), "amz_si_insert")
 
 	def _submit(self, doc, amazon_order_id: str) -> None:
 		from erpnext.stock.stock_ledger import NegativeStockError
