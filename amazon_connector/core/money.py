@@ -13,7 +13,15 @@ _MINOR_UNITS = {
 
 
 class MoneyError(ValueError):
-	"""An amount Amazon sent that is not a number."""
+	"""An amount Amazon sent that is not a number, or not a believable one."""
+
+
+# ERPNext keeps amounts as decimal(21, 9): twelve digits before the point. Nothing Amazon sells or
+# charges comes near; a value beyond it is garbage (a corrupted report cell, an overflowed field) and
+# must fail its own record, by name, not a rounding or a database write somewhere further on.
+MAX_AMOUNT = Decimal(10) ** 12
+# Quantities: an order line or a listing of a billion units is equally unbelievable.
+MAX_QUANTITY = 10**9
 
 
 def minor_units(currency: str) -> int:
@@ -25,7 +33,33 @@ def quantum(currency: str) -> Decimal:
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
-	return Decimal(amount).quantize(quantum(currency), rounding=ROUND_HALF_UP)
+	try:
+		return check_amount(Decimal(amount)).quantize(quantum(currency), rounding=ROUND_HALF_UP)
+	except InvalidOperation as exc:  # more digits than Decimal's precision holds
+		raise MoneyError(f"not a believable amount: {amount}") from exc
+
+
+def check_amount(amount: Decimal) -> Decimal:
+	"""`amount` if it is a finite number ERPNext can store; MoneyError otherwise."""
+	if not amount.is_finite():
+		raise MoneyError(f"not an amount: {amount}")
+	if abs(amount) >= MAX_AMOUNT:
+		raise MoneyError(f"not a believable amount: {amount} (beyond {MAX_AMOUNT:,})")
+	return amount
+
+
+def parse_quantity(value) -> int:
+	"""A count of units as Amazon sends it (a number, or a string such as "3" or "3.0"): a whole,
+	non-negative number below MAX_QUANTITY, or MoneyError naming the value."""
+	if isinstance(value, bool) or value is None or value == "":
+		raise MoneyError(f"not a quantity: {value!r}")
+	try:
+		number = Decimal(str(value).strip())
+	except InvalidOperation as exc:
+		raise MoneyError(f"not a quantity: {value!r}") from exc
+	if not number.is_finite() or number != number.to_integral_value() or not 0 <= number < MAX_QUANTITY:
+		raise MoneyError(f"not a believable quantity: {value!r}")
+	return int(number)
 
 
 def parse_amount(value, currency: str = "") -> Decimal:
@@ -38,6 +72,8 @@ def parse_amount(value, currency: str = "") -> Decimal:
 		raise MoneyError(f"not an amount: {value!r}") from exc
 	if not amount.is_finite():
 		raise MoneyError(f"not an amount: {value!r}")
+	if abs(amount) >= MAX_AMOUNT:
+		raise MoneyError(f"not a believable amount: {value!r}")
 	return amount
 
 

@@ -72,7 +72,7 @@ from ..drafts.fees import (
 	UnpostedFinanceEvent,
 )
 from ..money import MoneyError, money_of, round_money
-from ..timestamps import TimestampError, parse_timestamp
+from ..timestamps import parse_timestamp
 from .account_labels import account_label
 from .fee_keys import KeyNumbering, event_key, fingerprint, fingerprint_json
 
@@ -175,7 +175,7 @@ def map_financial_events(
 					drafts, unposted = _map_event(
 						list_name, event_type, event, numbering, fallback_posted, book_promotions
 					)
-				except (MoneyError, TimestampError, TypeError, ValueError, AttributeError) as exc:
+				except Exception as exc:  # whatever an event holds, it fails that event, never its page
 					result.errors.append(
 						FeeEventError(event_type, _identity(event), f"{type(exc).__name__}: {exc}")
 					)
@@ -191,6 +191,8 @@ def map_financial_events(
 def _map_event(list_name, event_type, event, numbering, fallback_posted, book_promotions):
 	if not isinstance(event, dict):
 		raise TypeError(f"{list_name} holds a {type(event).__name__}, not an event object")
+	if not isinstance(event.get("AmazonOrderId") or "", str):
+		raise TypeError(f"AmazonOrderId is a {type(event['AmazonOrderId']).__name__}, not an order id")
 	if list_name in SHIPMENT_SHAPED:
 		components = list(shipment_components(event, book_promotions=book_promotions))
 	elif event_type in _ORDER_FEE_EVENTS and event.get("AmazonOrderId"):

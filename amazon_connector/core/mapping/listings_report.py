@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from ..money import minor_units, round_money
+from ..money import MAX_AMOUNT, MoneyError, minor_units, parse_quantity, round_money
 
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 
@@ -297,17 +297,15 @@ def parse_price(value: str, currency: str = "") -> Decimal | None:
 		raise PriceError(f"not a price: {value!r}") from exc
 	if amount < 0:
 		raise PriceError(f"negative price: {value!r}")
+	if amount >= MAX_AMOUNT:
+		raise PriceError(f"not a believable price: {value!r}")
 	return round_money(amount, currency) if currency else amount
 
 
 def _quantity(value: str) -> int | None:
+	"""The quantity cell: None when empty; MoneyError when not a believable count ("Infinity", "1e30")."""
 	text = (value or "").strip().replace(",", "")
-	if not text:
-		return None
-	try:
-		return int(Decimal(text))
-	except (InvalidOperation, ValueError):
-		return None
+	return parse_quantity(text) if text else None
 
 
 # -- rows ------------------------------------------------------------------------------------
@@ -419,7 +417,10 @@ def parse_listings_report(
 			)
 			continue
 		seen[sku] = line_no
-		rows.append(_row(line_no, sku, values, currency, warnings))
+		try:
+			rows.append(_row(line_no, sku, values, currency, warnings))
+		except Exception as exc:  # whatever a cell holds, it fails its own row, never the report
+			errors.append(RowProblem(line_no, sku, f"cannot be read ({exc}); skipped"))
 	return ListingsReport(rows, errors, warnings, encoding, columns, unknown)
 
 
@@ -429,6 +430,11 @@ def _row(line_no: int, sku: str, values: dict, currency: str, warnings: list[Row
 	except PriceError as exc:
 		warnings.append(RowProblem(line_no, sku, f"{exc}; the price is left out"))
 		price = None
+	try:
+		quantity = _quantity(values.get("quantity", ""))
+	except MoneyError as exc:
+		warnings.append(RowProblem(line_no, sku, f"{exc}; the quantity is left out"))
+		quantity = None
 	product_id = values.get("product-id", "")
 	product_id_type = normalize_product_id_type(values.get("product-id-type", ""))
 	asin = values.get("asin1", "").upper()
@@ -442,7 +448,7 @@ def _row(line_no: int, sku: str, values: dict, currency: str, warnings: list[Row
 		description=values.get("item-description", ""),
 		listing_id=values.get("listing-id", ""),
 		price=price,
-		quantity=_quantity(values.get("quantity", "")),
+		quantity=quantity,
 		open_date=values.get("open-date", ""),
 		product_id=product_id,
 		product_id_type=product_id_type,
