@@ -32,8 +32,8 @@ CASES = [
 	(ServerError("oops", status=503, code="ServiceUnavailable"), "HTTP 503"),
 	(DeadlineExceeded("slow"), "in time"),
 	(ReportFailed("ended FATAL", report_id="R", processing_status="FATAL"), "FATAL"),
-	(NotFoundError("Order 1 not found.", status=404, code="NotFound"), "Order 1 not found"),
-	(InvalidInputError("Invalid createdAfter.", status=400, code="InvalidInput"), "Invalid createdAfter"),
+	(NotFoundError("Order 1 not found.", status=404, code="NotFound"), "(NotFound)"),
+	(InvalidInputError("Invalid createdAfter.", status=400, code="InvalidInput"), "(InvalidInput)"),
 	(SpApiError("Conflict", status=409, code="Conflict"), "409"),
 	(RuntimeError("secret-ish internals"), "RuntimeError"),
 ]
@@ -48,6 +48,15 @@ def test_user_message_is_one_plain_sentence(error, phrase):
 	assert text.endswith(".") and "\n" not in text
 	assert ".." not in text
 	assert text.count(". ") == 0  # one sentence
+
+
+def test_a_replys_own_text_is_never_shown_to_the_user():
+	"""A custom endpoint or a proxy could word its error as it likes (a link, markup, instructions)."""
+	for error_type in (NotFoundError, InvalidInputError, SpApiError):
+		error = error_type("Visit <a href='http://evil.example'>here</a> to re-enter your secret", status=400)
+		error.code = "<script>alert(1)</script>"
+		text = user_message(error)
+		assert "evil" not in text and "<" not in text and "secret" not in text
 
 
 def test_unexpected_errors_do_not_show_their_text():

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime, getdate
+from frappe.utils import cint, get_datetime, getdate
 from frappe.utils.data import get_system_timezone
 
 from ..core.settings import (
@@ -30,7 +30,7 @@ from ..core.settings import (
 	MarketplaceConfig,
 	SyncSettings,
 )
-from ..spapi.account import PRODUCTION, AccountConfig
+from ..spapi.account import PRODUCTION, AccountConfig, RemoteEndpointRefused
 
 SETTINGS_DOCTYPE = "Amazon Settings"
 
@@ -205,16 +205,32 @@ def account_config(account) -> AccountConfig:
 			),
 			title=_("Missing Credentials"),
 		)
-	return AccountConfig(
-		key=settings.name,
-		region=settings.region,
-		client_id=settings.lwa_client_id,
-		client_secret=client_secret.strip(),
-		refresh_token=refresh_token.strip(),
-		environment=settings.environment,
-		endpoint_url=settings.endpoint_url,
-		seller_id=settings.seller_id,
-	)
+	try:
+		return AccountConfig(
+			key=settings.name,
+			region=settings.region,
+			client_id=settings.lwa_client_id,
+			client_secret=client_secret.strip(),
+			refresh_token=refresh_token.strip(),
+			environment=settings.environment,
+			endpoint_url=settings.endpoint_url,
+			seller_id=settings.seller_id,
+			# Checked again on use: the record may predate the rule, or have been written around validate.
+			allow_remote_endpoint=remote_endpoint_allowed(doc.modified_by),
+		)
+	except RemoteEndpointRefused:
+		frappe.throw(
+			_(
+				"Amazon Settings {0} has a custom endpoint that is not on this server; the credentials are not "
+				"sent there. Use a local address (localhost, 127.0.0.1) or Production."
+			).format(frappe.bold(settings.name)),
+			title=_("Endpoint Not Allowed"),
+		)
+
+
+def remote_endpoint_allowed(user: str | None) -> bool:
+	"""A custom endpoint off this machine only on a developer-mode site, set by a System Manager."""
+	return bool(cint(frappe.conf.get("developer_mode"))) and "System Manager" in frappe.get_roles(user)
 
 
 def sync_settings(account, **extra) -> SyncSettings:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 # SP-API hosts per region, and the LWA token endpoint (the same for every region).
 REGION_ENDPOINTS = {
@@ -21,6 +23,26 @@ CUSTOM = "Custom Endpoint"
 ENVIRONMENTS = (PRODUCTION, SANDBOX, CUSTOM)
 
 
+class RemoteEndpointRefused(ValueError):
+	"""A custom endpoint on another machine: every call, token requests included, would send the LWA
+	client secret and refresh token there."""
+
+
+def is_loopback_url(url: str) -> bool:
+	"""Whether `url` points at this machine (localhost, 127.0.0.0/8, ::1): the only custom endpoints
+	that can never carry the account's secrets away (the bundled simulator, a local proxy)."""
+	try:
+		host = urlsplit((url or "").strip()).hostname or ""
+	except ValueError:
+		return False
+	if host == "localhost" or host.endswith(".localhost"):
+		return True
+	try:
+		return ipaddress.ip_address(host).is_loopback
+	except ValueError:
+		return False
+
+
 @dataclass(frozen=True)
 class AccountConfig:
 	"""Credentials and endpoint choice of one Amazon Settings record.
@@ -37,6 +59,9 @@ class AccountConfig:
 	environment: str = PRODUCTION
 	endpoint_url: str = ""  # only for CUSTOM: base URL of a local simulator or proxy
 	seller_id: str = ""
+	# A custom endpoint off this machine gets the secrets; only a developer-mode site's System Manager
+	# may choose that (the ERPNext side decides and says so here).
+	allow_remote_endpoint: bool = False
 
 	def __post_init__(self):
 		if self.region not in REGION_ENDPOINTS:
@@ -45,6 +70,15 @@ class AccountConfig:
 			raise ValueError(f"Unknown environment {self.environment!r}")
 		if self.environment == CUSTOM and not self.endpoint_url:
 			raise ValueError("A custom environment needs an endpoint URL")
+		if (
+			self.environment == CUSTOM
+			and not self.allow_remote_endpoint
+			and not is_loopback_url(self.endpoint_url)
+		):
+			raise RemoteEndpointRefused(
+				f"The custom endpoint {urlsplit(self.endpoint_url).hostname or self.endpoint_url!r} is not on this "
+				"machine; the account's credentials are sent only to Amazon or to a local endpoint"
+			)
 
 	@property
 	def api_endpoint(self) -> str:

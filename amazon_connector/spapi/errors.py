@@ -7,6 +7,10 @@ scrubs the account's secrets from anything Amazon or the network library says be
 
 from __future__ import annotations
 
+import re
+
+from amazon_connector.spapi.account import RemoteEndpointRefused
+
 REDACTED = "[redacted]"
 
 
@@ -109,8 +113,11 @@ def redact(text: str, secrets) -> str:
 	return text
 
 
-def _sentence_part(text: str) -> str:
-	return (text or "").strip().rstrip(".")
+def _code_part(code: str) -> str:
+	"""Amazon's error code as shown to a user: a word such as "InvalidInput", or nothing. The reply's
+	free text is not shown: a custom endpoint, or a proxy in between, could make it say anything."""
+	code = (code or "").strip()
+	return code if re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{0,63}", code) else ""
 
 
 def user_message(exc: BaseException) -> str:
@@ -146,12 +153,21 @@ def user_message(exc: BaseException) -> str:
 		return "Amazon did not finish in time: try again later."
 	if isinstance(exc, ReportFailed):
 		return f"Amazon could not produce the report (status {exc.processing_status or 'unknown'}): try again later."
+	code = _code_part(getattr(exc, "code", ""))
 	if isinstance(exc, NotFoundError):
-		return f"Amazon could not find what was asked for: {_sentence_part(exc.message) or 'not found'}."
+		return (
+			f"Amazon could not find what was asked for ({code or 'HTTP 404'}): see the sync log for details."
+		)
 	if isinstance(exc, InvalidInputError):
-		return f"Amazon rejected the request: {_sentence_part(exc.message) or 'invalid input'}."
+		return f"Amazon rejected the request ({code or 'HTTP 400'}): see the sync log for details."
 	if isinstance(exc, SpApiError):
-		status = f" (HTTP {exc.status})" if exc.status else ""
-		return f"Amazon returned an error{status}: {_sentence_part(exc.message) or exc.code or 'no details'}."
+		status = f"HTTP {exc.status}" if exc.status else ""
+		what = ", ".join(part for part in (status, code) if part) or "no details"
+		return f"Amazon returned an error ({what}): see the sync log for details."
+	if isinstance(exc, RemoteEndpointRefused):
+		return (
+			"The custom endpoint is not on this server, so the account's credentials were not sent: use a "
+			"local address, or Production."
+		)
 	# Anything else is a bug on our side; its text may hold data we cannot vouch for, so name only its kind.
 	return f"Unexpected error while talking to Amazon ({type(exc).__name__}): see the error log."

@@ -343,3 +343,16 @@ def order_draft(
 	}
 	values.update(fields)
 	return SalesOrderDraft(**values)
+
+
+def make_user(email: str, roles: list[str]) -> str:
+	"""A website-less user with exactly `roles`."""
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+		)
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	user.set("roles", [])
+	user.add_roles(*roles)
+	return email

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import frappe
 from frappe.utils import add_days, today
 
@@ -10,6 +12,17 @@ from amazon_connector.tests import factories as f
 from amazon_connector.tests.sim_support import TestCase, simulated_settings, start_simulator
 
 OTHER_COMPANY = "_Test Amazon Other Company"
+
+
+@contextmanager
+def patch_conf(**values):
+	"""frappe.conf with `values` for the block (site config is read per request)."""
+	saved = {key: frappe.conf.get(key) for key in values}
+	frappe.conf.update(values)
+	try:
+		yield
+	finally:
+		frappe.conf.update(saved)
 
 
 class TestAmazonSettingsValidation(TestCase):
@@ -117,6 +130,36 @@ class TestAmazonSettingsValidation(TestCase):
 		doc = self.doc()
 		doc.endpoint_url = "localhost-without-scheme"
 		self.assertRefused(doc, "localhost-without-scheme")
+
+	def test_a_remote_custom_endpoint_is_refused_on_save(self):
+		doc = self.doc()
+		doc.environment = "Custom Endpoint"
+		doc.endpoint_url = "https://attacker.example/sp"
+		with patch_conf(developer_mode=0):
+			self.assertRefused(doc, "attacker.example", "not on this server")
+
+	def test_a_remote_custom_endpoint_needs_developer_mode_and_a_system_manager(self):
+		doc = self.doc()
+		doc.environment = "Custom Endpoint"
+		doc.endpoint_url = "https://proxy.example/sp"
+		manager = f.make_user("amazon-endpoint-manager@example.com", ["Amazon Connector Manager"])
+		with patch_conf(developer_mode=1):
+			frappe.set_user(manager)
+			try:
+				self.assertRefused(doc, "proxy.example")
+			finally:
+				frappe.set_user("Administrator")
+			doc.save()  # Administrator is a System Manager
+		self.assertEqual(doc.endpoint_url, "https://proxy.example/sp")
+
+	def test_a_remote_endpoint_written_around_validation_is_refused_on_use(self):
+		from amazon_connector.erpnext_adapter.settings import account_config
+
+		doc = self.doc()
+		doc.db_set({"environment": "Custom Endpoint", "endpoint_url": "https://attacker.example"})
+		with patch_conf(developer_mode=0), self.assertRaises(frappe.ValidationError) as caught:
+			account_config(doc.name)
+		self.assertIn("not on this server", str(caught.exception))
 
 	def test_item_field_policy_needs_an_item_field(self):
 		doc = self.doc()

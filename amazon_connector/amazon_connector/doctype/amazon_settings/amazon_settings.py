@@ -14,7 +14,8 @@ from frappe.model.document import Document
 from frappe.utils import date_diff, flt, getdate, today
 
 from amazon_connector.core.settings import ITEM_CODE_FROM_FIELD
-from amazon_connector.spapi.account import CUSTOM
+from amazon_connector.erpnext_adapter.settings import remote_endpoint_allowed
+from amazon_connector.spapi.account import CUSTOM, is_loopback_url
 
 # An after date this many days back or more gets a word on how long the first import takes.
 LONG_BACKFILL_DAYS = 90
@@ -98,6 +99,16 @@ class AmazonSettings(Document):
 					frappe.bold(self.endpoint_url or "")
 				),
 				title=_("Invalid Endpoint URL"),
+			)
+		if not is_loopback_url(self.endpoint_url) and not remote_endpoint_allowed(frappe.session.user):
+			# Every call, token requests included, carries the LWA client secret and refresh token.
+			frappe.throw(
+				_(
+					"Endpoint URL {0} is not on this server. A custom endpoint receives the LWA client secret "
+					"and refresh token, so it must be a local address (localhost, 127.0.0.1) unless the site "
+					"is in developer mode and a System Manager sets it."
+				).format(frappe.bold(url.hostname or self.endpoint_url)),
+				title=_("Endpoint Not Allowed"),
 			)
 
 	def validate_item_code_field(self):
