@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ SETTINGS = SyncSettings(
 	account_key="test",
 	after_date=date(2024, 1, 1),
 	marketplaces=(MarketplaceConfig("A1VC38T7YXB528", "JP", "JPY", "Amazon JP"),),
+	request_personal_data=True,  # the model's examples are orders as an app with the roles reads them
 )
 
 
@@ -124,3 +126,16 @@ def test_gift_message_from_the_brazilian_example_reaches_the_line(examples):
 	draft = map_order(examples["171-9876543-2109876"], SETTINGS)
 	assert draft.lines[0].is_gift and draft.lines[0].gift_message.startswith("Feliz Natal")
 	assert draft.lines[0].promotion_ids == ("BR-NATAL-2024",)
+
+
+def test_an_account_that_does_not_import_personal_data_drops_what_amazon_sent(examples):
+	"""Amazon sends names and street lines to an app with the roles; an account that does not import
+	them keeps the marketplace's customer and the coarse address, and a business buyer's company."""
+	order = examples["171-2345678-9012345"]
+	assert order["buyer"].get("buyerName") and order["recipient"]["deliveryAddress"].get("addressLine1")
+	draft = map_order(order, replace(SETTINGS, request_personal_data=False))
+	assert draft.customer.is_marketplace_customer and not draft.customer.email
+	address = draft.shipping_address
+	assert not (address.address_line1 or address.name or address.phone)
+	assert (address.city, address.postal_code) == ("São Paulo", "01310-100")
+	assert draft.grand_total == map_order(order, SETTINGS).grand_total

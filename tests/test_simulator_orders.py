@@ -126,32 +126,44 @@ def test_included_data_controls_the_blocks(sim_http, sim_world):
 	assert "buyer" in only_buyer and "recipient" not in only_buyer and "proceeds" not in only_buyer
 
 
-def test_pii_needs_a_restricted_data_token(sim_http, sim_world):
-	order = next(o for o in sim_world["orders"] if "recipient" in o)
+def test_personal_data_follows_the_apps_roles_not_restricted_data_tokens(simulator, sim_http, sim_world):
+	"""Orders 2026-01-01: "Accessing PII ... does not require a Restricted Data Token"; what comes back
+	depends on the roles the seller granted the app."""
+	order = next(o for o in sim_world["orders"] if "recipient" in o and "buyerName" in o.get("buyer", {}))
 	path = f"{SEARCH}/{order['orderId']}"
-	plain = sim_http.get(path, includedData="BUYER,RECIPIENT").json()["order"]
 	address = order["recipient"]["deliveryAddress"]
-	assert plain["recipient"]["deliveryAddress"] == {
-		k: address[k] for k in ("city", "stateOrRegion", "postalCode", "countryCode") if k in address
-	}
-	assert "buyerName" not in plain["buyer"] and "buyerEmail" not in plain["buyer"]
+	coarse = {k: address[k] for k in ("city", "stateOrRegion", "postalCode", "countryCode") if k in address}
 
-	def rdt(elements, resource_path=SEARCH + "/{orderId}"):
-		body = {"restrictedResources": [{"method": "GET", "path": resource_path, "dataElements": elements}]}
-		return sim_http.post("/tokens/2021-03-01/restrictedDataToken", body).json()["restrictedDataToken"]
+	def read():
+		return sim_http.get(path, includedData="BUYER,RECIPIENT").json()["order"]
 
-	buyer_only = sim_http.get(path, token=rdt(["buyerInfo"]), includedData="BUYER,RECIPIENT").json()["order"]
+	# Both roles (the default): everything, with a plain access token.
+	assert read()["recipient"] == order["recipient"]
+	assert read()["buyer"]["buyerName"] == order["buyer"]["buyerName"]
+	simulator.world.account["roles"] = ["Tax Invoicing"]
+	buyer_only = read()
 	assert buyer_only["buyer"]["buyerName"] == order["buyer"]["buyerName"]
-	assert "addressLine1" not in buyer_only["recipient"]["deliveryAddress"]
-	both = sim_http.get(
-		path, token=rdt(["buyerInfo", "shippingAddress"]), includedData="BUYER,RECIPIENT"
-	).json()
-	assert both["order"]["recipient"] == order["recipient"]
-	# An RDT is good only for the operations it names.
-	assert sim_http.get("/sellers/v1/marketplaceParticipations", token=rdt(["buyerInfo"])).status_code == 403
-	assert (
-		sim_http.get(SEARCH, token=rdt(["buyerInfo"]), createdAfter="2020-01-01T00:00:00Z").status_code == 403
-	)
+	assert buyer_only["recipient"]["deliveryAddress"] == coarse
+	simulator.world.account["roles"] = []
+	plain = read()
+	assert plain["recipient"]["deliveryAddress"] == coarse
+	assert "buyerName" not in plain["buyer"] and "buyerEmail" not in plain["buyer"]
+	# A search says the same as a read by id.
+	searched = sim_http.get(
+		SEARCH, createdAfter="2020-01-01T00:00:00Z", includedData="BUYER,RECIPIENT", maxResultsPerPage=100
+	).json()["orders"]
+	assert not any("addressLine1" in (o.get("recipient") or {}).get("deliveryAddress", {}) for o in searched)
+
+
+def test_an_rdt_is_good_only_for_the_operations_it_names(sim_http):
+	body = {
+		"restrictedResources": [
+			{"method": "GET", "path": SEARCH + "/{orderId}", "dataElements": ["buyerInfo"]}
+		]
+	}
+	token = sim_http.post("/tokens/2021-03-01/restrictedDataToken", body).json()["restrictedDataToken"]
+	assert sim_http.get("/sellers/v1/marketplaceParticipations", token=token).status_code == 403
+	assert sim_http.get(SEARCH, token=token, createdAfter="2020-01-01T00:00:00Z").status_code == 403
 
 
 def test_get_order_unknown_is_404(sim_http):

@@ -417,7 +417,10 @@ class Simulator:
 		limit = {"x-amzn-RateLimit-Limit": f"{plan.rate:g}"}
 		grant = self.auth.check(request.headers.get("x-amz-access-token"), request.method, request.path)
 		request.seller_id = grant.seller_id
-		request.pii = set(grant.elements)
+		# Orders 2026-01-01 returns personal data per the app's roles, with or without an RDT; older
+		# restricted operations by the RDT's data elements.
+		orders_api = request.operation in ("searchOrders", "getOrder")
+		request.pii = self.world.personal_data_elements() if orders_api else set(grant.elements)
 		fault = self.faults.draw(request.operation)
 		if fault == "expired_token":
 			return self.auth.expired_reply(), fault

@@ -31,14 +31,15 @@ ITEM_BLOCKS = {
 OPTIONAL_ORDER = {block for blocks in ORDER_BLOCKS.values() for block in blocks}
 OPTIONAL_ITEM = {block for blocks in ITEM_BLOCKS.values() for block in blocks}
 
-# Without a Restricted Data Token, an address keeps only what locates it coarsely.
+# Without the role for it, an address keeps only what locates it coarsely.
 COARSE_ADDRESS = ("city", "stateOrRegion", "postalCode", "countryCode")
 PII_BUYER = ("buyerName", "buyerEmail")
 
 
 def render_order(order: dict, included: set[str], pii: set[str]) -> dict:
-	"""The order as Amazon returns it for these datasets. `pii` holds the RDT's data elements
-	("buyerInfo", "shippingAddress"); without them names, e-mail and address lines are left out."""
+	"""The order as Amazon returns it for these datasets. `pii` holds the personal data the app may see
+	("buyerInfo", "shippingAddress", see World.personal_data_elements); without them names, e-mail and
+	address lines are left out."""
 	view = {k: copy.deepcopy(v) for k, v in order.items() if k not in OPTIONAL_ORDER and k != "orderItems"}
 	for dataset, blocks in ORDER_BLOCKS.items():
 		if dataset in included:

@@ -27,6 +27,13 @@ REQUIRED_ACCOUNT = ("clientId", "clientSecret", "refreshToken", "sellerId", "reg
 REQUIRED_MARKETPLACE = ("marketplaceId", "countryCode", "currencyCode")
 
 
+# The personal data each restricted role unlocks on an Orders 2026-01-01 order.
+ROLE_ELEMENTS = {
+	"Direct-to-Consumer Shipping": ("shippingAddress", "buyerInfo"),
+	"Tax Invoicing": ("buyerInfo",),
+}
+
+
 class WorldError(ValueError):
 	"""A world file that cannot be served; the message names every offending record."""
 
@@ -115,6 +122,17 @@ class World:
 			raise WorldError(problems)
 
 	# loading
+
+	def personal_data_elements(self) -> set[str]:
+		"""What of an order's personal data Orders 2026-01-01 returns to this app for this seller. Amazon
+		decides by the application's roles, not by Restricted Data Tokens: "Direct-to-Consumer Shipping"
+		gives the delivery address and the buyer, "Tax Invoicing" the buyer. `account.roles` lists the
+		roles granted (a world can change them between runs); without it, an account whose
+		`restrictedDataRole` is not false has both."""
+		roles = self.account.get("roles")
+		if roles is None:
+			roles = list(ROLE_ELEMENTS) if self.account.get("restrictedDataRole", True) else []
+		return {element for role in roles for element in ROLE_ELEMENTS.get(role, ())}
 
 	def _load_account(self, account, problems: list[str]) -> dict:
 		if not isinstance(account, dict):

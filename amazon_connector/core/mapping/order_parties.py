@@ -8,8 +8,9 @@ A business buyer's tax registration (`order.tax.taxRegistrations[]`, entityType 
 preferred over other types) is the customer's tax id. A business buyer Amazon gives no e-mail for but
 a registration number is one customer per registration number, named as Amazon names the company:
 its tax id must never land on the customer standing for all of a marketplace's buyers.
-Names and street lines come only with a Restricted Data Token; without them the address still carries
-what Amazon always gives (city, state, postal code, country).
+Names, e-mail, phone and street lines come with Orders 2026-01-01 when the app has Amazon's roles for
+them (no Restricted Data Token is involved); without them, or when the account does not import them,
+the address still carries what Amazon always gives (city, state, postal code, country).
 """
 
 from __future__ import annotations
@@ -20,6 +21,53 @@ from ..drafts.orders import AddressDraft, CustomerDraft
 
 # ERPNext's Customer.customer_name and Address fields are Data (140 characters).
 _NAME_LIMIT = 140
+
+
+# What a buyer and a delivery address keep when personal data is not imported.
+COARSE_ADDRESS_FIELDS = (
+	"city",
+	"municipality",
+	"districtOrCounty",
+	"stateOrRegion",
+	"postalCode",
+	"countryCode",
+)
+PERSONAL_BUYER_FIELDS = ("buyerName", "buyerEmail")  # a business buyer's company name is not personal
+
+
+def without_personal_data(order: dict) -> dict:
+	"""The order as if the app had no role for personal data: buyer names and e-mail, recipient name,
+	street lines and phone left out. Amazon sends them to an app with the roles whether or not this
+	account wants them, so an account that does not import them drops them here."""
+	stripped = dict(order)
+	if isinstance(order.get("buyer"), dict):
+		stripped["buyer"] = {k: v for k, v in order["buyer"].items() if k not in PERSONAL_BUYER_FIELDS}
+	recipient = order.get("recipient")
+	if isinstance(recipient, dict):
+		address = recipient.get("deliveryAddress")
+		stripped["recipient"] = (
+			{"deliveryAddress": {k: address[k] for k in COARSE_ADDRESS_FIELDS if k in address}}
+			if isinstance(address, dict)
+			else {}
+		)
+	return stripped
+
+
+def has_personal_data(order: dict) -> bool:
+	"""Whether Amazon sent the order with the buyer's or recipient's personal data."""
+	buyer = order.get("buyer") if isinstance(order.get("buyer"), dict) else {}
+	address = (
+		(order.get("recipient") or {}).get("deliveryAddress")
+		if isinstance(order.get("recipient"), dict)
+		else None
+	)
+	address = address if isinstance(address, dict) else {}
+	return bool(
+		buyer.get("buyerName")
+		or buyer.get("buyerEmail")
+		or address.get("addressLine1")
+		or address.get("name")
+	)
 
 
 def customer_of(

@@ -73,7 +73,7 @@ from .order_money import (
 	split_line,
 	tax_exclusive_by_convention,
 )
-from .order_parties import address_of, customer_of
+from .order_parties import address_of, customer_of, without_personal_data
 
 PENDING_STATUSES = {"PENDING", "PENDING_AVAILABILITY"}
 ACCEPTED_STATUSES = {"UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED"}
@@ -126,7 +126,7 @@ def map_order(order: dict, settings: SyncSettings) -> SalesOrderDraft:
 
 class _OrderMapper:
 	def __init__(self, order: dict, order_id: str, settings: SyncSettings):
-		self.order = order
+		self.order = order if settings.request_personal_data else without_personal_data(order)
 		self.order_id = order_id
 		self.settings = settings
 		channel = order.get("salesChannel") or {}
