@@ -17,6 +17,7 @@ from amazon_connector.core.settings import MarketplaceConfig, SyncSettings
 SETTINGS = SyncSettings(
 	account_key="test",
 	after_date=date(2024, 1, 1),
+	request_personal_data=True,  # the orders here carry buyer data, as an app with the roles reads them
 	marketplaces=(
 		MarketplaceConfig(US, "US", "USD", "Amazon US"),
 		MarketplaceConfig(DE, "DE", "EUR", "Amazon DE"),
