@@ -49,9 +49,13 @@ class OrdersSource(UsageCounted, Protocol):
 		last_updated_after: datetime | None = None,
 		last_updated_before: datetime | None = None,
 		restricted_data_token: SearchToken = None,
+		pagination_token: str | None = None,
+		on_page: Callable[[str | None], None] | None = None,
 	) -> Iterable[dict]:
 		"""Orders 2026-01-01 searchOrders, every page: the Orders of one window (exactly one of
-		`created_after` / `last_updated_after`)."""
+		`created_after` / `last_updated_after`). `pagination_token` resumes at the page it names;
+		`on_page(next_token)` is called when the caller has taken a page's last order, before the next
+		page is asked for (None after the last page). A source without pages may ignore both."""
 
 	def get_order(self, order_id: str, *, restricted_data_token: str | None = None) -> dict:
 		"""Orders 2026-01-01 getOrder: the Order `order_id`."""

@@ -62,9 +62,13 @@ class AccessDeniedError(AuthError):
 class ThrottledError(SpApiError):
 	"""Amazon kept answering 429 until the retries (or the deadline) ran out."""
 
+	transient = True  # busy, not wrong: worth trying again later (core.engine.report.is_transient)
+
 
 class ServerError(SpApiError):
 	"""Amazon kept answering 5xx until the retries (or the deadline) ran out."""
+
+	transient = True  # busy, not wrong: worth trying again later (core.engine.report.is_transient)
 
 
 class NotFoundError(SpApiError):

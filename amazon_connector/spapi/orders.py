@@ -37,11 +37,18 @@ def search_orders(
 	fulfillment_statuses: Iterable[str] | None = None,
 	max_results_per_page: int = MAX_RESULTS_PER_PAGE,
 	restricted_data_token: str | Callable[[], str | None] | None = None,
+	pagination_token: str | None = None,
+	on_page: Callable[[str | None], None] | None = None,
 ) -> Iterator[dict]:
 	"""Every Order matching the filter, page after page (`pagination.nextToken` -> `paginationToken`).
 
 	Amazon wants exactly one of `created_after` / `last_updated_after`, and a `*_before` only with
 	its own `*_after`. Datetimes must be timezone-aware.
+
+	`pagination_token` resumes a search at the page it names (the filter must be the same as when
+	Amazon issued it). `on_page(next_token)` is called once the caller has taken every order of a page,
+	before the next page is asked for, with the token of that next page (None after the last): the
+	caller can checkpoint it, and a search stopped later resumes there instead of at page 1.
 	"""
 	if (created_after is None) == (last_updated_after is None):
 		raise ValueError("search_orders needs exactly one of created_after and last_updated_after")
@@ -73,7 +80,10 @@ def search_orders(
 			"searchOrders", OrdersApi, "search_orders", restricted_data_token=token, **current
 		).body
 
-	return _orders_of(iterate_pages(fetch, params, PAGINATION_PAGINATION_TOKEN, operation="searchOrders"))
+	if pagination_token:
+		params["paginationToken"] = pagination_token
+	pages = iterate_pages(fetch, params, PAGINATION_PAGINATION_TOKEN, operation="searchOrders")
+	return _orders_of(pages, on_page)
 
 
 # The personal data a Restricted Data Token unlocks on orders: buyer name and e-mail, delivery address.
@@ -90,9 +100,11 @@ def create_orders_rdt(session, order_id: str | None = None) -> dict:
 	return create_restricted_data_token(session, path, ORDER_PII_ELEMENTS)
 
 
-def _orders_of(pages) -> Iterator[dict]:
+def _orders_of(pages, on_page=None) -> Iterator[dict]:
 	for body in pages:
 		yield from (body.get("orders") or []) if isinstance(body, dict) else []
+		if on_page is not None:
+			on_page(PAGINATION_PAGINATION_TOKEN.next_token(body))
 
 
 def get_order(

@@ -6,7 +6,7 @@ the operations the engines use, each a thin call of this package's operation mod
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from amazon_connector.core.mapping.order_report import ORDER_REPORT
@@ -53,6 +53,8 @@ class SpApiSource:
 		last_updated_after: datetime | None = None,
 		last_updated_before: datetime | None = None,
 		restricted_data_token: SearchToken = None,
+		pagination_token: str | None = None,
+		on_page: Callable[[str | None], None] | None = None,
 	) -> Iterator[dict]:
 		return orders.search_orders(
 			self.session,
@@ -62,6 +64,8 @@ class SpApiSource:
 			last_updated_after=last_updated_after,
 			last_updated_before=last_updated_before,
 			restricted_data_token=restricted_data_token,
+			pagination_token=pagination_token,
+			on_page=on_page,
 		)
 
 	def get_order(self, order_id: str, *, restricted_data_token: str | None = None) -> dict:

@@ -38,7 +38,7 @@ from ..settings import UNKNOWN_SKU_CREATE, SyncSettings
 from ..sources import OrdersSource
 from ..timestamps import as_utc, current_time
 from .personal_data import PersonalDataToken
-from .report import RecordFailure, SyncReport, failure_reason, run_isolated, source_stats
+from .report import RecordFailure, SyncReport, failure_reason, is_transient, run_isolated, source_stats
 from .windows import CHECKPOINT_KIND, UPDATED, RunPlan, Window, plan_run, window_target
 
 log = logging.getLogger(__name__)
@@ -140,19 +140,25 @@ class OrderSync:
 				left = len(plan.incremental) - done if window.by == UPDATED else 0
 				total = done + max(left, 0) + plan.backfill_windows_left()
 				progress(done, total, f"Reading orders {window.readable}")
-			seen = 0
+			token, seen = plan.checkpoint.resume_of(window)
 			try:
-				for order in self._search(window, marketplace_ids):
-					seen += 1
-					self.process_order(order, report)
+				seen = self._read_window(plan, window, marketplace_ids, report, token, seen)
 			except Exception as exc:  # Amazon unreachable, throttled past retries, credentials revoked...
-				report.count("failed")
-				report.failures.append(RecordFailure("window", window.label, failure_reason(exc)))
-				report.note(
-					f"Reading orders {window.label} stopped after {seen} orders: {failure_reason(exc)}. "
-					"The next run resumes with this window."
-				)
-				log.warning("order window %s failed", window.label, exc_info=True)
+				self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())
+				if is_transient(exc):
+					# Amazon is busy, not wrong: the run ends here cleanly, every handled page checkpointed.
+					report.note(
+						f"Amazon kept refusing ({failure_reason(exc)}) while orders {window.label} were read; "
+						"this run stops here and the next one goes on from the last page read."
+					)
+				else:
+					report.count("failed")
+					report.failures.append(RecordFailure("window", window.label, failure_reason(exc)))
+					report.note(
+						f"Reading orders {window.label} stopped: {failure_reason(exc)}. "
+						"The next run resumes with this window, from the last page read."
+					)
+				log.warning("order window %s stopped", window.label, exc_info=True)
 				return
 			plan.finish(window, seen)
 			self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())
@@ -161,11 +167,38 @@ class OrderSync:
 		if progress:
 			progress(done, done, "Done")
 
-	def _search(self, window: Window, marketplace_ids: list[str]) -> Iterable[dict]:
+	def _read_window(self, plan: RunPlan, window: Window, marketplace_ids, report, token, seen: int) -> int:
+		"""Handle the orders of `window` from the page `token` names (None: the first), checkpointing
+		after every page; returns the orders the window held."""
+		counted = [seen]
+
+		def page_done(next_token: str | None) -> None:
+			if next_token:
+				plan.checkpoint.read_to(window, next_token, counted[0])
+				self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())
+
+		try:
+			for order in self._search(window, marketplace_ids, token, page_done):
+				counted[0] += 1
+				self.process_order(order, report)
+		except Exception as exc:
+			if not token or counted[0] != seen or getattr(exc, "status", None) != 400:
+				raise
+			# Amazon no longer takes the stored page token (they expire): read the window from its start.
+			report.note(f"The stored page of orders {window.label} has expired; the window is read again.")
+			plan.checkpoint.page = None
+			return self._read_window(plan, window, marketplace_ids, report, None, 0)
+		return counted[0]
+
+	def _search(self, window: Window, marketplace_ids: list[str], token=None, on_page=None) -> Iterable[dict]:
 		# With personal data wanted, the search gets the means to a live token page by page.
-		token = self._personal_data.token if self._personal_data is not None else None
+		rdt = self._personal_data.token if self._personal_data is not None else None
 		return self.source.search_orders(
-			marketplace_ids=marketplace_ids, **window.query(), restricted_data_token=token
+			marketplace_ids=marketplace_ids,
+			**window.query(),
+			restricted_data_token=rdt,
+			pagination_token=token,
+			on_page=on_page,
 		)
 
 	def _fetch_one(self, order_id: str) -> dict:

@@ -100,6 +100,13 @@ def failure_reason(exc: BaseException) -> str:
 	return f"{type(exc).__name__}: {exc}"
 
 
+def is_transient(exc: BaseException) -> bool:
+	"""Amazon (or the way to it) is busy rather than refusing: throttled or unwell past the retries,
+	or unreachable. The access layer marks such errors `transient`; the engines stop a run cleanly on
+	them and the next run goes on."""
+	return bool(getattr(exc, "transient", False))
+
+
 def run_isolated(
 	report: SyncReport, state: StatePort, record_kind: str, amazon_id: str, work
 ) -> Outcome | None:

@@ -28,6 +28,12 @@ Every order created after `backfill_upper` was necessarily updated after it, so 
 incremental together leave no gap. A run does the incremental pass first (recent changes first),
 then continues the backfill.
 
+A window is also checkpointed page by page: once every order of a page is handled, the token of the
+next page is kept with the window's edges (`OrderCheckpoint.page`). A run stopped inside a window
+(Amazon throttling past the retries, a crash, a kill) resumes at that page, so a crowded window is
+never read again from its first page; a token Amazon no longer accepts (they live 24 hours) means the
+window is read again from its start, which only finds the handled orders unchanged.
+
 Amazon keeps orders for about two years: an older after date is moved up, with a message. Amazon
 also refuses a createdBefore/lastUpdatedBefore less than two minutes before the request, so "now"
 is always taken a few minutes back.
@@ -148,6 +154,9 @@ class OrderCheckpoint:
 	updated_to: datetime | None = None  # orders updated before this are read (incremental cursor)
 	after: datetime | None = None  # the after date the backfill last aimed for (informative)
 	backfill_window_days: float | None = None  # the next backfill window's size (None: the settings')
+	# A window read part way: {"by", "start", "end", "token", "orders"}; `token` names the first page not
+	# yet handled, so a resumed run goes on from there instead of from the window's first page.
+	page: dict | None = None
 
 	@property
 	def started(self) -> bool:
@@ -161,6 +170,7 @@ class OrderCheckpoint:
 			"updated_to": _iso(self.updated_to),
 			"after": _iso(self.after),
 			"backfill_window_days": self.backfill_window_days,
+			"page": self.page,
 		}
 
 	@classmethod
@@ -180,13 +190,37 @@ class OrderCheckpoint:
 			updated_to=parse_timestamp(value.get("updated_to")),
 			after=parse_timestamp(value.get("after")),
 			backfill_window_days=_window_days(value.get("backfill_window_days")),
+			page=_page(value.get("page")),
 		)
 		if checkpoint.started and (checkpoint.backfill_done_to is None or checkpoint.updated_to is None):
 			raise ValueError("order checkpoint is incomplete")
 		return checkpoint
 
+	def read_to(self, window: Window, token: str, orders: int) -> None:
+		"""Every order of `window` before the page `token` names has been handled."""
+		self.page = {
+			"by": window.by,
+			"start": _iso(window.start),
+			"end": _iso(window.end),
+			"token": token,
+			"orders": orders,
+		}
+
+	def resume_of(self, window: Window) -> tuple[str | None, int]:
+		"""(the page token to go on from, orders already handled) when `window` was read part way."""
+		page = self.page
+		if page and (page["by"], page["start"], page["end"]) == (
+			window.by,
+			_iso(window.start),
+			_iso(window.end),
+		):
+			return page["token"], int(page.get("orders") or 0)
+		return None, 0
+
 	def finish(self, window: Window) -> None:
 		"""Record a finished window."""
+		if self.resume_of(window)[0] is not None:
+			self.page = None
 		if window.by == CREATED:
 			self.backfill_done_to = min(self.backfill_done_to or window.start, window.start)
 		else:
@@ -286,6 +320,16 @@ def plan_run(
 		checkpoint.backfill_window_days = initial_window_days(window_days)
 
 	incremental = [] if fresh else _incremental(checkpoint.updated_to - overlap, until, window_days)
+	partial = _partial_window(checkpoint.page)
+	if (
+		incremental
+		and partial is not None
+		and partial.by == UPDATED
+		and partial.start == incremental[0].start
+	):
+		# The window read part way is read on with its own edges (its pages belong to them); the
+		# windows after it start where it ends.
+		incremental = [partial, *_incremental(partial.end, until, window_days)]
 	plan = RunPlan(
 		checkpoint=checkpoint, incremental=incremental, after=after, target=target, messages=messages
 	)
@@ -303,6 +347,28 @@ def _incremental(since: datetime, until: datetime, window_days) -> list[Window]:
 		windows.append(Window(start, end, UPDATED))
 		start = end
 	return windows
+
+
+def _page(value) -> dict | None:
+	"""A stored part-way window, or None when absent or not one this code wrote (the window is then
+	read from its first page, which is safe: orders are upserted by id)."""
+	if not isinstance(value, dict) or not isinstance(value.get("token"), str) or not value["token"]:
+		return None
+	if value.get("by") not in (CREATED, UPDATED) or _partial_window(value) is None:
+		return None
+	return dict(value)
+
+
+def _partial_window(page: dict | None) -> Window | None:
+	if not page:
+		return None
+	try:
+		start, end = parse_timestamp(page.get("start")), parse_timestamp(page.get("end"))
+	except ValueError:
+		return None
+	if start is None or end is None or not start < end:
+		return None
+	return Window(start, end, page["by"])
 
 
 def _window_days(value) -> float | None:
