@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from test_order_engine_windows import NOW, FakeAmazon, make_order, preview_with_items, sync
+from test_order_engine_windows import NOW, FakeAmazon, make_order, preview_with_items, settings, sync
 
 from amazon_connector.core.engine.windows import CHECKPOINT_KIND, OrderCheckpoint, Window
 from amazon_connector.spapi.errors import InvalidInputError, ThrottledError
@@ -135,3 +135,27 @@ def test_a_checkpoint_without_pages_or_with_a_broken_page_still_loads():
 		OrderCheckpoint.from_dict({**base, "page": {"by": "x", "start": "garbage", "token": "t"}}).page
 		is None
 	)
+
+
+def test_a_crashed_product_stage_skips_neither_orders_nor_fees(monkeypatch):
+	from amazon_connector.core.engine import pipeline
+	from amazon_connector.core.engine.products import ProductSync
+
+	def crash(self, progress=None):
+		raise RuntimeError("listings report unreadable")
+
+	monkeypatch.setattr(ProductSync, "run", crash)
+
+	class Amazon(PagedAmazon):
+		def list_financial_events(self, **_):
+			return iter([])
+
+		def list_financial_events_by_order_id(self, order_id):
+			return iter([])
+
+	orders = crowded_world(5)
+	port = preview_with_items("SKU-1")
+	reports = pipeline.run_pipeline(Amazon(orders), port, settings(), now=NOW)
+	assert [r.kind for r in reports] == ["products", "orders", "fees"]
+	assert reports[0].failed == 1 and "listings report unreadable" in reports[0].failures[0].reason
+	assert set(port.sales_orders) == {o["orderId"] for o in orders}

@@ -11,8 +11,11 @@ How a run goes
    The checkpoint moves after each complete window; a failed window stops the run and the next
    run starts again from it.
 2. Each window is mapped (`mapping.fees`) page by page. Per order: events whose order is not in
-   the ERP (older than the after date, or not imported yet) are skipped and logged with their
-   amounts, not posted; event keys the ERP already holds count as unchanged; every other draft
+   the ERP (older than the after date, or not imported yet) are logged with their amounts, not
+   posted, and the order is kept in the checkpoint's `waiting` list: once the order sync imports it,
+   its events are read again by order id and booked, however many runs later (the window mark may
+   pass them meanwhile); an order the order sync can no longer import (its backfill is complete and
+   it has read every change since) is dropped from the list; event keys the ERP already holds count as unchanged; every other draft
    is posted inside its own record scope (`run_isolated`, kind "fee", id "<order> <event key>"),
    so one bad entry never stops the others. An event that arrives later for an order already
    booked (a refund, a fee adjustment) has a new key, so it becomes a further entry; nothing
@@ -49,7 +52,9 @@ from ..ports import ErpPort
 from ..settings import SyncSettings
 from ..sources import FinancesSource
 from ..timestamps import current_time, parse_timestamp, readable_span
-from .report import RecordFailure, SyncReport, failure_reason, run_isolated, source_stats
+from .report import RecordFailure, SyncReport, failure_reason, is_transient, run_isolated, source_stats
+from .windows import CHECKPOINT_KIND as ORDERS_CHECKPOINT
+from .windows import OrderCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +104,7 @@ class FeeSync:
 		now = self.now()
 		checkpoint = self.port.get_checkpoint(CHECKPOINT_KIND) or {}
 		logged: dict[str, str] = dict(checkpoint.get("logged") or {})
+		self._waiting = dict(checkpoint.get("waiting") or {})
 		tally = _Tally()
 		windows = self.plan_windows(checkpoint, now)
 		if not windows:
@@ -116,12 +122,23 @@ class FeeSync:
 					f"Stopped at the window {_iso(start)} .. {_iso(end)}; the next run starts again there."
 				)
 				# The mark stays; what this window already logged is remembered all the same.
-				checkpoint = {**checkpoint, "logged": logged}
+				checkpoint = {**checkpoint, "logged": logged, "waiting": self._waiting}
 				self.port.set_checkpoint(CHECKPOINT_KIND, checkpoint)
 				break
 			logged = {key: stamp for key, stamp in logged.items() if stamp >= _iso(end - self.overlap)}
-			checkpoint = {**checkpoint, "posted_before": _iso(end), "logged": logged}
+			# The mark may pass events of orders not imported yet: those orders are in `waiting`.
+			checkpoint = {
+				**checkpoint,
+				"posted_before": _iso(end),
+				"logged": logged,
+				"waiting": self._waiting,
+			}
 			self.port.set_checkpoint(CHECKPOINT_KIND, checkpoint)
+		if progress:
+			progress(
+				len(windows), len(windows), "Booking the fees of orders imported since their events came"
+			)
+		checkpoint = self._book_waiting(now, report, logged, tally, checkpoint)
 		if progress:
 			progress(len(windows), len(windows), "Looking for orders still awaiting fees")
 		self._follow_up_awaiting(now, report, logged, tally, checkpoint)
@@ -156,15 +173,21 @@ class FeeSync:
 				self._apply(mapping, report, logged, tally, end)
 				self._post_refunds(map_refund_events(page, numbering=refund_numbering), report, tally)
 		except Exception as exc:  # Amazon or the network failed mid-window; posted entries stay posted
-			report.count("failed")
-			report.failures.append(
-				RecordFailure(
-					"fee",
-					f"window {_iso(start)} .. {_iso(end)}",
-					failure_reason(exc),
-					f"{type(exc).__name__}: {exc}",
+			if is_transient(exc):
+				# Amazon is busy, not wrong: the next run reads this window again (posted keys stay unchanged).
+				report.note(
+					f"Amazon kept refusing ({failure_reason(exc)}) while fees {_iso(start)} .. {_iso(end)} were read."
 				)
-			)
+			else:
+				report.count("failed")
+				report.failures.append(
+					RecordFailure(
+						"fee",
+						f"window {_iso(start)} .. {_iso(end)}",
+						failure_reason(exc),
+						f"{type(exc).__name__}: {exc}",
+					)
+				)
 			log.warning("fees window %s .. %s failed: %s", start, end, exc)
 			return False
 		return True
@@ -199,6 +222,9 @@ class FeeSync:
 			if not known:
 				if draft.is_empty:
 					continue
+				# Kept until the order is imported, however long that takes; then its fees are read again
+				# by order id and booked (`_book_waiting`).
+				self._waiting.setdefault(order_id, _iso(seen_at))
 				record = _not_imported(draft)
 				if record.event_key not in logged:
 					tally.not_imported.add(order_id)
@@ -244,6 +270,55 @@ class FeeSync:
 		if count:
 			report.count("recorded")
 			tally.recorded[record.event_type] += 1
+
+	# -- fees whose order came later ----------------------------------------------------------------
+
+	def _book_waiting(self, now, report, logged, tally, checkpoint) -> dict:
+		"""Book the fees of orders that were not imported when their events were read, now that they
+		are; forget those the order sync will never import (placed before the after date)."""
+		if not self._waiting:
+			return checkpoint
+		try:
+			arrived = [o for o in sorted(self._waiting) if self.port.sales_order_state(o) is not None]
+			never = self._never_imported(now)
+		except Exception as exc:  # the ERP could not answer; the orders keep waiting
+			report.count("failed")
+			report.failures.append(
+				RecordFailure("fee", "orders waiting for fees", f"{type(exc).__name__}: {exc}")
+			)
+			return checkpoint
+		booked = 0
+		for order_id in arrived:
+			if not self._read_order(order_id, now, report, logged, tally):
+				break  # Amazon is failing; the rest wait for the next run
+			del self._waiting[order_id]
+			booked += 1
+			checkpoint = {**checkpoint, "logged": logged, "waiting": self._waiting}
+			self.port.set_checkpoint(CHECKPOINT_KIND, checkpoint)
+		dropped = [o for o, since in self._waiting.items() if never is not None and since < never]
+		for order_id in dropped:
+			del self._waiting[order_id]
+		if booked:
+			report.note(f"Booked the fees of {booked} orders imported after their events were read.")
+		if self._waiting:
+			report.note(
+				f"{len(self._waiting)} orders with Amazon fees are not imported yet; their fees wait for them."
+			)
+		checkpoint = {**checkpoint, "logged": logged, "waiting": self._waiting}
+		self.port.set_checkpoint(CHECKPOINT_KIND, checkpoint)
+		return checkpoint
+
+	def _never_imported(self, now: datetime) -> str | None:
+		"""Orders still missing although their events were seen before this moment will never be
+		imported: the order sync's backfill is complete and it has read every change since. None while
+		the backfill still runs (any order may yet come)."""
+		try:
+			orders = OrderCheckpoint.from_dict(self.port.get_checkpoint(ORDERS_CHECKPOINT))
+		except (TypeError, ValueError):
+			return None
+		if not orders.started or orders.after is None or orders.backfill_done_to > orders.after:
+			return None
+		return _iso(min(orders.updated_to, now) - timedelta(days=1))
 
 	# -- orders still without fees ----------------------------------------------------------------
 
@@ -371,7 +446,10 @@ def _not_imported(draft: FeeEntryDraft) -> UnpostedFinanceEvent:
 		posted_date=draft.posted_date,
 		details={"lines": {f"{line.category}/{line.fee_type}": str(line.amount) for line in draft.lines}},
 		event_key=draft.event_key,
-		reason="The order is not imported into the ERP (older than the after date, or not imported yet): not booked.",
+		reason=(
+			"The order is not imported into the ERP yet: its fees are booked when it is (an order placed "
+			"before the after date never is)."
+		),
 		amazon_order_id=draft.amazon_order_id,
 	)
 

@@ -1,8 +1,10 @@
 """Products, then orders, invoices and fees for one account: the order a real run must keep.
 
 Orders reference Items, so products always come first; invoices bill shipped Sales Orders; fees
-reference Sales Orders and their refunds credit the invoices, so they come last. Each stage reports on its own; a stage that cannot run at all leaves a report saying why,
-and when the product stage crashed outright, orders and fees are not attempted.
+reference Sales Orders and their refunds credit the invoices, so they come last. Each stage reports
+on its own; a stage that cannot run at all leaves a report saying why, and the stages after it
+still run (an order whose Items exist, or can be made from the order, does not depend on the
+listings report; fees of imported orders do not depend on either).
 
 `Pipeline` holds the engines of one run (they share the source, the port, the settings and the
 product engine, through which orders create the Items of SKUs they meet). `Pipeline.run` is the
@@ -149,10 +151,8 @@ class Pipeline:
 		"""Run the requested stages in the fixed order products -> orders -> invoices -> fees."""
 		reports: list[SyncReport] = []
 		for stage in ordered_stages(stages):
-			report, crashed = self.run_stage(stage, self._stage_work(stage, progress), hooks)
+			report, _crashed = self.run_stage(stage, self._stage_work(stage, progress), hooks)
 			reports.append(report)
-			if crashed and stage == PRODUCTS:
-				break  # orders would only fail on unknown items, and fees on unknown orders
 		return reports
 
 	def _stage_work(self, stage: str, progress: Progress | None) -> Callable[[], SyncReport]:
