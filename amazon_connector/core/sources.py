@@ -15,10 +15,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Protocol
 
-# A Restricted Data Token for a search: a token, or the means to get a live one page by page
-# (a long search outlives one token).
-SearchToken = str | Callable[[], str | None] | None
-
 
 class ReportDocument(Protocol):
 	"""A downloaded (and decompressed) report document."""
@@ -48,7 +44,6 @@ class OrdersSource(UsageCounted, Protocol):
 		created_before: datetime | None = None,
 		last_updated_after: datetime | None = None,
 		last_updated_before: datetime | None = None,
-		restricted_data_token: SearchToken = None,
 		pagination_token: str | None = None,
 		on_page: Callable[[str | None], None] | None = None,
 	) -> Iterable[dict]:
@@ -57,12 +52,9 @@ class OrdersSource(UsageCounted, Protocol):
 		`on_page(next_token)` is called when the caller has taken a page's last order, before the next
 		page is asked for (None after the last page). A source without pages may ignore both."""
 
-	def get_order(self, order_id: str, *, restricted_data_token: str | None = None) -> dict:
-		"""Orders 2026-01-01 getOrder: the Order `order_id`."""
-
-	def create_orders_rdt(self, order_id: str | None = None) -> dict:
-		"""createRestrictedDataToken for searchOrders, or for one order's getOrder: Amazon's body
-		(`restrictedDataToken`, `expiresIn` in seconds)."""
+	def get_order(self, order_id: str) -> dict:
+		"""Orders 2026-01-01 getOrder: the Order `order_id`. Buyer data comes by the app's roles
+		(Orders 2026-01-01 needs no Restricted Data Token)."""
 
 	def fetch_order_report(self, marketplace_id: str, start: datetime, end: datetime) -> ReportDocument:
 		"""GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL for one marketplace's orders placed in

@@ -124,6 +124,13 @@ class SalesOrders:
 			self._set_header(doc, draft, attention=None)
 			return Outcome.UNCHANGED
 		if _same_money(doc, plan):
+			if doc.docstatus == 0 and _parties_differ(doc, plan):
+				# Buyer data came or went (Amazon's roles, the account's setting): a draft takes it on;
+				# a submitted order keeps its customer and address, for a change of parties is no reason
+				# to cancel and amend it.
+				self._rewrite_draft(doc, plan, draft)
+				self._submit_if_due(doc, draft)
+				return Outcome.UPDATED
 			# Amazon's remarks replace older ones; a flag a person still has to act on is never cleared.
 			header_changed = self._set_header(doc, draft, attention=_remarks(draft) or None)
 			submitted = self._submit_if_due(doc, draft)
@@ -507,6 +514,7 @@ def _check_total(doc, draft) -> None:
 
 
 def _same_money(doc, plan: dict) -> bool:
+	"""Whether the order's items, amounts and taxes are Amazon's still (its parties aside)."""
 	places = minor_units(plan["currency"])
 
 	def items_of(rows):
@@ -524,8 +532,7 @@ def _same_money(doc, plan: dict) -> bool:
 		return sorted((r.get("account_head"), round(flt(r.get("tax_amount")), places)) for r in rows)
 
 	return (
-		doc.customer == plan["customer"]
-		and doc.currency == plan["currency"]
+		doc.currency == plan["currency"]
 		and items_of(doc.get("items")) == items_of(plan["items"])
 		and taxes_of(doc.get("taxes")) == taxes_of(plan["taxes"])
 	)
@@ -546,6 +553,12 @@ def _same_sale(doc, plan: dict, draft: SalesOrderDraft) -> bool:
 		doc.currency == plan["currency"]
 		and booked == draft.grand_total
 		and sold(doc.get("items")) == sold(plan["items"])
+	)
+
+
+def _parties_differ(doc, plan: dict) -> bool:
+	return doc.customer != plan["customer"] or (doc.shipping_address_name or "") != (
+		plan.get("shipping_address_name") or ""
 	)
 
 

@@ -1,4 +1,8 @@
-"""Orders 2026-01-01: searchOrders (all pages) and getOrder, with items, proceeds and taxes inline."""
+"""Orders 2026-01-01: searchOrders (all pages) and getOrder, with items, proceeds and taxes inline.
+
+Buyer and recipient data come according to the application's roles: Orders 2026-01-01 needs no
+Restricted Data Token ("Accessing PII with the Orders API v2026-01-01 does not require a Restricted
+Data Token"). The `restricted_data_token` arguments remain for callers of the library's RDT flow."""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from datetime import datetime
 from amazon_connector.spapi._params import csv, iso8601
 from amazon_connector.spapi.apis import OrdersApi
 from amazon_connector.spapi.pagination import PAGINATION_PAGINATION_TOKEN, iterate_pages
-from amazon_connector.spapi.tokens import create_restricted_data_token
 
 # What the sync needs from an order; each name is in the model's includedData enum.
 DEFAULT_INCLUDED_DATA = (
@@ -84,20 +87,6 @@ def search_orders(
 		params["paginationToken"] = pagination_token
 	pages = iterate_pages(fetch, params, PAGINATION_PAGINATION_TOKEN, operation="searchOrders")
 	return _orders_of(pages, on_page)
-
-
-# The personal data a Restricted Data Token unlocks on orders: buyer name and e-mail, delivery address.
-ORDER_PII_ELEMENTS = ("buyerInfo", "shippingAddress")
-ORDERS_PATH = "/orders/2026-01-01/orders"
-
-
-def create_orders_rdt(session, order_id: str | None = None) -> dict:
-	"""A Restricted Data Token with buyer and address details for searchOrders, or for getOrder of
-	one order when `order_id` is given (an RDT covers only the resource it names). Amazon refuses it
-	(AccessDeniedError) when the app lacks the restricted-data role. Returns Amazon's body:
-	`restrictedDataToken` and `expiresIn` (seconds)."""
-	path = f"{ORDERS_PATH}/{order_id}" if order_id else ORDERS_PATH
-	return create_restricted_data_token(session, path, ORDER_PII_ELEMENTS)
 
 
 def _orders_of(pages, on_page=None) -> Iterator[dict]:

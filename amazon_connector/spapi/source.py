@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from amazon_connector.core.mapping.order_report import ORDER_REPORT
-from amazon_connector.core.sources import AmazonSource, SearchToken
+from amazon_connector.core.sources import AmazonSource
 from amazon_connector.spapi import (
 	catalog,
 	feeds,
@@ -52,7 +52,6 @@ class SpApiSource:
 		created_before: datetime | None = None,
 		last_updated_after: datetime | None = None,
 		last_updated_before: datetime | None = None,
-		restricted_data_token: SearchToken = None,
 		pagination_token: str | None = None,
 		on_page: Callable[[str | None], None] | None = None,
 	) -> Iterator[dict]:
@@ -63,16 +62,12 @@ class SpApiSource:
 			created_before=created_before,
 			last_updated_after=last_updated_after,
 			last_updated_before=last_updated_before,
-			restricted_data_token=restricted_data_token,
 			pagination_token=pagination_token,
 			on_page=on_page,
 		)
 
-	def get_order(self, order_id: str, *, restricted_data_token: str | None = None) -> dict:
-		return orders.get_order(self.session, order_id, restricted_data_token=restricted_data_token)
-
-	def create_orders_rdt(self, order_id: str | None = None) -> dict:
-		return orders.create_orders_rdt(self.session, order_id)
+	def get_order(self, order_id: str) -> dict:
+		return orders.get_order(self.session, order_id)
 
 	def fetch_order_report(
 		self, marketplace_id: str, start: datetime, end: datetime

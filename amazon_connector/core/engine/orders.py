@@ -32,12 +32,12 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from ..drafts.orders import SalesOrderDraft
+from ..mapping.order_parties import has_personal_data
 from ..mapping.orders import OrderMappingError, OrderNotReady, OrderSkipped, map_order, parse_amazon_time
 from ..ports import ErpPort, Outcome
 from ..settings import UNKNOWN_SKU_CREATE, SyncSettings
 from ..sources import OrdersSource
 from ..timestamps import as_utc, current_time
-from .personal_data import PersonalDataToken
 from .report import RecordFailure, SyncReport, failure_reason, is_transient, run_isolated, source_stats
 from .windows import CHECKPOINT_KIND, UPDATED, RunPlan, Window, plan_run, window_target
 
@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 ItemResolver = Callable[[str, dict[str, str]], dict[str, str]]
 # How many pending or skipped order ids a report message lists before it only counts them.
 _LISTED = 10
+# Orders imported without the buyer data wanted: read again by id (getOrder, 0.5/s) this many a run,
+# and remembered up to this many.
+PERSONAL_DATA_LOOKUPS = 50
+MAX_AWAITING_PERSONAL_DATA = 10_000
 
 
 class UnknownSkuError(Exception):
@@ -69,7 +73,7 @@ class OrderSync:
 		self.settings = settings
 		self.item_resolver = item_resolver
 		self._now = now
-		self._personal_data = PersonalDataToken(source) if settings.request_personal_data else None
+		self._without_personal_data: list[str] = []  # imported this run without the buyer data wanted
 		self._pending: list[str] = []
 		self._created_floor: datetime | None = None  # orders placed earlier are not imported by run()
 		self._skipped: list[str] = []
@@ -98,6 +102,7 @@ class OrderSync:
 			# window resumes with the same fixed upper edge.
 			self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())
 			self._read_windows(plan, marketplace_ids, report, progress)
+			self._complete_personal_data(plan, report)
 		self._summarise(report)
 		return report.finish(source_stats(self.source))
 
@@ -191,29 +196,65 @@ class OrderSync:
 		return counted[0]
 
 	def _search(self, window: Window, marketplace_ids: list[str], token=None, on_page=None) -> Iterable[dict]:
-		# With personal data wanted, the search gets the means to a live token page by page.
-		rdt = self._personal_data.token if self._personal_data is not None else None
+		# Orders 2026-01-01 gives buyer data by the app's roles: no Restricted Data Token is involved.
 		return self.source.search_orders(
-			marketplace_ids=marketplace_ids,
-			**window.query(),
-			restricted_data_token=rdt,
-			pagination_token=token,
-			on_page=on_page,
+			marketplace_ids=marketplace_ids, **window.query(), pagination_token=token, on_page=on_page
 		)
 
 	def _fetch_one(self, order_id: str) -> dict:
-		# A token covers only the resource it names: one for this order.
-		token = self._personal_data.for_order(order_id) if self._personal_data is not None else None
-		return self.source.get_order(order_id, restricted_data_token=token)
+		return self.source.get_order(order_id)
+
+	# -- buyer data that came later -----------------------------------------------------------------
+	def _complete_personal_data(self, plan: RunPlan, report: SyncReport) -> None:
+		"""Orders imported without the buyer data the account wants (the app lacked Amazon's roles then)
+		are read again by id, a few a run, and completed once Amazon sends it. The first one still
+		without it ends the look for this run: the roles are still missing."""
+		checkpoint = plan.checkpoint
+		waiting = list(dict.fromkeys(checkpoint.awaiting_personal_data + self._without_personal_data))
+		if not self.settings.request_personal_data:
+			waiting = []
+		fresh = set(self._without_personal_data)  # just read without it: no second look this run
+		completed = 0
+		for order_id in [o for o in waiting if o not in fresh][:PERSONAL_DATA_LOOKUPS]:
+			try:
+				order = self._fetch_one(order_id)
+			except Exception as exc:  # Amazon busy or the order gone: try again another run
+				log.info("order %s not read again for its buyer data: %s", order_id, exc)
+				break
+			if not has_personal_data(order):
+				break
+			if run_isolated(
+				report,
+				self.port,
+				"order",
+				order_id,
+				lambda o=order, i=order_id: self._process(o, i, force=True),
+			):
+				completed += 1
+				waiting.remove(order_id)
+		checkpoint.awaiting_personal_data = waiting[-MAX_AWAITING_PERSONAL_DATA:]
+		self.port.set_checkpoint(CHECKPOINT_KIND, checkpoint.to_dict())
+		if completed:
+			report.note(
+				f"Buyer names and addresses were filled in on {completed} order(s) imported without them."
+			)
+		if self._without_personal_data:
+			report.note(
+				f"Amazon sent {len(self._without_personal_data)} order(s) without buyer names or street addresses: "
+				"the app needs Amazon's roles for them (Direct-to-Consumer Shipping, Tax Invoicing). They were "
+				"imported with city, state, postal code and country and are completed when Amazon sends more."
+			)
+		self._without_personal_data = []
 
 	# -- one order -------------------------------------------------------------------------------
-	def _process(self, order: dict, order_id: str) -> Outcome:
+	def _process(self, order: dict, order_id: str, *, force: bool = False) -> Outcome:
 		if not isinstance(order, dict) or not order.get("orderId"):
 			raise OrderMappingError(order_id, "Amazon sent an order without an orderId")
 		updated = parse_amazon_time(order.get("lastUpdatedTime"), "lastUpdatedTime")
 		state = self.port.sales_order_state(order_id)
 		if state is not None and state.last_updated is not None and as_utc(state.last_updated) >= updated:
-			return Outcome.UNCHANGED
+			if not force:
+				return Outcome.UNCHANGED
 		try:
 			draft = map_order(order, self.settings)
 		except OrderNotReady:
@@ -229,7 +270,10 @@ class OrderSync:
 			self._skipped.append(f"{order_id} (placed before the after date)")
 			return Outcome.SKIPPED
 		self._resolve_items(draft)
-		return self.port.upsert_sales_order(draft)
+		outcome = self.port.upsert_sales_order(draft)
+		if self.settings.request_personal_data and not has_personal_data(order):
+			self._without_personal_data.append(order_id)
+		return outcome
 
 	def _cancel(self, draft: SalesOrderDraft, state) -> Outcome:
 		if state is None:
@@ -285,12 +329,6 @@ class OrderSync:
 			)
 		if self._skipped:
 			report.note(f"{len(self._skipped)} order(s) were not imported: {_listed(self._skipped)}")
-		if self._personal_data and self._personal_data.refusal:
-			report.note(
-				"Amazon gave no buyer names or street addresses (no Restricted Data Token: "
-				f"{self._personal_data.refusal}); orders were imported with city, state, postal code and "
-				"country. The app needs Amazon's restricted-data role for more."
-			)
 		self._pending, self._skipped = [], []
 
 	def _exclusive(self):

@@ -157,6 +157,8 @@ class OrderCheckpoint:
 	# A window read part way: {"by", "start", "end", "token", "orders"}; `token` names the first page not
 	# yet handled, so a resumed run goes on from there instead of from the window's first page.
 	page: dict | None = None
+	# Orders imported without the buyer data the account wants, to complete when Amazon sends it.
+	awaiting_personal_data: list[str] = field(default_factory=list)
 
 	@property
 	def started(self) -> bool:
@@ -171,6 +173,7 @@ class OrderCheckpoint:
 			"after": _iso(self.after),
 			"backfill_window_days": self.backfill_window_days,
 			"page": self.page,
+			"awaiting_personal_data": list(self.awaiting_personal_data),
 		}
 
 	@classmethod
@@ -191,6 +194,7 @@ class OrderCheckpoint:
 			after=parse_timestamp(value.get("after")),
 			backfill_window_days=_window_days(value.get("backfill_window_days")),
 			page=_page(value.get("page")),
+			awaiting_personal_data=[str(o) for o in value.get("awaiting_personal_data") or [] if o],
 		)
 		if checkpoint.started and (checkpoint.backfill_done_to is None or checkpoint.updated_to is None):
 			raise ValueError("order checkpoint is incomplete")
