@@ -1,6 +1,7 @@
 """Amazon Sync Log: one per run (account, kind): counts, API usage and the failed records.
 
-Old logs are deleted by Frappe's log clearing (Log Settings; 30 days by default, see hooks).
+Old logs are deleted by Frappe's log clearing (Log Settings; 30 days by default, see hooks), except
+those that still list something to do (see `clear_old_logs`).
 """
 
 from __future__ import annotations
@@ -50,12 +51,25 @@ class AmazonSyncLog(Document):
 	# end: auto-generated types
 	@staticmethod
 	def clear_old_logs(days=30):
+		"""Log Settings' clean-up: delete logs older than `days` that hold nothing still to do. A log
+		with a failed record not yet retried, or with amounts Amazon reported that are not booked and
+		not marked dealt with, is the only place they are listed, so it stays until resolved; so does a
+		log of a run still going."""
 		log = frappe.qb.DocType("Amazon Sync Log")
 		failure = frappe.qb.DocType("Amazon Sync Failure")
+		open_failures = (
+			frappe.qb.from_(failure)
+			.select(failure.parent)
+			.where((failure.parenttype == "Amazon Sync Log") & (failure.retried == 0))
+		)
+		no_open_money = log.events.isnull() | log.events.isin(["", "[]", "null"]) | (log.events_reviewed == 1)
 		old = (
 			frappe.qb.from_(log)
 			.select(log.name)
 			.where(log.modified < (Now() - Interval(days=days)))
+			.where(log.status.notin(["Queued", "Running"]))
+			.where(log.name.notin(open_failures))
+			.where(no_open_money)
 			.run(pluck=True)
 		)
 		for chunk in (old[i : i + 500] for i in range(0, len(old), 500)):
