@@ -36,6 +36,13 @@ class TestAmazonSettingsValidation(TestCase):
 	def doc(self):
 		return frappe.get_doc("Amazon Settings", self.settings.name)
 
+	def restore_endpoint(self, original):
+		frappe.db.set_value(
+			"Amazon Settings",
+			original.name,
+			{"environment": original.environment, "endpoint_url": original.endpoint_url},
+		)
+
 	def assertRefused(self, doc, *words):
 		with self.assertRaises(frappe.ValidationError) as caught:
 			doc.save()
@@ -143,19 +150,24 @@ class TestAmazonSettingsValidation(TestCase):
 		doc.environment = "Custom Endpoint"
 		doc.endpoint_url = "https://proxy.example/sp"
 		manager = f.make_user("amazon-endpoint-manager@example.com", ["Amazon Connector Manager"])
+		self.addCleanup(self.restore_endpoint, self.doc())
 		with patch_conf(developer_mode=1):
 			frappe.set_user(manager)
 			try:
 				self.assertRefused(doc, "proxy.example")
 			finally:
 				frappe.set_user("Administrator")
+			doc = self.doc()
+			doc.environment = "Custom Endpoint"
+			doc.endpoint_url = "https://proxy.example/sp"
 			doc.save()  # Administrator is a System Manager
-		self.assertEqual(doc.endpoint_url, "https://proxy.example/sp")
+		self.assertEqual(self.doc().endpoint_url, "https://proxy.example/sp")
 
 	def test_a_remote_endpoint_written_around_validation_is_refused_on_use(self):
 		from amazon_connector.erpnext_adapter.settings import account_config
 
 		doc = self.doc()
+		self.addCleanup(self.restore_endpoint, self.doc())
 		doc.db_set({"environment": "Custom Endpoint", "endpoint_url": "https://attacker.example"})
 		with patch_conf(developer_mode=0), self.assertRaises(frappe.ValidationError) as caught:
 			account_config(doc.name)
