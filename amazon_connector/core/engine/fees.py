@@ -316,9 +316,10 @@ class FeeSync:
 			orders = OrderCheckpoint.from_dict(self.port.get_checkpoint(ORDERS_CHECKPOINT))
 		except (TypeError, ValueError):
 			return None
-		if not orders.started or orders.after is None or orders.backfill_done_to > orders.after:
+		done_to, after, updated_to = orders.backfill_done_to, orders.after, orders.updated_to
+		if done_to is None or after is None or updated_to is None or done_to > after:
 			return None
-		return _iso(min(orders.updated_to, now) - timedelta(days=1))
+		return _iso(min(updated_to, now) - timedelta(days=1))
 
 	# -- orders still without fees ----------------------------------------------------------------
 

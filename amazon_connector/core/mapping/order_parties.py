@@ -55,19 +55,18 @@ def without_personal_data(order: dict) -> dict:
 
 def has_personal_data(order: dict) -> bool:
 	"""Whether Amazon sent the order with the buyer's or recipient's personal data."""
-	buyer = order.get("buyer") if isinstance(order.get("buyer"), dict) else {}
-	address = (
-		(order.get("recipient") or {}).get("deliveryAddress")
-		if isinstance(order.get("recipient"), dict)
-		else None
-	)
-	address = address if isinstance(address, dict) else {}
+	buyer = _block(order.get("buyer"))
+	address = _block(_block(order.get("recipient")).get("deliveryAddress"))
 	return bool(
 		buyer.get("buyerName")
 		or buyer.get("buyerEmail")
 		or address.get("addressLine1")
 		or address.get("name")
 	)
+
+
+def _block(value) -> dict:
+	return value if isinstance(value, dict) else {}
 
 
 def customer_of(
