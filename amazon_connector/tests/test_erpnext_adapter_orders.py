@@ -289,6 +289,43 @@ class TestErpNextAdapterOrders(AdapterTestCase):
 		self.assertEqual(frappe.db.get_value("Sales Order", original, "docstatus"), 2)
 		self.assertEqual(port.sales_order_state(draft.amazon_order_id).name, amended.name)
 
+	def test_new_buyer_data_never_cancels_and_amends_a_submitted_order(self):
+		"""Buyer data that comes later (Amazon's roles granted) makes another customer; a submitted
+		order keeps its own, a draft takes the new one."""
+		submitted = f.order_draft("111-0000005-0000006", lines=[("WIDGET", "_TAC-WIDGET", 1, "10.00")])
+		port = self.port()
+		port.upsert_sales_order(submitted)
+		before = self.order_of(submitted.amazon_order_id)
+		with_buyer = replace(
+			submitted,
+			customer=replace(
+				submitted.customer, key="buyer:pat@marketplace.amazon.com", customer_name="Pat Doe"
+			),
+			last_updated=submitted.last_updated + timedelta(hours=1),
+		)
+		port.upsert_sales_order(with_buyer)
+		after = self.order_of(submitted.amazon_order_id)
+		self.assertEqual((after.name, after.docstatus, after.customer), (before.name, 1, before.customer))
+		self.assertFalse(frappe.db.exists("Sales Order", {"amended_from": before.name}))
+
+		draft = f.order_draft(
+			"111-0000005-0000007", lines=[("WIDGET", "_TAC-WIDGET", 1, "10.00")], submit=False
+		)
+		port.upsert_sales_order(draft)
+		first_customer = self.order_of(draft.amazon_order_id).customer
+		port.upsert_sales_order(
+			replace(
+				draft,
+				customer=replace(
+					draft.customer, key="buyer:sam@marketplace.amazon.com", customer_name="Sam Roe"
+				),
+				last_updated=draft.last_updated + timedelta(hours=1),
+			)
+		)
+		rewritten = self.order_of(draft.amazon_order_id)
+		self.assertEqual(rewritten.docstatus, 0)
+		self.assertNotEqual(rewritten.customer, first_customer)
+
 	# -- cancellation ------------------------------------------------------------------------------
 	def test_cancel_cancels_an_undelivered_order(self):
 		draft = f.order_draft("111-0000006-0000006", lines=[("WIDGET", "_TAC-WIDGET", 1, "10.00")])
