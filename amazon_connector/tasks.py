@@ -14,7 +14,9 @@ from frappe.utils import now_datetime
 
 from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, ORDERS, PRODUCTS, STOCK_PUSH
 from .erpnext_adapter.settings import enabled_accounts, read_settings, settings_doc
+from .locks import current_holder
 from .runner.queue import enqueue_sync
+from .runner.sync_log import close_interrupted
 
 INTERVALS = {
 	"Every 5 Minutes": timedelta(minutes=5),
@@ -30,6 +32,8 @@ def enqueue_due_syncs() -> None:
 	now = now_datetime()
 	for account in enabled_accounts():
 		try:
+			if current_holder(account) is None:
+				close_interrupted(account)  # the lock expired: a run that still says "Running" died
 			stages = due_stages(settings_doc(account), now)
 			if stages:
 				enqueue_sync(account, stages, triggered_by="scheduler")

@@ -41,7 +41,7 @@ from .commits import CommittingPort, commit, rollback_stage, stage_savepoint
 from .options import OPTIONS, Runtime
 from .queue import stages_in_order
 from .retry import merge_reports, plan_retry
-from .sync_log import LOG_DOCTYPE, RETRY, SyncLogWriter, mark_retried, skipped_log
+from .sync_log import LOG_DOCTYPE, RETRY, SyncLogWriter, close_interrupted, mark_retried, skipped_log
 
 LAST_SYNC_FIELD = {
 	PRODUCTS: "last_product_sync",
@@ -109,6 +109,7 @@ def _locked(account: str, kind: str, triggered_by: str, dry_run: bool) -> Iterat
 		skipped_log(account, kind, triggered_by, dry_run, str(exc))
 		raise
 	try:
+		close_interrupted(account)  # with the lock held, a "Running" log is a run that died
 		yield lock
 	finally:
 		lock.release()

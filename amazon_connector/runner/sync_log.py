@@ -23,6 +23,33 @@ MAX_LOGGED_FAILURES = 2000
 MAX_EVENTS_CHARS = 500_000
 
 
+INTERRUPTED = "Interrupted"
+UNFINISHED = ("Queued", "Running")
+
+
+def close_interrupted(account: str) -> list[str]:
+	"""Close the account's logs still "Running" as "Interrupted". Called only while no run of the
+	account holds its lock (by the next run once it has the lock, or by the scheduler once the lock has
+	expired), so such a log belongs to a run whose worker stopped or was killed. Its checkpoints hold
+	what it finished; the next run goes on from them."""
+	names = frappe.get_all(
+		LOG_DOCTYPE, filters={"amazon_account": account, "status": ("in", UNFINISHED)}, pluck="name"
+	)
+	for name in names:
+		messages = frappe.db.get_value(LOG_DOCTYPE, name, "messages") or ""
+		note = _(
+			"The run stopped before it finished (its worker ended or was killed); the next run goes on from the last checkpoint."
+		)
+		frappe.db.set_value(
+			LOG_DOCTYPE,
+			name,
+			{"status": INTERRUPTED, "ended": now_datetime(), "messages": f"{messages}\n{note}".strip()},
+		)
+	if names:
+		commit()  # deliberate: the closing stands even if the run that noticed fails later
+	return names
+
+
 class SyncLogWriter:
 	def __init__(self, doc):
 		self.doc = doc

@@ -69,3 +69,42 @@ class TestSyncLogKeeping(TestCase):
 		settings.clear_logs()
 		self.assertTrue(frappe.db.exists("Amazon Sync Log", money))
 		self.assertFalse(frappe.db.exists("Amazon Sync Log", clean))
+
+
+class TestInterruptedLogs(TestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.settings = f.make_amazon_settings(f.make_company(), account_name="_Test Amazon Interrupted")
+
+	def running_log(self) -> str:
+		return (
+			frappe.get_doc(
+				{
+					"doctype": "Amazon Sync Log",
+					"amazon_account": self.settings.name,
+					"kind": "orders",
+					"status": "Running",
+					"started": now_datetime(),
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+
+	def test_the_next_run_closes_a_dead_runs_log_as_interrupted(self):
+		from amazon_connector.runner.run import _locked
+
+		dead = self.running_log()
+		with _locked(self.settings.name, "orders", "test", False):
+			self.assertEqual(frappe.db.get_value("Amazon Sync Log", dead, "status"), "Interrupted")
+		log = frappe.get_doc("Amazon Sync Log", dead)
+		self.assertTrue(log.ended)
+		self.assertIn("next run goes on", log.messages)
+
+	def test_the_scheduler_closes_it_once_the_lock_has_expired(self):
+		from amazon_connector import tasks
+
+		dead = self.running_log()
+		tasks.enqueue_due_syncs()  # nobody holds the account's lock
+		self.assertEqual(frappe.db.get_value("Amazon Sync Log", dead, "status"), "Interrupted")

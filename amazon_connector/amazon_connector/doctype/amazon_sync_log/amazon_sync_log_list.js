@@ -20,6 +20,7 @@ frappe.listview_settings["Amazon Sync Log"] = {
 			"Partial Success": "orange",
 			Failed: "red",
 			Skipped: "gray",
+			Interrupted: "red",
 		};
 		return [__(doc.status), colors[doc.status] || "gray", "status,=," + doc.status];
 	},
