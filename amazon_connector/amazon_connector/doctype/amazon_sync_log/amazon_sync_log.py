@@ -32,6 +32,7 @@ class AmazonSyncLog(Document):
 		dry_run: DF.Check
 		ended: DF.Datetime | None
 		events: DF.Code | None
+		events_reviewed: DF.Check
 		failed_count: DF.Int
 		failures: DF.Table[AmazonSyncFailure]
 		flagged_count: DF.Int
@@ -41,7 +42,9 @@ class AmazonSyncLog(Document):
 		recorded_count: DF.Int
 		skipped_count: DF.Int
 		started: DF.Datetime | None
-		status: DF.Literal["Queued", "Running", "Success", "Partial Success", "Failed", "Skipped"]
+		status: DF.Literal[
+			"Queued", "Running", "Success", "Partial Success", "Failed", "Skipped", "Interrupted"
+		]
 		throttle_wait_seconds: DF.Float
 		triggered_by: DF.Data | None
 		unchanged_count: DF.Int
