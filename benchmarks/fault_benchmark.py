@@ -113,7 +113,10 @@ def sync_until_settled(world: dict, faults: dict | None, runs: int, expected=Non
 
 
 def _problems(reports) -> str:
-	return "; ".join(f"{r.kind} failed {r.failed}" for r in reports if r.failed)
+	"""Failed records per stage, and the stages a run stopped early because Amazon kept refusing."""
+	parts = [f"{r.kind} failed {r.failed}" for r in reports if r.failed]
+	parts += [f"{r.kind} stopped early" for r in reports if any("kept refusing" in m for m in r.messages)]
+	return "; ".join(parts)
 
 
 def _same(preview: PreviewErp, expected: PreviewErp) -> bool:
