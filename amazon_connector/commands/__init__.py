@@ -12,7 +12,6 @@ command of every site, before a site is connected.
 from __future__ import annotations
 
 import sys
-import time
 
 import click
 from frappe.commands import get_site, pass_context
@@ -111,7 +110,9 @@ def _sync_accounts(accounts, chosen, after_date, dry_run, runtime) -> bool:
 		)
 		label = " + ".join(stages)
 		click.secho(f"{account}: {label}{' (dry run)' if dry_run else ''}", bold=True)
-		bar = TerminalProgress()
+		from amazon_connector.demo.progress import ConsoleProgress
+
+		bar = ConsoleProgress()  # a closed stderr ends the display, never the sync
 		try:
 			results = run_sync(
 				account,
@@ -178,40 +179,6 @@ def _print_preview(stage: str, preview, limit: int = 15) -> None:
 		click.echo(f"              {row}")
 	if len(rows) > limit:
 		click.echo(f"              ... and {len(rows) - limit} more")
-
-
-class TerminalProgress:
-	"""`progress(stage, done, total, message)` drawn as one updating line on stderr."""
-
-	WIDTH = 30
-
-	def __init__(self, stream=None):
-		self.stream = stream or sys.stderr
-		self._last = 0.0
-		self._drawn = False
-
-	def __call__(self, stage: str, done: int, total: int | None, message: str) -> None:
-		now = time.monotonic()
-		if now - self._last < 0.1 and not (total and done >= total):
-			return
-		self._last = now
-		if total:
-			filled = int(self.WIDTH * min(done, total) / total)
-			bar = "#" * filled + "-" * (self.WIDTH - filled)
-			text = f"{stage:<9} [{bar}] {done}/{total}"
-		else:
-			text = f"{stage:<9} [{'.' * (done % self.WIDTH):<{self.WIDTH}}] {done}"
-		width = 118
-		line = f"{text}  {message or ''}"[:width]
-		self.stream.write("\r" + line.ljust(width))
-		self.stream.flush()
-		self._drawn = True
-
-	def close(self) -> None:
-		if self._drawn:
-			self.stream.write("\n")
-			self.stream.flush()
-			self._drawn = False
 
 
 commands = [amazon_connector]

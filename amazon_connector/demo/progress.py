@@ -1,4 +1,5 @@
-"""Progress of a run on stderr, for the demo and the benchmark: the stage, its counts and an ETA.
+"""Progress of a run on stderr, for the demo, the benchmark and the bench command: the stage, its
+counts and an ETA.
 
 The figures stay on stdout, so `> out.txt` keeps them clean while the terminal shows the progress.
 On a terminal the line is rewritten in place; elsewhere (a log, CI) a line is written at most every
@@ -64,17 +65,26 @@ class ConsoleProgress:
 	def _write(self, text: str) -> None:
 		if self.tty:
 			padding = " " * max(0, self._width - len(text))
-			self.stream.write(f"\r{text}{padding}")
+			self._emit(f"\r{text}{padding}")
 			self._width = len(text)
 		else:
-			self.stream.write(text + "\n")
-		self.stream.flush()
+			self._emit(text + "\n")
 
 	def _end_line(self) -> None:
 		if self.tty and self._width:
-			self.stream.write("\n")
-			self.stream.flush()
+			self._emit("\n")
 			self._width = 0
+
+	def _emit(self, text: str) -> None:
+		"""Write unless the stream has gone away: a closed pipe (`| head`) or terminal (a dropped ssh
+		session) ends the progress display, never the run it shows."""
+		if self.stream is None:
+			return
+		try:
+			self.stream.write(text)
+			self.stream.flush()
+		except (OSError, ValueError):  # BrokenPipeError is an OSError; ValueError: the stream was closed
+			self.stream = None
 
 	def close(self) -> None:
 		"""End the rewritten line, so that what follows starts on a line of its own."""
