@@ -250,3 +250,19 @@ def test_a_slow_operation_still_gives_up_at_its_own_deadline(fake):
 		)
 	assert "retry deadline of 536 s" in str(raised.value)
 	assert clock() - 1000.0 <= 3 / 0.0056 + 1e-6
+
+
+def test_the_time_a_request_itself_takes_does_not_use_up_the_deadline(fake):
+	"""The deadline bounds waiting to retry. A slow answer (on a simulator's scaled clock, a busy
+	machine's milliseconds are minutes) must not leave a throttled call without its retries."""
+	clock = FakeClock()
+	answers = iter([throttled(), Reply(200, PARTICIPATIONS)])
+
+	def slow(request):
+		clock.advance(400.0)  # the request took longer than the whole deadline
+		return next(answers)
+
+	fake.route("GET", PATH, slow)
+	session = session_for(fake, clock=clock, retry=RetryPolicy(deadline=300.0, rng=random.Random(1)))
+	assert sellers.get_marketplace_participations(session) == PARTICIPATIONS["payload"]
+	assert fake.count(PATH, 429) == 1 and fake.count(PATH, 200) == 1

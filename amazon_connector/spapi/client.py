@@ -268,7 +268,10 @@ class SpApiSession:
 		policy = self.retry
 		paced = paced and self.throttle_enabled
 		bucket = self._throttle.bucket(self._throttle_key, operation, clock=self.clock) if paced else None
-		started: float | None = None
+		# Seconds this call has waited to be retried (backing off, and for its bucket after a failure). The
+		# deadline bounds these waits, not the requests' own time: that is bounded by the timeout and the
+		# attempts, and on a simulator's scaled clock a slow machine would make it look like hours.
+		waited = 0.0
 		# Fixed per call: a rate Amazon reports mid-call does not move the goal posts of this call.
 		deadline = policy.deadline_for(bucket.rate if bucket is not None else plan_for(operation).rate)
 		last_error: SpApiError | None = None
@@ -284,12 +287,12 @@ class SpApiSession:
 				if bucket is not None:
 					wait = bucket.reserve()
 					if wait > 0:
-						if last_error is not None and self.clock() + wait > started + deadline:
+						if last_error is not None and waited + wait > deadline:
 							bucket.refund()
 							raise self._exhausted(last_error, attempts - 1, deadline)
 						self._wait_for_token(wait)
-				if started is None:
-					started = self.clock()  # the deadline bounds retrying, not the first wait in line
+						if last_error is not None:  # the deadline bounds retrying, not the first wait in line
+							waited += wait
 				try:
 					result = attempt()
 				finally:
@@ -304,8 +307,6 @@ class SpApiSession:
 					continue
 				raise rejected.error from None
 			except RetryableFailure as failure:
-				if started is None:
-					started = self.clock()
 				last_error = failure.error
 				self._learn(bucket, failure)
 				if attempts >= policy.max_attempts:
@@ -313,10 +314,11 @@ class SpApiSession:
 				delay = policy.delay(attempts, failure.retry_after)
 				# Count the wait for a bucket token too: no point backing off for a retry the deadline forbids.
 				token_wait = max(0.0, bucket.expected_wait() - delay) if bucket is not None else 0.0
-				if self.clock() + delay + token_wait > started + deadline:
+				if waited + delay + token_wait > deadline:
 					raise self._exhausted(failure.error, attempts, deadline) from None
 				self._count_retry(operation)
 				self._backoff(delay)
+				waited += delay
 				continue
 			if bucket is not None and isinstance(result, Response) and result.rate_limit:
 				bucket.set_rate(result.rate_limit)

@@ -20,8 +20,9 @@ class RetryPolicy:
 
 	The n-th retry waits up to min(max_delay, base_delay * 2**(n-1)) seconds; with full jitter the
 	wait is drawn uniformly below that bound, which spreads clients that failed together. A
-	`Retry-After` from Amazon is a floor. The deadline counts from the first attempt of a call; a
-	retry that could not start before it is not made.
+	`Retry-After` from Amazon is a floor. The deadline bounds the time a call spends waiting to be
+	retried (backing off, and for a token of its bucket after a failure); a retry that would wait past
+	it is not made. The requests' own time is bounded by their timeout and `max_attempts`.
 
 	After a 429 the operation's bucket is empty, so a retry waits at least one token interval
 	(1 / rate): 180 s for searchOrders at 0.0056 requests/s. A fixed deadline would let a slow
