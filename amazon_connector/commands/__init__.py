@@ -48,6 +48,11 @@ def amazon_connector():
 	"--sim-marketplaces", help="Comma-separated country codes (default: those in the company's currency)."
 )
 @click.option("--company", help="Company of the simulator account (default: the default company).")
+@click.option(
+	"--reset",
+	is_flag=True,
+	help="With --simulator: a new generated world and no checkpoints (default: keep both).",
+)
 @pass_context
 def sync(
 	context,
@@ -62,6 +67,7 @@ def sync(
 	sim_seed,
 	sim_marketplaces,
 	company,
+	reset,
 ):
 	"""Run a sync now, in this terminal."""
 	import frappe
@@ -78,7 +84,10 @@ def sync(
 		if simulator:
 			from amazon_connector.commands.simulated import simulated_account
 
-			with simulated_account(sim_orders, sim_seed, sim_marketplaces, company) as (account, runtime):
+			with simulated_account(sim_orders, sim_seed, sim_marketplaces, company, reset=reset) as (
+				account,
+				runtime,
+			):
 				failed = _sync_accounts([account], chosen, after_date, dry_run, runtime)
 		else:
 			failed = _sync_accounts(list(accounts) or enabled_accounts(), chosen, after_date, dry_run, None)

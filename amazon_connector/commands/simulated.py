@@ -20,10 +20,44 @@ TIME_SCALE = 3600.0
 WORLD_DAYS = 30
 
 
+def _world_file():
+	from pathlib import Path
+
+	return Path(frappe.get_site_path("private", "amazon_simulator_world.json"))
+
+
+def kept_world(orders: int, seed: int, countries: tuple[str, ...], *, reset: bool) -> tuple[dict, bool]:
+	"""(the simulated seller's world, whether it is new). The world of an earlier run with the same
+	orders, seed and marketplaces is kept in the site's private folder, so a run continues where the
+	last one stopped (its checkpoints stay valid and nothing is booked twice); `reset`, or other
+	arguments, generate a new one."""
+	import json
+
+	from amazon_connector.simulator import generate_world
+
+	path = _world_file()
+	wanted = {"orders": orders, "seed": seed, "marketplaces": list(countries)}
+	if not reset and path.exists():
+		try:
+			kept = json.loads(path.read_text(encoding="utf-8"))
+			if kept.get("made_with") == wanted:
+				return kept["world"], False
+		except (OSError, ValueError, KeyError):
+			pass  # unreadable: a new world
+	end = datetime.now(timezone.utc)
+	world = generate_world(seed=seed, orders=orders, start=end - timedelta(days=WORLD_DAYS), end=end,
+		marketplaces=countries)  # fmt: skip
+	path.parent.mkdir(parents=True, exist_ok=True)
+	path.write_text(json.dumps({"made_with": wanted, "world": world}), encoding="utf-8")
+	return world, True
+
+
 @contextmanager
-def simulated_account(orders: int, seed: int, marketplaces: str | None, company: str | None):
+def simulated_account(
+	orders: int, seed: int, marketplaces: str | None, company: str | None, *, reset: bool = False
+):
 	from amazon_connector.runner.options import Runtime
-	from amazon_connector.simulator import Simulator, generate_world
+	from amazon_connector.simulator import Simulator
 	from amazon_connector.simulator.connect import scaled_clock
 	from amazon_connector.spapi.client import SpApiSession
 
@@ -34,12 +68,18 @@ def simulated_account(orders: int, seed: int, marketplaces: str | None, company:
 		raise click.ClickException("No company on this site; pass --company or create one.")
 	currency = frappe.get_cached_value("Company", company, "default_currency")
 	countries = _countries(marketplaces, currency)
-	end = datetime.now(timezone.utc)
-	start = end - timedelta(days=WORLD_DAYS)
-	world = generate_world(seed=seed, orders=orders, start=start, end=end, marketplaces=countries)
+	world, new = kept_world(orders, seed, countries, reset=reset)
+	start = (
+		min(datetime.fromisoformat(o["createdTime"].replace("Z", "+00:00")) for o in world["orders"])
+		if world["orders"]
+		else datetime.now(timezone.utc) - timedelta(days=WORLD_DAYS)
+	)
 	with Simulator(world, time_scale=TIME_SCALE) as sim:
-		click.echo(f"Simulator on {sim.base_url}: {orders} orders in {', '.join(countries)} (seed {seed})")
-		point_account_at(sim, company, start.date())
+		kind = "a new world" if new else "the world of the last run (--reset for a new one)"
+		click.echo(
+			f"Simulator on {sim.base_url}: {orders} orders in {', '.join(countries)} (seed {seed}), {kind}"
+		)
+		point_account_at(sim, company, start.date(), forget_checkpoints=new)
 		clock, sleep = scaled_clock(TIME_SCALE)
 		runtime = Runtime(
 			session_factory=lambda config: SpApiSession(config, clock=clock, sleep=sleep),
@@ -61,7 +101,7 @@ def _countries(marketplaces: str | None, currency: str) -> tuple[str, ...]:
 	return same[:1] if currency != "EUR" else ("DE",)
 
 
-def point_account_at(sim, company: str, after_date) -> None:
+def point_account_at(sim, company: str, after_date, *, forget_checkpoints: bool = True) -> None:
 	account = sim.account
 	doc = frappe.get_doc("Amazon Settings", ACCOUNT) if frappe.db.exists("Amazon Settings", ACCOUNT) else None
 	if doc is None:
@@ -103,10 +143,10 @@ def point_account_at(sim, company: str, after_date) -> None:
 			},
 		)
 	doc.save(ignore_permissions=True)
-	# Each run generates its seller anew, so the checkpoints of an earlier simulated seller would
-	# make this one look already read. Orders and fees already imported are still found by their
-	# Amazon ids, so a repeated run creates nothing twice.
-	frappe.db.delete("Amazon Sync Checkpoint", {"amazon_account": ACCOUNT})
+	if forget_checkpoints:
+		# A new seller: the checkpoints of an earlier simulated seller would make it look already read.
+		# Orders and fees already imported are still found by their Amazon ids.
+		frappe.db.delete("Amazon Sync Checkpoint", {"amazon_account": ACCOUNT})
 	frappe.db.commit()  # the job reads the record from the database
 
 
