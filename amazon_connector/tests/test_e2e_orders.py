@@ -344,7 +344,9 @@ class TestE2ENoSecretInLogs(TestCase):
 		results = jobs.run_sync(account.name, ["products", "orders", "fees"], runtime=self.runtime())
 		failed = {r.stage: [f.amazon_id for f in r.report.failures] for r in results}
 		self.assertIn(malformed_order_id(account.world), failed["orders"])
-		self.assertTrue(failed["fees"], "the finances fault should fail a window")
+		# Amazon unwell past the retries ends the fee run cleanly, with a note in its log (checked below).
+		fees = next(r for r in results if r.stage == "fees")
+		self.assertTrue(any("kept refusing" in m for m in fees.report.messages), fees.report.messages)
 
 		doc = frappe.get_doc("Amazon Settings", account.name)
 		doc.refresh_token = WRONG_REFRESH_TOKEN
