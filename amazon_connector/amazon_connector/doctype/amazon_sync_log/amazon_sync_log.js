@@ -10,6 +10,15 @@ frappe.ui.form.on("Amazon Sync Log", {
 				.add_custom_button(__("Retry {0} Failed Record(s)", [open]), () => retry(frm))
 				.addClass("btn-primary");
 		}
+		const events = frm.doc.events && !["[]", "null"].includes(frm.doc.events.trim());
+		if (events && !frm.doc.events_reviewed) {
+			// Until this tick is set, Log Settings keeps the log: it is where these amounts are listed.
+			frm.add_custom_button(__("Unbooked Amounts Dealt With"), () =>
+				frappe.db
+					.set_value(frm.doctype, frm.doc.name, "events_reviewed", 1)
+					.then(() => frm.reload_doc()),
+			);
+		}
 		if (frm.doc.amazon_account) {
 			frm.add_custom_button(__("Amazon Settings"), () =>
 				frappe.set_route("Form", "Amazon Settings", frm.doc.amazon_account),
