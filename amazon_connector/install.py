@@ -234,6 +234,14 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				insert_after="amazon_order_id",
 			),
 			_account_field(insert_after="amazon_fee_event_key"),
+			_ro(
+				fieldname="amazon_settlement_id",
+				fieldtype="Data",
+				label="Amazon Settlement ID",
+				# The reconciliation report finds a settlement's entries by it.
+				search_index=1,
+				insert_after="amazon_account",
+			),
 		],
 	}
 

@@ -129,6 +129,7 @@ class FeeEntries:
 			"amazon_order_id": draft.amazon_order_id or None,
 			"amazon_fee_event_key": draft.event_key,
 			"amazon_account": self.ctx.account,
+			"amazon_settlement_id": draft.settlement_id or None,
 			"accounts": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
 		}
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from ..core.drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from ..core.drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
+from ..core.drafts.transactions import AccountEntryDraft, SettlementDraft
 from ..core.ports import Outcome, SalesOrderState, StockReconciled
 from . import state
 from .accounts import Accounts
@@ -23,6 +24,7 @@ from .items import Items
 from .refunds import Refunds
 from .sales_invoices import SalesInvoices
 from .sales_orders import SalesOrders
+from .settlements import AccountEntries, Settlements
 from .stock_push import StockPush
 
 
@@ -36,6 +38,13 @@ class ErpNextPort:
 		self.fee_entries = FeeEntries(self.ctx, self.accounts, self.sales_orders)
 		self.sales_invoices = SalesInvoices(self.ctx, self.accounts, self.items.item_for_sku)
 		self.refunds = Refunds(self.ctx, self.sales_invoices)
+		self.account_entries = AccountEntries(self.fee_entries)
+		self.settlements = Settlements(
+			self.ctx,
+			self.accounts,
+			self.fee_entries,
+			{currency: bank for currency, bank in self.ctx.settlement_bank_accounts if currency and bank},
+		)
 		self.checkpoints = state.Checkpoints(self.ctx.account)
 		self.fba = FbaStock(self.ctx)
 		self.stock_push = StockPush(self.ctx)
@@ -103,6 +112,19 @@ class ErpNextPort:
 
 	def mark_stock_rejected(self, marketplace_id: str, sku: str, quantity: int, message: str) -> None:
 		self.stock_push.rejected(marketplace_id, sku, quantity, message)
+
+	# -- TransactionsPort ------------------------------------------------------------------------
+	def post_account_entry(self, draft: AccountEntryDraft) -> Outcome:
+		return self.account_entries.post(draft)
+
+	def booked_entry_keys(self, keys: list[str]) -> set[str]:
+		return self.account_entries.booked(keys)
+
+	def settlement_booked(self, settlement_id: str) -> bool:
+		return self.settlements.booked(settlement_id)
+
+	def book_settlement(self, draft: SettlementDraft) -> Outcome:
+		return self.settlements.book(draft)
 
 	# -- StatePort -------------------------------------------------------------------------------
 	def get_checkpoint(self, kind: str) -> dict | None:

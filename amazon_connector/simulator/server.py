@@ -135,13 +135,14 @@ class Simulator:
 	start_time: the simulator clock's starting instant (default: now).
 	finances_v0: "on"; "events-off" (listFinancialEvents, ...ByOrderId and ...ByGroupId answer 404, as
 	once Amazon removes them; the settlement list stays); "off" (every Finances v0 path answers 404).
-	transactions_page_size: transactions per listTransactions page.
+	transactions_page_size: transactions per listTransactions page. settlement_days: the length of
+	a settlement period (Amazon: usually 14 days).
 	"""
 
 	def __init__(self, world, *, time_scale: float = 1.0, limits: bool = True, faults: dict | None = None,
 		token_ttl: float = 3600.0, report_delays: tuple[float, float] = (20.0, 40.0), compress_reports: bool = True,
 		fee_delay_days: float = 2.0, start_time: datetime | str | None = None, port: int = 0,
-		finances_v0: str = "on", transactions_page_size: int = 100):  # fmt: skip
+		finances_v0: str = "on", transactions_page_size: int = 100, settlement_days: float = 14.0):  # fmt: skip
 		if isinstance(world, World):
 			self.world = world
 		elif isinstance(world, dict):
@@ -173,6 +174,7 @@ class Simulator:
 		self._book_cache: tuple | None = None
 		self._reserve_cache: tuple | None = None
 		self.order_changes = None  # an OrderChangeSender once notify_order_changes is called
+		self.settlement_period = timedelta(days=settlement_days)
 		self._port = port
 		self._server: ThreadingHTTPServer | None = None
 		self._thread: threading.Thread | None = None
@@ -293,7 +295,7 @@ class Simulator:
 		key = (len(self.world.events), hour)
 		cached = self._book_cache
 		if cached is None or cached[0] != key:
-			cached = (key, FinanceBook(self.world, hour))
+			cached = (key, FinanceBook(self.world, hour, self.settlement_period))
 			self._book_cache = cached
 		return cached[1]
 
@@ -309,11 +311,11 @@ class Simulator:
 		closed = 0
 		if first is not None:
 			origin = first.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-			closed = (now - settlements.TRANSFER_DELAY - origin) // settlements.PERIOD
+			closed = (now - settlements.TRANSFER_DELAY - origin) // self.settlement_period
 		key = (len(events), closed)
 		cached = self._reserve_cache
 		if cached is None or cached[0] != key:
-			cached = (key, FinanceBook(self.world, now).reserves)
+			cached = (key, FinanceBook(self.world, now, self.settlement_period).reserves)
 			self._reserve_cache = cached
 		return cached[1]
 

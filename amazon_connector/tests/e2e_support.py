@@ -117,6 +117,7 @@ def start_account(
 	edit_world=None,
 	company: str | None = None,
 	vat_rates: dict | None = None,
+	sim_options: dict | None = None,
 	**settings_overrides,
 ) -> SimAccount:
 	"""Generate a world (WORLD_DAYS of orders ending three days ago), let `edit_world(world)` change
@@ -138,6 +139,7 @@ def start_account(
 		token_ttl=30 * 86400.0,
 		report_delays=(0.2, 0.2),
 		start_time=start,
+		**(sim_options or {}),
 	)
 	base_url = sim.start()
 	account = sim.account

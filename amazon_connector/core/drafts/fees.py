@@ -49,6 +49,7 @@ class FeeEntryDraft:
 	# What the same event says about the sale itself (ItemChargeList, PromotionList, ...), by type.
 	# Not booked here (the Sales Order holds the sale); kept to reconcile and to show in the log.
 	sale_amounts: dict[str, Decimal] = field(default_factory=dict)
+	settlement_id: str = ""  # Amazon's settlement (Finances 2024-06-19 transactions name it)
 
 	@property
 	def total(self) -> Decimal:

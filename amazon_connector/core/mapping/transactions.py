@@ -344,6 +344,7 @@ def _order_entries(plan: TransactionPlan, transaction: dict, found: list[Leaf]) 
 		remark=f"Amazon transaction {plan.transaction_id or plan.key} ({plan.transaction_type}, "
 		f"{transaction.get('description') or 'no description'}, posted {transaction.get('postedDate')}).",
 		sale_amounts=sale,
+		settlement_id=plan.settlement_id,
 	)
 	if plan.transaction_type in REVERSALS and sale:
 		plan.unposted.append(

@@ -1,0 +1,194 @@
+"""Account-level Amazon money and settlement deposits, as ERPNext Journal Entries.
+
+- Account entries (`AccountEntryDraft`: service fees, advertising, reimbursements, reserves,
+  deferral moves): booked exactly like a fee entry (`FeeEntries`), one Journal Entry per draft, the
+  draft's key in the unique `amazon_fee_event_key`, so each Amazon transaction is booked once.
+- Settlements: an "Amazon Settlement" record per settlement id keeps both figures (Amazon's total
+  and the sum of its transactions), the status and, once booked, the deposit's Journal Entry: a
+  Bank Entry dated the deposit date, debiting the bank account chosen for the currency in Amazon
+  Settings and crediting Amazon Clearing by Amazon's deposit, with the settlement id as its
+  reference number (cheque_no) and in `amazon_settlement_id`; its key "settlement:<id>" makes it
+  unique. A settlement that is open, waits for transactions, or does not add up is recorded, not
+  booked; the record says why.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import frappe
+from frappe import _
+
+from ..core.drafts.fees import CATEGORY_FEE, FeeEntryDraft, FeeLineDraft
+from ..core.drafts.transactions import AccountEntryDraft, SettlementDraft
+from ..core.engine.settlements import settlement_status
+from ..core.ports import Outcome
+from .accounts import Accounts
+from .context import AdapterContext
+from .errors import AdapterError
+from .fee_entries import FeeEntries
+from .sales_orders import to_system_time
+
+SETTLEMENT_DOCTYPE = "Amazon Settlement"
+
+
+class AccountEntries:
+	def __init__(self, fee_entries: FeeEntries):
+		self.fee_entries = fee_entries
+
+	def post(self, draft: AccountEntryDraft) -> Outcome:
+		return self.fee_entries.post(as_fee_entry(draft))
+
+	def booked(self, keys: list[str]) -> set[str]:
+		if not keys:
+			return set()
+		return set(
+			frappe.get_all(
+				"Journal Entry", filters={"amazon_fee_event_key": ("in", keys)}, pluck="amazon_fee_event_key"
+			)
+		)
+
+
+def as_fee_entry(draft: AccountEntryDraft) -> FeeEntryDraft:
+	"""The same booking rules as a fee entry: lines on their accounts, the balance on clearing."""
+	return FeeEntryDraft(
+		amazon_order_id=draft.amazon_order_id,
+		event_key=draft.entry_key,
+		currency=draft.currency,
+		posted_date=draft.posted_date,
+		lines=[
+			FeeLineDraft(
+				fee_type=line.remark or line.account_label,
+				category=CATEGORY_FEE,
+				amount=line.amount,
+				account_label=line.account_label,
+				remark=line.remark,
+			)
+			for line in draft.lines
+		],
+		marketplace_id=draft.marketplace_id,
+		event_type=draft.transaction_type,
+		remark=draft.remark,
+		settlement_id=draft.settlement_id,
+	)
+
+
+class Settlements:
+	def __init__(
+		self, ctx: AdapterContext, accounts: Accounts, fee_entries: FeeEntries, banks: dict[str, str]
+	):
+		self.ctx = ctx
+		self.accounts = accounts
+		self.fee_entries = fee_entries
+		self.banks = banks  # currency -> bank account
+
+	def booked(self, settlement_id: str) -> bool:
+		return frappe.db.get_value(SETTLEMENT_DOCTYPE, settlement_id, "status") == "Booked"
+
+	def book(self, draft: SettlementDraft) -> Outcome:
+		if self.booked(draft.settlement_id):
+			return Outcome.UNCHANGED
+		status, outcome = settlement_status(draft)
+		note = {
+			"Open": _("Amazon has not closed this settlement yet."),
+			"Waiting": _("Some of its transactions are not booked yet; the deposit is booked once they are."),
+			"Mismatch": _(
+				"Amazon's total {0} differs from opening balance {1} plus its transactions {2}: not booked."
+			).format(draft.deposit, draft.opening_balance, draft.transactions_total),
+			"Booked": "",
+		}[status]
+		journal_entry = None
+		if status == "Booked":
+			bank = self.banks.get(draft.currency)
+			if not bank:
+				status, outcome = "Waiting", Outcome.SKIPPED
+				note = _(
+					"No bank account for {0} in Amazon Settings (Settlement Bank Accounts): add one, the next run books it."
+				).format(draft.currency)
+			else:
+				journal_entry = self._deposit(draft, bank)
+		self._record(draft, status, note, journal_entry)
+		return outcome
+
+	def _record(self, draft: SettlementDraft, status: str, note: str, journal_entry: str | None) -> None:
+		values = {
+			"amazon_account": self.ctx.account,
+			"status": status,
+			"currency": draft.currency,
+			"start_date": _naive(draft.start),
+			"end_date": _naive(draft.end),
+			"deposit_date": _naive(draft.deposit_date),
+			"trace_id": draft.trace_id,
+			"opening_balance": float(draft.opening_balance),
+			"transactions_total": float(draft.transactions_total),
+			"deposit": float(draft.deposit) if draft.deposit is not None else None,
+			"difference": float(draft.difference) if draft.difference is not None else None,
+			"transaction_count": draft.transaction_count,
+			"journal_entry": journal_entry,
+			"note": note,
+			"unbooked": ", ".join(draft.unbooked[:50]),
+			"figures": json.dumps({k: str(v) for k, v in sorted(draft.figures.items())}, indent=1),
+		}
+		if frappe.db.exists(SETTLEMENT_DOCTYPE, draft.settlement_id):
+			doc = frappe.get_doc(SETTLEMENT_DOCTYPE, draft.settlement_id)
+			doc.update(values)
+			doc.save(ignore_permissions=True)
+		else:
+			frappe.get_doc(
+				{"doctype": SETTLEMENT_DOCTYPE, "settlement_id": draft.settlement_id, **values}
+			).insert(ignore_permissions=True)
+
+	def _deposit(self, draft: SettlementDraft, bank: str) -> str:
+		key = f"settlement:{draft.settlement_id}"
+		existing = frappe.db.get_value("Journal Entry", {"amazon_fee_event_key": key}, "name")
+		if existing:
+			return existing
+		if frappe.db.get_value("Account", bank, "company") != self.ctx.company:
+			raise AdapterError(
+				_("Settlement {0}: bank account {1} does not belong to company {2}").format(
+					draft.settlement_id, bank, self.ctx.company
+				)
+			)
+		deposit = draft.deposit or Decimal(0)
+		moment = draft.deposit_date or draft.end
+		posting_date = to_system_time(moment).date() if moment else frappe.utils.getdate()
+		like = FeeEntryDraft(
+			amazon_order_id="", event_key=key, currency=draft.currency, posted_date=moment, lines=[]
+		)
+		rate, rate_source = self.fee_entries._rate(like, None, posting_date)
+		cost_center = frappe.get_cached_value("Company", self.ctx.company, "cost_center")
+		remark = _("Amazon settlement {0}: deposit of {1} {2}").format(
+			draft.settlement_id, deposit, draft.currency
+		)
+		clearing = self.accounts.clearing_account(draft.currency)
+		rows = [
+			self.fee_entries._row(bank, deposit, rate, like, cost_center, remark),
+			self.fee_entries._row(clearing, -deposit, rate, like, cost_center, remark),
+		]
+		self.fee_entries._balance(rows, like, prefer=clearing)
+		if rate_source:
+			remark += " " + _("converted at {0} ({1})").format(rate, rate_source)
+		doc = frappe.get_doc(
+			{
+				"doctype": "Journal Entry",
+				"voucher_type": "Bank Entry",
+				"company": self.ctx.company,
+				"posting_date": posting_date,
+				"cheque_no": draft.settlement_id,
+				"cheque_date": posting_date,
+				"multi_currency": int(any(r["account_currency"] != self.ctx.company_currency for r in rows)),
+				"user_remark": remark,
+				"amazon_fee_event_key": key,
+				"amazon_account": self.ctx.account,
+				"amazon_settlement_id": draft.settlement_id,
+				"accounts": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
+			}
+		)
+		doc.insert(ignore_permissions=True)
+		doc.submit()
+		return doc.name
+
+
+def _naive(moment):
+	return to_system_time(moment) if moment else None
