@@ -128,7 +128,13 @@ class Settlements:
 			"journal_entry": journal_entry,
 			"note": note,
 			"unbooked": ", ".join(draft.unbooked[:50]),
-			"figures": json.dumps({k: str(v) for k, v in sorted(draft.figures.items())}, indent=1),
+			"figures": json.dumps(
+				{
+					"figures": {k: str(v) for k, v in sorted(draft.figures.items())},
+					"orders": {k: sorted(v) for k, v in sorted(draft.figure_orders.items())},
+				},
+				indent=1,
+			),
 		}
 		if frappe.db.exists(SETTLEMENT_DOCTYPE, draft.settlement_id):
 			doc = frappe.get_doc(SETTLEMENT_DOCTYPE, draft.settlement_id)

@@ -65,6 +65,7 @@ class SettlementDraft:
 	trace_id: str = ""
 	figures: dict[str, Decimal] = field(default_factory=dict)  # per reconciliation line, see mapping
 	unbooked: list[str] = field(default_factory=list)  # its transactions the ERP has not booked yet
+	figure_orders: dict[str, list[str]] = field(default_factory=dict)  # figure -> the orders behind it
 
 	@property
 	def difference(self) -> Decimal | None:

@@ -143,9 +143,12 @@ class SettlementSync:
 			end = max((p.posted_date for p in others), default=None)
 			trace = ""
 		figures: dict[str, Decimal] = {}
+		orders: dict[str, list[str]] = {}
 		for plan in others:
 			for line, amount in plan.figures.items():
 				figures[line] = figures.get(line, Decimal(0)) + amount
+				if plan.amazon_order_id and plan.amazon_order_id not in orders.setdefault(line, []):
+					orders[line].append(plan.amazon_order_id)
 		draft = SettlementDraft(
 			settlement_id=settlement_id,
 			currency=currency,
@@ -159,6 +162,7 @@ class SettlementSync:
 			deposit_date=deposit_date,
 			trace_id=trace,
 			figures=figures,
+			figure_orders=orders,
 		)
 		draft.unbooked = self._unbooked(others)
 		if draft.closed and draft.difference:
