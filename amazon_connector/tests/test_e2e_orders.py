@@ -339,7 +339,13 @@ class TestE2ENoSecretInLogs(TestCase):
 		self.addCleanup(root.removeHandler, captured)
 
 		account.sim.configure_faults(
-			{"script": [{"operation": "listFinancialEvents", "fault": "server_error", "count": 100}]}
+			# Whichever finances feed the account reads (Finances API on Amazon Settings).
+			{
+				"script": [
+					{"operation": "listFinancialEvents", "fault": "server_error", "count": 100},
+					{"operation": "listTransactions", "fault": "server_error", "count": 100},
+				]
+			}
 		)
 		results = jobs.run_sync(account.name, ["products", "orders", "fees"], runtime=self.runtime())
 		failed = {r.stage: [f.amazon_id for f in r.report.failures] for r in results}
