@@ -152,12 +152,14 @@ class TestE2ETransactions(TestCase):
 		)
 		names = {frappe.db.get_value("Account", a, "account_name") for a in accounts}
 		for label in (
-			"Amazon Subscription Fees",
 			"Amazon Advertising",
 			"Amazon Reserve",
 			"Amazon SAFE-T Reimbursements",
+			"Amazon FBA Storage Fees",
 		):
 			self.assertIn(label, names)
+		# A subscription fee with its breakdown is on the fee's account; without one, on the type's.
+		self.assertTrue({"Amazon Subscription Fees", "Amazon Service Fees"} & names)
 
 		# Each closed settlement: booked once, its deposit Amazon's, and on Amazon Clearing the
 		# settlement's entries leave exactly its sale side (what the invoices' payments bring).
