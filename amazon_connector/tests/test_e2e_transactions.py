@@ -155,11 +155,12 @@ class TestE2ETransactions(TestCase):
 			"Amazon Advertising",
 			"Amazon Reserve",
 			"Amazon SAFE-T Reimbursements",
-			"Amazon FBA Storage Fees",
 		):
 			self.assertIn(label, names)
-		# A subscription fee with its breakdown is on the fee's account; without one, on the type's.
+		# A service fee (subscription, storage) with its breakdown is on the fee's account; without one,
+		# on the type's: the model allows both shapes and the world draws either.
 		self.assertTrue({"Amazon Subscription Fees", "Amazon Service Fees"} & names)
+		self.assertTrue({"Amazon FBA Storage Fees", "Amazon Service Fees"} & names)
 
 		# Each closed settlement: booked once, its deposit Amazon's, and on Amazon Clearing the
 		# settlement's entries leave exactly its sale side (what the invoices' payments bring).
