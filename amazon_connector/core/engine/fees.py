@@ -52,6 +52,7 @@ from ..ports import ErpPort
 from ..settings import SyncSettings
 from ..sources import FinancesSource
 from ..timestamps import current_time, parse_timestamp, readable_span
+from .options import bounded
 from .report import RecordFailure, SyncReport, failure_reason, is_transient, run_isolated, source_stats
 from .windows import CHECKPOINT_KIND as ORDERS_CHECKPOINT
 from .windows import OrderCheckpoint
@@ -89,10 +90,10 @@ class FeeSync:
 		self._now = now
 		extra = settings.extra or {}
 		self.window = timedelta(
-			days=min(max(float(extra.get("fee_window_days", DEFAULT_WINDOW_DAYS)), 1 / 24), MAX_WINDOW_DAYS)
+			days=bounded(extra, "fee_window_days", DEFAULT_WINDOW_DAYS, 1 / 24, MAX_WINDOW_DAYS)
 		)
-		self.overlap = timedelta(hours=max(float(extra.get("fee_overlap_hours", DEFAULT_OVERLAP_HOURS)), 0))
-		self.grace = timedelta(days=max(float(extra.get("fee_grace_days", DEFAULT_GRACE_DAYS)), 0))
+		self.overlap = timedelta(hours=bounded(extra, "fee_overlap_hours", DEFAULT_OVERLAP_HOURS))
+		self.grace = timedelta(days=bounded(extra, "fee_grace_days", DEFAULT_GRACE_DAYS))
 		self.requery_limit = max(int(extra.get("fee_requery_limit", DEFAULT_REQUERY_LIMIT)), 0)
 		self.book_promotions = bool(extra.get("fees_book_promotions", False))
 		self.lookback = timedelta(days=settings.fee_lookback_days)

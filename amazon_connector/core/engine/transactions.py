@@ -43,6 +43,7 @@ from ..ports import ErpPort, Outcome
 from ..settings import SyncSettings
 from ..sources import AmazonSource
 from ..timestamps import current_time, parse_timestamp
+from .options import bounded
 from .report import RecordFailure, SyncReport, failure_reason, run_isolated, source_stats
 
 log = logging.getLogger(__name__)
@@ -78,15 +79,10 @@ class TransactionSync:
 		self._now = now
 		extra = settings.extra or {}
 		self.window = timedelta(
-			days=min(
-				max(float(extra.get("transactions_window_days", DEFAULT_WINDOW_DAYS)), 1 / 24),
-				MAX_WINDOW_DAYS,
-			)
+			days=bounded(extra, "transactions_window_days", DEFAULT_WINDOW_DAYS, 1 / 24, MAX_WINDOW_DAYS)
 		)
-		self.overlap = timedelta(hours=max(float(extra.get("fee_overlap_hours", DEFAULT_OVERLAP_HOURS)), 0))
-		self.pending_for = timedelta(
-			days=max(float(extra.get("transactions_pending_days", DEFAULT_PENDING_DAYS)), 0)
-		)
+		self.overlap = timedelta(hours=bounded(extra, "fee_overlap_hours", DEFAULT_OVERLAP_HOURS))
+		self.pending_for = timedelta(days=bounded(extra, "transactions_pending_days", DEFAULT_PENDING_DAYS))
 		self.requery_limit = max(int(extra.get("transactions_requery_limit", DEFAULT_REQUERY_LIMIT)), 0)
 		self.cutover = (
 			parse_timestamp(extra.get("transactions_from")) if extra.get("transactions_from") else None
