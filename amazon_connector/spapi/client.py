@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import httpx
@@ -210,8 +210,11 @@ class SpApiSession:
 				# arrived fine and is read from the raw response below. Anything before sending is a bug.
 				if self._transport.last_response() is None:
 					raise
-			response = self._transport.last_response()
-			return Response(operation, response.status_code, response.headers, _json_body(response))
+			answered = self._transport.last_response()
+			if answered is None:
+				# Nothing arrived and the library raised nothing: that is no answer to hand back.
+				raise SpApiError("Amazon sent no answer", operation=operation)
+			return Response(operation, answered.status_code, answered.headers, _json_body(answered))
 
 		return self._run(
 			operation,
@@ -341,7 +344,7 @@ class SpApiSession:
 		code, message, details = _amazon_error(response)
 		secrets = self._secrets(extra_secrets)
 		message, details = redact(message, secrets), redact(details, secrets)
-		fields = {"operation": operation, "status": status, "code": code, "details": details}
+		fields = _ErrorFields(operation=operation, status=status, code=code, details=details)
 		if status in RETRYABLE_STATUSES:
 			retry_after = parse_retry_after(response.headers.get("Retry-After"))
 			rate = parse_rate_limit(response.headers.get("x-amzn-RateLimit-Limit"))
@@ -470,6 +473,15 @@ def _json_body(response: httpx.Response):
 		return response.json()
 	except ValueError:
 		return {}
+
+
+class _ErrorFields(TypedDict):
+	"""The keyword arguments every SpApiError subclass takes, besides its message."""
+
+	operation: str
+	status: int
+	code: str
+	details: str
 
 
 def _amazon_error(response: httpx.Response) -> tuple[str, str, str]:

@@ -127,6 +127,7 @@ def decode_report(content: bytes | str, charset: str | None = None, country: str
 	declared = _codec(charset)
 	# UTF-8 goes first unless the file says UTF-16/32: text in a legacy charset with any accent or
 	# kana is practically never valid UTF-8, while UTF-8 read as windows-1252 silently turns to "Ã©".
+	candidates: list[str | None]
 	if declared and declared.startswith(("utf-16", "utf-32")):
 		candidates = [declared, "utf-8"]
 	else:
@@ -277,6 +278,7 @@ def parse_price(value: str, currency: str = "") -> Decimal | None:
 	if not re.search(r"\d", text):
 		raise PriceError(f"not a price: {value!r}")
 	last_comma, last_dot = text.rfind(","), text.rfind(".")
+	decimal_sep: str | None
 	if last_comma >= 0 and last_dot >= 0:
 		decimal_sep = "," if last_comma > last_dot else "."
 	elif last_comma >= 0 or last_dot >= 0:
@@ -286,7 +288,7 @@ def parse_price(value: str, currency: str = "") -> Decimal | None:
 		decimal_sep = None if thousands else sep
 	else:
 		decimal_sep = None
-	thousands_sep = {",": ".", ".": ","}.get(decimal_sep, "")
+	thousands_sep = {",": ".", ".": ","}.get(decimal_sep or "", "")
 	if decimal_sep is None:
 		number = text.replace(",", "").replace(".", "")
 	else:

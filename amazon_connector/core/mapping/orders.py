@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from ..drafts.orders import (
 	DISCOUNT,
@@ -283,7 +284,7 @@ class _OrderMapper:
 		cancellation = item.get("cancellation") or {}
 		executed = bool(cancellation.get("cancellationExecution"))
 		proceeds = item.get("proceeds")
-		base = {
+		base: dict[str, Any] = {
 			"order_item_id": item_id,
 			"sku": sku,
 			"asin": product.get("asin") or "",

@@ -258,8 +258,9 @@ def listing_row_from_listings_item(item: dict, marketplace: MarketplaceConfig) -
 	offers = [o for o in item.get("offers") or [] if isinstance(o, dict) and o.get("marketplaceId") == mkt]
 	offer = next((o for o in offers if o.get("offerType") == "B2C"), offers[0] if offers else None)
 	price = None
-	if offer and offer.get("price"):
-		amount, currency = money_of(offer["price"])
+	offered = money_of(offer.get("price")) if offer else None
+	if offered:
+		amount, currency = offered
 		price = round_money(amount, currency) if currency else amount
 	statuses = summary.get("status") or []
 	channel = ""
