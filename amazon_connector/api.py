@@ -84,6 +84,16 @@ def test_connection(account: str) -> str:
 
 
 @frappe.whitelist(methods=["POST"])
+def set_up_notifications(account: str) -> str:
+	"""Create (or find) the SQS destination and the ORDER_CHANGE subscription; a few quick calls, so
+	they run in the request and the status shows at once."""
+	from .runner.notifications import set_up_notifications as set_up
+
+	doc = _settings_for(account)
+	return set_up(doc.name)
+
+
+@frappe.whitelist(methods=["POST"])
 def retry_failures(log: str) -> str:
 	"""Run the failed records of a sync log again, in the background."""
 	log_doc = frappe.get_doc("Amazon Sync Log", log)

@@ -15,7 +15,8 @@ from frappe.utils import now_datetime
 from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, ORDERS, PRODUCTS, STOCK_PUSH
 from .erpnext_adapter.settings import enabled_accounts, read_settings, settings_doc
 from .locks import current_holder
-from .runner.queue import enqueue_sync
+from .runner.notifications import notification_accounts
+from .runner.queue import enqueue_notifications, enqueue_sync
 from .runner.sync_log import close_interrupted
 
 INTERVALS = {
@@ -39,6 +40,13 @@ def enqueue_due_syncs() -> None:
 				enqueue_sync(account, stages, triggered_by="scheduler")
 		except Exception:  # one account's trouble must not keep the others from syncing
 			frappe.log_error(title=f"Amazon scheduled sync of {account} not queued")
+	# Orders Amazon notified: drained at every tick when no `amazon-connector notifications` process
+	# keeps reading the queue (a drain ends as soon as the queue is empty).
+	for account in notification_accounts():
+		try:
+			enqueue_notifications(account)
+		except Exception:
+			frappe.log_error(title=f"Amazon notification drain of {account} not queued")
 
 
 def due_stages(doc, now: datetime) -> list[str]:

@@ -22,6 +22,8 @@ from amazon_connector.simulator.connect import account_config
 from amazon_connector.spapi.account import AccountConfig
 
 SIM_SEED = 20260101
+# boto3 options of the SQS-compatible server the tests start (moto's, on loopback).
+AWS = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 SIM_ORDERS = 120
 SIM_TIME_SCALE = 60.0
 SIM_TOKEN_TTL = 30 * 86400.0
@@ -31,6 +33,18 @@ def sim_world_dates() -> tuple[datetime, datetime]:
 	"""The fixture world spans the 45 days before today (UTC midnight)."""
 	end = datetime.combine(datetime.now(timezone.utc).date(), time(0), tzinfo=timezone.utc)
 	return end - timedelta(days=45), end
+
+
+@pytest.fixture(scope="session")
+def sqs_endpoint():
+	"""A real SQS-compatible server (moto's server mode) on 127.0.0.1, for the notification tests."""
+	from moto import server as moto_server
+
+	server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+	server.start()
+	host, port = server.get_host_and_port()
+	yield f"http://{host}:{port}"
+	server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import boto3
 import pytest
-from moto import server as moto_server
+from fixtures_simulator import AWS
 
 from amazon_connector.core.drafts.items import ItemDraft
 from amazon_connector.core.engine.notifications import OrderNotificationConsumer, parse_notification
@@ -24,17 +24,6 @@ from amazon_connector.simulator.notifications import order_change
 from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.spapi.source import SpApiSource
 from amazon_connector.spapi.sqs import SqsQueue
-
-AWS = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-
-
-@pytest.fixture(scope="module")
-def sqs_endpoint():
-	server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-	server.start()
-	host, port = server.get_host_and_port()
-	yield f"http://{host}:{port}"
-	server.stop()
 
 
 @pytest.fixture

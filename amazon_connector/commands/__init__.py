@@ -190,4 +190,76 @@ def _print_preview(stage: str, preview, limit: int = 15) -> None:
 		click.echo(f"              ... and {len(rows) - limit} more")
 
 
+@amazon_connector.command("notifications")
+@click.option(
+	"--account", "accounts", multiple=True, help="Amazon Settings record (default: every one set up for it)."
+)
+@click.option("--once", is_flag=True, help="Drain the queues until they are empty, then exit.")
+@click.option(
+	"--seconds", default=300, show_default=True, help="Longest drain of one account before the next one."
+)
+@pass_context
+def notifications(context, accounts, once, seconds):
+	"""Import orders as Amazon notifies them: read the accounts' ORDER_CHANGE queues, and book each
+	changed order (getOrder) as a Sales Order. Runs until stopped (Ctrl+C, SIGTERM) unless --once;
+	run it as a long-lived process beside the workers (Procfile, supervisor) for orders in seconds."""
+	import frappe
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	failed = False
+	try:
+		failed = _drain_forever(list(accounts), once, max(1, int(seconds)))
+	except KeyboardInterrupt:
+		click.echo("Stopped.")
+	finally:
+		frappe.destroy()
+	sys.exit(1 if failed else 0)
+
+
+def _drain_forever(accounts: list[str], once: bool, seconds: int) -> bool:
+	import signal
+	import time
+
+	import frappe
+
+	from amazon_connector.core.engine.notifications import LONG_POLL_SECONDS
+	from amazon_connector.runner.notifications import drain_notifications, notification_accounts
+
+	def stop(*_args):
+		raise KeyboardInterrupt
+
+	signal.signal(signal.SIGTERM, stop)
+	failed = False
+	while True:
+		chosen = accounts or notification_accounts()  # read again each round: settings change
+		if not chosen:
+			click.secho("No Amazon Settings record imports orders by notification.", fg="yellow")
+			return True
+		# One long poll per account and round; several accounts share the 20 s so none waits long.
+		wait = max(1, LONG_POLL_SECONDS // len(chosen))
+		for account in chosen:
+			try:
+				report = drain_notifications(account, seconds, wait_seconds=wait)
+			except Exception as exc:  # one account's trouble must not stop the others
+				frappe.db.rollback()
+				frappe.log_error(title=f"Amazon notifications of {account} not read")
+				click.secho(f"{account}: {frappe.utils.strip_html(str(exc))}", fg="red")
+				failed = True
+				time.sleep(0 if once else wait)
+				continue
+			if report is None:
+				click.secho(f"{account}: not set up for notifications (see Amazon Settings).", fg="yellow")
+				failed = failed or bool(accounts)
+				continue
+			if sum(report.counts.values()):
+				counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()) if v)
+				click.echo(f"{account}: {counts}")
+				for message in report.messages[:5]:
+					click.echo(f"  {message}")
+		if once:
+			return failed
+
+
 commands = [amazon_connector]

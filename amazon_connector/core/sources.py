@@ -148,7 +148,35 @@ class ShipmentsSource(Protocol):
 		"""Orders v0 confirmShipment of one package (`spapi.shipments.PackageLine`s); raises Amazon's refusal."""
 
 
+class NotificationsSource(Protocol):
+	"""Notifications v1: the app's destinations (grantless) and the seller's subscriptions."""
+
+	def get_destinations(self) -> list[dict]: ...
+
+	def create_destination(self, name: str, queue_arn: str) -> dict: ...
+
+	def get_subscription(self, notification_type: str, payload_version: str | None = None) -> dict:
+		"""The Subscription; raises the access layer's NotFoundError when the seller has none."""
+
+	def create_subscription(
+		self,
+		notification_type: str,
+		destination_id: str,
+		payload_version: str,
+		processing_directive: dict | None = None,
+	) -> dict: ...
+
+	def delete_subscription(self, notification_type: str, subscription_id: str) -> None: ...
+
+
 class AmazonSource(
-	OrdersSource, FinancesSource, ProductsSource, SellersSource, StockSource, ShipmentsSource, Protocol
+	OrdersSource,
+	FinancesSource,
+	ProductsSource,
+	SellersSource,
+	StockSource,
+	ShipmentsSource,
+	NotificationsSource,
+	Protocol,
 ):
 	"""Everything the engines ask of Amazon, for one account."""

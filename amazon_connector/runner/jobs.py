@@ -32,6 +32,13 @@ def run_sync_job(account: str, stages: list[str], triggered_by: str = "manual", 
 	publisher.done(_("Amazon sync finished"), summary_html(results), indicator(results))
 
 
+def notifications_job(account: str, seconds: float = 240):
+	"""Drain the account's ORDER_CHANGE queue until it is empty (or `seconds` have passed)."""
+	from .notifications import drain_notifications
+
+	drain_notifications(account, seconds)
+
+
 def test_connection_job(account: str):
 	publisher = FormPublisher(account)
 	try:

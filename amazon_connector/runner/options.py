@@ -15,11 +15,18 @@ from ..spapi.account import AccountConfig
 from ..spapi.client import SpApiSession
 
 
+def _default_session(config: AccountConfig) -> SpApiSession:
+	from .throttle import frappe_session  # Frappe's Redis: imported when a run starts, not with the options
+
+	return frappe_session(config)
+
+
 @dataclass
 class Runtime:
-	"""How a run reaches Amazon. Tests and the bench command's simulator switch replace these."""
+	"""How a run reaches Amazon. Tests and the bench command's simulator switch replace these.
+	By default sessions pace with token buckets in the bench's Redis (`throttle`)."""
 
-	session_factory: Callable[[AccountConfig], SpApiSession] = SpApiSession
+	session_factory: Callable[[AccountConfig], SpApiSession] = _default_session
 	now: Callable[[], datetime] | None = None  # "now" of the engines (a simulator's clock)
 	settings_extra: dict = field(default_factory=dict)
 

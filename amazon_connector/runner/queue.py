@@ -22,6 +22,10 @@ JOB_TIMEOUT = 6 * 3600
 TEST_CONNECTION_TIMEOUT = 120
 
 RUN_SYNC_JOB = "amazon_connector.runner.jobs.run_sync_job"
+NOTIFICATIONS_JOB = "amazon_connector.runner.jobs.notifications_job"
+# A scheduled drain ends when the queue is empty, at the latest before the next tick queues another.
+NOTIFICATIONS_TIMEOUT = 300
+NOTIFICATIONS_SECONDS = 240
 TEST_CONNECTION_JOB = "amazon_connector.runner.jobs.test_connection_job"
 
 
@@ -52,6 +56,22 @@ def enqueue_sync(account: str, stages: Iterable[str], *, triggered_by: str = "ma
 		stages=stages_in_order(stages),
 		triggered_by=triggered_by,
 		**kwargs,
+	)
+
+
+def notifications_job_id(account: str, worker: str = "") -> str:
+	return f"amazon_connector:notifications:{account}" + (f":{worker}" if worker else "")
+
+
+def enqueue_notifications(account: str, *, worker: str = "", seconds: float = NOTIFICATIONS_SECONDS) -> bool:
+	"""Queue a drain of the account's notification queue (`worker` names one more of several that
+	drain it side by side: SQS gives each message to one of them). False when it is already queued."""
+	return _enqueue_once(
+		NOTIFICATIONS_JOB,
+		notifications_job_id(account, worker),
+		NOTIFICATIONS_TIMEOUT,
+		account=account,
+		seconds=seconds,
 	)
 
 

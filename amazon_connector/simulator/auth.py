@@ -18,6 +18,11 @@ class Grant:
 	clock: object = None
 	restricted: list[dict] | None = None  # RDT resources; None for an ordinary access token
 	elements: set[str] = field(default_factory=set)
+	scope: str = ""  # a grantless token's LWA scope (client_credentials grant); "" for a seller's token
+
+
+# The scopes LWA grants for grantless operations (client_credentials grant).
+GRANTLESS_SCOPES = ("sellingpartnerapi::notifications", "sellingpartnerapi::client_credential:rotation")
 
 
 # Tokens are shared by every simulator in the process: python-amazon-sp-api caches access tokens
@@ -76,16 +81,30 @@ class Auth:
 			return _lwa_error(
 				400, "invalid_grant", "The request has an invalid grant parameter : refresh_token"
 			)
+		if grant_type == "client_credentials":
+			# A grantless token: the app's own, for one scope, with no seller behind it.
+			scope = form.get("scope", "")
+			if not scope:
+				return _lwa_error(
+					400, "invalid_request", "The request is missing a required parameter : scope"
+				)
+			if scope not in GRANTLESS_SCOPES:
+				return _lwa_error(400, "invalid_scope", "An unknown scope was requested")
+			token = self.issue_access_token(scope=scope)
+			return Reply.json(
+				200, {"access_token": token, "token_type": "bearer", "expires_in": self._expires_in()}
+			)
 		token = self.issue_access_token()
 		body_out = {"access_token": token, "token_type": "bearer", "expires_in": self._expires_in()}
 		if grant_type == "refresh_token":
 			body_out["refresh_token"] = form["refresh_token"]
 		return Reply.json(200, body_out)
 
-	def issue_access_token(self) -> str:
+	def issue_access_token(self, scope: str = "") -> str:
 		token = "sim-access-" + secrets.token_hex(16)
+		seller = "" if scope else self.world.seller_id
 		with _GRANTS_LOCK:
-			_GRANTS[token] = Grant(self.world.seller_id, self.clock.seconds() + self.token_ttl, self.clock)
+			_GRANTS[token] = Grant(seller, self.clock.seconds() + self.token_ttl, self.clock, scope=scope)
 		return token
 
 	def issue_rdt(self, seller_id: str, resources: list[dict]) -> tuple[str, int]:
@@ -101,8 +120,10 @@ class Auth:
 				if grant.clock is self.clock:
 					grant.expires_at = 0.0
 
-	def check(self, token: str | None, method: str, path: str) -> Grant:
-		"""The grant behind an `x-amz-access-token`, or an ApiError(403) worded as Amazon words it."""
+	def check(self, token: str | None, method: str, path: str, *, grantless_scope: str = "") -> Grant:
+		"""The grant behind an `x-amz-access-token`, or an ApiError(403) worded as Amazon words it.
+		A grantless operation (`grantless_scope`) takes only a token of that scope; every other operation
+		only a seller's token."""
 		denied = "Access to requested resource is denied."
 		if not token:
 			raise ApiError(
@@ -110,6 +131,16 @@ class Auth:
 			)
 		with _GRANTS_LOCK:
 			grant = _GRANTS.get(token)
+		if grant is not None and (grant.scope or grantless_scope):
+			if grant.scope != grantless_scope:
+				raise ApiError(
+					403, "Unauthorized", denied,
+					"This operation is grantless: it needs an access token of the scope " + grantless_scope
+					if grantless_scope else "A grantless access token cannot call a seller's operation.",
+				)  # fmt: skip
+			if grant.expires_at <= grant.clock.seconds():
+				raise ApiError(403, "Unauthorized", denied, "The access token you provided has expired.")
+			return grant
 		if grant is None or grant.seller_id != self.world.seller_id:
 			raise ApiError(
 				403, "Unauthorized", denied, "The access token you provided is revoked, malformed or invalid."

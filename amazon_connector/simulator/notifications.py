@@ -64,16 +64,32 @@ def order_change(order: dict, seller_id: str, now: datetime, reason: str = "") -
 
 
 class OrderChangeSender:
-	"""Sends each changed order's ORDER_CHANGE to one SQS queue (boto3, any SQS-compatible server)."""
+	"""Sends each changed order's ORDER_CHANGE to one SQS queue (boto3, any SQS-compatible server),
+	only for the marketplaces of the subscription's filter when it has one."""
 
-	def __init__(self, queue_url: str, **client_options):
+	def __init__(
+		self, queue_url: str, *, marketplace_ids: list[str] | None = None, client=None, **client_options
+	):
 		import boto3
 
 		self.queue_url = queue_url
-		self.client = boto3.client("sqs", **client_options)
+		self.client = client or boto3.client("sqs", **client_options)
+		self.marketplace_ids = set(marketplace_ids) if marketplace_ids else None
 		self.sent = 0
 
-	def send(self, order: dict, seller_id: str, now: datetime) -> dict:
+	@classmethod
+	def for_queue(cls, name: str, owner: str, *, marketplace_ids=None, **client_options) -> OrderChangeSender:
+		"""The sender for the queue an SQS ARN names (its name and owner account)."""
+		import boto3
+
+		client = boto3.client("sqs", **client_options)
+		url = client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=owner)["QueueUrl"]
+		return cls(url, marketplace_ids=marketplace_ids, client=client)
+
+	def send(self, order: dict, seller_id: str, now: datetime) -> dict | None:
+		marketplace = (order.get("salesChannel") or {}).get("marketplaceId", "")
+		if self.marketplace_ids is not None and marketplace not in self.marketplace_ids:
+			return None  # filtered out by the subscription's processingDirective
 		notification = order_change(order, seller_id, now)
 		self.client.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(notification))
 		self.sent += 1

@@ -23,6 +23,7 @@ from .faults import FaultConfigError, Faults
 from .http_types import ApiError, Reply, Request, invalid
 from .inventory import InventoryError, InventoryOperations
 from .listings_push import ListingsPush
+from .notification_api import NotificationOperations, queue_name_and_owner
 from .operations import Operations
 from .pagination import Tokens
 from .reports import Reports
@@ -62,7 +63,17 @@ ROUTES = [
 	("POST", "/feeds/2021-06-30/feeds", "createFeed", "listings.create_feed"),
 	("GET", "/feeds/2021-06-30/feeds/{feedId}", "getFeed", "listings.get_feed"),
 	("POST", "/tokens/2021-03-01/restrictedDataToken", "createRestrictedDataToken", "create_restricted_data_token"),
+	("GET", "/notifications/v1/destinations", "getDestinations", "notifications.get_destinations"),
+	("POST", "/notifications/v1/destinations", "createDestination", "notifications.create_destination"),
+	("GET", "/notifications/v1/subscriptions/{notificationType}", "getSubscription", "notifications.get_subscription"),
+	("POST", "/notifications/v1/subscriptions/{notificationType}", "createSubscription",
+		"notifications.create_subscription"),
+	("DELETE", "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}", "deleteSubscriptionById",
+		"notifications.delete_subscription_by_id"),
 ]  # fmt: skip
+# Operations of the application itself, called with a grantless token of this LWA scope.
+GRANTLESS = {"getDestinations", "createDestination", "deleteSubscriptionById"}
+NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
 
 
 def _compile(template: str) -> re.Pattern:
@@ -163,10 +174,12 @@ class Simulator:
 		# Handlers named "<group>.<method>" live in their own modules, one per API.
 		self.listings_push = ListingsPush(self)
 		self.shipments = Shipments(self)
+		self.notifications = NotificationOperations(self)
 		self.handlers = {
 			"inventory": InventoryOperations(self),
 			"listings": self.listings_push,
 			"shipments": self.shipments,
+			"notifications": self.notifications,
 		}
 		self.fee_delay = timedelta(days=fee_delay_days)
 		self.set_finances_v0(finances_v0)
@@ -174,6 +187,7 @@ class Simulator:
 		self._book_cache: tuple | None = None
 		self._reserve_cache: tuple | None = None
 		self.order_changes = None  # an OrderChangeSender once notify_order_changes is called
+		self.sqs_options: dict | None = None  # how the simulator reaches SQS queues (connect_sqs)
 		self.settlement_period = timedelta(days=settlement_days)
 		self._port = port
 		self._server: ThreadingHTTPServer | None = None
@@ -264,6 +278,28 @@ class Simulator:
 		from .notifications import OrderChangeSender
 
 		self.order_changes = OrderChangeSender(queue_url, **client_options)
+
+	def connect_sqs(self, **client_options) -> None:
+		"""Where SQS is (boto3 options: endpoint_url, region_name, keys): once the seller subscribes to
+		ORDER_CHANGE at an SQS destination, order changes go to that queue, as Amazon sends them."""
+		self.sqs_options = dict(client_options)
+		self.subscriptions_changed()
+
+	def subscriptions_changed(self) -> None:
+		"""Point order-change delivery at the seller's ORDER_CHANGE subscription (or stop it)."""
+		from .notifications import OrderChangeSender
+
+		if self.sqs_options is None:
+			return
+		target = self.notifications.order_change_target(self.world.seller_id)
+		if target is None:
+			self.order_changes = None
+			return
+		arn, marketplace_ids = target
+		region, owner, name = queue_name_and_owner(arn)
+		self.order_changes = OrderChangeSender.for_queue(
+			name, owner, marketplace_ids=marketplace_ids, **{"region_name": region, **self.sqs_options}
+		)
 
 	def transition_order(
 		self, order_id: str, status: str, *, post_fees: str = "later", prices: dict | None = None
@@ -417,7 +453,12 @@ class Simulator:
 	def _api_reply(self, request: Request, handler: str) -> tuple[Reply, str | None]:
 		plan = self.throttle.plan(request.operation)
 		limit = {"x-amzn-RateLimit-Limit": f"{plan.rate:g}"}
-		grant = self.auth.check(request.headers.get("x-amz-access-token"), request.method, request.path)
+		grant = self.auth.check(
+			request.headers.get("x-amz-access-token"),
+			request.method,
+			request.path,
+			grantless_scope=NOTIFICATIONS_SCOPE if request.operation in GRANTLESS else "",
+		)
 		request.seller_id = grant.seller_id
 		# Orders 2026-01-01 returns personal data per the app's roles, with or without an RDT; older
 		# restricted operations by the RDT's data elements.
@@ -426,8 +467,9 @@ class Simulator:
 		fault = self.faults.draw(request.operation)
 		if fault == "expired_token":
 			return self.auth.expired_reply(), fault
+		# Grantless operations are limited per application, the others per seller.
 		if fault == "throttle" or not self.throttle.allow(
-			grant.seller_id, request.operation, self.clock.seconds()
+			grant.seller_id or "application", request.operation, self.clock.seconds()
 		):
 			error = ApiError(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
 			reply = error.reply()

@@ -16,6 +16,7 @@ from sp_api.api import (
 	FeedsV20210630,
 	Inventories,
 	ListingsItemsV20210801,
+	Notifications,
 	OrdersV0,
 	OrdersV20260101,
 	Reports,
@@ -100,3 +101,16 @@ class FeedsApi(_ExplicitMarketplaces, FeedsV20210630):
 	@sp_endpoint("/feeds/2021-06-30/documents/{}", method="GET")
 	def feed_document(self, feedDocumentId, **kwargs) -> ApiResponse:
 		return self._request(fill_query_params(kwargs.pop("path"), feedDocumentId), params=kwargs)
+
+
+class NotificationsApi(_ExplicitMarketplaces, Notifications):
+	"""The library's deleteSubscriptionById sends the seller's token, but the operation is grantless;
+	this one sends the app's grantless token, as the destination calls do."""
+
+	@sp_endpoint("/notifications/v1/subscriptions/{}/{}", method="DELETE")
+	def delete_subscription_grantless(
+		self, notification_type: str, subscription_id: str, **kwargs
+	) -> ApiResponse:
+		return self._request_grantless_operation(
+			fill_query_params(kwargs.pop("path"), notification_type, subscription_id), params=kwargs
+		)

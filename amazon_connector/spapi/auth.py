@@ -25,6 +25,8 @@ from amazon_connector.spapi.errors import AuthError, NetworkError, ServerError, 
 
 LWA_OPERATION = "lwaToken"
 DEFAULT_EXPIRES_IN = 3600.0
+# The LWA scope of the Notifications API's grantless operations (client_credentials grant).
+NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
 
 
 class RetryableFailure(Exception):
@@ -169,6 +171,7 @@ class LwaTokenClient(AccessTokenClient):
 				self.account.client_secret,
 				self.account.refresh_token,
 				self._cache.current(self.cache_key),
+				self._cache.current(self.grantless_key(NOTIFICATIONS_SCOPE)),
 			)
 			if s
 		)
@@ -179,13 +182,17 @@ class LwaTokenClient(AccessTokenClient):
 		token, expires_in = self._token(self.cache_key, lambda: self.data)
 		return AccessTokenResponse(access_token=token, token_type="bearer", expires_in=expires_in)
 
-	def get_grantless_auth(self, scope="sellingpartnerapi::notifications") -> AccessTokenResponse:
-		key = account_cache_key(self.account, flavor=f"grantless:{scope}")
-		token, expires_in = self._token(key, lambda: self.grantless_data(scope))
+	def grantless_key(self, scope: str) -> tuple:
+		return account_cache_key(self.account, flavor=f"grantless:{scope}")
+
+	def get_grantless_auth(self, scope=NOTIFICATIONS_SCOPE) -> AccessTokenResponse:
+		"""A token of the app itself (client_credentials grant, no seller), for grantless operations."""
+		token, expires_in = self._token(self.grantless_key(scope), lambda: self.grantless_data(scope))
 		return AccessTokenResponse(access_token=token, token_type="bearer", expires_in=expires_in)
 
-	def invalidate(self, access_token: str | None = None) -> None:
-		self._cache.invalidate(self.cache_key, access_token)
+	def invalidate(self, access_token: str | None = None, *, grantless_scope: str | None = None) -> None:
+		key = self.grantless_key(grantless_scope) if grantless_scope else self.cache_key
+		self._cache.invalidate(key, access_token)
 
 	def close(self) -> None:
 		self._http.close()

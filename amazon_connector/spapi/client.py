@@ -26,6 +26,7 @@ from amazon_connector.spapi.account import AccountConfig
 from amazon_connector.spapi.auth import (
 	DEFAULT_TOKEN_CACHE,
 	LWA_OPERATION,
+	NOTIFICATIONS_SCOPE,
 	LwaTokenClient,
 	RetryableFailure,
 	TokenCache,
@@ -181,9 +182,13 @@ class SpApiSession:
 		method: str,
 		*args,
 		restricted_data_token: str | None = None,
+		grantless: bool = False,
 		**kwargs,
 	) -> Response:
-		"""Call `api().<method>(*args, **kwargs)` of the library as `operation`, paced and retried."""
+		"""Call `api().<method>(*args, **kwargs)` of the library as `operation`, paced and retried.
+
+		`grantless`: the operation is one of the app's own (the Notifications API's destinations), called
+		with a client_credentials token of the notifications scope instead of the seller's."""
 
 		# An RDT is a secret like the access token it stands in for.
 		extra_secrets = (restricted_data_token,) if restricted_data_token else ()
@@ -216,12 +221,17 @@ class SpApiSession:
 				raise SpApiError("Amazon sent no answer", operation=operation)
 			return Response(operation, answered.status_code, answered.headers, _json_body(answered))
 
+		if grantless:
+			prepare = lambda: self._tokens.get_grantless_auth(NOTIFICATIONS_SCOPE)  # noqa: E731
+		else:
+			prepare = None if restricted_data_token else self._tokens.get_auth
 		return self._run(
 			operation,
 			attempt,
 			paced=True,
 			refresh_token_on_denial=not restricted_data_token,
-			prepare=None if restricted_data_token else self._tokens.get_auth,
+			prepare=prepare,
+			grantless_scope=NOTIFICATIONS_SCOPE if grantless else None,
 		)
 
 	def download(self, url: str, *, operation: str = "downloadDocument") -> Download:
@@ -266,6 +276,7 @@ class SpApiSession:
 		paced: bool,
 		refresh_token_on_denial: bool,
 		prepare: Callable[[], Any] | None = None,
+		grantless_scope: str | None = None,
 	):
 		self._local.operation = operation
 		policy = self.retry
@@ -305,7 +316,7 @@ class SpApiSession:
 				if refresh_token_on_denial and not refreshed:
 					# An access token can expire or be revoked before our cache says so: fetch a new one once.
 					refreshed = True
-					self._tokens.invalidate(rejected.access_token)
+					self._tokens.invalidate(rejected.access_token, grantless_scope=grantless_scope)
 					self._count_retry(operation)
 					continue
 				raise rejected.error from None

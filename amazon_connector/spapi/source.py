@@ -18,6 +18,7 @@ from amazon_connector.spapi import (
 	inventory,
 	listings,
 	listings_push,
+	notifications,
 	orders,
 	reports,
 	sellers,
@@ -178,6 +179,30 @@ class SpApiSource:
 			lines=lines,
 			carrier_name=carrier_name,
 		)
+
+	# -- notifications ---------------------------------------------------------------------------
+	def get_destinations(self) -> list[dict]:
+		return notifications.get_destinations(self.session)
+
+	def create_destination(self, name: str, queue_arn: str) -> dict:
+		return notifications.create_destination(self.session, name, queue_arn)
+
+	def get_subscription(self, notification_type: str, payload_version: str | None = None) -> dict:
+		return notifications.get_subscription(self.session, notification_type, payload_version)
+
+	def create_subscription(
+		self,
+		notification_type: str,
+		destination_id: str,
+		payload_version: str,
+		processing_directive: dict | None = None,
+	) -> dict:
+		return notifications.create_subscription(
+			self.session, notification_type, destination_id, payload_version, processing_directive
+		)
+
+	def delete_subscription(self, notification_type: str, subscription_id: str) -> None:
+		notifications.delete_subscription(self.session, notification_type, subscription_id)
 
 
 def _spapi_source_is_an_amazon_source(source: SpApiSource) -> AmazonSource:

@@ -9,8 +9,21 @@ cannot use; without one, SQS's own redrive policy (maxReceiveCount) ends their r
 from __future__ import annotations
 
 import json
+import re
 
 from amazon_connector.core.engine.notifications import QueueMessage
+
+_ARN = re.compile(r"^arn:aws:sqs:(?P<region>[^:\s]+):(?P<account>[^:\s]+):(?P<name>\S+)$")
+
+
+def queue_location(arn: str, endpoint_url: str | None = None) -> tuple[str, str]:
+	"""(region, queue URL) of the queue an SQS ARN names: on Amazon SQS, or at a local SQS-compatible
+	endpoint (which serves queues at <endpoint>/<account id>/<name>, as SQS does)."""
+	match = _ARN.match((arn or "").strip())
+	if not match:
+		raise ValueError(f"{arn!r} is not an SQS queue ARN")
+	base = (endpoint_url or "").rstrip("/") or f"https://sqs.{match['region']}.amazonaws.com"
+	return match["region"], f"{base}/{match['account']}/{match['name']}"
 
 
 class SqsQueue:
@@ -39,6 +52,22 @@ class SqsQueue:
 			config=Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 2}),
 		)
 		self._dead_letter_url = dead_letter_url
+
+	@classmethod
+	def for_arn(
+		cls, arn: str, *, endpoint_url: str | None = None, access_key=None, secret_key=None
+	) -> SqsQueue:
+		region, url = queue_location(arn, endpoint_url)
+		return cls(
+			url,
+			region=region,
+			endpoint_url=endpoint_url or None,
+			access_key=access_key,
+			secret_key=secret_key,
+		)
+
+	def close(self) -> None:
+		self.client.close()
 
 	def receive(self, max_messages: int, wait_seconds: int) -> list[QueueMessage]:
 		answer = self.client.receive_message(

@@ -127,6 +127,27 @@ OPERATIONS: dict[str, tuple[str, str, str, UsagePlan]] = {
 		"/tokens/2021-03-01/restrictedDataToken",
 		UsagePlan(1, 10),
 	),
+	# Notifications v1 (the destination and ById operations are grantless)
+	"getDestinations": ("notifications-v1.json", "GET", "/notifications/v1/destinations", UsagePlan(1, 5)),
+	"createDestination": ("notifications-v1.json", "POST", "/notifications/v1/destinations", UsagePlan(1, 5)),
+	"getSubscription": (
+		"notifications-v1.json",
+		"GET",
+		"/notifications/v1/subscriptions/{notificationType}",
+		UsagePlan(1, 5),
+	),
+	"createSubscription": (
+		"notifications-v1.json",
+		"POST",
+		"/notifications/v1/subscriptions/{notificationType}",
+		UsagePlan(1, 5),
+	),
+	"deleteSubscriptionById": (
+		"notifications-v1.json",
+		"DELETE",
+		"/notifications/v1/subscriptions/{notificationType}/{subscriptionId}",
+		UsagePlan(1, 5),
+	),
 }
 
 

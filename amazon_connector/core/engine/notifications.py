@@ -6,8 +6,8 @@ order, reads only that order with getOrder (0.5 requests per second, burst 30: n
 is spent on it) and hands it to the order engine's own `process_order`, so its Sales Order is booked
 exactly as the scheduled sync books it. The scheduled sync stays the backstop for anything missed.
 
-- A message is deleted only after its order is stored (or found already stored): a worker that dies
-  in between leaves it in the queue, and SQS delivers it again.
+- A message is deleted only after its order is stored and committed (`commit`, or found already
+  stored): a worker that dies in between leaves it in the queue, and SQS delivers it again.
 - Duplicates (SQS delivers at least once; Amazon may notify twice): one getOrder per order per batch,
   and `process_order` finds a re-delivered change unchanged (the ERP's lastUpdatedTime >= Amazon's).
 - Out of order: a notification whose change is older than what the ERP already holds is deleted
@@ -105,11 +105,15 @@ class OrderNotificationConsumer:
 		*,
 		clock: Callable[[], float] = time.monotonic,
 		on_stored: Callable[[OrderChange], None] | None = None,
+		commit: Callable[[], None] | None = None,
 	):
 		self.queue = queue
 		self.orders = orders
 		self.clock = clock
 		self.on_stored = on_stored  # e.g. the benchmark's latency measurement
+		# Makes the batch's Sales Orders durable (the runner's database commit) before its messages are
+		# deleted: a message deleted for an order that was then rolled back would be lost for good.
+		self.commit = commit
 
 	def drain(self, seconds: float, *, wait_seconds: int = LONG_POLL_SECONDS) -> SyncReport:
 		"""Receive and handle messages for up to `seconds` (the last long poll may end a little
@@ -165,6 +169,8 @@ class OrderNotificationConsumer:
 				for _, change in entries:
 					self.on_stored(change)
 		if done:
+			if self.commit is not None:
+				self.commit()
 			self._delete(done, report)
 
 	def _already_stored(self, order_id: str, entries) -> bool:

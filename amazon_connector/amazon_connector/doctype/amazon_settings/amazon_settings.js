@@ -95,6 +95,23 @@ frappe.ui.form.on("Amazon Settings", {
 				);
 			}
 		}
+		if (frm.doc.sqs_queue_arn) {
+			// A few quick calls (find or create the destination, then the subscription), answered here.
+			const set_up = () =>
+				frappe.call({
+					method: "amazon_connector.api.set_up_notifications",
+					args: { account: frm.doc.name },
+					freeze: true,
+					freeze_message: __("Setting up Amazon notifications…"),
+					callback: (r) => {
+						if (r.message) frappe.msgprint({ title: __("Notifications"), message: r.message });
+						frm.reload_doc();
+					},
+				});
+			frm.add_custom_button(__("Set up Notifications"), () =>
+				frm.is_dirty() ? frm.save().then(set_up) : set_up(),
+			);
+		}
 		frm.add_custom_button(__("Sync Logs"), () =>
 			frappe.set_route("List", "Amazon Sync Log", { amazon_account: frm.doc.name }),
 		);

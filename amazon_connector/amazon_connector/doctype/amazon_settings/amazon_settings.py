@@ -13,6 +13,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import date_diff, flt, getdate, today
 
+from amazon_connector.core.engine.notification_setup import InvalidQueueArn, check_queue_arn
 from amazon_connector.core.settings import ITEM_CODE_FROM_FIELD
 from amazon_connector.erpnext_adapter.settings import remote_endpoint_allowed
 from amazon_connector.spapi.account import CUSTOM, is_loopback_url
@@ -36,6 +37,8 @@ class AmazonSettings(Document):
 
 		account_group: DF.Link
 		account_name: DF.Data
+		aws_access_key_id: DF.Password | None
+		aws_secret_access_key: DF.Password | None
 		after_date: DF.Date
 		clearing_account: DF.Link | None
 		company: DF.Link
@@ -54,7 +57,11 @@ class AmazonSettings(Document):
 		lwa_client_id: DF.Data
 		lwa_client_secret: DF.Password
 		marketplaces: DF.Table[AmazonMarketplace]
+		notification_destination_id: DF.Data | None
+		notification_status: DF.SmallText | None
+		notification_subscription_id: DF.Data | None
 		order_history_from_reports: DF.Check
+		order_notifications: DF.Check
 		order_sync_frequency: DF.Literal["Every 15 Minutes", "Hourly", "Daily", "Never"]
 		price_list: DF.Link | None
 		product_sync_frequency: DF.Literal["Daily", "Hourly", "Weekly", "Never"]
@@ -62,6 +69,8 @@ class AmazonSettings(Document):
 		region: DF.Literal["NA", "EU", "FE"]
 		request_personal_data: DF.Check
 		seller_id: DF.Data | None
+		sqs_endpoint_url: DF.Data | None
+		sqs_queue_arn: DF.Data | None
 		submit_orders: DF.Check
 		sync_fees: DF.Check
 		territory: DF.Link
@@ -80,11 +89,12 @@ class AmazonSettings(Document):
 		self.validate_marketplaces()
 		self.validate_marketplace_vat()
 		self.validate_unique_authorization()
+		self.validate_notification_queue()
 
 	def strip_identifiers(self):
 		# Pasted from Seller Central or the developer console, these often carry stray spaces that
 		# Amazon would reject as a different seller or app.
-		for fieldname in ("seller_id", "lwa_client_id", "endpoint_url"):
+		for fieldname in ("seller_id", "lwa_client_id", "endpoint_url", "sqs_queue_arn", "sqs_endpoint_url"):
 			value = self.get(fieldname)
 			if isinstance(value, str):
 				self.set(fieldname, value.strip())
@@ -108,6 +118,27 @@ class AmazonSettings(Document):
 					"and refresh token, so it must be a local address (localhost, 127.0.0.1) unless the site "
 					"is in developer mode and a System Manager sets it."
 				).format(frappe.bold(url.hostname or self.endpoint_url)),
+				title=_("Endpoint Not Allowed"),
+			)
+
+	def validate_notification_queue(self):
+		"""The queue must be an SQS ARN, and a custom SQS endpoint local: it receives the AWS keys."""
+		if self.sqs_queue_arn:
+			try:
+				check_queue_arn(self.sqs_queue_arn)
+			except InvalidQueueArn as exc:
+				frappe.throw(str(exc), title=_("Invalid SQS Queue ARN"))
+		elif self.order_notifications:
+			frappe.throw(
+				_("Enter the SQS Queue ARN to import orders as Amazon notifies them."),
+				title=_("Missing SQS Queue ARN"),
+			)
+		if self.sqs_endpoint_url and not is_loopback_url(self.sqs_endpoint_url):
+			frappe.throw(
+				_(
+					"SQS Endpoint URL {0} is not on this server. It receives the AWS keys: leave it empty for "
+					"Amazon SQS, or use a local address (localhost, 127.0.0.1)."
+				).format(frappe.bold(self.sqs_endpoint_url)),
 				title=_("Endpoint Not Allowed"),
 			)
 
