@@ -221,10 +221,9 @@ class SpApiSession:
 				raise SpApiError("Amazon sent no answer", operation=operation)
 			return Response(operation, answered.status_code, answered.headers, _json_body(answered))
 
+		prepare: Callable[[], Any] | None = None if restricted_data_token else self._tokens.get_auth
 		if grantless:
 			prepare = lambda: self._tokens.get_grantless_auth(NOTIFICATIONS_SCOPE)  # noqa: E731
-		else:
-			prepare = None if restricted_data_token else self._tokens.get_auth
 		return self._run(
 			operation,
 			attempt,
