@@ -114,3 +114,27 @@ def sync_status(account: str) -> dict:
 	form says both in its headline)."""
 	doc = _settings_for(account, "read")
 	return {"running": queue.is_sync_running(doc.name), "worker": queue.has_worker()}
+
+
+# -- Sales Order: Multi-Channel Fulfillment (each answers with Amazon's reply; see runner.fulfilment) --
+
+
+@frappe.whitelist(methods=["POST"])
+def preview_amazon_fulfilment(sales_order: str) -> dict:
+	from .runner import fulfilment
+
+	return fulfilment.preview(sales_order)
+
+
+@frappe.whitelist(methods=["POST"])
+def send_to_amazon(sales_order: str) -> dict:
+	from .runner import fulfilment
+
+	return fulfilment.send(sales_order)
+
+
+@frappe.whitelist(methods=["POST"])
+def cancel_amazon_fulfilment(sales_order: str) -> dict:
+	from .runner import fulfilment
+
+	return fulfilment.cancel(sales_order)

@@ -131,6 +131,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				description="When Amazon reported the order shipped in full: the Sales Invoice's posting date.",
 				insert_after="amazon_shipments",
 			),
+			*_mcf_sales_order_fields(),
 		],
 		"Sales Invoice": [
 			_amazon_section(),
@@ -217,6 +218,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				insert_after="company",
 			),
 		],
+		"Delivery Note": _mcf_delivery_note_fields(),
 		"Journal Entry": [
 			_ro(
 				fieldname="amazon_order_id",
@@ -244,6 +246,103 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			),
 		],
 	}
+
+
+def _mcf_sales_order_fields() -> list[dict]:
+	"""Multi-Channel Fulfillment on an order of another channel: the seller's choice (ticked and
+	changed on a submitted order too, since an order is sent to Amazon once it is firm) and what
+	Amazon says about it."""
+	return [
+		{
+			"fieldname": "amazon_mcf_section",
+			"fieldtype": "Section Break",
+			"label": "Fulfilment by Amazon",
+			"collapsible": 1,
+			"collapsible_depends_on": "amazon_fulfil_by_amazon",
+			"insert_after": "amazon_shipped_on",
+		},
+		{
+			"fieldname": "amazon_fulfil_by_amazon",
+			"fieldtype": "Check",
+			"label": "Fulfil by Amazon",
+			"description": "Amazon ships this order from the FBA stock of the Amazon account (Multi-Channel Fulfillment).",
+			"allow_on_submit": 1,
+			"no_copy": 1,
+			"insert_after": "amazon_mcf_section",
+		},
+		{
+			"fieldname": "amazon_mcf_account",
+			"fieldtype": "Link",
+			"options": SETTINGS_DOCTYPE,
+			"label": "Amazon Account for Fulfilment",
+			"description": "Whose FBA stock ships it; may stay empty when there is one Amazon account.",
+			"depends_on": "amazon_fulfil_by_amazon",
+			"allow_on_submit": 1,
+			"insert_after": "amazon_fulfil_by_amazon",
+		},
+		{
+			"fieldname": "amazon_mcf_shipping_speed",
+			"fieldtype": "Select",
+			"options": "Standard\nExpedited\nPriority",
+			"default": "Standard",
+			"label": "Amazon Shipping Speed",
+			"depends_on": "amazon_fulfil_by_amazon",
+			"allow_on_submit": 1,
+			"insert_after": "amazon_mcf_account",
+		},
+		{
+			"fieldname": "amazon_mcf_column_break",
+			"fieldtype": "Column Break",
+			"insert_after": "amazon_mcf_shipping_speed",
+		},
+		_ro(
+			fieldname="amazon_mcf_status",
+			fieldtype="Data",
+			label="Amazon Fulfilment Status",
+			allow_on_submit=1,
+			in_standard_filter=1,
+			insert_after="amazon_mcf_column_break",
+		),
+		_ro(
+			fieldname="amazon_fulfillment_order_id",
+			fieldtype="Data",
+			label="Amazon Fulfillment Order ID",
+			# One Sales Order per fulfilment order (Amazon never takes an id twice either).
+			unique=1,
+			allow_on_submit=1,
+			insert_after="amazon_mcf_status",
+		),
+		_ro(
+			fieldname="amazon_mcf_message",
+			fieldtype="Small Text",
+			label="Amazon's Message",
+			description="Amazon's refusal or what it could not fulfil, with its reason.",
+			allow_on_submit=1,
+			insert_after="amazon_fulfillment_order_id",
+		),
+	]
+
+
+def _mcf_delivery_note_fields() -> list[dict]:
+	"""A Delivery Note made for a shipment Amazon shipped (Transporter and Transport Receipt No hold
+	its first carrier and tracking number; these keep Amazon's shipment and every package)."""
+	return [
+		_ro(
+			fieldname="amazon_mcf_shipment_id",
+			fieldtype="Data",
+			label="Amazon Shipment ID",
+			# One Delivery Note per Amazon shipment, enforced by the database.
+			unique=1,
+			insert_after="lr_date",
+		),
+		_ro(
+			fieldname="amazon_mcf_tracking",
+			fieldtype="Small Text",
+			label="Amazon Tracking",
+			description="Carrier and tracking number of each package Amazon shipped.",
+			insert_after="amazon_mcf_shipment_id",
+		),
+	]
 
 
 def after_install():

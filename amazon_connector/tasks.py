@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, ORDERS, PRODUCTS, STOCK_PUSH
+from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, MCF, ORDERS, PRODUCTS, STOCK_PUSH
+from .erpnext_adapter.fulfilment import has_open_orders
 from .erpnext_adapter.settings import enabled_accounts, read_settings, settings_doc
 from .locks import current_holder
 from .runner.notifications import notification_accounts
@@ -63,6 +64,9 @@ def due_stages(doc, now: datetime) -> list[str]:
 		# Fees post after shipment and come from a different API; they follow every order sync.
 		if settings.sync_fees:
 			stages.append(FEES)
+		# Multi-Channel Fulfillment orders move over hours; their status follows every order sync.
+		if has_open_orders(settings.name):
+			stages.append(MCF)
 	# The FBA mirror reads a fast API (2 requests/s) and only writes what changed; hourly by default.
 	if settings.fba_warehouse and _due(
 		settings.fba_inventory_frequency, settings.last_fba_inventory_sync, now

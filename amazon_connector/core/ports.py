@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from .drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
+from .drafts.fulfilment import FulfilmentState
 from .drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from .drafts.transactions import AccountEntryDraft, SettlementDraft
 
@@ -133,6 +134,20 @@ class StockPushPort(Protocol):
 		"""Amazon refused the quantity: show its message on the SKU's mapping."""
 
 
+class FulfilmentPort(Protocol):
+	def open_fulfilment_orders(self) -> list[str]:
+		"""The seller fulfillment order ids of the account's orders sent to Amazon whose status can
+		still change (not Complete, Cancelled, Unfulfillable or Invalid as last read)."""
+
+	def apply_fulfilment_state(self, state: FulfilmentState) -> Outcome:
+		"""Show Amazon's status and message on the order; deliver each shipment Amazon shipped that is
+		not delivered yet (once per Amazon shipment id, with its tracking). UNCHANGED when nothing is
+		new, FLAGGED when Amazon refused the order, UPDATED otherwise."""
+
+	def flag_fulfilment(self, seller_fulfillment_order_id: str, message: str) -> None:
+		"""Show a failure to read the order's status (e.g. Amazon does not know it) on the order."""
+
+
 class StatePort(Protocol):
 	def get_checkpoint(self, kind: str) -> dict | None: ...
 
@@ -158,6 +173,7 @@ class ErpPort(
 	TransactionsPort,
 	InventoryPort,
 	StockPushPort,
+	FulfilmentPort,
 	StatePort,
 	Protocol,
 ):

@@ -169,6 +169,22 @@ class NotificationsSource(Protocol):
 	def delete_subscription(self, notification_type: str, subscription_id: str) -> None: ...
 
 
+class FulfilmentSource(UsageCounted, Protocol):
+	"""Fulfillment Outbound 2020-07-01 (Multi-Channel Fulfillment); bodies and payloads as in its model."""
+
+	def get_fulfillment_preview(self, body: dict) -> dict:
+		"""getFulfillmentPreview: its `payload` (`fulfillmentPreviews`)."""
+
+	def create_fulfillment_order(self, body: dict) -> None:
+		"""createFulfillmentOrder; raises Amazon's refusal."""
+
+	def get_fulfillment_order(self, seller_fulfillment_order_id: str) -> dict:
+		"""getFulfillmentOrder: its `payload` (the order, its items, shipments and returns)."""
+
+	def cancel_fulfillment_order(self, seller_fulfillment_order_id: str) -> None:
+		"""cancelFulfillmentOrder; raises Amazon's refusal (an order past Planning)."""
+
+
 class AmazonSource(
 	OrdersSource,
 	FinancesSource,
@@ -177,6 +193,7 @@ class AmazonSource(
 	StockSource,
 	ShipmentsSource,
 	NotificationsSource,
+	FulfilmentSource,
 	Protocol,
 ):
 	"""Everything the engines ask of Amazon, for one account."""

@@ -79,7 +79,12 @@ class FeeEntries:
 	# -- building ------------------------------------------------------------------------------
 	def _plan(self, draft: FeeEntryDraft) -> dict:
 		company_currency = self.ctx.company_currency
-		order = self.sales_orders.find(draft.amazon_order_id) if draft.amazon_order_id else None
+		order = (
+			self.sales_orders.find(draft.amazon_order_id)
+			or self.sales_orders.find_fulfilment(draft.amazon_order_id)
+			if draft.amazon_order_id
+			else None
+		)
 		posting_date = to_system_time(draft.posted_date).date()
 		rate, rate_source = self._rate(draft, order, posting_date)
 		cost_center = frappe.get_cached_value("Company", self.ctx.company, "cost_center")

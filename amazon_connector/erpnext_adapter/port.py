@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
 from ..core.drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
+from ..core.drafts.fulfilment import FulfilmentState
 from ..core.drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from ..core.drafts.transactions import AccountEntryDraft, SettlementDraft
 from ..core.ports import Outcome, SalesOrderState, StockReconciled
@@ -19,6 +20,7 @@ from .accounts import Accounts
 from .context import AdapterContext, context_of
 from .customers import Customers
 from .fee_entries import FeeEntries
+from .fulfilment import Fulfilment
 from .inventory import FbaStock
 from .items import Items
 from .refunds import Refunds
@@ -48,6 +50,7 @@ class ErpNextPort:
 		self.checkpoints = state.Checkpoints(self.ctx.account)
 		self.fba = FbaStock(self.ctx)
 		self.stock_push = StockPush(self.ctx)
+		self.fulfilment = Fulfilment(self.ctx)
 
 	# -- ItemsPort -------------------------------------------------------------------------------
 	def upsert_item(self, draft: ItemDraft) -> Outcome:
@@ -127,6 +130,16 @@ class ErpNextPort:
 		return self.settlements.book(draft)
 
 	# -- StatePort -------------------------------------------------------------------------------
+	# -- FulfilmentPort --------------------------------------------------------------------------
+	def open_fulfilment_orders(self) -> list[str]:
+		return self.fulfilment.open_orders()
+
+	def apply_fulfilment_state(self, state: FulfilmentState) -> Outcome:
+		return self.fulfilment.apply_state(state)
+
+	def flag_fulfilment(self, seller_fulfillment_order_id: str, message: str) -> None:
+		self.fulfilment.flag(seller_fulfillment_order_id, message)
+
 	def get_checkpoint(self, kind: str) -> dict | None:
 		return self.checkpoints.get(kind)
 

@@ -92,8 +92,23 @@ class SalesOrders:
 			as_dict=True,
 		)
 
+	def find_fulfilment(self, seller_fulfillment_order_id: str):
+		"""The Sales Order Amazon fulfils under this Multi-Channel Fulfillment order id: Amazon books
+		the fees of such an order against that id, as it books an order's fees against its order id."""
+		row = frappe.db.get_value(
+			"Sales Order",
+			{"amazon_fulfillment_order_id": seller_fulfillment_order_id},
+			["name", "docstatus", "amazon_mcf_status", "customer", "conversion_rate", "currency"],
+			as_dict=True,
+		)
+		if row:
+			# Shaped as `find`'s row: the status is Amazon's fulfilment status; no order import time.
+			row.update(amazon_status=row.pop("amazon_mcf_status"), amazon_last_updated=None)
+		return row
+
 	def state(self, amazon_order_id: str) -> SalesOrderState | None:
-		row = self.find(amazon_order_id)
+		# Fees name either an Amazon order or an MCF order (their ids never look alike).
+		row = self.find(amazon_order_id) or self.find_fulfilment(amazon_order_id)
 		if not row:
 			return None
 		return SalesOrderState(

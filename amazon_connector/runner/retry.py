@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, ORDERS, PRODUCTS, STOCK_PUSH
+from ..core.engine.fulfilment import RECORD_KIND as FULFILMENT_KIND
+from ..core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, MCF, ORDERS, PRODUCTS, STOCK_PUSH
 from ..core.engine.products import MARKETPLACE_KIND
 from ..core.engine.products import RECORD_KIND as ITEM_KIND
 from ..core.engine.report import SyncReport
@@ -57,6 +58,8 @@ def plan_retry(rows) -> RetryPlan:
 				plan.fee_order_ids.append(found.group(0))
 		elif kind.startswith("stock_"):  # SKUs whose quantity Amazon refused or did not get
 			plan.stages.add(STOCK_PUSH)
+		elif kind == FULFILMENT_KIND:  # the mcf stage reads every open fulfilment order again
+			plan.stages.add(MCF)
 		else:  # order windows and anything unknown: the orders stage resumes from its checkpoint
 			plan.stages.add(ORDERS)
 	plan.order_ids = list(dict.fromkeys(plan.order_ids))

@@ -20,6 +20,7 @@ from .auth import Auth
 from .clock import SimClock, parse_iso
 from .connect import credentials
 from .faults import FaultConfigError, Faults
+from .fulfillment import DEFAULT_DELAYS, Fulfillment
 from .http_types import ApiError, Reply, Request, invalid
 from .inventory import InventoryError, InventoryOperations
 from .listings_push import ListingsPush
@@ -62,6 +63,13 @@ ROUTES = [
 	("GET", "/feeds/2021-06-30/documents/{feedDocumentId}", "getFeedDocument", "listings.get_feed_document"),
 	("POST", "/feeds/2021-06-30/feeds", "createFeed", "listings.create_feed"),
 	("GET", "/feeds/2021-06-30/feeds/{feedId}", "getFeed", "listings.get_feed"),
+	("POST", "/fba/outbound/2020-07-01/fulfillmentOrders/preview", "getFulfillmentPreview",
+		"fulfillment.get_fulfillment_preview"),
+	("POST", "/fba/outbound/2020-07-01/fulfillmentOrders", "createFulfillmentOrder", "fulfillment.create_fulfillment_order"),
+	("GET", "/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}", "getFulfillmentOrder",
+		"fulfillment.get_fulfillment_order"),
+	("PUT", "/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}/cancel", "cancelFulfillmentOrder",
+		"fulfillment.cancel_fulfillment_order"),
 	("POST", "/tokens/2021-03-01/restrictedDataToken", "createRestrictedDataToken", "create_restricted_data_token"),
 	("GET", "/notifications/v1/destinations", "getDestinations", "notifications.get_destinations"),
 	("POST", "/notifications/v1/destinations", "createDestination", "notifications.create_destination"),
@@ -147,13 +155,15 @@ class Simulator:
 	finances_v0: "on"; "events-off" (listFinancialEvents, ...ByOrderId and ...ByGroupId answer 404, as
 	once Amazon removes them; the settlement list stays); "off" (every Finances v0 path answers 404).
 	transactions_page_size: transactions per listTransactions page. settlement_days: the length of
-	a settlement period (Amazon: usually 14 days).
+	a settlement period (Amazon: usually 14 days). mcf_delays: simulated seconds a Multi-Channel
+	Fulfillment order spends Received, Planning and Processing (fulfillment.py).
 	"""
 
 	def __init__(self, world, *, time_scale: float = 1.0, limits: bool = True, faults: dict | None = None,
 		token_ttl: float = 3600.0, report_delays: tuple[float, float] = (20.0, 40.0), compress_reports: bool = True,
 		fee_delay_days: float = 2.0, start_time: datetime | str | None = None, port: int = 0,
-		finances_v0: str = "on", transactions_page_size: int = 100, settlement_days: float = 14.0):  # fmt: skip
+		finances_v0: str = "on", transactions_page_size: int = 100, settlement_days: float = 14.0,
+		mcf_delays: tuple[float, float, float] = DEFAULT_DELAYS):  # fmt: skip
 		if isinstance(world, World):
 			self.world = world
 		elif isinstance(world, dict):
@@ -175,7 +185,9 @@ class Simulator:
 		self.listings_push = ListingsPush(self)
 		self.shipments = Shipments(self)
 		self.notifications = NotificationOperations(self)
+		self.fulfillment = Fulfillment(self, mcf_delays)
 		self.handlers = {
+			"fulfillment": self.fulfillment,
 			"inventory": InventoryOperations(self),
 			"listings": self.listings_push,
 			"shipments": self.shipments,

@@ -25,6 +25,7 @@ from sp_api.api import (
 )
 from sp_api.api.finances.finances_2024_06_19 import FinancesV20240619
 from sp_api.api.finances.finances_v0 import FinancesV0
+from sp_api.api.fulfillment_outbound.fulfillment_outbound import FulfillmentOutbound
 from sp_api.base import ApiResponse, fill_query_params, sp_endpoint
 
 
@@ -73,6 +74,11 @@ class InventoriesApi(_ExplicitMarketplaces, Inventories):
 
 class OrdersV0Api(_ExplicitMarketplaces, OrdersV0):
 	pass
+
+
+class FulfillmentOutboundApi(_ExplicitMarketplaces, FulfillmentOutbound):
+	"""Fulfillment Outbound 2020-07-01 (Multi-Channel Fulfillment): the library sends a POST's or PUT's
+	keyword arguments as the JSON body, so a request body is passed as `**body`."""
 
 
 class FeedsApi(_ExplicitMarketplaces, FeedsV20210630):

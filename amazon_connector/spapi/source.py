@@ -15,6 +15,7 @@ from amazon_connector.spapi import (
 	catalog,
 	feeds,
 	finances,
+	fulfillment_outbound,
 	inventory,
 	listings,
 	listings_push,
@@ -203,6 +204,20 @@ class SpApiSource:
 
 	def delete_subscription(self, notification_type: str, subscription_id: str) -> None:
 		notifications.delete_subscription(self.session, notification_type, subscription_id)
+
+
+	# -- Multi-Channel Fulfillment -------------------------------------------------------------
+	def get_fulfillment_preview(self, body: dict) -> dict:
+		return fulfillment_outbound.get_fulfillment_preview(self.session, body)
+
+	def create_fulfillment_order(self, body: dict) -> None:
+		fulfillment_outbound.create_fulfillment_order(self.session, body)
+
+	def get_fulfillment_order(self, seller_fulfillment_order_id: str) -> dict:
+		return fulfillment_outbound.get_fulfillment_order(self.session, seller_fulfillment_order_id)
+
+	def cancel_fulfillment_order(self, seller_fulfillment_order_id: str) -> None:
+		fulfillment_outbound.cancel_fulfillment_order(self.session, seller_fulfillment_order_id)
 
 
 def _spapi_source_is_an_amazon_source(source: SpApiSource) -> AmazonSource:

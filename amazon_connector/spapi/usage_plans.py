@@ -120,6 +120,31 @@ OPERATIONS: dict[str, tuple[str, str, str, UsagePlan]] = {
 		"/orders/v0/orders/{orderId}/shipmentConfirmation",
 		UsagePlan(2, 10),
 	),
+	# Fulfillment Outbound 2020-07-01 (Multi-Channel Fulfillment)
+	"getFulfillmentPreview": (
+		"fulfillment-outbound-2020-07-01.json",
+		"POST",
+		"/fba/outbound/2020-07-01/fulfillmentOrders/preview",
+		UsagePlan(2, 30),
+	),
+	"createFulfillmentOrder": (
+		"fulfillment-outbound-2020-07-01.json",
+		"POST",
+		"/fba/outbound/2020-07-01/fulfillmentOrders",
+		UsagePlan(2, 30),
+	),
+	"getFulfillmentOrder": (
+		"fulfillment-outbound-2020-07-01.json",
+		"GET",
+		"/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}",
+		UsagePlan(2, 30),
+	),
+	"cancelFulfillmentOrder": (
+		"fulfillment-outbound-2020-07-01.json",
+		"PUT",
+		"/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}/cancel",
+		UsagePlan(2, 30),
+	),
 	# Tokens 2021-03-01
 	"createRestrictedDataToken": (
 		"tokens-2021-03-01.json",

@@ -27,6 +27,7 @@ from ..ports import ErpPort
 from ..settings import SyncSettings
 from ..sources import AmazonSource
 from .fees import FeeSync
+from .fulfilment import FulfilmentStatusSync
 from .inventory import FbaInventorySync
 from .invoices import InvoiceSync
 from .order_history import OrderHistorySync, history_enabled
@@ -44,8 +45,12 @@ PRODUCTS, ORDERS, INVOICES, FEES = "products", "orders", "invoices", "fees"
 FINANCES_2024, FINANCES_V0 = "2024-06-19", "v0"
 FBA_INVENTORY = "fba_inventory"  # Amazon's FBA stock into the FBA warehouse; needs the Items of products
 STOCK_PUSH = "stock_push"  # merchant-fulfilled quantities to Amazon
-# Invoices follow the orders they bill and precede fees, whose refunds need the invoices.
-STAGES = (PRODUCTS, ORDERS, INVOICES, FEES, FBA_INVENTORY, STOCK_PUSH)
+# Multi-Channel Fulfillment: the status of orders Amazon ships for other channels, and their deliveries.
+MCF = "mcf"
+# Invoices follow the orders they bill and precede fees, whose refunds need the invoices. MCF
+# deliveries take their units out of the FBA warehouse before the FBA mirror sets it to Amazon's
+# count, which no longer holds those units: the other way round they would leave twice.
+STAGES = (PRODUCTS, ORDERS, INVOICES, FEES, MCF, FBA_INVENTORY, STOCK_PUSH)
 # What a run does when asked for no stage in particular: the import of products, orders and money.
 IMPORT_STAGES = (PRODUCTS, ORDERS, INVOICES, FEES)
 
@@ -62,6 +67,7 @@ Engine = (
 	| TransactionSync
 	| FbaInventorySync
 	| StockPush
+	| FulfilmentStatusSync
 )
 
 
@@ -139,6 +145,8 @@ class Pipeline:
 			return FbaInventorySync(self.source, self.port, self.settings, now=self.now)
 		if stage == STOCK_PUSH:
 			return StockPush(self.source, self.port, self.settings, now=self.now)
+		if stage == MCF:
+			return FulfilmentStatusSync(self.source, self.port, self.settings, now=self.now)
 		raise UnknownStage([stage])
 
 	def run(

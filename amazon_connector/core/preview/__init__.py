@@ -12,6 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from ..drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
+from ..drafts.fulfilment import FulfilmentState
 from ..drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from ..drafts.transactions import AccountEntryDraft, SettlementDraft
 from ..engine.settlements import settlement_status
@@ -85,6 +86,8 @@ class PreviewErp:
 		self.stock_documents: list[list[FbaStockChange]] = []  # each reconciliation's changes
 		# (marketplace, sku) of merchant-fulfilled listings -> {"item_code", "available", "last_pushed", "rejected"}
 		self.merchant_listings: dict[tuple[str, str], dict] = {}
+		# seller fulfillment order id -> {"status", "message", "deliveries": {Amazon shipment id: record}}
+		self.fulfilment_orders: dict[str, dict] = {}
 		self._undo: list | None = None  # (container, key, previous value) while inside a record scope
 		self._held: set[str] = set()  # kinds of run holding this account's lock
 
@@ -306,6 +309,34 @@ class PreviewErp:
 	def mark_stock_rejected(self, marketplace_id: str, sku: str, quantity: int, message: str) -> None:
 		self._remember(self.merchant_listings, (marketplace_id, sku))
 		self.merchant_listings[(marketplace_id, sku)]["rejected"] = message
+
+	# -- Multi-Channel Fulfillment -------------------------------------------------------
+	def open_fulfilment_orders(self) -> list[str]:
+		return sorted(
+			i for i, r in self.fulfilment_orders.items() if not FulfilmentState(i, r["status"], None).final
+		)
+
+	def apply_fulfilment_state(self, state: FulfilmentState) -> Outcome:
+		order_id = state.seller_fulfillment_order_id
+		self._remember(self.fulfilment_orders, order_id)
+		record = self.fulfilment_orders.setdefault(order_id, {"status": "", "message": "", "deliveries": {}})
+		new = [s for s in state.shipments if s.shipped and s.amazon_shipment_id not in record["deliveries"]]
+		if record["status"] == state.status and record["message"] == state.message and not new:
+			return Outcome.UNCHANGED
+		record["status"], record["message"] = state.status, state.message
+		for shipment in new:
+			record["deliveries"][shipment.amazon_shipment_id] = {
+				"quantities": dict(shipment.quantities),
+				"tracking": shipment.tracking_text(),
+			}
+		return Outcome.FLAGGED if state.refused else Outcome.UPDATED
+
+	def flag_fulfilment(self, seller_fulfillment_order_id: str, message: str) -> None:
+		self._remember(self.fulfilment_orders, seller_fulfillment_order_id)
+		record = self.fulfilment_orders.setdefault(
+			seller_fulfillment_order_id, {"status": "", "message": "", "deliveries": {}}
+		)
+		record["message"] = message
 
 	# -- state ---------------------------------------------------------------------------
 	def get_checkpoint(self, kind: str) -> dict | None:

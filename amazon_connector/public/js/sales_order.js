@@ -1,12 +1,106 @@
 // Sales Order: the Journal Entries of Amazon's fees for an imported order. They cannot reference the
 // order in their rows (ERPNext allows that only for advances), so they carry its Amazon order id.
+// For an order of another channel marked "Fulfil by Amazon": Amazon's fees and promised dates before
+// it is sent, sending it, and cancelling it at Amazon while Amazon still allows that.
+const MCF_FINAL = ["Complete", "CompletePartialled", "Cancelled", "Unfulfillable", "Invalid"];
+const MCF_CANCELLABLE = ["New", "Received", "Planning"];
+
 frappe.ui.form.on("Sales Order", {
 	refresh(frm) {
-		if (frm.is_new() || !frm.doc.amazon_order_id) return;
-		frm.add_custom_button(
-			__("Amazon Fee Entries"),
-			() => frappe.set_route("List", "Journal Entry", { amazon_order_id: frm.doc.amazon_order_id }),
-			__("View"),
-		);
+		if (frm.is_new()) return;
+		if (frm.doc.amazon_order_id) {
+			frm.add_custom_button(
+				__("Amazon Fee Entries"),
+				() => frappe.set_route("List", "Journal Entry", { amazon_order_id: frm.doc.amazon_order_id }),
+				__("View"),
+			);
+			return;
+		}
+		if (frm.doc.docstatus === 2 || !frm.doc.amazon_fulfil_by_amazon) return;
+		const sent = frm.doc.amazon_fulfillment_order_id && !MCF_FINAL.includes(frm.doc.amazon_mcf_status);
+		if (!sent) {
+			frm.add_custom_button(__("Preview Amazon fulfilment"), () => preview_amazon_fulfilment(frm), __("Amazon"));
+		}
+		if (sent && MCF_CANCELLABLE.includes(frm.doc.amazon_mcf_status)) {
+			frm.add_custom_button(__("Cancel Amazon fulfilment"), () => cancel_amazon_fulfilment(frm), __("Amazon"));
+		}
 	},
 });
+
+function preview_amazon_fulfilment(frm) {
+	frappe.call({
+		method: "amazon_connector.api.preview_amazon_fulfilment",
+		args: { sales_order: frm.doc.name },
+		freeze: true,
+		freeze_message: __("Asking Amazon…"),
+		callback: ({ message }) => show_preview(frm, message),
+	});
+}
+
+function show_preview(frm, answer) {
+	const rows = answer.previews
+		.map((p) => {
+			const chosen = p.shipping_speed === answer.shipping_speed ? " <b>(" + __("chosen") + ")</b>" : "";
+			const status = p.fulfillable
+				? `<span class="indicator-pill green">${__("Fulfillable")}</span>`
+				: `<span class="indicator-pill red">${__("Not fulfillable")}</span>`;
+			return `<tr><td>${frappe.utils.escape_html(p.shipping_speed)}${chosen}</td><td>${status}</td>
+				<td>${frappe.utils.escape_html(p.total_fees || "")}</td><td>${frappe.utils.escape_html(p.ship_by)}</td>
+				<td>${frappe.utils.escape_html(p.arrives)}</td><td>${frappe.utils.escape_html(p.reasons)}</td></tr>`;
+		})
+		.join("");
+	const chosen = answer.previews.find((p) => p.shipping_speed === answer.shipping_speed);
+	const dialog = new frappe.ui.Dialog({
+		title: __("Amazon fulfilment of {0}", [frm.doc.name]),
+		size: "extra-large",
+		fields: [
+			{
+				fieldtype: "HTML",
+				fieldname: "preview",
+				options: `<table class="table table-bordered"><thead><tr><th>${__("Speed")}</th><th>${__("Status")}</th>
+					<th>${__("Amazon's fees")}</th><th>${__("Ships by")}</th><th>${__("Arrives")}</th><th>${__("Why not")}</th>
+					</tr></thead><tbody>${rows}</tbody></table>
+					<p class="text-muted">${__("Fees and dates are Amazon's estimates; the fees Amazon books arrive with its finances.")}</p>`,
+			},
+		],
+	});
+	if (answer.can_send && chosen && chosen.fulfillable) {
+		dialog.set_primary_action(__("Send to Amazon"), () => {
+			dialog.hide();
+			send_to_amazon(frm);
+		});
+	} else if (!answer.can_send) {
+		dialog.set_message(__("Submit the Sales Order to send it to Amazon."));
+	}
+	dialog.show();
+}
+
+function send_to_amazon(frm) {
+	frappe.call({
+		method: "amazon_connector.api.send_to_amazon",
+		args: { sales_order: frm.doc.name },
+		freeze: true,
+		freeze_message: __("Sending to Amazon…"),
+		callback: ({ message }) => report(frm, message),
+	});
+}
+
+function cancel_amazon_fulfilment(frm) {
+	frappe.confirm(__("Ask Amazon to stop fulfilling {0}?", [frm.doc.name]), () =>
+		frappe.call({
+			method: "amazon_connector.api.cancel_amazon_fulfilment",
+			args: { sales_order: frm.doc.name },
+			freeze: true,
+			callback: ({ message }) => report(frm, message),
+		}),
+	);
+}
+
+function report(frm, answer) {
+	frappe.msgprint({
+		title: answer.ok ? __("Amazon: {0}", [answer.status]) : __("Amazon refused"),
+		indicator: answer.ok ? "green" : "red",
+		message: frappe.utils.escape_html(answer.message || ""),
+	});
+	frm.reload_doc();
+}

@@ -1,0 +1,123 @@
+"""Multi-Channel Fulfillment: preview, send and cancel one order (the Sales Order's buttons), and the
+`mcf` stage that follows the orders Amazon is fulfilling.
+
+The stage reads each open fulfilment order by its id (getFulfillmentOrder, 2 requests/s, burst 30:
+a hundred open orders take under a minute; orders already Complete, Cancelled, Unfulfillable or
+Invalid are not read again) and hands Amazon's state to the ERP port, which shows the status and
+Amazon's message on the order and delivers each shipment Amazon shipped, once. One order Amazon
+cannot answer for (unknown to it, a malformed answer) is flagged with the reason and the others go
+on; when Amazon keeps throttling or failing, the run stops and the rest wait for the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+from ...spapi.errors import InvalidInputError, NotFoundError, user_message
+from ..drafts.fulfilment import FulfilmentOrderDraft, FulfilmentPreview, FulfilmentState
+from ..mapping.fulfilment import (
+	FulfilmentAnswerError,
+	create_request,
+	preview_request,
+	read_fulfilment_order,
+	read_preview,
+)
+from ..settings import SyncSettings
+from ..sources import FulfilmentSource
+from .report import RecordFailure, SyncReport, failure_reason, is_transient, run_isolated, source_stats
+
+log = logging.getLogger(__name__)
+
+KIND = "mcf"
+RECORD_KIND = "fulfilment_order"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
+MESSAGE_LIMIT = 300
+
+
+def refusal_message(exc: BaseException) -> str:
+	"""The sentence shown on the Sales Order for a failed MCF call.
+
+	A refusal (400) or an unknown order (404) carries Amazon's own message, because it says what to
+	change (the SKU, the address, the order's status); it is plain text, cut to a few hundred
+	characters and already free of the account's secrets (the session scrubs them). Every other
+	failure (throttling, Amazon down, credentials) gets the access layer's usual sentence."""
+	if isinstance(exc, (InvalidInputError, NotFoundError)):
+		text = _CONTROL.sub(" ", exc.message or "").strip()
+		if exc.details and exc.details not in text and "gave up after" not in exc.details:
+			text = f"{text} ({_CONTROL.sub(' ', exc.details).strip()})" if text else exc.details
+		if len(text) > MESSAGE_LIMIT:
+			text = text[: MESSAGE_LIMIT - 1] + "…"
+		what = "refused the request" if isinstance(exc, InvalidInputError) else "does not know this order"
+		code = f" [{exc.code}]" if exc.code and _CODE.fullmatch(exc.code) else ""
+		return f"Amazon {what}{code}: {text}" if text else f"Amazon {what}{code}."
+	if isinstance(exc, ValueError):
+		return str(exc)
+	return user_message(exc)
+
+
+def preview(source: FulfilmentSource, draft: FulfilmentOrderDraft) -> list[FulfilmentPreview]:
+	"""Amazon's fees and promised dates for the draft at each shipping speed (nothing is ordered)."""
+	return read_preview(source.get_fulfillment_preview(preview_request(draft)))
+
+
+def send(source: FulfilmentSource, draft: FulfilmentOrderDraft) -> FulfilmentState:
+	"""Create the fulfilment order, then read it back: Amazon validates it on receipt, so the state
+	says at once whether it was taken (Received) or refused (Invalid)."""
+	source.create_fulfillment_order(create_request(draft))
+	return read_fulfilment_order(source.get_fulfillment_order(draft.seller_fulfillment_order_id))
+
+
+def cancel(source: FulfilmentSource, seller_fulfillment_order_id: str) -> FulfilmentState:
+	"""Ask Amazon to stop, then read the order back (Cancelled, or what it is when Amazon refused)."""
+	source.cancel_fulfillment_order(seller_fulfillment_order_id)
+	return read_fulfilment_order(source.get_fulfillment_order(seller_fulfillment_order_id))
+
+
+class FulfilmentStatusSync:
+	def __init__(self, source: FulfilmentSource, port, settings: SyncSettings, *, now=None):
+		self.source = source
+		self.port = port
+		self.settings = settings
+		self.now = now
+
+	def run(self, progress: Callable[[int, int | None, str], None] | None = None) -> SyncReport:
+		report = SyncReport(kind=KIND, account=self.settings.account_key)
+		open_orders = self.port.open_fulfilment_orders()
+		for done, order_id in enumerate(open_orders, start=1):
+			if progress is not None:
+				progress(done, len(open_orders), order_id)
+			try:
+				state = read_fulfilment_order(self.source.get_fulfillment_order(order_id))
+			except (NotFoundError, FulfilmentAnswerError) as exc:
+				# This order alone: Amazon does not know it, or its answer does not read.
+				self._flag(report, order_id, exc)
+				continue
+			except Exception as exc:
+				report.count("failed")
+				report.failures.append(RecordFailure(RECORD_KIND, order_id, failure_reason(exc)))
+				if is_transient(exc):
+					report.note(
+						f"Amazon kept failing at {order_id}; {len(open_orders) - done} open fulfilment "
+						"orders wait for the next run."
+					)
+					break
+				continue
+			run_isolated(
+				report, self.port, RECORD_KIND, order_id, lambda s=state: self.port.apply_fulfilment_state(s)
+			)
+		report.note(
+			f"{len(open_orders)} open fulfilment orders read: {report.counts.get('updated', 0)} changed, "
+			f"{report.counts.get('flagged', 0)} refused by Amazon, {report.counts.get('failed', 0)} failed."
+		)
+		return report.finish(source_stats(self.source))
+
+	def _flag(self, report: SyncReport, order_id: str, exc: Exception) -> None:
+		reason = refusal_message(exc)
+		report.count("failed")
+		report.failures.append(RecordFailure(RECORD_KIND, order_id, reason))
+		run_isolated(
+			report, self.port, RECORD_KIND, order_id, lambda: self.port.flag_fulfilment(order_id, reason)
+		)

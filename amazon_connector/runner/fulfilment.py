@@ -1,0 +1,173 @@
+"""The Sales Order's Multi-Channel Fulfillment buttons: preview, send to Amazon, cancel at Amazon.
+
+Each is one or two calls to Amazon (2 requests/s, burst 30), made in the request so the person who
+pressed the button sees Amazon's answer at once: fees and promised dates before anything is
+ordered, Amazon's status after sending, or Amazon's refusal with its reason. A refusal is written on
+the Sales Order (Amazon's Message) and returned, never raised, so the request keeps that write.
+The status afterwards is followed by the `mcf` stage of the account's scheduled runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import frappe
+from frappe import _
+
+from ..core.drafts.fulfilment import CANCELLABLE_STATUSES, FINAL_STATUSES, FulfilmentPreview
+from ..core.engine import fulfilment
+from ..core.engine.fulfilment import refusal_message
+from ..core.mapping.fulfilment import (
+	FulfilmentDraftError,
+	check_draft,
+	preview_summary,
+	read_fulfilment_order,
+	unfulfillable_text,
+)
+from ..erpnext_adapter.context import context_of
+from ..erpnext_adapter.errors import AdapterError
+from ..erpnext_adapter.fulfilment import Fulfilment, account_of
+from ..erpnext_adapter.settings import account_config, read_settings
+from ..spapi.errors import InvalidInputError, SpApiError
+from ..spapi.source import SpApiSource
+from .options import OPTIONS
+
+
+def _order(name: str):
+	order = frappe.get_doc("Sales Order", name)
+	order.check_permission("write")
+	if order.get("amazon_order_id"):
+		frappe.throw(_("Sales Order {0} is an Amazon order: Amazon fulfils it already.").format(order.name))
+	return order
+
+
+def _account(order) -> str:
+	try:
+		account = account_of(order)
+	except AdapterError as exc:
+		frappe.throw(str(exc))
+	if not read_settings(account).enabled:
+		frappe.throw(
+			_("Amazon Settings {0} is disabled; enable it to use Amazon's fulfilment.").format(account)
+		)
+	return account
+
+
+@contextmanager
+def _source(account: str) -> Iterator[SpApiSource]:
+	session = OPTIONS.runtime.session_factory(account_config(account))
+	try:
+		yield SpApiSource(session)
+	finally:
+		session.close()
+
+
+def _draft(adapter: Fulfilment, order):
+	try:
+		draft = adapter.draft_for(order)
+		check_draft(draft)  # everything that is missing, named, before Amazon is asked
+	except (AdapterError, FulfilmentDraftError) as exc:
+		frappe.throw(str(exc))
+	return draft
+
+
+def preview(name: str) -> dict:
+	order = _order(name)
+	account = _account(order)
+	adapter = Fulfilment(context_of(account))
+	draft = _draft(adapter, order)
+	with _source(account) as source:
+		try:
+			previews = fulfilment.preview(source, draft)
+		except SpApiError as exc:
+			frappe.throw(refusal_message(exc))
+	return {
+		"account": account,
+		"shipping_speed": draft.shipping_speed,
+		"can_send": order.docstatus == 1 and _may_send(order),
+		"previews": [_preview_view(p) for p in previews],
+	}
+
+
+def _preview_view(preview: FulfilmentPreview) -> dict:
+	return {
+		"shipping_speed": preview.shipping_speed,
+		"fulfillable": preview.fulfillable,
+		"fees": [{"name": f.name, "amount": str(f.amount), "currency": f.currency} for f in preview.fees],
+		"total_fees": ", ".join(f"{amount} {currency}" for currency, amount in preview.total_fees().items()),
+		"ship_by": _day(preview.latest_ship),
+		"arrives": " – ".join(d for d in (_day(preview.earliest_arrival), _day(preview.latest_arrival)) if d),
+		"reasons": ""
+		if preview.fulfillable
+		else unfulfillable_text(preview.unfulfillable, preview.order_reasons),
+		"summary": preview_summary(preview),
+	}
+
+
+def _day(moment) -> str:
+	return moment.date().isoformat() if moment else ""
+
+
+def _may_send(order) -> bool:
+	"""Never sent, or Amazon ended the last attempt (cancelled, refused, or done)."""
+	return not order.get("amazon_fulfillment_order_id") or order.get("amazon_mcf_status") in FINAL_STATUSES
+
+
+def send(name: str) -> dict:
+	order = _order(name)
+	if order.docstatus != 1:
+		frappe.throw(_("Submit Sales Order {0} before sending it to Amazon.").format(order.name))
+	if not _may_send(order):
+		frappe.throw(
+			_("Sales Order {0} is already at Amazon as {1} ({2}).").format(
+				order.name, order.amazon_fulfillment_order_id, order.amazon_mcf_status
+			)
+		)
+	account = _account(order)
+	adapter = Fulfilment(context_of(account))
+	draft = _draft(adapter, order)
+	with _source(account) as source:
+		try:
+			state = fulfilment.send(source, draft)
+		except InvalidInputError as exc:
+			if "already exists" not in (exc.message or ""):
+				return _refused(adapter, order.name, exc)
+			# Sent before, but its answer never arrived (a timeout): the order Amazon has is this one.
+			state = read_fulfilment_order(source.get_fulfillment_order(draft.seller_fulfillment_order_id))
+		except SpApiError as exc:
+			return _refused(adapter, order.name, exc)
+	adapter.record_sent(order.name, state, account)
+	return {
+		"ok": not state.refused,
+		"status": state.status,
+		"message": state.message or _("Amazon took the order."),
+	}
+
+
+def cancel(name: str) -> dict:
+	order = _order(name)
+	if (
+		not order.get("amazon_fulfillment_order_id")
+		or order.get("amazon_mcf_status") not in CANCELLABLE_STATUSES
+	):
+		frappe.throw(
+			_("Sales Order {0} has no fulfilment order Amazon can still cancel (status {1}).").format(
+				order.name, order.get("amazon_mcf_status") or _("not sent")
+			)
+		)
+	account = _account(order)
+	adapter = Fulfilment(context_of(account))
+	with _source(account) as source:
+		try:
+			state = fulfilment.cancel(source, order.amazon_fulfillment_order_id)
+		except SpApiError as exc:
+			return _refused(adapter, order.name, exc)
+	adapter.record_sent(order.name, state, account)
+	return {"ok": True, "status": state.status, "message": state.message}
+
+
+def _refused(adapter: Fulfilment, order_name: str, exc: SpApiError) -> dict:
+	message = refusal_message(exc)
+	adapter.record_message(order_name, message)
+	return {"ok": False, "status": "", "message": message}
