@@ -11,7 +11,6 @@ on; when Amazon keeps throttling or failing, the run stops and the rest wait for
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 
@@ -27,8 +26,6 @@ from ..mapping.fulfilment import (
 from ..settings import SyncSettings
 from ..sources import FulfilmentSource
 from .report import RecordFailure, SyncReport, failure_reason, is_transient, run_isolated, source_stats
-
-log = logging.getLogger(__name__)
 
 KIND = "mcf"
 RECORD_KIND = "fulfilment_order"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from decimal import Decimal
 
 from ..drafts.fulfilment import (
 	CANCELLED,
@@ -349,18 +348,3 @@ def _state_message(state: FulfilmentState) -> str:
 	if cancelled_by_amazon:
 		parts.append(f"Amazon cancelled shipment(s) {', '.join(cancelled_by_amazon)}.")
 	return " ".join(parts)
-
-
-def shipped_quantity(state: FulfilmentState) -> dict[str, int]:
-	"""Line id -> units in Amazon's shipped shipments."""
-	totals: dict[str, int] = {}
-	for shipment in state.shipments:
-		if shipment.shipped:
-			for line_id, quantity in shipment.quantities.items():
-				totals[line_id] = totals.get(line_id, 0) + quantity
-	return totals
-
-
-def fees_total(previews: list[FulfilmentPreview], speed: str) -> dict[str, Decimal]:
-	preview = next((p for p in previews if p.shipping_speed == speed), None)
-	return preview.total_fees() if preview else {}

@@ -1,0 +1,171 @@
+"""Multi-Channel Fulfillment end to end against the simulator: a Sales Order of another channel,
+marked Fulfil by Amazon, is previewed (fees and dates), sent, followed by the mcf stage of a run
+through Amazon's statuses until Amazon ships it, and delivered by a Delivery Note from the FBA
+warehouse carrying Amazon's tracking numbers; Amazon's fees for it are booked on the fee accounts
+against the fulfilment order id; a cancellation, an unknown SKU Amazon refuses and an order Amazon
+cannot fulfil are shown on the Sales Order with Amazon's reason."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import frappe
+from frappe.utils import add_days, flt, nowdate
+
+from amazon_connector.core.engine.fulfilment import FulfilmentStatusSync
+from amazon_connector.runner import fulfilment as buttons
+from amazon_connector.runner.run import run_sync
+from amazon_connector.simulator.fulfillment import DEFAULT_DELAYS, FEES
+from amazon_connector.spapi.source import SpApiSource
+from amazon_connector.tests import e2e_support as e2e
+from amazon_connector.tests import factories as f
+from amazon_connector.tests.e2e_support import TestCase
+
+US = f.MARKETPLACE_US[0]
+MUG, CAP, GHOST = "E2EM-MUG", "E2EM-CAP", "E2EM-GHOST"
+AFTER_ALL_STEPS = sum(DEFAULT_DELAYS) + 60
+
+
+class TestE2EMultiChannelFulfilment(TestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.account = e2e.start_account(seed=44, orders=5, account_name="_Test E2E MCF", marketplaces=("US",))
+		cls.addClassCleanup(cls.account.stop)
+		sim, doc = cls.account.sim, cls.account.doc
+		sim.set_fba_quantities(US, MUG, fulfillable=10)
+		sim.set_fba_quantities(US, CAP, fulfillable=3)
+		for sku in (MUG, CAP, GHOST):
+			f.make_item(sku)
+			frappe.get_doc({"doctype": "Amazon Item", "amazon_account": doc.name, "marketplace_id": US, "sku": sku,
+				"item_code": sku, "fulfillment_channel": "AMAZON"}).insert(ignore_permissions=True)  # fmt: skip
+		receipt = frappe.get_doc({"doctype": "Stock Entry", "stock_entry_type": "Material Receipt", "company": doc.company,
+			"items": [{"item_code": sku, "qty": 10, "t_warehouse": doc.fba_warehouse, "basic_rate": 4} for sku in (MUG, CAP)]})  # fmt: skip
+		receipt.insert()
+		receipt.submit()
+		cls.customer = cls.make_customer(doc)
+
+	@staticmethod
+	def make_customer(doc) -> str:
+		name = "_Test MCF Web Shopper"
+		if not frappe.db.exists("Customer", name):
+			frappe.get_doc({"doctype": "Customer", "customer_name": name, "customer_group": doc.customer_group,
+				"territory": doc.territory}).insert(ignore_permissions=True)  # fmt: skip
+			frappe.get_doc({"doctype": "Address", "address_title": name, "address_type": "Shipping",
+				"address_line1": "1 Main St", "city": "Seattle", "state": "WA", "pincode": "98101",
+				"country": "United States", "links": [{"link_doctype": "Customer", "link_name": name}]}).insert(ignore_permissions=True)  # fmt: skip
+		return name
+
+	def order(self, lines, speed="Expedited") -> str:
+		doc = self.account.doc
+		address = frappe.get_all(
+			"Dynamic Link", filters={"link_name": self.customer, "parenttype": "Address"}, pluck="parent"
+		)[0]
+		so = frappe.get_doc({"doctype": "Sales Order", "customer": self.customer, "company": doc.company,
+			"transaction_date": nowdate(), "delivery_date": add_days(nowdate(), 5), "shipping_address_name": address,
+			"amazon_fulfil_by_amazon": 1, "amazon_mcf_account": doc.name, "amazon_mcf_shipping_speed": speed,
+			"items": [{"item_code": sku, "qty": qty, "rate": 20, "warehouse": doc.warehouse} for sku, qty in lines]})  # fmt: skip
+		so.insert(ignore_permissions=True)
+		so.submit()
+		return so.name
+
+	def so(self, name):
+		return frappe.db.get_value("Sales Order", name, ["amazon_mcf_status", "amazon_fulfillment_order_id",
+			"amazon_mcf_message", "per_delivered"], as_dict=True)  # fmt: skip
+
+	def follow(self):
+		account = self.account
+		return FulfilmentStatusSync(SpApiSource(account.session()), account.port(), account.settings()).run()
+
+	def fba_qty(self, sku) -> float:
+		return flt(
+			frappe.db.get_value(
+				"Bin", {"item_code": sku, "warehouse": self.account.doc.fba_warehouse}, "actual_qty"
+			)
+		)
+
+	def test_1_an_order_goes_from_erpnext_to_delivered_with_tracking_and_its_fees_are_booked(self):
+		sim = self.account.sim
+		name = self.order([(MUG, 2)])
+		preview = buttons.preview(name)
+		assert preview["can_send"] and preview["shipping_speed"] == "Expedited"
+		chosen = next(p for p in preview["previews"] if p["shipping_speed"] == "Expedited")
+		per_unit, per_order = FEES["Expedited"]
+		assert chosen["fulfillable"] and chosen["total_fees"] == f"{2 * per_unit + per_order} USD"
+		assert chosen["arrives"] and chosen["ship_by"]
+		answer = buttons.send(name)
+		assert answer["ok"] and answer["status"] == "Received"
+		order_id = self.so(name).amazon_fulfillment_order_id
+		assert order_id == name.replace(" ", "-") and self.so(name).amazon_mcf_status == "Received"
+		before = self.fba_qty(MUG)
+
+		sim.advance_clock(AFTER_ALL_STEPS)
+		(result,) = run_sync(self.account.name, ["mcf"])  # the runner's stage, with its sync log
+		assert not result.report.failures, e2e.failure_lines(result.report)
+		assert frappe.db.get_value("Amazon Sync Log", result.log, "kind") == "mcf"
+		state = self.so(name)
+		assert state.amazon_mcf_status == "Complete" and flt(state.per_delivered) == 100
+		notes = frappe.get_all("Delivery Note", filters={"amazon_mcf_shipment_id": ("is", "set"), "docstatus": 1},
+			fields=["name", "lr_no", "transporter_name", "amazon_mcf_tracking", "amazon_mcf_shipment_id"])  # fmt: skip
+		shipment = sim.fulfillment.orders[order_id]["shipments"][0]
+		package = shipment["fulfillmentShipmentPackage"][0]
+		(note,) = [n for n in notes if n.amazon_mcf_shipment_id == shipment["amazonShipmentId"]]
+		tracking = package.get("trackingNumber") or package["amazonFulfillmentTrackingNumber"]
+		assert note.lr_no == tracking and note.transporter_name == package["carrierCode"]
+		assert tracking in note.amazon_mcf_tracking
+		rows = frappe.get_all(
+			"Delivery Note Item",
+			filters={"parent": note.name},
+			fields=["item_code", "qty", "warehouse", "against_sales_order"],
+		)
+		assert [(r.item_code, flt(r.qty), r.warehouse, r.against_sales_order) for r in rows] == [
+			(MUG, 2.0, self.account.doc.fba_warehouse, name)
+		]
+		assert self.fba_qty(MUG) == before - 2
+		again = self.follow()  # Complete is not read again; nothing is delivered twice
+		assert again.api_calls.get("getFulfillmentOrder", 0) == 0
+		assert frappe.db.count("Delivery Note", {"amazon_mcf_shipment_id": shipment["amazonShipmentId"]}) == 1
+
+		sim.advance_clock(3 * 86400)  # Amazon's fees post after the shipment
+		_, _, fees = self.account.engines()
+		report = fees.run()
+		assert not report.failures, e2e.failure_lines(report)
+		(entry,) = frappe.get_all("Journal Entry", filters={"amazon_order_id": order_id, "docstatus": 1},
+			fields=["name", "user_remark"])  # fmt: skip
+		assert name in entry.user_remark
+		booked = frappe.get_all(
+			"Journal Entry Account", filters={"parent": entry.name}, fields=["account", "debit", "credit"]
+		)
+		fee_rows = [r for r in booked if "Fulfilment Fees" in r.account]
+		assert Decimal(str(sum(flt(r.debit) for r in fee_rows))) == 2 * per_unit + per_order
+		assert sum(flt(r.debit) for r in booked) == sum(flt(r.credit) for r in booked)
+
+	def test_2_cancelled_from_erpnext(self):
+		name = self.order([(MUG, 1)], speed="Standard")
+		assert buttons.send(name)["status"] == "Received"
+		answer = buttons.cancel(name)
+		assert answer["ok"] and answer["status"] == "Cancelled"
+		assert self.so(name).amazon_mcf_status == "Cancelled"
+		assert "cancelled at Amazon" in self.so(name).amazon_mcf_message
+
+	def test_3_amazon_refuses_an_unknown_sku_with_its_reason(self):
+		name = self.order([(GHOST, 1)])
+		answer = buttons.send(name)
+		assert not answer["ok"] and GHOST in answer["message"]
+		state = self.so(name)
+		assert not state.amazon_fulfillment_order_id and GHOST in state.amazon_mcf_message
+		assert "Amazon refused the request" in state.amazon_mcf_message
+
+	def test_4_an_order_amazon_cannot_fulfil_is_flagged_with_the_reason(self):
+		sim = self.account.sim
+		name = self.order([(CAP, 3)])
+		assert buttons.send(name)["status"] == "Received"
+		sim.set_fba_quantities(US, CAP, fulfillable=1)  # units found damaged before picking
+		sim.advance_clock(AFTER_ALL_STEPS)
+		report = self.follow()
+		assert report.counts["flagged"] == 1
+		state = self.so(name)
+		assert state.amazon_mcf_status == "Unfulfillable" and flt(state.per_delivered) == 0
+		assert "found no sellable stock" in state.amazon_mcf_message and CAP in state.amazon_mcf_message
+		again = buttons.send(name)  # a second attempt gets a new fulfilment order id
+		assert self.so(name).amazon_fulfillment_order_id.endswith("-2") and again["status"] == "Invalid"
