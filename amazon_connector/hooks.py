@@ -25,6 +25,13 @@ add_to_apps_screen = [
 # An imported Sales Order links to the Journal Entries of its Amazon fees.
 doctype_js = {"Sales Order": "public/js/sales_order.js"}
 
+# A Sales Order Amazon is still fulfilling is not cancelled in ERPNext alone: Amazon would ship it.
+doc_events = {
+	"Sales Order": {
+		"before_cancel": "amazon_connector.erpnext_adapter.fulfilment.refuse_cancel_while_at_amazon"
+	}
+}
+
 # Keep the typed `DF` blocks of the DocType controllers in step when a DocType is saved.
 export_python_type_annotations = True
 

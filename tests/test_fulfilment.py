@@ -58,15 +58,17 @@ def sim(make_simulator, world):
 	return sim
 
 
+def session_for(sim, key: str) -> SpApiSession:
+	"""A session paced on the simulator's clock, with buckets of its own."""
+	clock, sleep = scaled_clock(sim.clock.time_scale)
+	return SpApiSession(
+		account_config(sim.account, sim.base_url, key), clock=clock, sleep=sleep, throttle=ThrottleRegistry()
+	)
+
+
 @pytest.fixture
 def source(sim):
-	clock, sleep = scaled_clock(sim.clock.time_scale)
-	with SpApiSession(
-		account_config(sim.account, sim.base_url, "MCF Seller"),
-		clock=clock,
-		sleep=sleep,
-		throttle=ThrottleRegistry(),
-	) as session:
+	with session_for(sim, "MCF Seller") as session:
 		yield SpApiSource(session)
 
 
@@ -282,13 +284,7 @@ def test_usage_plans_are_enforced_and_the_client_keeps_to_them(make_simulator, w
 	assert codes[:30] == [200] * 30 and 429 in codes[30:]  # burst 30, then 2 a second
 	paced = make_simulator(world, limits=True, time_scale=5.0)
 	paced.set_fba_quantities(US, "MCF-MUG", fulfillable=10)
-	clock, sleep = scaled_clock(paced.clock.time_scale)
-	with SpApiSession(
-		account_config(paced.account, paced.base_url, "Paced"),
-		clock=clock,
-		sleep=sleep,
-		throttle=ThrottleRegistry(),
-	) as session:
+	with session_for(paced, "Paced") as session:
 		for _ in range(36):
 			fulfilment.preview(SpApiSource(session), draft(lines=(("MCF-MUG", 1),)))
 		assert session.stats()["calls"]["getFulfillmentPreview"] == 36
@@ -300,13 +296,7 @@ def test_throttled_calls_are_retried(make_simulator, world):
 		world, faults={"script": [{"operation": "createFulfillmentOrder", "fault": "throttle", "count": 2}]}
 	)
 	sim.set_fba_quantities(US, "MCF-MUG", fulfillable=10)
-	clock, sleep = scaled_clock(sim.clock.time_scale)
-	with SpApiSession(
-		account_config(sim.account, sim.base_url, "Retry"),
-		clock=clock,
-		sleep=sleep,
-		throttle=ThrottleRegistry(),
-	) as session:
+	with session_for(sim, "Retry") as session:
 		state = fulfilment.send(SpApiSource(session), draft(lines=(("MCF-MUG", 1),)))
 	assert state.status == "Received"
 	assert sim.stats()["throttled"]["createFulfillmentOrder"] == 2
@@ -366,3 +356,22 @@ def test_mcf_fees_reach_both_finance_feeds_against_the_order_id(sim, source):
 	plan = map_transaction(found[0])
 	assert plan.amazon_order_id == order_id and plan.fee_draft is not None
 	assert plan.fee_draft.total == fee_draft.total == 3 * per_unit + per_order
+
+
+def test_an_order_the_erp_cannot_deliver_says_why_and_is_read_again(sim, source):
+	class NoStock(PreviewErp):
+		def apply_fulfilment_state(self, state):
+			if state.shipments:
+				raise ValueError(f"{state.seller_fulfillment_order_id}: the FBA warehouse lacks the units")
+			return super().apply_fulfilment_state(state)
+
+	erp = NoStock("MCF Seller")
+	order = draft("SO-N", lines=(("MCF-MUG", 1),))
+	erp.apply_fulfilment_state(fulfilment.send(source, order))
+	sim.fulfillment.advance(order.seller_fulfillment_order_id)
+	settings = SyncSettings(account_key="MCF Seller", after_date=date(2026, 1, 1))
+	report = FulfilmentStatusSync(source, erp, settings).run()
+	record = erp.fulfilment_orders[order.seller_fulfillment_order_id]
+	assert report.counts["failed"] == 1 and record["status"] == "Received" and not record["deliveries"]
+	assert "lacks the units" in record["message"]
+	assert erp.open_fulfilment_orders() == [order.seller_fulfillment_order_id]  # tried again next run

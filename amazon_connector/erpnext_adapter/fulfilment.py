@@ -57,6 +57,17 @@ def account_of(order) -> str:
 	return accounts[0]
 
 
+def refuse_cancel_while_at_amazon(doc, method=None) -> None:
+	"""Sales Order before_cancel: not while Amazon may still ship it (cancel it at Amazon first)."""
+	if doc.get("amazon_fulfillment_order_id") and doc.get("amazon_mcf_status") not in FINAL_STATUSES:
+		frappe.throw(
+			_(
+				"Sales Order {0} is at Amazon as {1} ({2}): cancel the Amazon fulfilment first, or wait for "
+				"Amazon to finish it."
+			).format(doc.name, doc.amazon_fulfillment_order_id, doc.amazon_mcf_status)
+		)
+
+
 def has_open_orders(account: str) -> bool:
 	"""Whether the account has orders at Amazon whose status can still change (the scheduler asks)."""
 	return bool(frappe.db.exists("Sales Order", _open_filters(account)))

@@ -42,7 +42,8 @@ def _order(name: str):
 	return order
 
 
-def _account(order) -> str:
+def _adapter(order) -> tuple[str, Fulfilment]:
+	"""The Amazon account that fulfils the order, and the adapter bound to it."""
 	try:
 		account = account_of(order)
 	except AdapterError as exc:
@@ -51,7 +52,7 @@ def _account(order) -> str:
 		frappe.throw(
 			_("Amazon Settings {0} is disabled; enable it to use Amazon's fulfilment.").format(account)
 		)
-	return account
+	return account, Fulfilment(context_of(account))
 
 
 @contextmanager
@@ -74,8 +75,7 @@ def _draft(adapter: Fulfilment, order):
 
 def preview(name: str) -> dict:
 	order = _order(name)
-	account = _account(order)
-	adapter = Fulfilment(context_of(account))
+	account, adapter = _adapter(order)
 	draft = _draft(adapter, order)
 	with _source(account) as source:
 		try:
@@ -124,8 +124,7 @@ def send(name: str) -> dict:
 				order.name, order.amazon_fulfillment_order_id, order.amazon_mcf_status
 			)
 		)
-	account = _account(order)
-	adapter = Fulfilment(context_of(account))
+	account, adapter = _adapter(order)
 	draft = _draft(adapter, order)
 	with _source(account) as source:
 		try:
@@ -156,8 +155,7 @@ def cancel(name: str) -> dict:
 				order.name, order.get("amazon_mcf_status") or _("not sent")
 			)
 		)
-	account = _account(order)
-	adapter = Fulfilment(context_of(account))
+	account, adapter = _adapter(order)
 	with _source(account) as source:
 		try:
 			state = fulfilment.cancel(source, order.amazon_fulfillment_order_id)

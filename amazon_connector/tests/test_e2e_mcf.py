@@ -13,6 +13,7 @@ import frappe
 from frappe.utils import add_days, flt, nowdate
 
 from amazon_connector.core.engine.fulfilment import FulfilmentStatusSync
+from amazon_connector.core.engine.transactions import TransactionSync
 from amazon_connector.runner import fulfilment as buttons
 from amazon_connector.runner.run import run_sync
 from amazon_connector.simulator.fulfillment import DEFAULT_DELAYS, FEES
@@ -26,11 +27,16 @@ MUG, CAP, GHOST = "E2EM-MUG", "E2EM-CAP", "E2EM-GHOST"
 AFTER_ALL_STEPS = sum(DEFAULT_DELAYS) + 60
 
 
-class TestE2EMultiChannelFulfilment(TestCase):
+class _MultiChannelFulfilmentCase(TestCase):
+	ACCOUNT = ""
+	SIM_OPTIONS: dict = {}
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.account = e2e.start_account(seed=44, orders=5, account_name="_Test E2E MCF", marketplaces=("US",))
+		cls.account = e2e.start_account(
+			seed=44, orders=5, account_name=cls.ACCOUNT, marketplaces=("US",), sim_options=cls.SIM_OPTIONS
+		)
 		cls.addClassCleanup(cls.account.stop)
 		sim, doc = cls.account.sim, cls.account.doc
 		sim.set_fba_quantities(US, MUG, fulfillable=10)
@@ -83,6 +89,10 @@ class TestE2EMultiChannelFulfilment(TestCase):
 				"Bin", {"item_code": sku, "warehouse": self.account.doc.fba_warehouse}, "actual_qty"
 			)
 		)
+
+
+class TestE2EMultiChannelFulfilment(_MultiChannelFulfilmentCase):
+	ACCOUNT = "_Test E2E MCF"
 
 	def test_1_an_order_goes_from_erpnext_to_delivered_with_tracking_and_its_fees_are_booked(self):
 		sim = self.account.sim
@@ -169,3 +179,49 @@ class TestE2EMultiChannelFulfilment(TestCase):
 		assert "found no sellable stock" in state.amazon_mcf_message and CAP in state.amazon_mcf_message
 		again = buttons.send(name)  # a second attempt gets a new fulfilment order id
 		assert self.so(name).amazon_fulfillment_order_id.endswith("-2") and again["status"] == "Invalid"
+
+	def test_6_an_order_at_amazon_is_not_cancelled_in_erpnext_alone(self):
+		name = self.order([(MUG, 1)], speed="Standard")
+		buttons.send(name)
+		so = frappe.get_doc("Sales Order", name)
+		with self.assertRaises(frappe.ValidationError) as caught:
+			so.cancel()
+		assert "cancel the Amazon fulfilment first" in str(caught.exception)
+		buttons.cancel(name)
+		frappe.get_doc("Sales Order", name).cancel()
+		assert frappe.db.get_value("Sales Order", name, "docstatus") == 2
+
+
+class TestE2EMultiChannelFulfilmentTransactions(_MultiChannelFulfilmentCase):
+	"""The 2024-06-19 feed, on a simulator whose clock stays behind the wall clock (the access layer
+	never asks for transactions posted after it) and whose fees post at the shipment."""
+
+	ACCOUNT = "_Test E2E MCF Transactions"
+	SIM_OPTIONS = {"fee_delay_days": 0.0}
+
+	def test_fees_from_the_transactions_feed_are_booked_against_the_order(self):
+		sim = self.account.sim
+		name = self.order([(MUG, 1)], speed="Priority")
+		buttons.send(name)
+		order_id = self.so(name).amazon_fulfillment_order_id
+		sim.fulfillment.advance(order_id)  # shipped now; its fees post at once (fee_delay_days 0)
+		sim.advance_clock(600)  # Amazon lists transactions from two minutes back, still before the wall clock
+		account = self.account
+		report = TransactionSync(
+			SpApiSource(account.session()), account.port(), account.settings(), now=sim.now
+		).run()
+		assert not [f for f in report.failures if order_id in f.amazon_id], e2e.failure_lines(report)
+		(entry,) = frappe.get_all(
+			"Journal Entry",
+			filters={"amazon_order_id": order_id, "docstatus": 1},
+			fields=["name", "amazon_fee_event_key", "user_remark"],
+		)
+		assert entry.amazon_fee_event_key.startswith("txn:") and name in entry.user_remark
+		per_unit, per_order = FEES["Priority"]
+		debits = frappe.get_all(
+			"Journal Entry Account",
+			filters={"parent": entry.name, "debit": (">", 0)},
+			fields=["account", "debit"],
+		)
+		assert all("Fulfilment Fees" in r.account for r in debits)
+		assert Decimal(str(sum(flt(r.debit) for r in debits))) == per_unit + per_order

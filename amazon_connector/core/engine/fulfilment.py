@@ -102,19 +102,29 @@ class FulfilmentStatusSync:
 					)
 					break
 				continue
-			run_isolated(
-				report, self.port, RECORD_KIND, order_id, lambda s=state: self.port.apply_fulfilment_state(s)
-			)
+			self._apply(report, order_id, state)
 		report.note(
 			f"{len(open_orders)} open fulfilment orders read: {report.counts.get('updated', 0)} changed, "
 			f"{report.counts.get('flagged', 0)} refused by Amazon, {report.counts.get('failed', 0)} failed."
 		)
 		return report.finish(source_stats(self.source))
 
+	def _apply(self, report: SyncReport, order_id: str, state: FulfilmentState) -> None:
+		outcome = run_isolated(
+			report, self.port, RECORD_KIND, order_id, lambda: self.port.apply_fulfilment_state(state)
+		)
+		if outcome is None:
+			# The ERP could not take what Amazon did (a Delivery Note without the stock, ...): the order
+			# says why (its writes were undone), and the next run tries again.
+			self._show(report, order_id, report.failures[-1].reason)
+
 	def _flag(self, report: SyncReport, order_id: str, exc: Exception) -> None:
 		reason = refusal_message(exc)
 		report.count("failed")
 		report.failures.append(RecordFailure(RECORD_KIND, order_id, reason))
+		self._show(report, order_id, reason)
+
+	def _show(self, report: SyncReport, order_id: str, reason: str) -> None:
 		run_isolated(
 			report, self.port, RECORD_KIND, order_id, lambda: self.port.flag_fulfilment(order_id, reason)
 		)
