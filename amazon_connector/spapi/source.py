@@ -205,7 +205,6 @@ class SpApiSource:
 	def delete_subscription(self, notification_type: str, subscription_id: str) -> None:
 		notifications.delete_subscription(self.session, notification_type, subscription_id)
 
-
 	# -- Multi-Channel Fulfillment -------------------------------------------------------------
 	def get_fulfillment_preview(self, body: dict) -> dict:
 		return fulfillment_outbound.get_fulfillment_preview(self.session, body)
