@@ -37,6 +37,7 @@ from amazon_connector.simulator.fulfillment import FEES
 from amazon_connector.spapi import transactions
 from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.spapi.errors import InvalidInputError, NotFoundError
+from amazon_connector.spapi.retry import RetryPolicy
 from amazon_connector.spapi.source import SpApiSource
 from amazon_connector.spapi.throttle import ThrottleRegistry
 
@@ -375,3 +376,107 @@ def test_an_order_the_erp_cannot_deliver_says_why_and_is_read_again(sim, source)
 	assert report.counts["failed"] == 1 and record["status"] == "Received" and not record["deliveries"]
 	assert "lacks the units" in record["message"]
 	assert erp.open_fulfilment_orders() == [order.seller_fulfillment_order_id]  # tried again next run
+
+
+def order_view(sim, load_model, order_id: str) -> dict:
+	"""getFulfillmentOrder as raw HTTP, checked against the model; its payload."""
+	answer = raw(sim, "GET", f"{BASE}/{order_id}")
+	return valid(schema_of(load_model, f"{BASE}/{{sellerFulfillmentOrderId}}", "get", "200"), answer.json())[
+		"payload"
+	]
+
+
+def test_every_status_answers_as_the_model_says(sim, source, load_model):
+	ok = schema_of(load_model, BASE, "post", "200")
+	created = raw(sim, "POST", BASE, create_request(draft("SO-V1", lines=(("MCF-MUG", 1),))))
+	assert created.status_code == 200 and valid(ok, created.json()) == {}
+	cancelled = raw(sim, "PUT", f"{BASE}/SO-V1/cancel")
+	valid(
+		schema_of(load_model, f"{BASE}/{{sellerFulfillmentOrderId}}/cancel", "put", "200"), cancelled.json()
+	)
+	fulfilment.send(source, draft("SO-V2", lines=(("MCF-CAP", 9),)))  # Invalid
+	fulfilment.send(source, draft("SO-V3", lines=(("MCF-CAP", 2),)))
+	sim.set_fba_quantities(US, "MCF-CAP", fulfillable=0)
+	sim.fulfillment.advance("SO-V3")  # Unfulfillable
+	statuses = {
+		i: order_view(sim, load_model, i)["fulfillmentOrder"]["fulfillmentOrderStatus"]
+		for i in ("SO-V1", "SO-V2", "SO-V3")
+	}
+	assert statuses == {"SO-V1": "Cancelled", "SO-V2": "Invalid", "SO-V3": "Unfulfillable"}
+	assert order_view(sim, load_model, "SO-V3")["fulfillmentOrderItems"][0]["unfulfillableQuantity"] == 2
+	missing = raw(sim, "GET", f"{BASE}/NEVER-SENT")
+	valid(schema_of(load_model, f"{BASE}/{{sellerFulfillmentOrderId}}", "get", "404"), missing.json())
+
+
+def test_a_shipment_whose_units_went_missing_ends_the_order_complete_partialled(sim, source, load_model):
+	order = draft("SO-P", lines=(("MCF-MUG", 2), ("MCF-CAP", 2)))
+	fulfilment.send(source, order)
+	sim.fulfillment.advance(order.seller_fulfillment_order_id, "Processing")
+	sim.set_fba_quantities(US, "MCF-CAP", fulfillable=1)  # lost after picking began
+	sim.fulfillment.advance(order.seller_fulfillment_order_id)
+	state = read_fulfilment_order(order_view(sim, load_model, order.seller_fulfillment_order_id))
+	assert state.status == "CompletePartialled" and state.final and not state.refused
+	shipped, cancelled = state.shipments
+	assert shipped.shipped and shipped.quantities == {"row-1": 2} and shipped.packages
+	assert cancelled.status == "CANCELLED_BY_FULFILLER" and not cancelled.packages
+	assert [(i.sku, i.quantity) for i in state.unfulfillable] == [("MCF-CAP", 2)]
+	assert (
+		"shipped part of the order" in state.message
+		and f"cancelled shipment(s) {cancelled.amazon_shipment_id}" in state.message
+	)
+	assert sim.fba_inventory.quantity(US, "MCF-MUG") == 8 and sim.fba_inventory.quantity(US, "MCF-CAP") == 1
+	erp = PreviewErp("MCF Seller")
+	assert erp.apply_fulfilment_state(state).value == "updated"
+	assert list(erp.fulfilment_orders[order.seller_fulfillment_order_id]["deliveries"]) == [
+		shipped.amazon_shipment_id
+	]
+
+
+def test_an_order_is_new_until_amazon_validates_it(make_simulator, world, load_model):
+	sim = make_simulator(world, mcf_validation_delay=120)
+	sim.set_fba_quantities(US, "MCF-MUG", fulfillable=10)
+	with session_for(sim, "Validating") as session:
+		source = SpApiSource(session)
+		good, bad = draft("SO-G", lines=(("MCF-MUG", 1),)), draft("SO-B", lines=(("MCF-MUG", 99),))
+		erp = PreviewErp("Validating")
+		for order in (good, bad):
+			state = fulfilment.send(source, order)
+			assert state.status == "New" and not state.final
+			erp.apply_fulfilment_state(state)
+		assert order_view(sim, load_model, "SO-G")["fulfillmentOrder"]["fulfillmentOrderStatus"] == "New"
+		sim.advance_clock(180)
+		report = FulfilmentStatusSync(
+			source, erp, SyncSettings(account_key="Validating", after_date=date(2026, 1, 1))
+		).run()
+	assert {i: r["status"] for i, r in erp.fulfilment_orders.items()} == {
+		"SO-G": "Received",
+		"SO-B": "Invalid",
+	}
+	assert report.counts["flagged"] == 1 and "could not validate" in erp.fulfilment_orders["SO-B"]["message"]
+
+
+def test_amazon_throttling_the_status_reads_ends_the_run_cleanly(make_simulator, world):
+	sim = make_simulator(
+		world, faults={"script": [{"operation": "getFulfillmentOrder", "fault": "throttle", "count": 1000}]}
+	)
+	sim.set_fba_quantities(US, "MCF-MUG", fulfillable=10)
+	erp = PreviewErp("Busy")
+	for n in (1, 2, 3):
+		erp.fulfilment_orders[f"SO-Q{n}"] = {"status": "Received", "message": "", "deliveries": {}}
+	clock, sleep = scaled_clock(sim.clock.time_scale)
+	account = account_config(sim.account, sim.base_url, "Busy")
+	with SpApiSession(
+		account,
+		clock=clock,
+		sleep=sleep,
+		throttle=ThrottleRegistry(),
+		retry=RetryPolicy(max_attempts=2, base_delay=0.01),
+	) as session:
+		report = FulfilmentStatusSync(
+			SpApiSource(session), erp, SyncSettings(account_key="Busy", after_date=date(2026, 1, 1))
+		).run()
+	assert report.counts["failed"] == 1 and [f.amazon_id for f in report.failures] == ["SO-Q1"]
+	assert "limiting how fast" in report.failures[0].reason
+	assert any("2 open fulfilment orders wait for the next run" in m for m in report.messages)
+	assert sim.stats()["calls"]["getFulfillmentOrder"] == 2  # the other orders were not asked for
+	assert erp.open_fulfilment_orders() == ["SO-Q1", "SO-Q2", "SO-Q3"]

@@ -6,17 +6,20 @@ that Amazon ships from the world's FBA stock.
   fulfillable units (InventoryUnavailable) or an address outside the marketplace's fulfilment
   network (InvalidDestinationAddress) make the preview not fulfillable, without fees or dates.
 - createFulfillmentOrder: refused (400) for a missing field, an id used before or an unknown SKU;
-  otherwise validated as Amazon does on receipt: Received, or Invalid when the address is outside
-  the network or Amazon's records show too few sellable units.
+  otherwise validated as Amazon does on receipt (New until then: `validation_delay` seconds, 0 by
+  default): Received, or Invalid when the address is outside the network or Amazon's records show
+  too few sellable units.
 - The order then moves on the simulator clock (`delays`: seconds spent Received, Planning,
   Processing): at Processing the units are picked, and an item whose stock meanwhile fell short
-  makes the whole order Unfulfillable (FillOrKill); at the end it is Complete with its shipments
+  makes the whole order Unfulfillable (FillOrKill); a shipment whose units went missing after that
+  is cancelled by Amazon (CANCELLED_BY_FULFILLER) and the order ends CompletePartialled (or
+  Unfulfillable when nothing shipped); otherwise it is Complete with its shipments
   (an order of several lines ships as two shipments), each package with its carrier and tracking
   number (Amazon's own network has only Amazon's tracking number), the units leave the FBA pool,
   and Amazon's fees for the order post as a ServiceFeeEvent against the order id (fee_delay later,
   like an order's fees), which the transactions feed shows as a ServiceFee transaction with its
   ORDER_ID.
-- cancelFulfillmentOrder: while Received or Planning (Amazon's rule); refused afterwards.
+- cancelFulfillmentOrder: while New, Received or Planning (Amazon's rule); refused afterwards.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ REQUIRED_CREATE = ("sellerFulfillmentOrderId", "displayableOrderId", "displayabl
 REQUIRED_ADDRESS = ("name", "addressLine1", "postalCode", "countryCode")
 OPEN = ("Received", "Planning", "Processing")
 NEXT = {"Received": "Planning", "Planning": "Processing", "Processing": "Complete"}
-CANCELLABLE = ("New", "Received", "Planning")
+CANCELLABLE = ("New", "Received", "Planning")  # Amazon: cancellable until picking begins
 
 
 def _digest(text: str) -> int:
@@ -62,9 +65,16 @@ def _digest(text: str) -> int:
 
 
 class Fulfillment:
-	def __init__(self, sim: Simulator, delays: tuple[float, float, float] = DEFAULT_DELAYS):
+	def __init__(
+		self,
+		sim: Simulator,
+		delays: tuple[float, float, float] = DEFAULT_DELAYS,
+		validation_delay: float = 0.0,
+	):
 		self.sim = sim
 		self.delays = tuple(float(d) for d in delays)
+		# Seconds an order stays New before Amazon validates it (0: validated on receipt).
+		self.validation_delay = float(validation_delay)
 		self.orders: dict[str, dict] = {}  # seller fulfillment order id -> its record
 		self._lock = threading.RLock()
 
@@ -232,7 +242,7 @@ class Fulfillment:
 			raise invalid(f"Invalid shippingSpeedCategory: {body['shippingSpeedCategory']}.")
 		if body.get("fulfillmentPolicy", "FillOrKill") not in ("FillOrKill", "FillAll", "FillAllAvailable"):
 			raise invalid(f"Invalid fulfillmentPolicy: {body.get('fulfillmentPolicy')}.")
-		address = self._check_address(body["destinationAddress"], "destinationAddress")
+		self._check_address(body["destinationAddress"], "destinationAddress")
 		items = self._check_items(body["items"])
 		marketplace = self._marketplace(body)
 		marketplace_id = marketplace["marketplaceId"]
@@ -250,21 +260,20 @@ class Fulfillment:
 		with self._lock:
 			if order_id in self.orders:
 				raise invalid(f"A fulfillment order with sellerFulfillmentOrderId {order_id} already exists.")
-			valid = self._served(marketplace_id, address["countryCode"]) and not self._short(
-				marketplace_id, items
-			)
 			self.orders[order_id] = {
 				"request": copy.deepcopy(body),
 				"marketplaceId": marketplace_id,
 				"currency": marketplace["currencyCode"],
 				"placed": placed,
 				"received": now,
-				"status": "Received" if valid else "Invalid",
+				"status": "New",
 				"updated": now,
 				"unfulfillable": {},
 				"cancelled": {},
 				"shipments": [],
 			}
+			if not self.validation_delay:
+				self._validate(self.orders[order_id], now)
 		return Reply.json(200, {})
 
 	# -- getFulfillmentOrder / cancelFulfillmentOrder --------------------------------------------
@@ -305,11 +314,28 @@ class Fulfillment:
 		"""Move an order on at once, step by step, until `until` or a final status (for tests)."""
 		with self._lock:
 			record = self.orders[order_id]
+			if record["status"] == "New":
+				self._validate(record, self.sim.clock.now())
 			while record["status"] in NEXT and record["status"] != until:
 				self._step(record, self.sim.clock.now())
 			return self._view(record)
 
+	def _validate(self, record: dict, moment: datetime) -> None:
+		"""Amazon's check on receipt: an address it can reach and enough sellable units in its records."""
+		items = record["request"]["items"]
+		country = record["request"]["destinationAddress"]["countryCode"]
+		valid = self._served(record["marketplaceId"], country) and not self._short(
+			record["marketplaceId"], items
+		)
+		record["status"] = "Received" if valid else "Invalid"
+		record["updated"] = moment
+
 	def _advance(self, record: dict, now: datetime) -> None:
+		if record["status"] == "New":
+			due = record["received"] + timedelta(seconds=self.validation_delay)
+			if now < due:
+				return
+			self._validate(record, due)
 		while record["status"] in NEXT:
 			due = record["updated"] + timedelta(seconds=self.delays[OPEN.index(record["status"])])
 			if now < due:
@@ -328,7 +354,7 @@ class Fulfillment:
 			else:
 				record["shipments"] = self._plan_shipments(record)
 		elif status == "Complete":
-			self._ship(record, moment)
+			status = self._ship(record, moment)
 		record["status"] = status
 		record["updated"] = moment
 
@@ -354,7 +380,10 @@ class Fulfillment:
 			for n, group in enumerate(groups)
 		]
 
-	def _ship(self, record: dict, moment: datetime) -> None:
+	def _ship(self, record: dict, moment: datetime) -> str:
+		"""Each planned shipment leaves, unless its units went missing after picking began: Amazon then
+		cancels that shipment (CANCELLED_BY_FULFILLER) and ships the rest. Complete,
+		CompletePartialled or Unfulfillable."""
 		request = record["request"]
 		order_id = request["sellerFulfillmentOrderId"]
 		marketplace_id = record["marketplaceId"]
@@ -363,10 +392,16 @@ class Fulfillment:
 		# Some orders go by Amazon's own delivery network, which gives only Amazon's tracking number.
 		by_amazon = _digest(order_id) % 2 == 1
 		transit = PROMISE[request["shippingSpeedCategory"]][1]
+		shipped_units = 0
 		for shipment in record["shipments"]:
-			number = shipment["fulfillmentShipmentItem"][0]["packageNumber"]
+			lines = shipment["fulfillmentShipmentItem"]
+			if self._short(marketplace_id, lines):
+				shipment["fulfillmentShipmentStatus"] = "CANCELLED_BY_FULFILLER"
+				for line in lines:
+					record["unfulfillable"][line["sellerFulfillmentOrderItemId"]] = line["quantity"]
+				continue
 			package: dict = {
-				"packageNumber": number,
+				"packageNumber": lines[0]["packageNumber"],
 				"estimatedArrivalDate": iso(moment + timedelta(days=transit)),
 			}
 			if by_amazon:
@@ -381,14 +416,17 @@ class Fulfillment:
 			shipment["shippingDate"] = iso(moment)
 			shipment["estimatedArrivalDate"] = iso(moment + timedelta(days=transit))
 			shipment["fulfillmentShipmentPackage"] = [package]
-		for item in request["items"]:
-			self.sim.fba_inventory.ship(marketplace_id, item["sellerSku"], item["quantity"], moment)
-		self._post_fees(record, moment)
+			for line in lines:
+				self.sim.fba_inventory.ship(marketplace_id, line["sellerSku"], line["quantity"], moment)
+				shipped_units += line["quantity"]
+		if not shipped_units:
+			return "Unfulfillable"
+		self._post_fees(record, moment, shipped_units)
+		return "CompletePartialled" if record["unfulfillable"] else "Complete"
 
-	def _post_fees(self, record: dict, moment: datetime) -> None:
+	def _post_fees(self, record: dict, moment: datetime, units: int) -> None:
 		request = record["request"]
 		currency = record["currency"]
-		units = sum(i["quantity"] for i in request["items"])
 		fees = []
 		for fee in self._fees(request["shippingSpeedCategory"], units, currency):
 			value = Decimal(fee["amount"]["value"])

@@ -156,14 +156,15 @@ class Simulator:
 	once Amazon removes them; the settlement list stays); "off" (every Finances v0 path answers 404).
 	transactions_page_size: transactions per listTransactions page. settlement_days: the length of
 	a settlement period (Amazon: usually 14 days). mcf_delays: simulated seconds a Multi-Channel
-	Fulfillment order spends Received, Planning and Processing (fulfillment.py).
+	Fulfillment order spends Received, Planning and Processing, mcf_validation_delay those it is New
+	before Amazon validates it (fulfillment.py).
 	"""
 
 	def __init__(self, world, *, time_scale: float = 1.0, limits: bool = True, faults: dict | None = None,
 		token_ttl: float = 3600.0, report_delays: tuple[float, float] = (20.0, 40.0), compress_reports: bool = True,
 		fee_delay_days: float = 2.0, start_time: datetime | str | None = None, port: int = 0,
 		finances_v0: str = "on", transactions_page_size: int = 100, settlement_days: float = 14.0,
-		mcf_delays: tuple[float, float, float] = DEFAULT_DELAYS):  # fmt: skip
+		mcf_delays: tuple[float, float, float] = DEFAULT_DELAYS, mcf_validation_delay: float = 0.0):  # fmt: skip
 		if isinstance(world, World):
 			self.world = world
 		elif isinstance(world, dict):
@@ -185,7 +186,7 @@ class Simulator:
 		self.listings_push = ListingsPush(self)
 		self.shipments = Shipments(self)
 		self.notifications = NotificationOperations(self)
-		self.fulfillment = Fulfillment(self, mcf_delays)
+		self.fulfillment = Fulfillment(self, mcf_delays, mcf_validation_delay)
 		self.handlers = {
 			"fulfillment": self.fulfillment,
 			"inventory": InventoryOperations(self),

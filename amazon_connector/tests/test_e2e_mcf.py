@@ -191,6 +191,45 @@ class TestE2EMultiChannelFulfilment(_MultiChannelFulfilmentCase):
 		frappe.get_doc("Sales Order", name).cancel()
 		assert frappe.db.get_value("Sales Order", name, "docstatus") == 2
 
+	def test_7_a_shipment_amazon_cancelled_leaves_the_rest_delivered(self):
+		sim = self.account.sim
+		sim.set_fba_quantities(US, CAP, fulfillable=2)
+		name = self.order([(MUG, 1), (CAP, 1)], speed="Standard")
+		assert buttons.send(name)["status"] == "Received"
+		order_id = self.so(name).amazon_fulfillment_order_id
+		sim.fulfillment.advance(order_id, "Processing")
+		sim.set_fba_quantities(US, CAP, fulfillable=0)  # lost after picking began
+		sim.fulfillment.advance(order_id)
+		report = self.follow()
+		assert report.counts["updated"] == 1, e2e.failure_lines(report)
+		state = self.so(name)
+		assert state.amazon_mcf_status == "CompletePartialled" and flt(state.per_delivered) == 50
+		assert "shipped part of the order" in state.amazon_mcf_message and CAP in state.amazon_mcf_message
+		notes = frappe.get_all(
+			"Delivery Note Item",
+			filters={"against_sales_order": name, "docstatus": 1},
+			fields=["item_code", "qty"],
+		)
+		assert [(n.item_code, flt(n.qty)) for n in notes] == [(MUG, 1.0)]
+
+	def test_8_the_scheduler_follows_open_fulfilment_orders_with_the_order_sync(self):
+		from amazon_connector.tasks import due_stages
+
+		doc = frappe.get_doc("Amazon Settings", self.account.name)
+		doc.order_sync_frequency = "Hourly"
+		doc.last_order_sync = None
+		name = self.order([(MUG, 1)], speed="Standard")
+		buttons.send(name)
+		assert "mcf" in due_stages(doc, frappe.utils.now_datetime())
+		buttons.cancel(name)
+		for open_one in frappe.get_all(
+			"Sales Order",
+			filters={"amazon_mcf_account": doc.name, "amazon_mcf_status": ("in", ["Received", "Planning"])},
+			pluck="name",
+		):
+			buttons.cancel(open_one)
+		assert "mcf" not in due_stages(doc, frappe.utils.now_datetime())
+
 
 class TestE2EMultiChannelFulfilmentTransactions(_MultiChannelFulfilmentCase):
 	"""The 2024-06-19 feed, on a simulator whose clock stays behind the wall clock (the access layer

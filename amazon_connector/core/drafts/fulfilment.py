@@ -117,7 +117,6 @@ class FulfilmentShipment:
 	shipped_on: datetime | None
 	quantities: dict[str, int]  # line id -> units in this shipment
 	packages: list[TrackedPackage] = field(default_factory=list)
-	skus: dict[str, str] = field(default_factory=dict)  # line id -> seller SKU
 
 	@property
 	def shipped(self) -> bool:

@@ -275,8 +275,9 @@ def unfulfillable_text(items: list[UnfulfillableItem], order_reasons: tuple[str,
 	"""Amazon's reasons, per SKU, in words (with Amazon's code kept for a search)."""
 	parts = [f"{reason_text(r)} ({r})" for r in order_reasons]
 	for item in items:
-		reasons = ", ".join(f"{reason_text(r)} ({r})" for r in item.reasons) or "no reason given"
-		parts.append(f"{item.sku}: {item.quantity} unit{'s' if item.quantity != 1 else ''}, {reasons}")
+		reasons = ", ".join(f"{reason_text(r)} ({r})" for r in item.reasons)
+		units = f"{item.sku}: {item.quantity} unit{'s' if item.quantity != 1 else ''}"
+		parts.append(f"{units}, {reasons}" if reasons else units)
 	return "; ".join(parts) or "Amazon gave no reason"
 
 
@@ -292,30 +293,29 @@ def read_fulfilment_order(payload: dict) -> FulfilmentState:
 			status=str(order["fulfillmentOrderStatus"]),
 			status_updated=parse_timestamp(order.get("statusUpdatedDate")),
 		)
-		skus = {}
 		for item in payload.get("fulfillmentOrderItems") or []:
 			line_id = str(item.get("sellerFulfillmentOrderItemId") or "")
-			skus[line_id] = str(item.get("sellerSku") or "")
 			missing = parse_quantity(item.get("unfulfillableQuantity") or 0)
 			if missing:
-				state.unfulfillable.append(UnfulfillableItem(skus[line_id], line_id, missing))
+				state.unfulfillable.append(
+					UnfulfillableItem(str(item.get("sellerSku") or ""), line_id, missing)
+				)
 			cancelled = parse_quantity(item.get("cancelledQuantity") or 0)
 			if cancelled:
 				state.cancelled[line_id] = cancelled
 		for shipment in payload.get("fulfillmentShipments") or []:
-			state.shipments.append(_shipment(shipment, skus))
+			state.shipments.append(_shipment(shipment))
 	except (MoneyError, TimestampError, TypeError, KeyError, ValueError) as exc:
 		raise FulfilmentAnswerError(f"fulfillment order {order_id}: {exc}") from None
 	state.message = _state_message(state)
 	return state
 
 
-def _shipment(shipment: dict, skus: dict[str, str]) -> FulfilmentShipment:
+def _shipment(shipment: dict) -> FulfilmentShipment:
 	quantities: dict[str, int] = {}
 	for item in shipment.get("fulfillmentShipmentItem") or []:
 		line_id = str(item.get("sellerFulfillmentOrderItemId") or "")
 		quantities[line_id] = quantities.get(line_id, 0) + parse_quantity(item.get("quantity"))
-		skus.setdefault(line_id, str(item.get("sellerSku") or ""))
 	packages = [
 		TrackedPackage(
 			number=int(package.get("packageNumber") or 0),
@@ -332,7 +332,6 @@ def _shipment(shipment: dict, skus: dict[str, str]) -> FulfilmentShipment:
 		shipped_on=parse_timestamp(shipment.get("shippingDate")),
 		quantities=quantities,
 		packages=sorted(packages, key=lambda p: p.number),
-		skus={line_id: skus.get(line_id, "") for line_id in quantities},
 	)
 
 
