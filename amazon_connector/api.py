@@ -9,11 +9,16 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, ORDERS, PRODUCTS, STOCK_PUSH
+from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, MCF, ORDERS, PRODUCTS, STOCK_PUSH
+from .erpnext_adapter.fulfilment import has_open_orders
 from .erpnext_adapter.settings import SETTINGS_DOCTYPE, read_settings
 from .runner import queue
 
-STAGE_LABELS = {FBA_INVENTORY: "FBA inventory", STOCK_PUSH: "Stock to Amazon"}
+STAGE_LABELS = {
+	FBA_INVENTORY: "FBA inventory",
+	STOCK_PUSH: "Stock to Amazon",
+	MCF: "Amazon fulfilment status",
+}
 
 
 def _settings_for(account: str, ptype: str = "write"):
@@ -57,7 +62,11 @@ def sync_products(account: str) -> str:
 def sync_orders(account: str) -> str:
 	# Shipped orders are invoiced right after they are imported, when the settings say so.
 	invoices = read_settings(account).make_sales_invoices
-	return _start_sync(account, [ORDERS, INVOICES] if invoices else [ORDERS])
+	stages = [ORDERS, INVOICES] if invoices else [ORDERS]
+	# As on schedule: orders Amazon fulfils for other channels follow every order sync.
+	if has_open_orders(account):
+		stages.append(MCF)
+	return _start_sync(account, stages)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -250,6 +250,8 @@ def test_amazon_refuses_an_unknown_sku_and_says_which(sim, source, load_model):
 		fulfilment.send(source, draft(lines=(("NO-SUCH-SKU", 1),)))
 	message = refusal_message(caught.value)
 	assert message.startswith("Amazon refused the request [InvalidInput]") and "NO-SUCH-SKU" in message
+	account = sim.account
+	assert account["client_secret"] not in message and account["refresh_token"] not in message
 	refused = raw(sim, "POST", BASE, create_request(draft("SO-X", lines=(("NO-SUCH-SKU", 1),))))
 	valid(schema_of(load_model, BASE, "post", "400"), refused.json())
 	again = draft("SO-0002")
