@@ -225,5 +225,5 @@ def test_a_bad_refund_is_reported_and_the_others_are_mapped():
 		"CurrencyAmount"
 	] = "x"
 	mapping = map_refund_events(page_of(RefundEventList=[broken, jp_refund_without_tax()]))
-	assert [e.amazon_order_id for e in mapping.errors] == ["111-0000009-0000009"]
+	assert [e.amazon_id for e in mapping.errors] == ["111-0000009-0000009"]
 	assert [d.amazon_order_id for d in mapping.drafts] == ["250-0000007-0000007"]

@@ -35,17 +35,16 @@ Decisions (and why):
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
 from decimal import ROUND_DOWN, Decimal
 
 import frappe
 from frappe import _
-from frappe.utils import flt, get_datetime
+from frappe.utils import flt, get_datetime, getdate
 
 from ..core.drafts.orders import FULLY_SHIPPED
 from ..core.drafts.refunds import RefundDraft, RefundLineDraft
 from ..core.mapping.order_money import tax_exclusive_by_convention
+from ..core.mapping.refund_vat import refund_line_net_of_vat
 from ..core.money import quantum, round_money
 from ..core.ports import Outcome
 from .accounts import DISCOUNT_LABEL, GIFT_WRAP_LABEL, OTHER_CHARGES_LABEL, SHIPPING_LABEL, Accounts
@@ -53,6 +52,8 @@ from .context import AdapterContext
 from .errors import AdapterError
 from .inserts import insert_once
 from .sales_orders import AMAZON_FULFILLED, to_system_time
+from .tax_detail import item_wise_detail, read_detail
+from .tax_setup import TaxSetup
 
 PAYABLE_ACCOUNT_TYPES = ("Bank", "Cash")
 
@@ -62,6 +63,7 @@ class SalesInvoices:
 		self.ctx = ctx
 		self.accounts = accounts
 		self.item_for_sku = item_for_sku
+		self.tax_setup = TaxSetup(ctx)
 
 	def find(self, key: str):
 		return frappe.db.get_value(
@@ -291,11 +293,14 @@ class _CreditNoteRows:
 	def build(self) -> tuple[list[dict], list[dict]]:
 		items: list[dict] = []
 		charges: dict[str, Decimal] = {}
-		taxes: dict[str, Decimal] = {}
+		# invoice tax row -> [(the credit note item the tax belongs to, or None for the first one; rate; amount)]
+		taxes: dict[str, list[tuple[str | None, Decimal | None, Decimal]]] = {}
 		for line in self.draft.lines:
 			source = self._invoice_row(line)
-			line = self._net_of_vat(line, source)
-			items += self._item_rows(line, source)
+			tax_row, rate = self._vat_of(source)
+			line = self._net_of_vat(line, rate)
+			rows = self._item_rows(line, source)
+			items += rows
 			for label, amount in (
 				(SHIPPING_LABEL, line.shipping),
 				(GIFT_WRAP_LABEL, line.gift_wrap),
@@ -305,48 +310,60 @@ class _CreditNoteRows:
 				if amount:
 					charges[label] = charges.get(label, Decimal(0)) + amount
 			if line.tax_total:
-				row = self._tax_row_for(source, line)
-				taxes[row] = taxes.get(row, Decimal(0)) + line.tax_total
+				if tax_row is None:
+					raise AdapterError(
+						_(
+							"Amazon refund {0}: Amazon refunded {1} {2} tax, but invoice {3} has no tax row"
+						).format(self.draft.refund_key, line.tax_total, self.currency, self.invoice.name)
+					)
+				key = _item_key(rows[0]) if rows else None
+				taxes.setdefault(tax_row.name, []).append((key, rate, line.tax_total))
 		if not items:
 			# ERPNext wants one returned line; a refund of charges only returns none.
 			items.append(self._free_row(None, Decimal(1), Decimal(0), _("charges only")))
 		rows = []
-		for row_name, amount in taxes.items():
+		conversion_rate = flt(self.invoice.conversion_rate) or 1.0
+		for row_name, parts in taxes.items():
 			tax = next(t for t in self.invoice.taxes if t.name == row_name)
-			rows.append(self._charge(tax.account_head, -amount, tax.description, tax.get("rate")))
+			amount = sum((part for _key, _rate, part in parts), Decimal(0))
+			row = self._charge(tax.account_head, -amount, tax.description)
+			# The refunded lines' own tax, item by item (a tax refunded without goods: on the note's first line).
+			detail = ((key or _item_key(items[0]), rate, -part) for key, rate, part in parts)
+			row.update(item_wise_detail(detail, conversion_rate, self.currency))
+			rows.append(row)
 		for label, amount in charges.items():
 			rows.append(self._charge(self.invoices.accounts.account(label), -amount, _(label)))
 		return items, rows
 
-	def _net_of_vat(self, line: RefundLineDraft, source) -> RefundLineDraft:
+	def _vat_of(self, source) -> tuple:
+		"""The invoice's tax row that taxed the line's item, and the item's rate there: from the row's
+		item-wise detail (the rate the order booked); else, for a row without detail for the item, the
+		rate the marketplace's set-up gives the item today (`tax_setup`). (None, None) with no tax row."""
+		rows = self._tax_rows()
+		if not rows:
+			return None, None
+		code = source.item_code if source else ""
+		booked = [(row, read_detail(row).get(code)) for row in rows]
+		booked = [(row, part) for row, part in booked if part is not None]
+		if booked:
+			row, (rate, _amount) = max(booked, key=lambda found: abs(found[1][1]))
+		else:
+			row, rate = max(rows, key=lambda t: abs(flt(t.tax_amount))), None
+		if rate is None and code and self.marketplace_id:
+			rate = self.invoices.tax_setup.rate_of_item(
+				code, self.marketplace_id, getdate(self.invoice.posting_date), row.account_head
+			)
+		return row, rate
+
+	def _net_of_vat(self, line: RefundLineDraft, rate: Decimal | None) -> RefundLineDraft:
 		"""Amazon's amounts as the invoice books them. Where prices include VAT (every marketplace
 		but the tax-on-top ones, US and CA) the invoice is net with the VAT on its own row (see
 		core.mapping.order_rows). When Amazon's refund reports no tax for such a line (no TAX
 		breakdown on the marketplace), its amounts are gross: the VAT is taken out of each at the
-		invoice's own VAT share (tax rows / grand total, i.e. rate / (100 + rate) for one rate),
-		rounded half-up, so that net + VAT = Amazon's amount exactly."""
-		if line.tax_total or not self._tax_rows() or tax_exclusive_by_convention(self.marketplace_id or ""):
+		item's own rate (`core.mapping.refund_vat`), so that net + VAT = Amazon's amount exactly."""
+		if rate is None or line.tax_total or tax_exclusive_by_convention(self.marketplace_id or ""):
 			return line
-		taxed = sum(
-			(Decimal(str(flt(t.tax_amount))) for t in self._tax_rows() if self._share(t, source)), Decimal(0)
-		)
-		gross = Decimal(str(flt(self.invoice.grand_total)))
-		if not taxed or not gross:
-			return line
-		ratio = taxed / gross
-		parts = {}
-		for name, tax_name in (
-			("principal", "tax"),
-			("shipping", "shipping_tax"),
-			("gift_wrap", "gift_wrap_tax"),
-		):
-			amount = getattr(line, name)
-			vat = round_money(amount * ratio, self.currency)
-			parts[name], parts[tax_name] = amount - vat, vat
-		promotion_vat = round_money(line.promotion * ratio, self.currency)
-		parts["promotion"] = line.promotion - promotion_vat
-		parts["tax"] += promotion_vat  # the VAT inside a discount taken back lowers the VAT refunded
-		return replace(line, **parts)
+		return refund_line_net_of_vat(line, rate, self.currency)
 
 	def _tax_rows(self) -> list:
 		return [
@@ -354,16 +371,6 @@ class _CreditNoteRows:
 			for t in self.invoice.taxes
 			if frappe.get_cached_value("Account", t.account_head, "account_type") == "Tax"
 		]
-
-	@staticmethod
-	def _share(tax, source) -> float:
-		"""The part of a tax row the invoice's item-wise tax detail gives the row's item."""
-		try:
-			detail = json.loads(tax.item_wise_tax_detail or "{}")
-		except ValueError:
-			return 0.0
-		value = detail.get(source.item_code) if source else None
-		return abs(flt(value[1] if isinstance(value, list) else value)) if value else 0.0
 
 	# -- items -----------------------------------------------------------------------------------
 	def _invoice_row(self, line: RefundLineDraft):
@@ -447,28 +454,14 @@ class _CreditNoteRows:
 		return {row.name: row.amazon_order_item_id for row in rows}
 
 	# -- taxes -----------------------------------------------------------------------------------
-	def _tax_row_for(self, source, line: RefundLineDraft) -> str:
-		"""The invoice's tax row the line's tax goes back on: the one that taxed its item most."""
-		tax_rows = self._tax_rows()
-		if not tax_rows:
-			raise AdapterError(
-				_("Amazon refund {0}: Amazon refunded {1} {2} tax, but invoice {3} has no tax row").format(
-					self.draft.refund_key, line.tax_total, self.currency, self.invoice.name
-				)
-			)
-		return max(tax_rows, key=lambda tax: self._share(tax, source)).name
-
-	def _charge(self, account: str, amount: Decimal, description: str, rate=None) -> dict:
-		row = {
+	def _charge(self, account: str, amount: Decimal, description: str) -> dict:
+		return {
 			"charge_type": "Actual",
 			"account_head": account,
 			"description": (description or account)[:140],
 			"tax_amount": float(amount),
 			"cost_center": self.cost_center,
 		}
-		if rate:
-			row["rate"] = rate
-		return row
 
 
 # Credit-note item fields that ERPNext computes again from qty and rate.
@@ -478,6 +471,11 @@ _NOT_COPIED = {
 	"modified", "owner", "modified_by", "docstatus",
 }  # fmt: skip
 _NO_DISCOUNT = {"discount_percentage": 0, "discount_amount": 0, "margin_type": "", "margin_rate_or_amount": 0}
+
+
+def _item_key(row: dict) -> str:
+	"""The key ERPNext's item-wise tax detail gives a credit note line: its item code, else its name."""
+	return row.get("item_code") or row.get("item_name") or ""
 
 
 def _split(amount: Decimal, qty: Decimal, currency: str) -> list[tuple[Decimal, Decimal]]:

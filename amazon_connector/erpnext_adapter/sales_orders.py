@@ -40,7 +40,6 @@ Decisions (and why):
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -61,6 +60,7 @@ from .accounts import Accounts
 from .context import AdapterContext
 from .customers import Customers
 from .errors import AdapterError
+from .tax_detail import item_wise_detail
 from .tax_setup import TaxSetup
 
 AMAZON_FULFILLED = "AMAZON"
@@ -503,18 +503,12 @@ class SalesOrders:
 
 
 def _item_wise_detail(charge, item_codes: dict[str, str], conversion_rate: float, currency: str) -> dict:
-	"""ERPNext's item-wise tax detail of an "Actual" tax row, kept as given (dont_recompute_tax):
-	{item_code: [rate, amount in the company currency]}, as ERPNext's own calculation stores it.
-	Without it ERPNext would spread the row over all items by net amount, whatever their rate."""
-	detail: dict[str, list] = {}
-	rate = float(charge.rate) if charge.rate is not None else 0.0
-	for item_id, amount in charge.per_item.items():
-		code = item_codes.get(item_id)
-		if not code:
-			return {}  # a part ERPNext cannot place: let ERPNext spread the row itself
-		known = detail.setdefault(code, [rate, 0.0])
-		known[1] = flt(known[1] + float(amount) * conversion_rate, minor_units(currency) + 4)
-	return {"dont_recompute_tax": 1, "item_wise_tax_detail": json.dumps(detail, separators=(",", ":"))}
+	"""The tax row's item-wise detail from the draft's parts per order item (see `tax_detail`); {} when
+	a part names an order item ERPNext cannot place (ERPNext then spreads the row itself)."""
+	if any(item_id not in item_codes for item_id in charge.per_item):
+		return {}
+	parts = ((item_codes[item_id], charge.rate, amount) for item_id, amount in charge.per_item.items())
+	return item_wise_detail(parts, conversion_rate, currency)
 
 
 def _check_total(doc, draft) -> None:

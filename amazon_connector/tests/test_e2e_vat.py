@@ -164,40 +164,46 @@ class VatSetUp:
 		)
 
 
+def vat_world(seed: int, orders: int, account_name: str):
+	"""A UK/DE/JP world on a GBP company with its VAT set up: (account, company, UK VAT account, JP
+	VAT account). Reduced-rate goods carry ERPNext's Item Tax Templates: 0 % on the UK account, 8 % on
+	the JP one; DE's 7 % comes from Amazon's own TAX breakdown."""
+	company = f.make_company("_Test Amazon VAT Co", "TAVC", currency="GBP", country="United Kingdom")
+	account = e2e.start_account(
+		seed=seed,
+		orders=orders,
+		account_name=account_name,
+		marketplaces=("UK", "DE", "JP"),
+		company=company,
+		region="EU",
+		vat_rates={code: RATES[code] for code in ("UK", "DE", "JP")},
+	)
+	uk_vat = VatSetUp.vat_account(company, "UK Output VAT")
+	jp_vat = VatSetUp.vat_account(company, "JP Consumption Tax")
+	doc = frappe.get_doc("Amazon Settings", account.name)
+	for row in doc.marketplaces:
+		row.output_vat_account = {"UK": uk_vat, "JP": jp_vat}.get(BY_ID[row.marketplace_id].code)
+	doc.save(ignore_permissions=True)
+	account.doc = doc
+	zero = VatSetUp.item_tax_template(company, "UK Zero Rated", uk_vat, 0)
+	reduced = VatSetUp.item_tax_template(company, "JP Reduced", jp_vat, 8)
+	for order in account.world["orders"]:
+		for item in order["orderItems"]:
+			sku, asin = item["product"]["sellerSku"], item["product"]["asin"]
+			reduced_goods = vat_rate_of(BY_ID["A1F83G8C2ARO7P"], asin) == 0
+			taxes = [{"item_tax_template": zero}, {"item_tax_template": reduced}] if reduced_goods else []
+			f.make_item(sku, taxes=taxes)
+	return account, company, uk_vat, jp_vat
+
+
 class TestE2EVatInclusive(TestCase):
 	"""UK (no breakdown, some deemed supplier), DE (breakdown), JP (no breakdown), a GBP company."""
 
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		company = f.make_company("_Test Amazon VAT Co", "TAVC", currency="GBP", country="United Kingdom")
-		cls.account = e2e.start_account(
-			seed=47,
-			orders=90,
-			account_name="_Test E2E VAT",
-			marketplaces=("UK", "DE", "JP"),
-			company=company,
-			region="EU",
-			vat_rates={code: RATES[code] for code in ("UK", "DE", "JP")},
-		)
+		cls.account, cls.company, cls.uk_vat, cls.jp_vat = vat_world(47, 90, "_Test E2E VAT")
 		cls.addClassCleanup(cls.account.stop)
-		cls.company = company
-		cls.uk_vat = VatSetUp.vat_account(company, "UK Output VAT")
-		cls.jp_vat = VatSetUp.vat_account(company, "JP Consumption Tax")
-		doc = frappe.get_doc("Amazon Settings", cls.account.name)
-		for row in doc.marketplaces:
-			row.output_vat_account = {"UK": cls.uk_vat, "JP": cls.jp_vat}.get(BY_ID[row.marketplace_id].code)
-		doc.save(ignore_permissions=True)
-		cls.account.doc = doc
-		# Reduced-rate goods carry ERPNext's Item Tax Templates: 0 % on the UK account, 8 % on the JP one.
-		zero = VatSetUp.item_tax_template(company, "UK Zero Rated", cls.uk_vat, 0)
-		reduced = VatSetUp.item_tax_template(company, "JP Reduced", cls.jp_vat, 8)
-		for order in cls.account.world["orders"]:
-			for item in order["orderItems"]:
-				sku, asin = item["product"]["sellerSku"], item["product"]["asin"]
-				reduced_goods = vat_rate_of(BY_ID["A1F83G8C2ARO7P"], asin) == 0
-				taxes = [{"item_tax_template": zero}, {"item_tax_template": reduced}] if reduced_goods else []
-				f.make_item(sku, taxes=taxes)
 		products, cls.orders, cls.fees = cls.account.engines()
 		products.run()
 		cls.first = cls.orders.run()

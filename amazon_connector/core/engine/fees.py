@@ -250,7 +250,7 @@ class FeeSync:
 		for error in mapping.errors:
 			report.count("failed")
 			report.failures.append(
-				RecordFailure("refund", f"{error.amazon_order_id or '?'} {error.event_type}", error.reason)
+				RecordFailure("refund", f"{error.amazon_id or '?'} {error.event_type}", error.reason)
 			)
 		for draft in mapping.drafts:
 			outcome = run_isolated(

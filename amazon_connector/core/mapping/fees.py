@@ -71,10 +71,11 @@ from ..drafts.fees import (
 	FeeLineDraft,
 	UnpostedFinanceEvent,
 )
-from ..money import MoneyError, money_of, round_money
+from ..money import money_of, round_money
 from ..timestamps import parse_timestamp
 from .account_labels import account_label
 from .fee_keys import KeyNumbering, event_key, fingerprint, fingerprint_json
+from .finance_events import FinanceEventError, each_event, event_money, failed
 
 # Lists whose events have the ShipmentEvent shape and one AmazonOrderId each.
 SHIPMENT_SHAPED = {
@@ -134,17 +135,10 @@ class Component:
 
 
 @dataclass
-class FeeEventError:
-	event_type: str
-	amazon_id: str
-	reason: str
-
-
-@dataclass
 class FeeMapping:
 	drafts: list[FeeEntryDraft] = field(default_factory=list)
 	unposted: list[UnpostedFinanceEvent] = field(default_factory=list)
-	errors: list[FeeEventError] = field(default_factory=list)
+	errors: list[FinanceEventError] = field(default_factory=list)
 
 
 def map_financial_events(
@@ -160,28 +154,18 @@ def map_financial_events(
 	none); it never enters an event key. Pass one `numbering` to several calls that map the pages
 	of one fetch, so that lookalike events on different pages are still told apart.
 	"""
-	if isinstance(pages, dict):
-		pages = [pages]
 	numbering = numbering or KeyNumbering()
 	result = FeeMapping()
-	for page in pages:
-		for list_name, events in (page or {}).items():
-			event_type = list_name[: -len("EventList")] if list_name.endswith("EventList") else list_name
-			if not isinstance(events, list):
-				result.errors.append(FeeEventError(event_type, "", f"{list_name} is not a list"))
-				continue
-			for event in events:
-				try:
-					drafts, unposted = _map_event(
-						list_name, event_type, event, numbering, fallback_posted, book_promotions
-					)
-				except Exception as exc:  # whatever an event holds, it fails that event, never its page
-					result.errors.append(
-						FeeEventError(event_type, _identity(event), f"{type(exc).__name__}: {exc}")
-					)
-					continue
-				result.drafts.extend(drafts)
-				result.unposted.extend(unposted)
+	for list_name, event_type, event in each_event(pages, result.errors):
+		try:
+			drafts, unposted = _map_event(
+				list_name, event_type, event, numbering, fallback_posted, book_promotions
+			)
+		except Exception as exc:  # whatever an event holds, it fails that event, never its page
+			result.errors.append(failed(event_type, _identity(event), exc))
+			continue
+		result.drafts.extend(drafts)
+		result.unposted.extend(unposted)
 	return result
 
 
@@ -311,7 +295,7 @@ def shipment_components(event: dict, *, book_promotions: bool = False) -> Iterab
 	for source in ("ShipmentFeeList", "ShipmentFeeAdjustmentList", "OrderFeeList", "OrderFeeAdjustmentList"):
 		yield from _fees(event.get(source), source)
 	for payment in event.get("DirectPaymentList") or []:
-		amount, currency = _money(payment.get("DirectPaymentAmount"), "DirectPaymentList")
+		amount, currency = event_money(payment.get("DirectPaymentAmount"), "DirectPaymentList")
 		yield Component(
 			"DirectPaymentList",
 			_OTHER,
@@ -334,14 +318,14 @@ def _item_components(item: dict, book_promotions: bool) -> Iterable[Component]:
 	yield from _withheld(item.get("ItemTaxWithheldList"), "ItemTaxWithheldList", sku)
 	for source in ("PromotionList", "PromotionAdjustmentList"):
 		for promotion in item.get(source) or []:
-			amount, currency = _money(promotion.get("PromotionAmount"), source)
+			amount, currency = event_money(promotion.get("PromotionAmount"), source)
 			role, category = (_BOOK, CATEGORY_PROMOTION) if book_promotions else (_SALE, "")
 			yield Component(
 				source, role, category, promotion.get("PromotionType") or "Promotion", amount, currency, sku
 			)
 	for source in ("CostOfPointsGranted", "CostOfPointsReturned"):
 		if item.get(source):
-			amount, currency = _money(item[source], source)
+			amount, currency = event_money(item[source], source)
 			yield Component(source, _BOOK, CATEGORY_POINTS, source, amount, currency, sku)
 
 
@@ -360,7 +344,7 @@ def _rental_components(event: dict) -> Iterable[Component]:
 	# Amazon's reimbursement for a lost rental or failed charge is income, not a fee: logged.
 	# RentalInitialValue only restates what the customer paid originally: neither booked nor logged.
 	if event.get("RentalReimbursement"):
-		amount, currency = _money(event["RentalReimbursement"], "RentalReimbursement")
+		amount, currency = event_money(event["RentalReimbursement"], "RentalReimbursement")
 		yield Component("RentalReimbursement", _OTHER, "", "RentalReimbursement", amount, currency)
 
 
@@ -374,14 +358,14 @@ _ORDER_FEE_EVENTS = {
 
 def _charges(charges, source: str, role: str, item: str = "") -> Iterable[Component]:
 	for charge in charges or []:
-		amount, currency = _money(charge.get("ChargeAmount"), source)
+		amount, currency = event_money(charge.get("ChargeAmount"), source)
 		yield Component(source, role, "", charge.get("ChargeType") or "Charge", amount, currency, item)
 
 
 def _fees(fees, source: str, item: str = "") -> Iterable[Component]:
 	for fee in fees or []:
 		fee_type = fee.get("FeeType") or "Fee"
-		amount, currency = _money(fee.get("FeeAmount"), source)
+		amount, currency = event_money(fee.get("FeeAmount"), source)
 		category = CATEGORY_CHARGEBACK if fee_type.endswith("Chargeback") else CATEGORY_FEE
 		yield Component(source, _BOOK, category, fee_type, amount, currency, item)
 
@@ -389,19 +373,9 @@ def _fees(fees, source: str, item: str = "") -> Iterable[Component]:
 def _withheld(withheld_list, source: str, item: str = "") -> Iterable[Component]:
 	for withheld in withheld_list or []:
 		for tax in withheld.get("TaxesWithheld") or []:
-			amount, currency = _money(tax.get("ChargeAmount"), source)
+			amount, currency = event_money(tax.get("ChargeAmount"), source)
 			tax_type = tax.get("ChargeType") or withheld.get("TaxCollectionModel") or "TaxWithheld"
 			yield Component(source, _BOOK, CATEGORY_WITHHELD_TAX, tax_type, amount, currency, item)
-
-
-def _money(value, where: str) -> tuple[Decimal, str]:
-	parsed = money_of(value)
-	if parsed is None:
-		raise MoneyError(f"{where} has no amount")
-	amount, currency = parsed
-	if not currency:
-		raise MoneyError(f"{where} has an amount without a currency")
-	return amount, currency.upper()
 
 
 # -- log records ---------------------------------------------------------------------------------
@@ -451,7 +425,7 @@ def _whole_event_record(event_type: str, event: dict, numbering: KeyNumbering) -
 	amount, currency = Decimal(0), ""
 	for name in _TOTAL_FIELDS:
 		if isinstance(event.get(name), dict) and money_of(event[name]) is not None:
-			amount, currency = _money(event[name], name)
+			amount, currency = event_money(event[name], name)
 			break
 	else:
 		if monies:
@@ -476,7 +450,7 @@ def _money_fields(value, path: str):
 	"""(path, amount, currency) of every Currency object inside an event."""
 	if isinstance(value, dict):
 		if "CurrencyAmount" in value or "CurrencyCode" in value:
-			amount, currency = _money(value, path or "amount")
+			amount, currency = event_money(value, path or "amount")
 			yield path, amount, currency
 			return
 		for name, inner in value.items():

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..drafts.refunds import AMOUNT_FIELDS, RefundDraft, RefundLineDraft
-from ..money import MoneyError, money_of
+from ..money import MoneyError
 from ..timestamps import TimestampError, parse_timestamp
 from .fee_keys import KeyNumbering, event_key, fingerprint
+from .finance_events import FinanceEventError, each_event, event_money, failed
 
 # Finances v0 list name -> RefundDraft.kind
 REFUND_LISTS = {
@@ -50,16 +51,9 @@ CHARGE_FIELDS = {
 
 
 @dataclass
-class RefundMappingError:
-	event_type: str
-	amazon_order_id: str
-	reason: str
-
-
-@dataclass
 class RefundMapping:
 	drafts: list[RefundDraft] = field(default_factory=list)
-	errors: list[RefundMappingError] = field(default_factory=list)
+	errors: list[FinanceEventError] = field(default_factory=list)
 
 
 def refund_key(amazon_order_id: str, kind: str, posted, lines: Iterable[RefundLineDraft]) -> str:
@@ -82,18 +76,15 @@ def map_refund_events(
 	"""RefundDrafts of every refund-like event in FinancialEvents pages (one per API page, or one).
 
 	Pass one `numbering` to the calls that map the pages of one fetch (see `fee_keys`)."""
-	if isinstance(pages, dict):
-		pages = [pages]
 	numbering = numbering or KeyNumbering()
 	result = RefundMapping()
-	for page in pages:
-		for list_name, kind in REFUND_LISTS.items():
-			for event in (page or {}).get(list_name) or []:
-				order_id = event.get("AmazonOrderId") or "" if isinstance(event, dict) else ""
-				try:
-					result.drafts.extend(_drafts(event, kind, numbering))
-				except (MoneyError, TimestampError, TypeError, ValueError, AttributeError) as exc:
-					result.errors.append(RefundMappingError(kind, order_id, f"{type(exc).__name__}: {exc}"))
+	for list_name, _event_type, event in each_event(pages, result.errors, REFUND_LISTS):
+		kind = REFUND_LISTS[list_name]
+		order_id = event.get("AmazonOrderId") or "" if isinstance(event, dict) else ""
+		try:
+			result.drafts.extend(_drafts(event, kind, numbering))
+		except (MoneyError, TimestampError, TypeError, ValueError, AttributeError) as exc:
+			result.errors.append(failed(kind, order_id, exc))
 	return result
 
 
@@ -146,7 +137,7 @@ def _lines(item: dict) -> dict[str, RefundLineDraft]:
 		return lines[currency]
 
 	for charge in item.get("ItemChargeAdjustmentList") or []:
-		amount, currency = _money(charge.get("ChargeAmount"), "ItemChargeAdjustmentList")
+		amount, currency = event_money(charge.get("ChargeAmount"), "ItemChargeAdjustmentList")
 		line = line_in(currency)
 		charge_type = charge.get("ChargeType") or "Charge"
 		name = CHARGE_FIELDS.get(charge_type)
@@ -155,20 +146,10 @@ def _lines(item: dict) -> dict[str, RefundLineDraft]:
 		else:
 			line.other[charge_type] = line.other.get(charge_type, Decimal(0)) - amount
 	for promotion in item.get("PromotionAdjustmentList") or []:
-		amount, currency = _money(promotion.get("PromotionAmount"), "PromotionAdjustmentList")
+		amount, currency = event_money(promotion.get("PromotionAmount"), "PromotionAdjustmentList")
 		line = line_in(currency)
 		line.promotion -= amount
 		promotion_id = promotion.get("PromotionId") or ""
 		if promotion_id and promotion_id not in line.promotion_ids:
 			line.promotion_ids += (promotion_id,)
 	return {c: line for c, line in lines.items() if line.quantity or line.total or line.other}
-
-
-def _money(value, where: str) -> tuple[Decimal, str]:
-	parsed = money_of(value)
-	if parsed is None:
-		raise MoneyError(f"{where} has no amount")
-	amount, currency = parsed
-	if not currency:
-		raise MoneyError(f"{where} has an amount without a currency")
-	return amount, currency.upper()
