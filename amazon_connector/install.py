@@ -218,7 +218,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				insert_after="company",
 			),
 		],
-		"Delivery Note": _mcf_delivery_note_fields(),
+		"Delivery Note": _mcf_delivery_note_fields() + delivery_note_fields(),
 		"Journal Entry": [
 			_ro(
 				fieldname="amazon_order_id",
@@ -345,14 +345,94 @@ def _mcf_delivery_note_fields() -> list[dict]:
 	]
 
 
+def delivery_note_fields() -> list[dict]:
+	"""Shipment confirmation (erpnext_adapter.shipments): the carrier and tracking number the seller
+	enters, and what Amazon made of the confirmation. The carrier, tracking number and status can
+	change after submit: a refused confirmation is corrected and sent again on the submitted note."""
+	return [
+		{
+			"fieldname": "amazon_shipment_section",
+			"fieldtype": "Section Break",
+			"label": "Amazon Shipment",
+			"collapsible": 1,
+			"collapsible_depends_on": "eval:doc.amazon_confirmation_status=='Failed'",
+			"insert_after": "amazon_mcf_tracking",
+		},
+		{
+			"fieldname": "amazon_carrier",
+			"fieldtype": "Link",
+			"options": "Amazon Carrier",
+			"label": "Amazon Carrier",
+			"description": "Empty: the Transporter Name (or the Shipping Rule) is looked up in Amazon Carrier.",
+			"allow_on_submit": 1,
+			"no_copy": 1,
+			"insert_after": "amazon_shipment_section",
+		},
+		{
+			"fieldname": "amazon_tracking_number",
+			"fieldtype": "Data",
+			"label": "Tracking Number",
+			"description": "Empty: the Transport Receipt No is sent.",
+			"allow_on_submit": 1,
+			"no_copy": 1,
+			"insert_after": "amazon_carrier",
+		},
+		_ro(
+			fieldname="amazon_order_id",
+			fieldtype="Data",
+			label="Amazon Order ID",
+			search_index=1,
+			in_standard_filter=1,
+			insert_after="amazon_tracking_number",
+		),
+		_ro(
+			fieldname="amazon_package_number",
+			fieldtype="Data",
+			label="Amazon Package Number",
+			description="This shipment's package number within the Amazon order.",
+			insert_after="amazon_order_id",
+		),
+		{
+			"fieldname": "amazon_shipment_column",
+			"fieldtype": "Column Break",
+			"insert_after": "amazon_package_number",
+		},
+		_ro(
+			fieldname="amazon_account",
+			fieldtype="Link",
+			options=SETTINGS_DOCTYPE,
+			label="Amazon Account",
+			insert_after="amazon_shipment_column",
+		),
+		_ro(
+			fieldname="amazon_confirmation_status",
+			fieldtype="Select",
+			options="\nPending\nConfirmed\nFailed",
+			label="Amazon Confirmation",
+			allow_on_submit=1,
+			in_standard_filter=1,
+			insert_after="amazon_account",
+		),
+		_ro(
+			fieldname="amazon_confirmation_message",
+			fieldtype="Small Text",
+			label="Amazon's Answer",
+			allow_on_submit=1,
+			insert_after="amazon_confirmation_status",
+		),
+	]
+
+
 def after_install():
 	make_role()
 	make_custom_fields()
+	seed_carriers()
 
 
 def after_migrate():
 	make_role()
 	make_custom_fields()
+	seed_carriers()
 
 
 def before_uninstall():
@@ -363,6 +443,12 @@ def make_role():
 	if frappe.db.exists("Role", ROLE):
 		return
 	frappe.get_doc({"doctype": "Role", "role_name": ROLE, "desk_access": 1}).insert(ignore_permissions=True)
+
+
+def seed_carriers():
+	from .erpnext_adapter.carriers import seed_carriers as seed
+
+	seed()
 
 
 def make_custom_fields():

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, MCF, ORDERS, PRODUCTS, STOCK_PUSH
+from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, MCF, ORDERS, PRODUCTS, SHIPMENTS, STOCK_PUSH
 from .erpnext_adapter.fulfilment import has_open_orders
 from .erpnext_adapter.settings import enabled_accounts, read_settings, settings_doc
+from .erpnext_adapter.shipments import has_pending
 from .locks import current_holder
 from .runner.notifications import notification_accounts
 from .runner.queue import enqueue_notifications, enqueue_sync
@@ -57,6 +58,10 @@ def due_stages(doc, now: datetime) -> list[str]:
 	stages = []
 	if _due(settings.product_sync_frequency, settings.last_product_sync, now):
 		stages.append(PRODUCTS)
+	# Delivery Notes whose confirmation could not be queued on submit (a sync was running), or that
+	# Amazon was too busy for: every tick, so that Amazon hears of a shipment within minutes.
+	if has_pending(settings.name):
+		stages.append(SHIPMENTS)
 	if _due(settings.order_sync_frequency, settings.last_order_sync, now):
 		stages.append(ORDERS)
 		if settings.make_sales_invoices:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from .drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from .drafts.fulfilment import FulfilmentState
+from .drafts.shipments import CarrierCode, DeliveryView, ShipmentDraft
 from .drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from .drafts.transactions import AccountEntryDraft, SettlementDraft
 
@@ -148,6 +149,21 @@ class FulfilmentPort(Protocol):
 		"""Show a failure to read the order's status (e.g. Amazon does not know it) on the order."""
 
 
+class ShipmentsPort(Protocol):
+	def pending_shipments(self) -> list[DeliveryView]:
+		"""The account's submitted shipping documents of Amazon orders waiting to be confirmed."""
+
+	def carrier_codes(self) -> list[CarrierCode]:
+		"""The user's carrier mapping (ERPNext carrier names -> Amazon carrier codes)."""
+
+	def mark_shipment_confirmed(self, draft: ShipmentDraft) -> None:
+		"""Amazon accepted the package: the document is confirmed."""
+
+	def mark_shipment_failed(self, delivery_note: str, message: str, *, final: bool) -> None:
+		"""The package was not confirmed: show why. `final`: Amazon refused it (it waits for the user's
+		retry); otherwise it stays pending and the next run tries again."""
+
+
 class StatePort(Protocol):
 	def get_checkpoint(self, kind: str) -> dict | None: ...
 
@@ -174,6 +190,7 @@ class ErpPort(
 	InventoryPort,
 	StockPushPort,
 	FulfilmentPort,
+	ShipmentsPort,
 	StatePort,
 	Protocol,
 ):

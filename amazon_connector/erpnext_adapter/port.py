@@ -12,10 +12,11 @@ from datetime import datetime
 
 from ..core.drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from ..core.drafts.fulfilment import FulfilmentState
+from ..core.drafts.shipments import CarrierCode, DeliveryView, ShipmentDraft
 from ..core.drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from ..core.drafts.transactions import AccountEntryDraft, SettlementDraft
 from ..core.ports import Outcome, SalesOrderState, StockReconciled
-from . import state
+from . import carriers, state
 from .accounts import Accounts
 from .context import AdapterContext, context_of
 from .customers import Customers
@@ -27,6 +28,7 @@ from .refunds import Refunds
 from .sales_invoices import SalesInvoices
 from .sales_orders import SalesOrders
 from .settlements import AccountEntries, Settlements
+from .shipments import Shipments
 from .stock_push import StockPush
 
 
@@ -51,6 +53,7 @@ class ErpNextPort:
 		self.fba = FbaStock(self.ctx)
 		self.stock_push = StockPush(self.ctx)
 		self.fulfilment = Fulfilment(self.ctx)
+		self.shipments = Shipments(self.ctx)
 
 	# -- ItemsPort -------------------------------------------------------------------------------
 	def upsert_item(self, draft: ItemDraft) -> Outcome:
@@ -115,6 +118,19 @@ class ErpNextPort:
 
 	def mark_stock_rejected(self, marketplace_id: str, sku: str, quantity: int, message: str) -> None:
 		self.stock_push.rejected(marketplace_id, sku, quantity, message)
+
+	# -- ShipmentsPort ---------------------------------------------------------------------------
+	def pending_shipments(self) -> list[DeliveryView]:
+		return self.shipments.pending()
+
+	def carrier_codes(self) -> list[CarrierCode]:
+		return carriers.carrier_codes()
+
+	def mark_shipment_confirmed(self, draft: ShipmentDraft) -> None:
+		self.shipments.confirmed(draft)
+
+	def mark_shipment_failed(self, delivery_note: str, message: str, *, final: bool) -> None:
+		self.shipments.failed(delivery_note, message, final=final)
 
 	# -- TransactionsPort ------------------------------------------------------------------------
 	def post_account_entry(self, draft: AccountEntryDraft) -> Outcome:

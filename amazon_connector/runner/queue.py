@@ -46,12 +46,17 @@ def stages_in_order(stages: Iterable[str]) -> list[str]:
 		raise  # frappe.throw raised already; this tells the type checker
 
 
-def enqueue_sync(account: str, stages: Iterable[str], *, triggered_by: str = "manual", **kwargs) -> bool:
-	"""Queue one sync job for the account. False when one is already queued or running."""
+def enqueue_sync(
+	account: str, stages: Iterable[str], *, triggered_by: str = "manual", after_commit: bool = False, **kwargs
+) -> bool:
+	"""Queue one sync job for the account. False when one is already queued or running.
+	`after_commit`: queue it once the caller's transaction commits (a document event's, so that the
+	job sees the document)."""
 	return _enqueue_once(
 		RUN_SYNC_JOB,
 		sync_job_id(account),
 		JOB_TIMEOUT,
+		after_commit=after_commit,
 		account=account,
 		stages=stages_in_order(stages),
 		triggered_by=triggered_by,
@@ -94,7 +99,7 @@ def has_worker(queue: str = "long") -> bool:
 		return True
 
 
-def _enqueue_once(method: str, job_id: str, timeout: int, **kwargs) -> bool:
+def _enqueue_once(method: str, job_id: str, timeout: int, *, after_commit: bool = False, **kwargs) -> bool:
 	# frappe.enqueue(deduplicate=True) also refuses a second job, but silently; this check lets the
 	# caller tell the user (a race between the check and the enqueue is still deduplicated).
 	if is_job_enqueued(job_id):
@@ -106,6 +111,7 @@ def _enqueue_once(method: str, job_id: str, timeout: int, **kwargs) -> bool:
 		job_id=job_id,
 		deduplicate=True,
 		now=OPTIONS.jobs_in_process,
+		enqueue_after_commit=after_commit,
 		**kwargs,
 	)
 	return True

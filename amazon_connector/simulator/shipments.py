@@ -3,7 +3,8 @@
 The package's items and quantities are checked against what is still unshipped; the order becomes
 PARTIALLY_SHIPPED or SHIPPED, carries the package (carrier, tracking number) in its `packages`, and
 its lastUpdatedTime moves, so the next searchOrders shows the change. Refused as Amazon refuses:
-an unknown order (404), an Amazon-fulfilled, cancelled or pending order, an unknown order item, more
+a package reference that is not a positive number, carrier code Other without a carrier name, an
+unknown order (404), an Amazon-fulfilled, cancelled or pending order, an unknown order item, more
 units than are left to ship, a package reference used before, and any order a test names in
 `refusals` (order id -> message).
 """
@@ -38,6 +39,13 @@ class Shipments:
 			raise invalid(
 				f"Missing required fields: {', '.join(['marketplaceId'] * (not body.get('marketplaceId')) + missing)}."
 			)
+		reference = str(package["packageReferenceId"])
+		if not reference.isdigit() or int(reference) <= 0:
+			raise invalid(
+				f"packageReferenceId {reference!r} is not valid: only positive numeric values are supported."
+			)
+		if package["carrierCode"] == "Other" and not package.get("carrierName"):
+			raise invalid("carrierName is required when carrierCode is Other.")
 		world = self.sim.world
 		with world.lock:
 			order = world.order(order_id)

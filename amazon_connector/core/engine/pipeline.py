@@ -34,6 +34,7 @@ from .order_history import OrderHistorySync, history_enabled
 from .orders import OrderSync
 from .products import ProductSync
 from .report import RecordFailure, SyncReport, source_stats
+from .shipments import ShipmentConfirmation
 from .stock_push import StockPush
 from .transactions import TransactionSync
 
@@ -50,7 +51,10 @@ MCF = "mcf"
 # Invoices follow the orders they bill and precede fees, whose refunds need the invoices. MCF
 # deliveries take their units out of the FBA warehouse before the FBA mirror sets it to Amazon's
 # count, which no longer holds those units: the other way round they would leave twice.
-STAGES = (PRODUCTS, ORDERS, INVOICES, FEES, MCF, FBA_INVENTORY, STOCK_PUSH)
+# Merchant shipments (Delivery Notes) are confirmed before orders are read, so that the order sync
+# of the same run shows them shipped.
+SHIPMENTS = "shipment_confirmation"
+STAGES = (PRODUCTS, SHIPMENTS, ORDERS, INVOICES, FEES, MCF, FBA_INVENTORY, STOCK_PUSH)
 # What a run does when asked for no stage in particular: the import of products, orders and money.
 IMPORT_STAGES = (PRODUCTS, ORDERS, INVOICES, FEES)
 
@@ -68,6 +72,7 @@ Engine = (
 	| FbaInventorySync
 	| StockPush
 	| FulfilmentStatusSync
+	| ShipmentConfirmation
 )
 
 
@@ -147,6 +152,8 @@ class Pipeline:
 			return StockPush(self.source, self.port, self.settings, now=self.now)
 		if stage == MCF:
 			return FulfilmentStatusSync(self.source, self.port, self.settings, now=self.now)
+		if stage == SHIPMENTS:
+			return ShipmentConfirmation(self.source, self.port, self.settings, now=self.now)
 		raise UnknownStage([stage])
 
 	def run(

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ..drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from ..drafts.fulfilment import FulfilmentState
+from ..drafts.shipments import CarrierCode, DeliveryView, ShipmentDraft
 from ..drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from ..drafts.transactions import AccountEntryDraft, SettlementDraft
 from ..engine.settlements import settlement_status
@@ -88,6 +89,9 @@ class PreviewErp:
 		self.merchant_listings: dict[tuple[str, str], dict] = {}
 		# seller fulfillment order id -> {"status", "message", "deliveries": {Amazon shipment id: record}}
 		self.fulfilment_orders: dict[str, dict] = {}
+		# delivery note -> {"view": DeliveryView, "status": Pending/Confirmed/Failed, "message", "draft"}
+		self.deliveries: dict[str, dict] = {}
+		self.carriers: list[CarrierCode] = []
 		self._undo: list | None = None  # (container, key, previous value) while inside a record scope
 		self._held: set[str] = set()  # kinds of run holding this account's lock
 
@@ -337,6 +341,21 @@ class PreviewErp:
 			seller_fulfillment_order_id, {"status": "", "message": "", "deliveries": {}}
 		)
 		record["message"] = message
+
+	# -- shipment confirmation -----------------------------------------------------------
+	def pending_shipments(self) -> list[DeliveryView]:
+		return [entry["view"] for _, entry in sorted(self.deliveries.items()) if entry["status"] == "Pending"]
+
+	def carrier_codes(self) -> list[CarrierCode]:
+		return list(self.carriers)
+
+	def mark_shipment_confirmed(self, draft: ShipmentDraft) -> None:
+		self._remember(self.deliveries, draft.delivery_note)
+		self.deliveries[draft.delivery_note].update(status="Confirmed", message="", draft=draft)
+
+	def mark_shipment_failed(self, delivery_note: str, message: str, *, final: bool) -> None:
+		self._remember(self.deliveries, delivery_note)
+		self.deliveries[delivery_note].update(status="Failed" if final else "Pending", message=message)
 
 	# -- state ---------------------------------------------------------------------------
 	def get_checkpoint(self, kind: str) -> dict | None:
