@@ -9,7 +9,17 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, MCF, ORDERS, PRODUCTS, STOCK_PUSH
+from .core.engine.pipeline import (
+	FBA_INVENTORY,
+	FEES,
+	INVOICES,
+	LISTING_HEALTH,
+	MCF,
+	ORDERS,
+	PRICE_PUSH,
+	PRODUCTS,
+	STOCK_PUSH,
+)
 from .erpnext_adapter.fulfilment import has_open_orders
 from .erpnext_adapter.settings import SETTINGS_DOCTYPE, read_settings
 from .runner import queue
@@ -18,6 +28,8 @@ STAGE_LABELS = {
 	FBA_INVENTORY: "FBA inventory",
 	STOCK_PUSH: "Stock to Amazon",
 	MCF: "Amazon fulfilment status",
+	PRICE_PUSH: "Prices to Amazon",
+	LISTING_HEALTH: "Listings health",
 }
 
 
@@ -82,6 +94,16 @@ def sync_fba_inventory(account: str) -> str:
 @frappe.whitelist(methods=["POST"])
 def push_stock(account: str) -> str:
 	return _start_sync(account, [STOCK_PUSH])
+
+
+@frappe.whitelist(methods=["POST"])
+def push_prices(account: str) -> str:
+	return _start_sync(account, [PRICE_PUSH])
+
+
+@frappe.whitelist(methods=["POST"])
+def check_listings(account: str) -> str:
+	return _start_sync(account, [LISTING_HEALTH])
 
 
 @frappe.whitelist(methods=["POST"])

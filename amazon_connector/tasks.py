@@ -12,7 +12,18 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from .core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, MCF, ORDERS, PRODUCTS, SHIPMENTS, STOCK_PUSH
+from .core.engine.pipeline import (
+	FBA_INVENTORY,
+	FEES,
+	INVOICES,
+	LISTING_HEALTH,
+	MCF,
+	ORDERS,
+	PRICE_PUSH,
+	PRODUCTS,
+	SHIPMENTS,
+	STOCK_PUSH,
+)
 from .erpnext_adapter.fulfilment import has_open_orders
 from .erpnext_adapter.settings import enabled_accounts, read_settings, settings_doc
 from .erpnext_adapter.shipments import has_pending
@@ -81,6 +92,12 @@ def due_stages(doc, now: datetime) -> list[str]:
 	# within 15 minutes (patches apply within minutes; a feed's processing takes a few).
 	if settings.push_stock and _due(settings.stock_push_frequency, settings.last_stock_push, now):
 		stages.append(STOCK_PUSH)
+	# Prices follow the stock push's schedule: the same path to Amazon, and as eagerly wanted there.
+	if settings.push_prices and _due(settings.stock_push_frequency, settings.last_price_push, now):
+		stages.append(PRICE_PUSH)
+	# getListingsItem per listing (5/s): a run checks a batch, so hourly or daily is enough.
+	if _due(settings.listing_health_frequency, settings.last_listing_health_check, now):
+		stages.append(LISTING_HEALTH)
 	return stages
 
 

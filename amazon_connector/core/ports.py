@@ -14,6 +14,7 @@ from typing import Protocol
 
 from .drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from .drafts.fulfilment import FulfilmentState
+from .drafts.listings import ListingHealth, OfferPrice
 from .drafts.shipments import CarrierCode, DeliveryView, ShipmentDraft
 from .drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from .drafts.transactions import AccountEntryDraft, SettlementDraft
@@ -149,6 +150,24 @@ class FulfilmentPort(Protocol):
 		"""Show a failure to read the order's status (e.g. Amazon does not know it) on the order."""
 
 
+class ListingsPort(Protocol):
+	def listings_to_check(self, marketplace_ids: list[str], limit: int) -> list[tuple[str, str]]:
+		"""(marketplace, SKU) of up to `limit` of the account's listings, checked longest ago first."""
+
+	def set_listing_health(self, marketplace_id: str, sku: str, health: ListingHealth) -> Outcome:
+		"""Show the listing's status and issues on its mapping: UPDATED, or UNCHANGED."""
+
+	def offer_prices(self) -> list[OfferPrice]:
+		"""Every SKU of the account with a price on its marketplace's price list, and the price
+		Amazon last accepted."""
+
+	def mark_price_pushed(self, marketplace_id: str, sku: str, price) -> None:
+		"""Amazon accepted the price: remember it (the next push compares with it)."""
+
+	def mark_price_rejected(self, marketplace_id: str, sku: str, price, message: str) -> None:
+		"""Amazon refused the price: show its message on the SKU's mapping."""
+
+
 class ShipmentsPort(Protocol):
 	def pending_shipments(self) -> list[DeliveryView]:
 		"""The account's submitted shipping documents of Amazon orders waiting to be confirmed."""
@@ -191,6 +210,7 @@ class ErpPort(
 	StockPushPort,
 	FulfilmentPort,
 	ShipmentsPort,
+	ListingsPort,
 	StatePort,
 	Protocol,
 ):

@@ -101,8 +101,16 @@ class ProductsSource(UsageCounted, Protocol):
 	def search_catalog_items(self, marketplace_id: str, asins: list[str]) -> Iterable[dict]:
 		"""Catalog Items 2022-04-01 searchCatalogItems for the ASINs: every Item found."""
 
-	def get_listings_item(self, seller_id: str, sku: str, marketplace_ids: list[str]) -> dict:
-		"""Listings Items 2021-08-01 getListingsItem: the seller's listing of `sku`."""
+	def get_listings_item(
+		self,
+		seller_id: str,
+		sku: str,
+		marketplace_ids: list[str],
+		*,
+		included_data: tuple[str, ...] | None = None,
+	) -> dict:
+		"""Listings Items 2021-08-01 getListingsItem: the seller's listing of `sku` (with the
+		`included_data` blocks; None: the access layer's default set)."""
 
 
 class SellersSource(UsageCounted, Protocol):

@@ -276,7 +276,7 @@ class Items:
 				)
 			)
 		price = round_money(draft.price, currency)
-		existing = self._item_price(item_code, price_list)
+		existing = self.list_price(item_code, price_list)
 		if existing is None:
 			frappe.get_doc(
 				{
@@ -298,7 +298,7 @@ class Items:
 		doc.save(ignore_permissions=True)
 		return True
 
-	def _item_price(self, item_code: str, price_list: str):
+	def list_price(self, item_code: str, price_list: str):
 		"""The list's general price of the item: no customer, supplier or batch, valid today."""
 		stock_uom = frappe.db.get_value("Item", item_code, "stock_uom")
 		rows = frappe.get_all(
@@ -307,6 +307,7 @@ class Items:
 			fields=[
 				"name",
 				"price_list_rate",
+				"currency",
 				"uom",
 				"customer",
 				"supplier",

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from ..core.drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from ..core.drafts.fulfilment import FulfilmentState
+from ..core.drafts.listings import ListingHealth, OfferPrice
 from ..core.drafts.shipments import CarrierCode, DeliveryView, ShipmentDraft
 from ..core.drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from ..core.drafts.transactions import AccountEntryDraft, SettlementDraft
@@ -24,6 +25,7 @@ from .fee_entries import FeeEntries
 from .fulfilment import Fulfilment
 from .inventory import FbaStock
 from .items import Items
+from .listings import Listings
 from .refunds import Refunds
 from .sales_invoices import SalesInvoices
 from .sales_orders import SalesOrders
@@ -54,6 +56,7 @@ class ErpNextPort:
 		self.stock_push = StockPush(self.ctx)
 		self.fulfilment = Fulfilment(self.ctx)
 		self.shipments = Shipments(self.ctx)
+		self.listings = Listings(self.ctx, self.items)
 
 	# -- ItemsPort -------------------------------------------------------------------------------
 	def upsert_item(self, draft: ItemDraft) -> Outcome:
@@ -118,6 +121,22 @@ class ErpNextPort:
 
 	def mark_stock_rejected(self, marketplace_id: str, sku: str, quantity: int, message: str) -> None:
 		self.stock_push.rejected(marketplace_id, sku, quantity, message)
+
+	# -- ListingsPort ----------------------------------------------------------------------------
+	def listings_to_check(self, marketplace_ids: list[str], limit: int) -> list[tuple[str, str]]:
+		return self.listings.to_check(marketplace_ids, limit)
+
+	def set_listing_health(self, marketplace_id: str, sku: str, health: ListingHealth) -> Outcome:
+		return self.listings.set_health(marketplace_id, sku, health)
+
+	def offer_prices(self) -> list[OfferPrice]:
+		return self.listings.offer_prices()
+
+	def mark_price_pushed(self, marketplace_id: str, sku: str, price) -> None:
+		self.listings.price_pushed(marketplace_id, sku, price)
+
+	def mark_price_rejected(self, marketplace_id: str, sku: str, price, message: str) -> None:
+		self.listings.price_rejected(marketplace_id, sku, price, message)
 
 	# -- ShipmentsPort ---------------------------------------------------------------------------
 	def pending_shipments(self) -> list[DeliveryView]:

@@ -115,6 +115,11 @@ class AmazonSettings:
 	stock_safety_buffer: int = 0
 	stock_push_frequency: str = "Every 5 Minutes"
 	last_stock_push: datetime | None = None
+	# Prices to Amazon and listings health
+	push_prices: bool = False
+	last_price_push: datetime | None = None
+	listing_health_frequency: str = "Daily"
+	last_listing_health_check: datetime | None = None
 
 	def marketplace(self, marketplace_id: str) -> MarketplaceRow | None:
 		return next((m for m in self.marketplaces if m.marketplace_id == marketplace_id), None)
@@ -158,7 +163,8 @@ def read_settings(account) -> AmazonSettings:
 		item_code_policy=get("item_code_policy") or ITEM_CODE_FROM_SKU,
 		item_code_field=get("item_code_field") or "",
 		unknown_sku_policy=get("unknown_sku_policy") or UNKNOWN_SKU_CREATE,
-		update_prices=_check(get("update_prices"), True),
+		# With prices pushed from ERPNext, Amazon's prices must not overwrite the price list.
+		update_prices=_check(get("update_prices"), True) and not _check(get("push_prices"), False),
 		submit_orders=_check(get("submit_orders"), True),
 		request_personal_data=_check(get("request_personal_data"), True),
 		sync_fees=_check(get("sync_fees"), True),
@@ -182,6 +188,10 @@ def read_settings(account) -> AmazonSettings:
 		stock_safety_buffer=int(get("stock_safety_buffer") or 0),
 		stock_push_frequency=get("stock_push_frequency") or "Every 5 Minutes",
 		last_stock_push=_moment(get("last_stock_push")),
+		push_prices=_check(get("push_prices"), False),
+		last_price_push=_moment(get("last_price_push")),
+		listing_health_frequency=get("listing_health_frequency") or "Daily",
+		last_listing_health_check=_moment(get("last_listing_health_check")),
 		marketplaces=tuple(
 			MarketplaceRow(
 				marketplace_id=row.get("marketplace_id") or "",

@@ -10,8 +10,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..core.engine import listing_health, price_push, shipments
 from ..core.engine.fulfilment import RECORD_KIND as FULFILMENT_KIND
-from ..core.engine.pipeline import FBA_INVENTORY, FEES, INVOICES, MCF, ORDERS, PRODUCTS, STOCK_PUSH
+from ..core.engine.pipeline import (
+	FBA_INVENTORY,
+	FEES,
+	INVOICES,
+	LISTING_HEALTH,
+	MCF,
+	ORDERS,
+	PRICE_PUSH,
+	PRODUCTS,
+	SHIPMENTS,
+	STOCK_PUSH,
+)
 from ..core.engine.products import MARKETPLACE_KIND
 from ..core.engine.products import RECORD_KIND as ITEM_KIND
 from ..core.engine.report import SyncReport
@@ -60,6 +72,14 @@ def plan_retry(rows) -> RetryPlan:
 			plan.stages.add(STOCK_PUSH)
 		elif kind == FULFILMENT_KIND:  # the mcf stage reads every open fulfilment order again
 			plan.stages.add(MCF)
+		elif kind == price_push.SKU_KIND:  # SKUs whose price Amazon refused or did not get
+			plan.stages.add(PRICE_PUSH)
+		elif kind == listing_health.RECORD_KIND:  # listings whose check failed
+			plan.stages.add(LISTING_HEALTH)
+		elif kind == shipments.RECORD_KIND:
+			# Confirmations Amazon was too busy for are still pending; refused ones wait for the
+			# Delivery Note's own "Retry confirmation" after the user's correction.
+			plan.stages.add(SHIPMENTS)
 		else:  # order windows and anything unknown: the orders stage resumes from its checkpoint
 			plan.stages.add(ORDERS)
 	plan.order_ids = list(dict.fromkeys(plan.order_ids))

@@ -20,7 +20,9 @@ from frappe.utils import getdate
 from ..core.engine.pipeline import (
 	FBA_INVENTORY,
 	FEES,
+	LISTING_HEALTH,
 	ORDERS,
+	PRICE_PUSH,
 	PRODUCTS,
 	STAGES,
 	STOCK_PUSH,
@@ -49,6 +51,8 @@ LAST_SYNC_FIELD = {
 	FEES: "last_fee_sync",
 	FBA_INVENTORY: "last_fba_inventory_sync",
 	STOCK_PUSH: "last_stock_push",
+	PRICE_PUSH: "last_price_push",
+	LISTING_HEALTH: "last_listing_health_check",
 }
 
 

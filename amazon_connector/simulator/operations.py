@@ -672,6 +672,7 @@ class Operations:
 			item = self._listings_item_from_row(sku, row, marketplace_id)
 		else:
 			raise ApiError(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace {marketplace_id}.")
+		item = self.sim.listing_issues.apply(item, marketplace_id)
 		view = {"sku": item["sku"]}
 		for block in included:
 			if block in item:

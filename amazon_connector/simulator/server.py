@@ -23,6 +23,7 @@ from .faults import FaultConfigError, Faults
 from .fulfillment import DEFAULT_DELAYS, Fulfillment
 from .http_types import ApiError, Reply, Request, invalid
 from .inventory import InventoryError, InventoryOperations
+from .listing_issues import ListingIssues
 from .listings_push import ListingsPush
 from .notification_api import NotificationOperations, queue_name_and_owner
 from .operations import Operations
@@ -187,6 +188,7 @@ class Simulator:
 		self.shipments = Shipments(self)
 		self.notifications = NotificationOperations(self)
 		self.fulfillment = Fulfillment(self, mcf_delays, mcf_validation_delay)
+		self.listing_issues = ListingIssues()
 		self.handlers = {
 			"fulfillment": self.fulfillment,
 			"inventory": InventoryOperations(self),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from amazon_connector.spapi._params import csv
 from amazon_connector.spapi.apis import ListingsApi
@@ -46,6 +47,28 @@ def quantity_patch(quantity: int) -> dict:
 		"op": "replace",
 		"path": "/attributes/fulfillment_availability",
 		"value": [{"fulfillment_channel_code": MERCHANT_CHANNEL, "quantity": int(quantity)}],
+	}
+
+
+def price_patch(marketplace_id: str, currency: str, price) -> dict:
+	"""The JSON Patch that sets the offer price (`purchasable_offer`, our_price) in one marketplace.
+	Amazon's listing attribute names the amount `value_with_tax` in every marketplace; it is the
+	price the buyer sees there."""
+	amount = Decimal(str(price))
+	if not amount.is_finite() or amount <= 0:
+		raise ValueError(f"an offer price must be greater than 0, not {price}")
+	if not marketplace_id or not currency:
+		raise ValueError("an offer price needs its marketplace and currency")
+	return {
+		"op": "replace",
+		"path": "/attributes/purchasable_offer",
+		"value": [
+			{
+				"marketplace_id": marketplace_id,
+				"currency": currency,
+				"our_price": [{"schedule": [{"value_with_tax": float(amount)}]}],
+			}
+		],
 	}
 
 

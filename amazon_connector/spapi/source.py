@@ -124,8 +124,21 @@ class SpApiSource:
 	def search_catalog_items(self, marketplace_id: str, asins: list[str]) -> Iterator[dict]:
 		return catalog.search_catalog_items(self.session, marketplace_id, asins)
 
-	def get_listings_item(self, seller_id: str, sku: str, marketplace_ids: list[str]) -> dict:
-		return listings.get_listings_item(self.session, seller_id, sku, marketplace_ids)
+	def get_listings_item(
+		self,
+		seller_id: str,
+		sku: str,
+		marketplace_ids: list[str],
+		*,
+		included_data: tuple[str, ...] | None = None,
+	) -> dict:
+		return listings.get_listings_item(
+			self.session,
+			seller_id,
+			sku,
+			marketplace_ids,
+			included_data=listings.DEFAULT_INCLUDED_DATA if included_data is None else included_data,
+		)
 
 	# -- sellers ---------------------------------------------------------------------------------
 	def get_marketplace_participations(self) -> list[dict]:

@@ -245,6 +245,7 @@ def make_amazon_settings(
 		"order_history_from_reports": 0,
 		"product_sync_frequency": "Never",
 		"order_sync_frequency": "Never",
+		"listing_health_frequency": "Never",
 		"marketplaces": rows,
 	}
 	values.update(overrides)

@@ -149,6 +149,27 @@ class TestScheduler(JobTestCase):
 		doc.order_sync_frequency = "Never"
 		self.assertEqual(tasks.due_stages(doc, now), [])
 
+	def test_prices_follow_the_stock_push_schedule_and_listings_health_its_own(self):
+		doc = simulated_settings(
+			self.sim,
+			"_Test Amazon Due Listings",
+			fba_inventory_frequency="Never",
+			push_prices=1,
+			stock_push_frequency="Every 5 Minutes",
+			listing_health_frequency="Daily",
+		)
+		now = frappe.utils.now_datetime()
+		self.assertEqual(tasks.due_stages(doc, now), ["price_push", "listing_health"])
+		doc.last_price_push = frappe.utils.add_to_date(now, minutes=-2)
+		doc.last_listing_health_check = frappe.utils.add_to_date(now, hours=-3)
+		self.assertEqual(tasks.due_stages(doc, now), [])
+		doc.last_price_push = frappe.utils.add_to_date(now, minutes=-6)
+		doc.last_listing_health_check = frappe.utils.add_to_date(now, hours=-25)
+		self.assertEqual(tasks.due_stages(doc, now), ["price_push", "listing_health"])
+		doc.push_prices = 0
+		doc.listing_health_frequency = "Never"
+		self.assertEqual(tasks.due_stages(doc, now), [])
+
 	def test_scheduler_runs_products_before_orders(self):
 		doc = simulated_settings(
 			self.sim,

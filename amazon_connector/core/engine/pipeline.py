@@ -30,8 +30,10 @@ from .fees import FeeSync
 from .fulfilment import FulfilmentStatusSync
 from .inventory import FbaInventorySync
 from .invoices import InvoiceSync
+from .listing_health import ListingHealthCheck
 from .order_history import OrderHistorySync, history_enabled
 from .orders import OrderSync
+from .price_push import PricePush
 from .products import ProductSync
 from .report import RecordFailure, SyncReport, source_stats
 from .shipments import ShipmentConfirmation
@@ -54,7 +56,11 @@ MCF = "mcf"
 # Merchant shipments (Delivery Notes) are confirmed before orders are read, so that the order sync
 # of the same run shows them shipped.
 SHIPMENTS = "shipment_confirmation"
-STAGES = (PRODUCTS, SHIPMENTS, ORDERS, INVOICES, FEES, MCF, FBA_INVENTORY, STOCK_PUSH)
+LISTING_HEALTH = "listing_health"  # each listing's status and issues onto its Amazon Item
+PRICE_PUSH = "price_push"  # the price lists' prices to Amazon as offer prices (opt-in)
+STAGES = (
+	PRODUCTS, SHIPMENTS, ORDERS, INVOICES, FEES, MCF, FBA_INVENTORY, STOCK_PUSH, PRICE_PUSH, LISTING_HEALTH,
+)  # fmt: skip
 # What a run does when asked for no stage in particular: the import of products, orders and money.
 IMPORT_STAGES = (PRODUCTS, ORDERS, INVOICES, FEES)
 
@@ -73,6 +79,8 @@ Engine = (
 	| StockPush
 	| FulfilmentStatusSync
 	| ShipmentConfirmation
+	| ListingHealthCheck
+	| PricePush
 )
 
 
@@ -154,6 +162,10 @@ class Pipeline:
 			return FulfilmentStatusSync(self.source, self.port, self.settings, now=self.now)
 		if stage == SHIPMENTS:
 			return ShipmentConfirmation(self.source, self.port, self.settings, now=self.now)
+		if stage == PRICE_PUSH:
+			return PricePush(self.source, self.port, self.settings, now=self.now)
+		if stage == LISTING_HEALTH:
+			return ListingHealthCheck(self.source, self.port, self.settings, now=self.now)
 		raise UnknownStage([stage])
 
 	def run(

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ..drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from ..drafts.fulfilment import FulfilmentState
+from ..drafts.listings import ListingHealth, OfferPrice
 from ..drafts.shipments import CarrierCode, DeliveryView, ShipmentDraft
 from ..drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from ..drafts.transactions import AccountEntryDraft, SettlementDraft
@@ -92,6 +93,10 @@ class PreviewErp:
 		# delivery note -> {"view": DeliveryView, "status": Pending/Confirmed/Failed, "message", "draft"}
 		self.deliveries: dict[str, dict] = {}
 		self.carriers: list[CarrierCode] = []
+		# (marketplace, sku) -> ListingHealth as last checked, in the order checked (oldest first)
+		self.listing_health: dict[tuple[str, str], ListingHealth] = {}
+		# (marketplace, sku) -> {"item_code", "price", "currency", "last_pushed", "rejected"}
+		self.offer_price_list: dict[tuple[str, str], dict] = {}
 		self._undo: list | None = None  # (container, key, previous value) while inside a record scope
 		self._held: set[str] = set()  # kinds of run holding this account's lock
 
@@ -341,6 +346,34 @@ class PreviewErp:
 			seller_fulfillment_order_id, {"status": "", "message": "", "deliveries": {}}
 		)
 		record["message"] = message
+
+	# -- listings health and prices -----------------------------------------------------
+	def listings_to_check(self, marketplace_ids: list[str], limit: int) -> list[tuple[str, str]]:
+		listed = sorted({key for key in self.item_map if key[0] in marketplace_ids})
+		never = [key for key in listed if key not in self.listing_health]
+		checked = [key for key in self.listing_health if key in listed]  # oldest check first
+		return (never + checked)[:limit]
+
+	def set_listing_health(self, marketplace_id: str, sku: str, health: ListingHealth) -> Outcome:
+		key = (marketplace_id, sku)
+		self._remember(self.listing_health, key)
+		before = self.listing_health.pop(key, None)
+		self.listing_health[key] = health  # moves to the end: checked most recently
+		return Outcome.UNCHANGED if before == health else Outcome.UPDATED
+
+	def offer_prices(self) -> list[OfferPrice]:
+		return [
+			OfferPrice(m, sku, e["item_code"], e["price"], e["currency"], e.get("last_pushed"))
+			for (m, sku), e in sorted(self.offer_price_list.items())
+		]
+
+	def mark_price_pushed(self, marketplace_id: str, sku: str, price) -> None:
+		self._remember(self.offer_price_list, (marketplace_id, sku))
+		self.offer_price_list[(marketplace_id, sku)].update(last_pushed=price, rejected="")
+
+	def mark_price_rejected(self, marketplace_id: str, sku: str, price, message: str) -> None:
+		self._remember(self.offer_price_list, (marketplace_id, sku))
+		self.offer_price_list[(marketplace_id, sku)]["rejected"] = message
 
 	# -- shipment confirmation -----------------------------------------------------------
 	def pending_shipments(self) -> list[DeliveryView]:

@@ -87,6 +87,10 @@ frappe.ui.form.on("Amazon Settings", {
 			if (frm.doc.push_stock) {
 				frm.add_custom_button(__("Stock to Amazon"), () => run("push_stock", __("Stock to Amazon")), group);
 			}
+			if (frm.doc.push_prices) {
+				frm.add_custom_button(__("Prices to Amazon"), () => run("push_prices", __("Prices to Amazon")), group);
+			}
+			frm.add_custom_button(__("Listings Health"), () => run("check_listings", __("Listings Health")), group);
 			if (frm.doc.fba_warehouse) {
 				frm.add_custom_button(
 					__("FBA Inventory"),

@@ -1,0 +1,95 @@
+"""Prices to Amazon (opt-in): the ERPNext Item Price of each marketplace's price list as the offer price.
+
+The ERP port lists, per SKU and marketplace, the price on the marketplace's price list and the
+price Amazon last accepted; only prices that differ are sent, as `purchasable_offer` patches
+through the same path as the stock push (`listing_patches`: patches for a few, a feed per
+marketplace for many). A price in another currency than the marketplace's, or not above zero, is
+named and left out; a price Amazon refuses keeps the last pushed one (the next run tries again)
+and shows Amazon's message on the SKU's mapping and in the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ...spapi.listings_push import price_patch
+from ..drafts.listings import OfferPrice
+from ..ports import Outcome
+from ..settings import SyncSettings
+from .listing_patches import ListingsPatchSender, PatchChange, patch_options
+from .report import RecordFailure, SyncReport, source_stats
+
+KIND = "price_push"
+SKU_KIND = "price_sku"
+
+
+class PricePush:
+	def __init__(self, source, port, settings: SyncSettings, *, now=None):
+		self.source = source
+		self.port = port
+		self.settings = settings
+		self.now = now
+		self.patch_limit, self.feed_options = patch_options(settings.extra or {})
+
+	def run(self, progress: Callable[[int, int | None, str], None] | None = None) -> SyncReport:
+		report = SyncReport(kind=KIND, account=self.settings.account_key)
+		if not self.settings.seller_id:
+			raise ValueError(
+				"Pushing prices needs the account's Seller ID (patchListingsItem names the seller)"
+			)
+		currencies = {m.marketplace_id: m.currency for m in self.settings.enabled_marketplaces}
+		prices = [p for p in self.port.offer_prices() if p.marketplace_id in currencies]
+		changed = [p for p in prices if p.last_pushed is None or p.price != p.last_pushed]
+		report.count(Outcome.UNCHANGED, len(prices) - len(changed))
+		changes = []
+		for offer in changed:
+			wanted = currencies[offer.marketplace_id]
+			if wanted and offer.currency != wanted:
+				self._refuse(
+					report,
+					offer,
+					f"the price list's price is in {offer.currency}, the marketplace sells in {wanted}",
+				)
+				continue
+			try:
+				patch = price_patch(offer.marketplace_id, offer.currency, offer.price)
+			except ValueError as exc:
+				self._refuse(report, offer, str(exc))
+				continue
+			changes.append(
+				PatchChange(offer.sku, patch, [offer], f"{offer.sku}: {offer.price} {offer.currency}")
+			)
+		sender = ListingsPatchSender(
+			self.source,
+			self.port,
+			self.settings.seller_id,
+			report,
+			record_kind=SKU_KIND,
+			on_pushed=lambda o: self.port.mark_price_pushed(o.marketplace_id, o.sku, o.price),
+			on_rejected=lambda o, reason: self.port.mark_price_rejected(
+				o.marketplace_id, o.sku, o.price, reason
+			),
+			event_of=lambda o: {
+				"marketplace_id": o.marketplace_id,
+				"sku": o.sku,
+				"before": None if o.last_pushed is None else str(o.last_pushed),
+				"after": str(o.price),
+				"currency": o.currency,
+			},
+			patch_limit=self.patch_limit,
+			feed_options=self.feed_options,
+		)
+		sender.send(changes, progress)
+		report.note(
+			f"{len(prices)} offer prices, {len(changed)} changed: {report.counts.get('updated', 0)} sent, "
+			f"{report.counts.get('failed', 0)} refused or failed."
+		)
+		return report.finish(source_stats(self.source))
+
+	def _refuse(self, report: SyncReport, offer: OfferPrice, reason: str) -> None:
+		report.count("failed")
+		report.failures.append(
+			RecordFailure(
+				SKU_KIND, f"{offer.sku} ({offer.marketplace_id})", f"Item {offer.item_code}: {reason}"
+			)
+		)
