@@ -88,6 +88,19 @@ def sim_account(simulator) -> AccountConfig:
 	return account_for(simulator)
 
 
+def paced_session(sim: Simulator, key: str = "simulator", **options):
+	"""An SpApiSession on the simulator that paces itself by Amazon's plans on the simulator's scaled
+	clock (so pacing shows without real waiting), with a throttle registry of its own."""
+	from amazon_connector.simulator.connect import scaled_clock
+	from amazon_connector.spapi.client import SpApiSession
+	from amazon_connector.spapi.throttle import ThrottleRegistry
+
+	clock, sleep = scaled_clock(sim.clock.time_scale)
+	return SpApiSession(
+		account_for(sim, key), clock=clock, sleep=sleep, throttle=ThrottleRegistry(), **options
+	)
+
+
 class SimHttp:
 	"""Raw HTTP against a simulator, with a valid access token: `get(path, **params)`, `post(path, json)`."""
 

@@ -11,17 +11,15 @@ from datetime import date
 import httpx
 import jsonschema
 import pytest
+from fixtures_simulator import paced_session
 
 from amazon_connector.core.engine.listing_health import ListingHealthCheck
 from amazon_connector.core.mapping.listing_health import listing_health
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import MarketplaceConfig, SyncSettings
 from amazon_connector.simulator import generate_world
-from amazon_connector.simulator.connect import account_config, scaled_clock
 from amazon_connector.simulator.listing_issues import issue
-from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.spapi.source import SpApiSource
-from amazon_connector.spapi.throttle import ThrottleRegistry
 
 US = "ATVPDKIKX0DER"
 MODEL = "listings-items-2021-08-01.json"
@@ -111,7 +109,6 @@ def erp_listing(sim) -> tuple[PreviewErp, list[str]]:
 
 
 def check(sim, erp, **extra):
-	clock, sleep = scaled_clock(sim.clock.time_scale)
 	settings = SyncSettings(
 		account_key="Listing Seller",
 		after_date=date(2026, 1, 1),
@@ -119,12 +116,7 @@ def check(sim, erp, **extra):
 		seller_id=sim.world.seller_id,
 		extra=extra,
 	)
-	with SpApiSession(
-		account_config(sim.account, sim.base_url, "Listing Seller"),
-		clock=clock,
-		sleep=sleep,
-		throttle=ThrottleRegistry(),
-	) as session:
+	with paced_session(sim, "Listing Seller") as session:
 		return ListingHealthCheck(SpApiSource(session), erp, settings).run()
 
 

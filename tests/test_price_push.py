@@ -9,16 +9,14 @@ from decimal import Decimal
 
 import jsonschema
 import pytest
+from fixtures_simulator import paced_session
 
 from amazon_connector.core.engine.price_push import PricePush
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import MarketplaceConfig, SyncSettings
 from amazon_connector.simulator import generate_world
-from amazon_connector.simulator.connect import account_config, scaled_clock
-from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.spapi.listings_push import price_patch
 from amazon_connector.spapi.source import SpApiSource
-from amazon_connector.spapi.throttle import ThrottleRegistry
 
 US = "ATVPDKIKX0DER"
 
@@ -46,7 +44,6 @@ def erp_with_prices(sim, count: int) -> PreviewErp:
 
 
 def push(sim, erp, **extra):
-	clock, sleep = scaled_clock(sim.clock.time_scale)
 	settings = SyncSettings(
 		account_key="Price Seller",
 		after_date=date(2026, 1, 1),
@@ -54,12 +51,7 @@ def push(sim, erp, **extra):
 		seller_id=sim.world.seller_id,
 		extra={"report_poll_interval": 5, **extra},
 	)
-	with SpApiSession(
-		account_config(sim.account, sim.base_url, "Price Seller"),
-		clock=clock,
-		sleep=sleep,
-		throttle=ThrottleRegistry(),
-	) as session:
+	with paced_session(sim, "Price Seller") as session:
 		return PricePush(SpApiSource(session), erp, settings).run()
 
 

@@ -9,14 +9,13 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import jsonschema
 import pytest
+from fixtures_simulator import paced_session
 
 from amazon_connector.simulator import generate_world
-from amazon_connector.simulator.connect import account_config, scaled_clock
+from amazon_connector.simulator.shipments import awaiting_shipment
 from amazon_connector.spapi import orders
-from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.spapi.errors import InvalidInputError, NotFoundError
 from amazon_connector.spapi.shipments import PackageLine, confirm_shipment
-from amazon_connector.spapi.throttle import ThrottleRegistry
 
 MODEL = "orders-v0.json"
 PATH = "/orders/v0/orders/{orderId}/shipmentConfirmation"
@@ -24,18 +23,8 @@ PATH = "/orders/v0/orders/{orderId}/shipmentConfirmation"
 
 @pytest.fixture(scope="module")
 def world():
-	world = generate_world(seed=17, orders=60, marketplaces="US")
 	# Every merchant order of this world waits for its shipment (several with more than one unit).
-	for order in world["orders"]:
-		if (
-			order["fulfillment"]["fulfilledBy"] == "MERCHANT"
-			and order["fulfillment"]["fulfillmentStatus"] == "SHIPPED"
-		):
-			order["fulfillment"]["fulfillmentStatus"] = "UNSHIPPED"
-			order.pop("packages", None)
-			for item in order["orderItems"]:
-				item["fulfillment"] = {"quantityFulfilled": 0, "quantityUnfulfilled": item["quantityOrdered"]}
-	return world
+	return awaiting_shipment(generate_world(seed=17, orders=60, marketplaces="US"))
 
 
 @pytest.fixture
@@ -45,13 +34,7 @@ def sim(make_simulator, world):
 
 @pytest.fixture
 def session(sim):
-	clock, sleep = scaled_clock(sim.clock.time_scale)
-	with SpApiSession(
-		account_config(sim.account, sim.base_url, "Ship Seller"),
-		clock=clock,
-		sleep=sleep,
-		throttle=ThrottleRegistry(),
-	) as opened:
+	with paced_session(sim, "Ship Seller") as opened:
 		yield opened
 
 
@@ -169,13 +152,7 @@ def test_throttling_is_retried(make_simulator, world):
 	sim = make_simulator(
 		world, faults={"script": [{"operation": "confirmShipment", "fault": "throttle", "count": 2}]}
 	)
-	clock, sleep = scaled_clock(sim.clock.time_scale)
-	with SpApiSession(
-		account_config(sim.account, sim.base_url, "Ship"),
-		clock=clock,
-		sleep=sleep,
-		throttle=ThrottleRegistry(),
-	) as session:
+	with paced_session(sim, "Ship") as session:
 		order = unshipped(sim)
 		confirm(session, order, all_lines(order))
 		assert sim.stats()["throttled"]["confirmShipment"] == 2

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import jsonschema
 import pytest
+from fixtures_simulator import paced_session
 
 from amazon_connector.core.drafts.shipments import CarrierCode, DeliveryLine, DeliveryView
 from amazon_connector.core.engine.shipments import ShipmentConfirmation
@@ -17,10 +18,8 @@ from amazon_connector.core.mapping.shipments import CarrierMap, ShipmentNotSenda
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import MarketplaceConfig, SyncSettings
 from amazon_connector.simulator import generate_world
-from amazon_connector.simulator.connect import account_config, scaled_clock
-from amazon_connector.spapi.client import SpApiSession
+from amazon_connector.simulator.shipments import awaiting_shipment
 from amazon_connector.spapi.source import SpApiSource
-from amazon_connector.spapi.throttle import ThrottleRegistry
 
 US = "ATVPDKIKX0DER"
 SHIPPED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
@@ -124,17 +123,7 @@ def test_what_cannot_be_sent_is_refused_naming_the_document(changes, reason):
 
 @pytest.fixture(scope="module")
 def world():
-	world = generate_world(seed=23, orders=60, marketplaces="US")
-	for order in world["orders"]:  # every merchant order waits for its shipment
-		if (
-			order["fulfillment"]["fulfilledBy"] == "MERCHANT"
-			and order["fulfillment"]["fulfillmentStatus"] == "SHIPPED"
-		):
-			order["fulfillment"]["fulfillmentStatus"] = "UNSHIPPED"
-			order.pop("packages", None)
-			for item in order["orderItems"]:
-				item["fulfillment"] = {"quantityFulfilled": 0, "quantityUnfulfilled": item["quantityOrdered"]}
-	return world
+	return awaiting_shipment(generate_world(seed=23, orders=60, marketplaces="US"))
 
 
 def unshipped_orders(sim, count: int) -> list[dict]:
@@ -169,17 +158,11 @@ def delivery_of(order: dict, name: str, **changes) -> DeliveryView:
 	return DeliveryView(**fields)
 
 
-def run_engine(sim, erp: PreviewErp, faults=None):
-	clock, sleep = scaled_clock(sim.clock.time_scale)
+def run_engine(sim, erp: PreviewErp):
 	settings = SyncSettings(
 		account_key="Ship Seller", after_date=date(2026, 1, 1), marketplaces=(MarketplaceConfig(US),)
 	)
-	with SpApiSession(
-		account_config(sim.account, sim.base_url, "Ship Seller"),
-		clock=clock,
-		sleep=sleep,
-		throttle=ThrottleRegistry(),
-	) as session:
+	with paced_session(sim, "Ship Seller") as session:
 		return ShipmentConfirmation(SpApiSource(session), erp, settings).run()
 
 

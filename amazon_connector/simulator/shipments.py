@@ -20,6 +20,19 @@ if TYPE_CHECKING:
 	from .server import Simulator
 
 
+def awaiting_shipment(world: dict) -> dict:
+	"""Edit a generated world so that every merchant order it has shipped waits for its shipment
+	instead (unshipped, no packages): the orders a seller's shipment confirmations are for."""
+	for order in world["orders"]:
+		fulfillment = order["fulfillment"]
+		if fulfillment["fulfilledBy"] == "MERCHANT" and fulfillment["fulfillmentStatus"] == "SHIPPED":
+			fulfillment["fulfillmentStatus"] = "UNSHIPPED"
+			order.pop("packages", None)
+			for item in order["orderItems"]:
+				item["fulfillment"] = {"quantityFulfilled": 0, "quantityUnfulfilled": item["quantityOrdered"]}
+	return world
+
+
 class Shipments:
 	def __init__(self, sim: Simulator):
 		self.sim = sim

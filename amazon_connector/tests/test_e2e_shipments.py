@@ -15,6 +15,7 @@ from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 from amazon_connector.erpnext_adapter import shipments
 from amazon_connector.runner import options
 from amazon_connector.runner.options import Runtime
+from amazon_connector.simulator.shipments import awaiting_shipment
 from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.tests import e2e_support as e2e
 from amazon_connector.tests.e2e_support import TestCase
@@ -24,13 +25,7 @@ SKU_PREFIX = "E2ESH-"
 
 def _merchant_orders_wait_for_shipment(world: dict) -> None:
 	e2e.prefix_skus(world, SKU_PREFIX)
-	for order in world["orders"]:
-		fulfillment = order["fulfillment"]
-		if fulfillment["fulfilledBy"] == "MERCHANT" and fulfillment["fulfillmentStatus"] == "SHIPPED":
-			fulfillment["fulfillmentStatus"] = "UNSHIPPED"
-			order.pop("packages", None)
-			for item in order["orderItems"]:
-				item["fulfillment"] = {"quantityFulfilled": 0, "quantityUnfulfilled": item["quantityOrdered"]}
+	awaiting_shipment(world)
 
 
 class TestE2EShipments(TestCase):

@@ -2,7 +2,7 @@
 
 The stock push and the price push change different attributes of the same listings, under the
 same usage plans, so they share this path:
-- up to `patch_limit` changes (default 20): one patchListingsItem per change (5 requests/s, burst
+- up to `stock_patch_limit` changes (default 20): one patchListingsItem per change (5 requests/s, burst
   5), each covering every marketplace the change names in one call;
 - more: a JSON_LISTINGS_FEED per marketplace (at most 25,000 messages each), so that 1,000 changes
   of one marketplace cost five calls and one feed, not 1,000 calls.
@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from ...spapi.feeds import MAX_MESSAGES, FeedMessage
 from ..ports import Outcome
+from ..settings import SyncSettings
 from .report import RecordFailure, SyncReport, failure_reason
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class ListingsPatchSender:
 		self,
 		source,
 		port,
-		seller_id: str,
+		settings: SyncSettings,
 		report: SyncReport,
 		*,
 		record_kind: str,
@@ -61,19 +62,22 @@ class ListingsPatchSender:
 		on_pushed: Callable[[Any], None],
 		on_rejected: Callable[[Any, str], None],
 		event_of: Callable[[Any], dict],
-		patch_limit: int = DEFAULT_PATCH_LIMIT,
-		feed_options: dict | None = None,
 	):
+		extra = settings.extra or {}
 		self.source = source
 		self.port = port
-		self.seller_id = seller_id
+		self.seller_id = settings.seller_id
 		self.report = report
 		self.record_kind = record_kind
 		self.on_pushed = on_pushed
 		self.on_rejected = on_rejected
 		self.event_of = event_of
-		self.patch_limit = patch_limit
-		self.feed_options = feed_options or {}
+		self.patch_limit = int(extra.get("stock_patch_limit") or DEFAULT_PATCH_LIMIT)
+		self.feed_options = {
+			name: float(extra[key])
+			for name, key in (("poll_interval", "report_poll_interval"), ("deadline", "report_deadline"))
+			if extra.get(key)
+		}
 
 	def send(self, changes: list[PatchChange], progress=None) -> None:
 		if not changes:
@@ -152,16 +156,6 @@ class ListingsPatchSender:
 						self.on_rejected(entry, reason)
 				except Exception:  # the message is in the log either way
 					log.exception("could not note Amazon's refusal of %s on its mapping", entry.sku)
-
-
-def patch_options(extra: dict) -> tuple[int, dict]:
-	"""(patch limit, feed polling options) from the engines' extra settings."""
-	feed_options = {
-		name: float(extra[key])
-		for name, key in (("poll_interval", "report_poll_interval"), ("deadline", "report_deadline"))
-		if extra.get(key)
-	}
-	return int(extra.get("stock_patch_limit") or DEFAULT_PATCH_LIMIT), feed_options
 
 
 def _progress(progress, done: int, total: int | None, message: str) -> None:

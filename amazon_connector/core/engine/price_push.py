@@ -16,7 +16,7 @@ from ...spapi.listings_push import price_patch
 from ..drafts.listings import OfferPrice
 from ..ports import Outcome
 from ..settings import SyncSettings
-from .listing_patches import ListingsPatchSender, PatchChange, patch_options
+from .listing_patches import ListingsPatchSender, PatchChange
 from .report import RecordFailure, SyncReport, source_stats
 
 KIND = "price_push"
@@ -29,7 +29,6 @@ class PricePush:
 		self.port = port
 		self.settings = settings
 		self.now = now
-		self.patch_limit, self.feed_options = patch_options(settings.extra or {})
 
 	def run(self, progress: Callable[[int, int | None, str], None] | None = None) -> SyncReport:
 		report = SyncReport(kind=KIND, account=self.settings.account_key)
@@ -62,7 +61,7 @@ class PricePush:
 		sender = ListingsPatchSender(
 			self.source,
 			self.port,
-			self.settings.seller_id,
+			self.settings,
 			report,
 			record_kind=SKU_KIND,
 			on_pushed=lambda o: self.port.mark_price_pushed(o.marketplace_id, o.sku, o.price),
@@ -76,8 +75,6 @@ class PricePush:
 				"after": str(o.price),
 				"currency": o.currency,
 			},
-			patch_limit=self.patch_limit,
-			feed_options=self.feed_options,
 		)
 		sender.send(changes, progress)
 		report.note(

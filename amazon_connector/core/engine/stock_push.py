@@ -19,7 +19,7 @@ from ..drafts.stock import MerchantStock
 from ..ports import Outcome
 from ..settings import SyncSettings
 from ..sources import StockSource
-from .listing_patches import ListingsPatchSender, PatchChange, patch_options
+from .listing_patches import ListingsPatchSender, PatchChange
 from .report import SyncReport, source_stats
 
 KIND = "stock_push"
@@ -32,7 +32,6 @@ class StockPush:
 		self.port = port
 		self.settings = settings
 		self.now = now
-		self.patch_limit, self.feed_options = patch_options(settings.extra or {})
 
 	def run(self, progress: Callable[[int, int | None, str], None] | None = None) -> SyncReport:
 		report = SyncReport(kind=KIND, account=self.settings.account_key)
@@ -54,7 +53,7 @@ class StockPush:
 		sender = ListingsPatchSender(
 			self.source,
 			self.port,
-			self.settings.seller_id,
+			self.settings,
 			report,
 			record_kind=SKU_KIND,
 			on_pushed=lambda e: self.port.mark_stock_pushed(e.marketplace_id, e.sku, e.available),
@@ -67,8 +66,6 @@ class StockPush:
 				"before": e.last_pushed,
 				"after": e.available,
 			},
-			patch_limit=self.patch_limit,
-			feed_options=self.feed_options,
 		)
 		sender.send(changes, progress)
 		report.note(
