@@ -25,17 +25,14 @@ add_to_apps_screen = [
 # An imported Sales Order links to the Journal Entries of its Amazon fees.
 doctype_js = {"Sales Order": "public/js/sales_order.js", "Delivery Note": "public/js/delivery_note.js"}
 
-# A submitted Delivery Note of a merchant-fulfilled Amazon order is confirmed to Amazon in the
-# background (erpnext_adapter.shipments).
 doc_events = {
-	"Delivery Note": {"on_submit": "amazon_connector.erpnext_adapter.shipments.on_delivery_note_submit"},
-}
-
-# A Sales Order Amazon is still fulfilling is not cancelled in ERPNext alone: Amazon would ship it.
-doc_events = {
+	# A Sales Order Amazon is still fulfilling is not cancelled in ERPNext alone: Amazon would ship it.
 	"Sales Order": {
 		"before_cancel": "amazon_connector.erpnext_adapter.fulfilment.refuse_cancel_while_at_amazon"
-	}
+	},
+	# A submitted Delivery Note of a merchant-fulfilled Amazon order is confirmed to Amazon in the
+	# background (erpnext_adapter.shipments).
+	"Delivery Note": {"on_submit": "amazon_connector.erpnext_adapter.shipments.on_delivery_note_submit"},
 }
 
 # Keep the typed `DF` blocks of the DocType controllers in step when a DocType is saved.
