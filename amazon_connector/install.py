@@ -17,6 +17,20 @@ def _ro(**field) -> dict:
 	return {"read_only": 1, "no_copy": 1, **field}
 
 
+def _settlement_field(insert_after: str) -> dict:
+	"""The Amazon settlement a voucher's money was paid out in. Written when the settlement is booked,
+	on submitted documents too (it moves no money); the reconciliation and the settlement's clearing
+	balance find its vouchers by it."""
+	return _ro(
+		fieldname="amazon_settlement_id",
+		fieldtype="Data",
+		label="Amazon Settlement ID",
+		search_index=1,
+		allow_on_submit=1,
+		insert_after=insert_after,
+	)
+
+
 def _amazon_section() -> dict:
 	"""The collapsible "Amazon" section after the items of an order or invoice."""
 	return {
@@ -170,6 +184,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				unique=1,
 				insert_after="amazon_order_id",
 			),
+			_settlement_field(insert_after="amazon_payment_key"),
 		],
 		"Sales Order Item": [
 			_ro(
@@ -236,14 +251,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				insert_after="amazon_order_id",
 			),
 			_account_field(insert_after="amazon_fee_event_key"),
-			_ro(
-				fieldname="amazon_settlement_id",
-				fieldtype="Data",
-				label="Amazon Settlement ID",
-				# The reconciliation report finds a settlement's entries by it.
-				search_index=1,
-				insert_after="amazon_account",
-			),
+			_settlement_field(insert_after="amazon_account"),
 		],
 	}
 

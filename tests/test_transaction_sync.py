@@ -12,7 +12,9 @@ import pytest
 from test_fee_sync import import_order
 
 from amazon_connector import simulator as sim_package
+from amazon_connector.core.engine.cutover import books_from, feed_of, handed_over, last_v0_posting
 from amazon_connector.core.engine.fees import FeeSync
+from amazon_connector.core.engine.invoices import InvoiceSync
 from amazon_connector.core.engine.transactions import TransactionSync
 from amazon_connector.core.mapping.transaction_accounts import DEFERRED_ACCOUNT_LABEL, RESERVE_ACCOUNT_LABEL
 from amazon_connector.core.mapping.transactions import map_transaction
@@ -139,6 +141,39 @@ def test_closed_settlements_tie_out_and_open_ones_wait(sim, world):
 			assert record["status"] == "Open"
 
 
+def test_a_settlement_waits_for_its_orders_invoices_then_books(sim, world):
+	"""With the orders submitted (so the invoices stage invoices them), a closed settlement is booked
+	only once the buyer's money of each of its orders is on clearing: every invoice, every credit note."""
+	port = erp(world)
+	for record in port.sales_orders.values():
+		record["docstatus"] = 1
+	report = sync(sim, port, world).run()
+	assert report.failures == []
+	closed = [g.group_id for g in sim.finance_book().groups.values() if g.closed]
+	waiting = [sid for sid in closed if port.settlements[sid]["status"] == "Waiting"]
+	assert waiting, "a closed settlement with uninvoiced orders must wait"
+	for sid in waiting:
+		unbooked = port.settlements[sid]["draft"].unbooked
+		assert any(line.startswith("invoice of order ") for line in unbooked), unbooked
+
+	InvoiceSync(None, port, settings(world)).run()
+	report = sync(sim, port, world).run()
+	assert report.failures == []
+	assert {sid for sid in closed if port.settlements[sid]["status"] == "Booked"} == set(closed)
+	moved = booked_by_transaction(port)
+	for sid in closed:
+		draft = port.settlements[sid]["draft"]
+		# On clearing: each member's entries, its sale side through the invoice or credit note, and the
+		# deposit: nothing is left.
+		on_clearing = Decimal(0)
+		for member in draft.members:
+			keys = {k.removesuffix(":deferred").removesuffix(":released") for k in member.entry_keys}
+			on_clearing += sum((moved.get(k, Decimal(0)) for k in keys), Decimal(0)) + member.sale
+		assert on_clearing - draft.deposit == 0, sid
+		refunds = [m for m in draft.members if m.refund_key]
+		assert all(m.refund_key in port.credit_notes for m in refunds), sid
+
+
 def _settlement(transaction) -> str:
 	return next(
 		(
@@ -234,6 +269,77 @@ def test_a_switch_over_install_books_nothing_v0_booked(make_simulator, world):
 		prefix = f"{entry.amazon_order_id}:{entry.event_type}:{entry.posted_date.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}:"
 		assert not any(k.startswith(prefix) for k in v0_entries), key
 	assert any("booked by the Finances v0 feed" in note for note in report.messages)
+
+
+def test_a_switch_over_takes_over_what_v0_waited_for_and_leaves_earlier_settlements(make_simulator, world):
+	"""The upgrade's cut-over: the posted time of the last event v0 booked. The new feed books from
+	there, the order v0 was waiting for (not imported yet) is read by order and booked once, and a
+	settlement that began before the cut-over is left to the seller, never booked."""
+	sim = make_simulator(world, limits=False)
+	shipments = sorted(
+		(t for t in served(sim) if t["transactionType"] == "Shipment" and map_transaction(t).fee_draft.lines),
+		key=lambda t: t["postedDate"],
+	)
+	waited = map_transaction(shipments[0])
+	port = erp(world, skip={waited.amazon_order_id})
+	FeeSync(source_of(sim), port, settings(world), now=sim.now).run()
+	assert waited.amazon_order_id in port.checkpoints["fees"]["waiting"]
+	v0_entries = dict(port.fee_entries)
+	cutover = last_v0_posting(v0_entries)
+	assert cutover is not None and waited.posted_date < cutover
+
+	# v0's events off, its list of settlements still served: every closed settlement is seen.
+	sim.set_finances_v0("events-off")
+	import_order(port, waited.amazon_order_id, status="SHIPPED", updated="2026-01-01T00:00:00Z")
+	report = sync(sim, port, world, transactions_from=cutover.isoformat()).run()
+	assert report.failures == [], report.failures[:3]
+	assert any("Took over 1 orders" in note for note in report.messages), report.messages
+	assert waited.key in port.fee_entries  # v0 never booked it; the new feed did, once
+	assert not [k for k, e in port.checkpoints["transactions"]["pending"].items() if e["why"] == "v0"]
+	for key, entry in port.fee_entries.items():
+		if key.startswith("txn:"):
+			prefix = f"{entry.amazon_order_id}:{entry.event_type}:{entry.posted_date.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}:"
+			assert not any(k.startswith(prefix) for k in v0_entries), key
+	groups = {g.group_id: g for g in sim.finance_book().groups.values() if g.closed}
+	before = {sid for sid, g in groups.items() if g.start < cutover}
+	assert before
+	for sid in before:
+		assert port.settlements[sid]["status"] == "Before Start", sid
+	assert all(port.settlements[sid]["status"] == "Booked" for sid in set(groups) - before)
+	again = sync(sim, port, world, transactions_from=cutover.isoformat()).run()
+	assert again.counts.get("created", 0) == 0 and again.failures == []
+
+
+def test_the_cut_over_rules():
+	utc = timezone.utc
+	mark = datetime(2026, 5, 1, tzinfo=utc)
+	floor = datetime(2026, 1, 1, tzinfo=utc)
+	now = datetime(2026, 6, 1, tzinfo=utc)
+	# The fees stage keeps v0 until a cut-over still to come, then reads 2024-06-19.
+	later = {"finances_api": "2024-06-19", "transactions_from": "2026-07-01T00:00:00+00:00"}
+	assert feed_of(later, now) == "v0" and feed_of(later, datetime(2026, 7, 2, tzinfo=utc)) == "2024-06-19"
+	assert feed_of({"finances_api": "2024-06-19"}, now) == "2024-06-19"
+	assert feed_of({"finances_api": "v0"}, now) == "v0"
+	# The new feed never starts after the v0 mark (v0 read nothing beyond it), nor before the floor.
+	assert (
+		books_from(floor, datetime(2026, 7, 1, tzinfo=utc), {"posted_before": "2026-05-01T00:00:00Z"}) == mark
+	)
+	assert books_from(floor, datetime(2026, 4, 1, tzinfo=utc), {"posted_before": "2026-05-01T00:00:00Z"}) == (
+		datetime(2026, 4, 1, tzinfo=utc)
+	)
+	assert books_from(floor, None, {}) == floor
+	assert books_from(floor, datetime(2025, 1, 1, tzinfo=utc), {}) == floor
+	# The cut-over default: the latest posted second among v0's keys; other keys are not v0's.
+	keys = [
+		"111-1:ShipmentEvent:20260301T101112Z:ab",
+		"111-2:RefundEvent:20260402T000001Z:cd#2",
+		"txn:x:deferred",
+	]
+	assert last_v0_posting(keys) == datetime(2026, 4, 2, 0, 0, 1, tzinfo=utc)
+	assert last_v0_posting(["txn:abc", "settlement:S1"]) is None
+	assert handed_over({"waiting": {"111-3": "2026-03-01T00:00:00Z"}}) == {
+		"v0-waiting:111-3": {"posted": "2026-03-01T00:00:00Z", "why": "v0", "order": "111-3"}
+	}
 
 
 def test_the_windows_are_at_most_180_days(world):

@@ -17,7 +17,7 @@ from .drafts.fulfilment import FulfilmentState
 from .drafts.listings import ListingHealth, OfferPrice
 from .drafts.shipments import CarrierCode, DeliveryView, ShipmentDraft
 from .drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
-from .drafts.transactions import AccountEntryDraft, SettlementDraft
+from .drafts.transactions import AccountEntryDraft, SettlementDraft, SettlementMember
 
 
 class Outcome(enum.Enum):
@@ -116,12 +116,21 @@ class TransactionsPort(Protocol):
 	def booked_entry_keys(self, keys: list[str]) -> set[str]:
 		"""Which of these fee-entry / account-entry keys the ERP holds (booked or cancelled on purpose)."""
 
-	def settlement_booked(self, settlement_id: str) -> bool:
-		"""True once the settlement's deposit is booked."""
+	def sale_sides_missing(self, members: list[SettlementMember]) -> list[str]:
+		"""What of these settlement members' sale sides (the buyer's money: the invoice's payment, the
+		credit note's refund payment) is not on the clearing account yet although the ERP books it
+		there (the order is invoiced, or is to be invoiced, by the connector); one line per member,
+		naming it. Sale sides the ERP leaves to the seller (invoices off, billed by hand) are not
+		missing."""
+
+	def settlement_done(self, settlement_id: str) -> bool:
+		"""True once the settlement is settled for good: its deposit booked, or it began before the
+		connector books Amazon's money (`settlements.DONE`)."""
 
 	def book_settlement(self, draft: SettlementDraft) -> Outcome:
 		"""Record the settlement (a durable row with both figures) and, when it is closed, all its
-		transactions are booked and its total agrees, book the deposit: CREATED. FLAGGED when the
+		transactions are booked and its total agrees, book the deposit and mark every voucher of its
+		members with the settlement id (its clearing balance is then 0.00): CREATED. FLAGGED when the
 		totals differ, SKIPPED while open or waiting, UNCHANGED when booked before."""
 
 

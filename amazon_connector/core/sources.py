@@ -82,6 +82,13 @@ class FinancesSource(UsageCounted, Protocol):
 	def list_financial_event_groups(self, *, started_after: datetime) -> Iterable[dict]:
 		"""Finances v0 listFinancialEventGroups: every settlement opened since `started_after`."""
 
+	def list_reports(self, report_types: list[str], *, created_since: datetime) -> Iterable[dict]:
+		"""Reports 2021-06-30 getReports: every report of these types created since then (each as
+		Amazon's Report), such as the settlement reports Amazon makes by itself."""
+
+	def download_report(self, report_id: str, document_id: str) -> ReportDocument:
+		"""getReportDocument and the download of a report Amazon has made: the document."""
+
 
 class ProductsSource(UsageCounted, Protocol):
 	@property

@@ -15,7 +15,7 @@ from ..core.drafts.fulfilment import FulfilmentState
 from ..core.drafts.listings import ListingHealth, OfferPrice
 from ..core.drafts.shipments import CarrierCode, DeliveryView, ShipmentDraft
 from ..core.drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
-from ..core.drafts.transactions import AccountEntryDraft, SettlementDraft
+from ..core.drafts.transactions import AccountEntryDraft, SettlementDraft, SettlementMember
 from ..core.ports import Outcome, SalesOrderState, StockReconciled
 from . import carriers, state
 from .accounts import Accounts
@@ -158,8 +158,11 @@ class ErpNextPort:
 	def booked_entry_keys(self, keys: list[str]) -> set[str]:
 		return self.account_entries.booked(keys)
 
-	def settlement_booked(self, settlement_id: str) -> bool:
-		return self.settlements.booked(settlement_id)
+	def sale_sides_missing(self, members: list[SettlementMember]) -> list[str]:
+		return self.settlements.sale_sides_missing(members)
+
+	def settlement_done(self, settlement_id: str) -> bool:
+		return self.settlements.done(settlement_id)
 
 	def book_settlement(self, draft: SettlementDraft) -> Outcome:
 		return self.settlements.book(draft)

@@ -8,8 +8,10 @@
   Bank Entry dated the deposit date, debiting the bank account chosen for the currency in Amazon
   Settings and crediting Amazon Clearing by Amazon's deposit, with the settlement id as its
   reference number (cheque_no) and in `amazon_settlement_id`; its key "settlement:<id>" makes it
-  unique. A settlement that is open, waits for transactions, or does not add up is recorded, not
-  booked; the record says why.
+  unique. A settlement that is open, waits for transactions (or for the invoices' payments and
+  refunds of its orders, see `settlement_vouchers`), or does not add up is recorded, not booked;
+  the record says why. Once booked, every voucher of the settlement carries its id and the record
+  shows their balance on the clearing account (0.00).
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from frappe import _
 
 from ..core.drafts.fees import CATEGORY_FEE, FeeEntryDraft, FeeLineDraft
 from ..core.drafts.transactions import AccountEntryDraft, SettlementDraft
-from ..core.engine.settlements import settlement_status
+from ..core.engine.settlements import BEFORE_START, DONE, settlement_status
 from ..core.ports import Outcome
 from .accounts import Accounts
 from .context import AdapterContext
 from .errors import AdapterError
 from .fee_entries import FeeEntries
 from .sales_orders import to_system_time
+from .settlement_vouchers import SettlementVouchers
 
 SETTLEMENT_DOCTYPE = "Amazon Settlement"
 
@@ -82,23 +85,30 @@ class Settlements:
 		self.accounts = accounts
 		self.fee_entries = fee_entries
 		self.banks = banks  # currency -> bank account
+		self.vouchers = SettlementVouchers(ctx)
 
-	def booked(self, settlement_id: str) -> bool:
-		return frappe.db.get_value(SETTLEMENT_DOCTYPE, settlement_id, "status") == "Booked"
+	def done(self, settlement_id: str) -> bool:
+		return frappe.db.get_value(SETTLEMENT_DOCTYPE, settlement_id, "status") in DONE
 
 	def book(self, draft: SettlementDraft) -> Outcome:
-		if self.booked(draft.settlement_id):
+		if self.done(draft.settlement_id):
 			return Outcome.UNCHANGED
 		status, outcome = settlement_status(draft)
 		note = {
 			"Open": _("Amazon has not closed this settlement yet."),
-			"Waiting": _("Some of its transactions are not booked yet; the deposit is booked once they are."),
-			"Mismatch": _(
-				"Amazon's total {0} differs from opening balance {1} plus its transactions {2}: not booked."
-			).format(draft.deposit, draft.opening_balance, draft.transactions_total),
+			"Waiting": _(
+				"Some of its transactions, or the invoice payments and credit notes of its orders, are not "
+				"booked yet (see Unbooked); the deposit is booked once they are."
+			),
+			"Mismatch": _mismatch(draft),
 			"Booked": "",
+			BEFORE_START: _(
+				"It began on {0}, before the connector books Amazon's money (from {1}): some of its money is "
+				"not on the connector's books, so its deposit is not booked; book it as you did before."
+			).format(_naive(draft.start), _naive(draft.books_from)),
 		}[status]
 		journal_entry = None
+		balance = None
 		if status == "Booked":
 			bank = self.banks.get(draft.currency)
 			if not bank:
@@ -107,11 +117,47 @@ class Settlements:
 					"No bank account for {0} in Amazon Settings (Settlement Bank Accounts): add one, the next run books it."
 				).format(draft.currency)
 			else:
+				# The engine waited for missing sale sides (`sale_sides_missing`); these are all there.
+				payments, _missing, outside = self.vouchers.sale_sides(draft.members)
 				journal_entry = self._deposit(draft, bank)
-		self._record(draft, status, note, journal_entry)
+				self.vouchers.mark(draft, payments)
+				balance = self.vouchers.clearing_balance(
+					draft.settlement_id, self.accounts.clearing_account(draft.currency)
+				)
+				note = self._booked_note(draft, balance, outside)
+		self._record(draft, status, note, journal_entry, balance)
 		return outcome
 
-	def _record(self, draft: SettlementDraft, status: str, note: str, journal_entry: str | None) -> None:
+	def sale_sides_missing(self, members) -> list[str]:
+		return self.vouchers.sale_sides(members)[1]
+
+	@staticmethod
+	def _booked_note(draft: SettlementDraft, balance: Decimal, outside: list[str]) -> str:
+		notes = []
+		if outside:
+			notes.append(
+				_(
+					"The buyer's money of {0} orders is not invoiced by the connector (invoices off, shipped "
+					"before Invoice Orders Shipped From, or billed another way), so it is not on the clearing "
+					"account: {1}"
+				).format(len(set(outside)), ", ".join(sorted(set(outside))[:10]))
+			)
+		if balance and draft.opening_balance:
+			notes.append(
+				_("Amazon carried an opening balance of {0} into this settlement.").format(
+					draft.opening_balance
+				)
+			)
+		return " ".join(notes)
+
+	def _record(
+		self,
+		draft: SettlementDraft,
+		status: str,
+		note: str,
+		journal_entry: str | None,
+		balance: Decimal | None = None,
+	) -> None:
 		values = {
 			"amazon_account": self.ctx.account,
 			"status": status,
@@ -126,6 +172,11 @@ class Settlements:
 			"difference": float(draft.difference) if draft.difference is not None else None,
 			"transaction_count": draft.transaction_count,
 			"journal_entry": journal_entry,
+			"clearing_balance": float(balance) if balance is not None else None,
+			"report_total": float(draft.report_total) if draft.report_total is not None else None,
+			"report_lines_total": float(draft.report_lines_total)
+			if draft.report_lines_total is not None
+			else None,
 			"note": note,
 			"unbooked": ", ".join(draft.unbooked[:50]),
 			"figures": json.dumps(
@@ -194,6 +245,16 @@ class Settlements:
 		doc.insert(ignore_permissions=True)
 		doc.submit()
 		return doc.name
+
+
+def _mismatch(draft: SettlementDraft) -> str:
+	if draft.difference:
+		return _(
+			"Amazon's total {0} differs from opening balance {1} plus its transactions {2}: not booked."
+		).format(draft.deposit, draft.opening_balance, draft.transactions_total)
+	return _("Amazon's settlement report says {0} (its rows {1}), the payout is {2}: not booked.").format(
+		draft.report_total, draft.report_lines_total, draft.deposit
+	)
 
 
 def _naive(moment):

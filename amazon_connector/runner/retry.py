@@ -31,8 +31,13 @@ from ..core.engine.report import SyncReport
 # The record kinds the engines log (RecordFailure.record_kind).
 ORDER_KIND = "order"
 FEE_KIND = "fee"
+# The 2024-06-19 feed's: a transaction (of an order: read again by it), a settlement or its report.
+TRANSACTION_KIND, SETTLEMENT_KINDS = (
+	"transaction",
+	{"settlement", "settlement report", "settlement report row"},
+)
 PRODUCT_KINDS = {ITEM_KIND, MARKETPLACE_KIND, "sku", "listing", PRODUCTS}
-FEE_KINDS = {FEE_KIND, FEES}
+FEE_KINDS = {FEE_KIND, FEES, TRANSACTION_KIND, *SETTLEMENT_KINDS}
 INVOICE_KIND, REFUND_KIND = "invoice", "refund"
 
 # A fee's Amazon id is "<order id> <event key>"; an order's is the order id itself.
@@ -54,7 +59,7 @@ def plan_retry(rows) -> RetryPlan:
 		found = AMAZON_ORDER_ID.search(row.amazon_id or "")
 		if kind == ORDER_KIND and found:
 			plan.order_ids.append(found.group(0))
-		elif kind == FEE_KIND and found:
+		elif kind in (FEE_KIND, TRANSACTION_KIND) and found:
 			plan.fee_order_ids.append(found.group(0))
 		elif kind in PRODUCT_KINDS:
 			plan.stages.add(PRODUCTS)

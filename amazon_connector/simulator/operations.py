@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from amazon_connector.core.money import minor_units
 from amazon_connector.spapi.charsets import python_codec
 
-from . import order_report
+from . import order_report, settlement_report
 from .clock import iso, parse_iso
 from .http_types import ApiError, Reply, Request, invalid, not_found
 from .marketplaces import BY_ID
@@ -496,6 +497,74 @@ class Operations:
 		text = "\n".join(lines) + "\n"
 		# Characters the charset lacks become "?", as they do in Amazon's own files.
 		return text.encode(python_codec(charset), errors="replace"), charset
+
+	def get_reports(self, request: Request) -> Reply:
+		"""getReports: reports requested with createReport, and the settlement reports Amazon makes by
+		itself (one per closed settlement, created when its money is transferred)."""
+		token = request.param("nextToken")
+		if token is not None:
+			if len({k for k, _ in request.query}) > 1:
+				raise invalid("nextToken must be the only parameter.", "Specifying nextToken with any other parameters will cause the request to fail.")  # fmt: skip
+			state = self.sim.tokens.read(token, "nextToken")
+		else:
+			now = self.sim.clock.now()
+			try:
+				since = (
+					parse_iso(request.param("createdSince"))
+					if request.param("createdSince")
+					else now - timedelta(days=90)
+				)
+				until = parse_iso(request.param("createdUntil")) if request.param("createdUntil") else now
+			except ValueError:
+				raise invalid("createdSince and createdUntil must be ISO 8601 date-times.") from None
+			size = int(request.param("pageSize") or 10)
+			if not 1 <= size <= 100:
+				raise invalid("pageSize must be from 1 to 100.")
+			types = request.params("reportTypes")
+			if (
+				types is None
+				and request.param("reportTypes") is None
+				and not request.params("processingStatuses")
+			):
+				types = None
+			state = {"types": types, "statuses": request.params("processingStatuses"), "since": iso(since),
+				"until": iso(min(until, now)), "size": size, "offset": 0}  # fmt: skip
+		if not state["types"] or settlement_report.REPORT_TYPE in state["types"]:
+			self._publish_settlement_reports()
+		found = self.sim.reports.listed(
+			state["types"], state["statuses"], parse_iso(state["since"]), parse_iso(state["until"])
+		)
+		offset, size = state["offset"], state["size"]
+		body: dict = {"reports": found[offset : offset + size]}
+		if offset + size < len(found):
+			body["nextToken"] = self.sim.tokens.issue({**state, "offset": offset + size})
+		return Reply.json(200, body)
+
+	def _publish_settlement_reports(self) -> None:
+		book = self.sim.finance_book()
+		marketplaces = self.world.account.get("marketplaces", [])
+		for group in sorted(book.groups.values(), key=lambda g: (g.currency, g.index)):
+			if not group.closed:
+				continue
+			market = next((m for m in marketplaces if m.get("currencyCode") == group.currency), {})
+			body = book.group_body(group)
+			text = settlement_report.render(
+				body,
+				book.group_transactions(group),
+				country=market.get("countryCode", ""),
+				grouped=bool(group.index % 2),
+				minor=minor_units(group.currency),
+			)
+			charset = self.world.report_charset(market.get("marketplaceId", ""))
+			report_id = str(int(group.group_id[-10:], 16) % 10**11).zfill(11)
+			self.sim.reports.publish(
+				report_id,
+				settlement_report.REPORT_TYPE,
+				[market["marketplaceId"]] if market.get("marketplaceId") else [],
+				group.transfer_date,
+				{"dataStartTime": iso(group.start), "dataEndTime": iso(group.end)},
+				(text.encode(python_codec(charset), errors="replace"), charset),
+			)
 
 	def get_report(self, request: Request) -> Reply:
 		report = self.sim.reports.status(request.path_params["reportId"])

@@ -46,6 +46,41 @@ class Reports:
 				self._documents[document_id] = (content, charset, self.compress and outcome == "DONE")
 		return record
 
+	def publish(self, report_id: str, report_type: str, marketplace_ids: list[str], created, data: dict,
+		document: tuple[bytes, str]) -> None:  # fmt: skip
+		"""A report Amazon makes on its own schedule (a settlement report), done by `created`: kept
+		once under its own id, so every listing shows the same report and document."""
+		with self._lock:
+			if report_id in self._reports:
+				return
+			document_id = f"amzn1.spdoc.1.4.sim.{report_id}"
+			self._reports[report_id] = {
+				"reportId": report_id,
+				"reportType": report_type,
+				"marketplaceIds": marketplace_ids,
+				"createdTime": iso(created - self.queue - self.processing),
+				**data,
+				"_outcome": "DONE",
+				"_document": document_id,
+			}
+			self._documents[document_id] = (*document, self.compress)
+
+	def listed(self, report_types: list[str] | None, statuses: list[str] | None, since, until) -> list[dict]:
+		"""getReports: the reports created in [since, until] of the types and statuses asked, newest first."""
+		with self._lock:
+			ids = list(self._reports)
+		found = []
+		for report_id in ids:
+			view = self.status(report_id)
+			if view is None or (report_types and view["reportType"] not in report_types):
+				continue
+			if statuses and view["processingStatus"] not in statuses:
+				continue
+			if since <= parse_iso(view["createdTime"]) <= until:
+				found.append(view)
+		found.sort(key=lambda v: (v["createdTime"], v["reportId"]), reverse=True)
+		return found
+
 	def store(self, content: bytes, charset: str, compressed: bool) -> str:
 		"""Keep a document (a feed's processing report) to serve like a report document; its id."""
 		document_id = f"amzn1.tortuga.4.sim.{secrets.token_hex(8)}"

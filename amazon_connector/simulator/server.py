@@ -52,6 +52,7 @@ ROUTES = [
 		"list_financial_events_by_group_id"),
 	("GET", "/finances/2024-06-19/transactions", "listTransactions", "list_transactions"),
 	("POST", "/reports/2021-06-30/reports", "createReport", "create_report"),
+	("GET", "/reports/2021-06-30/reports", "getReports", "get_reports"),
 	("GET", "/reports/2021-06-30/reports/{reportId}", "getReport", "get_report"),
 	("GET", "/reports/2021-06-30/documents/{reportDocumentId}", "getReportDocument", "get_report_document"),
 	("GET", "/catalog/2022-04-01/items", "searchCatalogItems", "search_catalog_items"),

@@ -197,6 +197,13 @@ class FinanceBook:
 		chosen.sort(key=lambda g: (g.start, g.currency))
 		return [self.group_body(g) for g in chosen]
 
+	def group_transactions(self, group: _Group) -> list[dict]:
+		"""The group's transactions (its payout excluded), oldest first, as the 2024-06-19 feed shows them."""
+		return [
+			self._transaction(name, event, posted, group.group_id)
+			for name, event, posted in sorted(group.members, key=lambda m: m[2])
+		]
+
 	def events_of_group(self, group_id: str) -> list[tuple[str, dict]]:
 		for group in self.groups.values():
 			if group.group_id == group_id:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -77,6 +77,11 @@ def fetch_report_document(
 	if not report_id:
 		raise SpApiError("createReport answered without a reportId", operation="createReport")
 	document_id = _wait_until_done(session, report_type, report_id, poll_interval, deadline)
+	return download_report_document(session, report_id, document_id)
+
+
+def download_report_document(session, report_id: str, document_id: str) -> ReportDocument:
+	"""getReportDocument, then download (a fresh URL when the first has expired) and decompress."""
 	for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
 		document = session.call("getReportDocument", ReportsApi, "get_report_document", document_id).body
 		url = document.get("url")
@@ -96,6 +101,26 @@ def fetch_report_document(
 	if str(document.get("compressionAlgorithm") or "").upper() == "GZIP":
 		content = _gunzip(content, document_id)
 	return ReportDocument(report_id, document_id, content, charset_of(download.headers.get("content-type")))
+
+
+def list_reports(
+	session, report_types: Iterable[str], *, created_since: datetime | None = None, page_size: int = 100
+) -> Iterator[dict]:
+	"""getReports: every report of these types created since `created_since` (Amazon's default: 90
+	days), page by page (a nextToken is sent as the only parameter, as Amazon requires). Reports
+	Amazon makes on its own schedule, such as settlement reports, are found this way."""
+	params: dict = {"reportTypes": list(report_types), "pageSize": page_size}
+	if created_since is not None:
+		params["createdSince"] = created_since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+	token = None
+	while True:
+		body = session.call(
+			"getReports", ReportsApi, "get_reports", **({"nextToken": token} if token else params)
+		).body
+		yield from body.get("reports") or []
+		token = body.get("nextToken")
+		if not token:
+			return
 
 
 def _wait_until_done(session, report_type: str, report_id: str, poll_interval: float, deadline: float) -> str:

@@ -105,6 +105,12 @@ class SpApiSource:
 	def list_financial_event_groups(self, *, started_after: datetime) -> Iterator[dict]:
 		return transactions.list_financial_event_groups(self.session, started_after=started_after)
 
+	def list_reports(self, report_types: list[str], *, created_since: datetime) -> Iterator[dict]:
+		return reports.list_reports(self.session, report_types, created_since=created_since)
+
+	def download_report(self, report_id: str, document_id: str) -> reports.ReportDocument:
+		return reports.download_report_document(self.session, report_id, document_id)
+
 	def fetch_report_document(
 		self,
 		report_type: str,

@@ -58,6 +58,7 @@ OPERATIONS: dict[str, tuple[str, str, str, UsagePlan]] = {
 	),
 	# Reports 2021-06-30
 	"createReport": ("reports-2021-06-30.json", "POST", "/reports/2021-06-30/reports", UsagePlan(0.0167, 15)),
+	"getReports": ("reports-2021-06-30.json", "GET", "/reports/2021-06-30/reports", UsagePlan(0.0222, 10)),
 	"getReport": (
 		"reports-2021-06-30.json",
 		"GET",

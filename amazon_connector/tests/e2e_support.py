@@ -64,7 +64,11 @@ def quiet_instant(world: dict, latest: datetime) -> datetime:
 		moments += [parse_time(e["PostedDate"]) for e in events if e.get("PostedDate")]
 	candidate = latest.replace(minute=0, second=0, microsecond=0)
 	for _ in range(24 * 30):
-		if all(abs(m - candidate) > QUIET for m in moments):
+		# The simulator's settlements close, hold and release reserves and pay out around midnight
+		# UTC (their periods start at midnight): none of that may fall between a run and its checks.
+		midnight = candidate.replace(hour=0, minute=0, second=0, microsecond=0)
+		near_midnight = min(abs(candidate - midnight), abs(midnight + timedelta(days=1) - candidate)) <= QUIET
+		if not near_midnight and all(abs(m - candidate) > QUIET for m in moments):
 			return candidate
 		candidate -= timedelta(minutes=30)
 	raise AssertionError("the generated world has no quiet hour to start the simulator at")

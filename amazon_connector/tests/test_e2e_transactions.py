@@ -18,17 +18,22 @@ import frappe
 from frappe.utils import flt
 
 from amazon_connector.core.engine.fees import FeeSync
+from amazon_connector.core.engine.pipeline import FEES, Pipeline
 from amazon_connector.core.engine.transactions import TransactionSync
 from amazon_connector.core.mapping.account_labels import CLEARING_ACCOUNT_LABEL
-from amazon_connector.erpnext_adapter.cutover import switch_to_transactions
 from amazon_connector.erpnext_adapter.sales_orders import to_system_time
+from amazon_connector.patches.v1_0 import finances_2024_cutover
 from amazon_connector.spapi.source import SpApiSource
 from amazon_connector.tests import e2e_support as e2e
 from amazon_connector.tests.e2e_support import TestCase
 
 
-def make_bank(company: str) -> str:
-	name = frappe.db.get_value("Account", {"company": company, "account_name": "_Test Amazon Payouts"})
+def make_bank(company: str, currency: str = "") -> str:
+	"""A bank ledger of the company for Amazon's payouts in `currency` (the company's by default)."""
+	company_currency = frappe.get_cached_value("Company", company, "default_currency")
+	currency = currency or company_currency
+	label = "_Test Amazon Payouts" + ("" if currency == company_currency else f" {currency}")
+	name = frappe.db.get_value("Account", {"company": company, "account_name": label})
 	if name:
 		return name
 	parent = frappe.db.get_value("Account", {"company": company, "account_type": "Bank", "is_group": 1}) or (
@@ -37,9 +42,10 @@ def make_bank(company: str) -> str:
 	doc = frappe.get_doc(
 		{
 			"doctype": "Account",
-			"account_name": "_Test Amazon Payouts",
+			"account_name": label,
 			"parent_account": parent,
 			"company": company,
+			"account_currency": currency,
 			"account_type": "Bank",
 			"is_group": 0,
 		}  # fmt: skip
@@ -88,6 +94,9 @@ class TestE2ETransactions(TestCase):
 			marketplaces=("US",),
 			sim_options={"finances_v0": "off", "settlement_days": 7},
 			finances_api="2024-06-19",
+			# Invoices off: the buyer's money is the seller's own books' (test_e2e_settlement_clearing
+			# has them on), so the settlements book without it.
+			make_sales_invoices=0,
 		)
 		cls.addClassCleanup(cls.account.stop)
 		doc = frappe.get_doc("Amazon Settings", cls.account.name)
@@ -249,29 +258,29 @@ class TestE2ESwitchOver(TestCase):
 			"Journal Entry", filters={"amazon_account": account.name}, fields=["amazon_fee_event_key"]
 		)
 		self.assertTrue(v0)
-		switch_to_transactions(account.name)
+		v0_keys = {e.amazon_fee_event_key for e in v0}
+		# The upgrade's patch: the 2024-06-19 feed from the posted time of the last event v0 booked.
+		frappe.db.set_value("Amazon Settings", account.name, "transactions_from", None)
+		finances_2024_cutover.execute()
 		doc = account.doc = frappe.get_doc("Amazon Settings", account.name)
 		self.assertEqual(doc.finances_api, "2024-06-19")
-		self.assertTrue(doc.transactions_from)
-		# The new feed re-reads an overlap behind the cut-over: a week of money v0 already booked.
-		account.sim.set_finances_v0("off")
-		settings = account.settings()
-		settings.extra["transactions_from"] = (
-			e2e.parse_time(settings.extra["transactions_from"]) - timedelta(days=7)
-		).isoformat()
-		report = TransactionSync(
-			SpApiSource(account.session()), account.port(), settings, now=account.sim.now
-		).run()
+		last = max(_posted_of(k) for k in v0_keys)
+		self.assertEqual(frappe.utils.get_datetime(doc.transactions_from), to_system_time(last))
+		account.sim.set_finances_v0("events-off")  # v0's events gone; its list of settlements still there
+		pipeline = Pipeline(
+			SpApiSource(account.session()), account.port(), account.settings(), now=account.sim.now
+		)
+		self.assertIsInstance(pipeline.engine(FEES), TransactionSync)
+		report = pipeline.engine(FEES).run()
 		self.assertFalse(report.failures, e2e.failure_lines(report)[:5])
+		# The event at the cut-over instant is read again by the new feed and recognised.
 		self.assertTrue(any("booked by the Finances v0 feed" in m for m in report.messages), report.messages)
-		v0_keys = {e.amazon_fee_event_key for e in v0}
 		posted = re.compile(r"Amazon transaction \S+ \((\w+), .*posted (\S+?)\)")
 		new = frappe.get_all(
 			"Journal Entry",
 			filters={"amazon_account": account.name, "amazon_fee_event_key": ("like", "txn:%")},
 			fields=["amazon_fee_event_key", "amazon_order_id", "user_remark"],
 		)
-		self.assertTrue(new)  # account-level money and what v0 had not reached
 		for entry in new:
 			found = posted.search(entry.user_remark or "")
 			if not entry.amazon_order_id or not found:
@@ -281,3 +290,44 @@ class TestE2ESwitchOver(TestCase):
 			self.assertFalse(
 				[k for k in v0_keys if k.startswith(prefix)], f"{entry.amazon_fee_event_key} booked twice"
 			)
+		# Settlements that began before the cut-over are the seller's, as before: never booked.
+		book = account.sim.finance_book()
+		before = [g for g in book.groups.values() if g.closed and g.start < last]
+		self.assertTrue(before)
+		for group in before:
+			record = frappe.get_doc("Amazon Settlement", group.group_id)
+			self.assertEqual(record.status, "Before Start", group.group_id)
+			self.assertFalse(record.journal_entry)
+		# A second run books nothing.
+		count = frappe.db.count("Journal Entry", {"amazon_account": account.name})
+		again = Pipeline(
+			SpApiSource(account.session()), account.port(), account.settings(), now=account.sim.now
+		)
+		self.assertFalse(again.engine(FEES).run().failures)
+		self.assertEqual(frappe.db.count("Journal Entry", {"amazon_account": account.name}), count)
+
+	def test_a_cut_over_still_to_come_keeps_the_v0_feed(self):
+		account = self.account
+		frappe.db.set_value(
+			"Amazon Settings",
+			account.name,
+			{
+				"finances_api": "2024-06-19",
+				"transactions_from": to_system_time(account.sim.now() + timedelta(days=3)),
+			},
+		)
+		account.doc = frappe.get_doc("Amazon Settings", account.name)
+		pipeline = Pipeline(
+			SpApiSource(account.session()), account.port(), account.settings(), now=account.sim.now
+		)
+		self.assertIsInstance(pipeline.engine(FEES), FeeSync)
+		later = lambda: account.sim.now() + timedelta(days=4)  # noqa: E731
+		pipeline = Pipeline(SpApiSource(account.session()), account.port(), account.settings(), now=later)
+		self.assertIsInstance(pipeline.engine(FEES), TransactionSync)
+
+
+def _posted_of(key: str):
+	"""The posted second a v0 key carries (order:type:YYYYmmddTHHMMSSZ:digest), read independently."""
+	from datetime import datetime, timezone
+
+	return datetime.strptime(key.split(":")[2], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)

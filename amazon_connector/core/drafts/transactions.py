@@ -10,6 +10,11 @@ How an adapter books an AccountEntryDraft (one Journal Entry per draft):
 - `entry_key` written on the entry (unique in the database: it is what makes booking idempotent),
   `settlement_id` and `amazon_order_id` for the reconciliation, `remark` as the user remark.
 Amounts are exactly Amazon's, in `currency`.
+
+A settlement is booked when every member's money is on the clearing account (its entries, and the
+sale side through the invoices' payments where the connector invoices the order); the adapter then
+marks every voucher of its members with the settlement id, so that the clearing account's balance
+of the vouchers of one settlement, its deposit included, is 0.00.
 """
 
 from __future__ import annotations
@@ -48,6 +53,22 @@ class AccountEntryDraft:
 
 
 @dataclass
+class SettlementMember:
+	"""One transaction of a settlement and where its money is booked: the entries booked for it
+	(`entry_keys`: fee entry, account entry, deferral and release, or the v0 entry of the same
+	event) and its sale side, the buyer's money (seller's view: + a sale, - a refund), which is on
+	the clearing account through the invoice's payment or the credit note's refund payment
+	(`refund_key`), not through an entry of the transaction."""
+
+	transaction_id: str
+	transaction_type: str
+	amazon_order_id: str = ""
+	entry_keys: list[str] = field(default_factory=list)
+	sale: Decimal = Decimal(0)
+	refund_key: str = ""
+
+
+@dataclass
 class SettlementDraft:
 	"""One Amazon settlement (financial event group): what Amazon says it paid, and what its
 	transactions add up to. Booked (deposit: clearing -> bank) only when closed and both agree."""
@@ -66,12 +87,33 @@ class SettlementDraft:
 	figures: dict[str, Decimal] = field(default_factory=dict)  # per reconciliation line, see mapping
 	unbooked: list[str] = field(default_factory=list)  # its transactions the ERP has not booked yet
 	figure_orders: dict[str, list[str]] = field(default_factory=dict)  # figure -> the orders behind it
+	members: list[SettlementMember] = field(default_factory=list)  # its transactions, payout excluded
+	# The first posted instant the connector books Amazon's money from (the after date, or the
+	# cut-over from v0): a settlement that began earlier holds money the connector never booked.
+	books_from: datetime | None = None
+	# Amazon's settlement report (V2 flat file), when it was read: its own total and its rows' sum
+	# (None when a row could not be read), a second view of the same payout.
+	report_total: Decimal | None = None
+	report_lines_total: Decimal | None = None
+
+	@property
+	def before_start(self) -> bool:
+		return bool(self.books_from and self.start and self.start < self.books_from)
 
 	@property
 	def difference(self) -> Decimal | None:
 		if self.deposit is None:
 			return None
 		return self.opening_balance + self.transactions_total - self.deposit
+
+	@property
+	def report_difference(self) -> Decimal | None:
+		"""How far Amazon's settlement report is from the deposit (or its rows from its own total)."""
+		if self.report_total is None or self.deposit is None:
+			return None
+		if self.report_lines_total is not None and self.report_lines_total != self.report_total:
+			return self.report_lines_total - self.report_total
+		return self.report_total - self.deposit
 
 	@property
 	def closed(self) -> bool:

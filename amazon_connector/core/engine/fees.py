@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta, timezone
 
 from ..drafts.fees import FeeEntryDraft, UnpostedFinanceEvent
@@ -51,7 +51,8 @@ from ..mapping.refunds import RefundMapping, map_refund_events
 from ..ports import ErpPort
 from ..settings import SyncSettings
 from ..sources import FinancesSource
-from ..timestamps import current_time, parse_timestamp, readable_span
+from ..timestamps import parse_timestamp, readable_span
+from .base import AccountEngine, Clock
 from .options import bounded
 from .report import RecordFailure, SyncReport, failure_reason, is_transient, run_isolated, source_stats
 from .windows import CHECKPOINT_KIND as ORDERS_CHECKPOINT
@@ -73,21 +74,11 @@ DEFAULT_REQUERY_LIMIT = 10
 _IDS_SHOWN = 10
 
 
-class FeeSync:
+class FeeSync(AccountEngine[FinancesSource]):
 	"""Posts Amazon's fees and withheld taxes for one Amazon account, see the module docstring."""
 
-	def __init__(
-		self,
-		source: FinancesSource,
-		port: ErpPort,
-		settings: SyncSettings,
-		*,
-		now: datetime | Callable[[], datetime] | None = None,
-	):
-		self.source = source
-		self.port = port
-		self.settings = settings
-		self._now = now
+	def __init__(self, source: FinancesSource, port: ErpPort, settings: SyncSettings, *, now: Clock = None):
+		super().__init__(source, port, settings, now=now)
 		extra = settings.extra or {}
 		self.window = timedelta(
 			days=bounded(extra, "fee_window_days", DEFAULT_WINDOW_DAYS, 1 / 24, MAX_WINDOW_DAYS)
@@ -145,9 +136,6 @@ class FeeSync:
 		self._follow_up_awaiting(now, report, logged, tally, checkpoint)
 		tally.report_into(report)
 		return report.finish(source_stats(self.source))
-
-	def now(self) -> datetime:
-		return current_time(self._now)
 
 	def plan_windows(self, checkpoint: dict, now: datetime) -> list[tuple[datetime, datetime]]:
 		"""Oldest first, because the checkpoint is a single 'read up to here' mark."""

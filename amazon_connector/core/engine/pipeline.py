@@ -26,6 +26,8 @@ from typing import Protocol
 from ..ports import ErpPort
 from ..settings import SyncSettings
 from ..sources import AmazonSource
+from ..timestamps import current_time
+from .cutover import FINANCES_V0, feed_of
 from .fees import FeeSync
 from .fulfilment import FulfilmentStatusSync
 from .inventory import FbaInventorySync
@@ -44,8 +46,8 @@ log = logging.getLogger(__name__)
 
 PRODUCTS, ORDERS, INVOICES, FEES = "products", "orders", "invoices", "fees"
 # SyncSettings.extra["finances_api"]: which Amazon feed the fees stage reads. "2024-06-19" books every
-# transaction and the settlements; "v0" (for now the default) the deprecated financial events.
-FINANCES_2024, FINANCES_V0 = "2024-06-19", "v0"
+# transaction and the settlements (from its cut-over instant on: `cutover.feed_of`); "v0" the
+# deprecated financial events.
 FBA_INVENTORY = "fba_inventory"  # Amazon's FBA stock into the FBA warehouse; needs the Items of products
 STOCK_PUSH = "stock_push"  # merchant-fulfilled quantities to Amazon
 # Multi-Channel Fulfillment: the status of orders Amazon ships for other channels, and their deliveries.
@@ -151,7 +153,7 @@ class Pipeline:
 		if stage == INVOICES:
 			return InvoiceSync(self.source, self.port, self.settings, now=self.now)
 		if stage == FEES:
-			if (self.settings.extra or {}).get("finances_api", FINANCES_V0) == FINANCES_V0:
+			if feed_of(self.settings.extra, current_time(self.now)) == FINANCES_V0:
 				return FeeSync(self.source, self.port, self.settings, now=self.now)
 			return TransactionSync(self.source, self.port, self.settings, now=self.now)
 		if stage == FBA_INVENTORY:

@@ -4,7 +4,11 @@ Where a settlement comes from:
 - Finances v0 `listFinancialEventGroups` (not deprecated, the only list of settlements Amazon has):
   status Open/Closed, `OriginalTotal` (for a closed group: the payout), `BeginningBalance`,
   `FundTransferDate`;
-- without it (the operation refused, e.g. once Amazon removes v0): the payout transactions of the
+- Amazon's settlement report (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2, listed with getReports,
+  read once each, `mapping.settlement_report`): the settlement's own total, deposit date, currency
+  and period, and its rows' sum; where it is read, its total must equal the deposit and its rows
+  its total, else the settlement is flagged like one whose transactions differ;
+- without either (the operations refused, e.g. once Amazon removes v0): the payout transactions of the
   2024-06-19 feed (`Transfer`, with SETTLEMENT_ID / FINANCIAL_EVENT_GROUP_ID): minus its amount is
   the deposit, its posted date the deposit date.
 For each settlement not booked yet, its transactions are read by FINANCIAL_EVENT_GROUP_ID and
@@ -13,6 +17,8 @@ summed. The port then records it (a durable "Amazon Settlement" row with both fi
 - Closed, but some of its transactions not booked yet (an order not imported, a failure): waits;
 - Closed, and opening balance + its transactions differ from Amazon's own total: flagged with both
   figures, not booked;
+- Closed, but begun before the first instant the connector books (the after date, or the cut-over
+  from v0): recorded as "Before Start", never booked (its deposit is the seller's, as before);
 - Closed and agreeing: the deposit is booked (Amazon Clearing -> the bank account of its currency,
   dated the deposit date, referencing the settlement id), once.
 """
@@ -20,41 +26,40 @@ summed. The port then records it (a durable "Amazon Settlement" row with both fi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from ..drafts.transactions import SettlementDraft
+from ..drafts.transactions import SettlementDraft, SettlementMember
+from ..mapping.listings_report import decode_report
+from ..mapping.settlement_report import REPORT_TYPE, SettlementReportError, read_settlement_report
+from ..mapping.transaction_refunds import refund_drafts
 from ..mapping.transactions import TransactionPlan, map_transaction
 from ..money import parse_amount
-from ..ports import ErpPort, Outcome
-from ..settings import SyncSettings
+from ..ports import Outcome
 from ..sources import AmazonSource
-from ..timestamps import current_time, parse_timestamp
+from ..timestamps import parse_timestamp
+from .base import AccountEngine
 from .report import RecordFailure, SyncReport, failure_reason, run_isolated
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_KIND = "settlements"
+BOOKED, BEFORE_START = "Booked", "Before Start"
+DONE = (BOOKED, BEFORE_START)  # statuses a settlement keeps for good
 LOOKBACK = timedelta(days=90)
 
 
-class SettlementSync:
-	def __init__(
-		self,
-		source: AmazonSource,
-		port: ErpPort,
-		settings: SyncSettings,
-		*,
-		now: datetime | Callable[[], datetime] | None = None,
-	):
-		self.source = source
-		self.port = port
-		self.settings = settings
-		self._now = now
+class SettlementSync(AccountEngine[AmazonSource]):
+	"""Checks and books the settlements of one account, see the module docstring."""
 
-	def run_into(self, report: SyncReport, transfers: dict[str, TransactionPlan] | None = None) -> None:
-		now = current_time(self._now)
+	def run_into(
+		self,
+		report: SyncReport,
+		transfers: dict[str, TransactionPlan] | None = None,
+		*,
+		books_from: datetime | None = None,
+	) -> None:
+		now = self.now()
 		checkpoint = self.port.get_checkpoint(CHECKPOINT_KIND) or {}
 		waiting: dict[str, dict] = dict(checkpoint.get("waiting") or {})
 		for settlement_id, plan in (transfers or {}).items():
@@ -67,23 +72,35 @@ class SettlementSync:
 		groups = self._groups(report, now)
 		for group in groups.values():
 			waiting.setdefault(group["FinancialEventGroupId"], {})
+		reports_read = self._settlement_reports(report, now, waiting, dict(checkpoint.get("reports") or {}))
 		booked = 0
+		left: list[str] = []  # begun before the connector books Amazon's money: the seller's
 		for settlement_id in sorted(waiting):
-			if self.port.settlement_booked(settlement_id):
+			if self.port.settlement_done(settlement_id):
 				waiting.pop(settlement_id)
 				continue
 			draft = self._draft(report, settlement_id, groups.get(settlement_id), waiting[settlement_id])
 			if draft is None:
 				continue
+			draft.books_from = books_from
 			outcome = run_isolated(
 				report, self.port, "settlement", settlement_id, lambda d=draft: self.port.book_settlement(d)
 			)
-			if outcome is not None and self.port.settlement_booked(settlement_id):
+			if outcome is not None and self.port.settlement_done(settlement_id):
 				waiting.pop(settlement_id)
-				booked += 1
-		self.port.set_checkpoint(CHECKPOINT_KIND, {**checkpoint, "waiting": waiting})
+				if outcome == Outcome.CREATED:
+					booked += 1
+				else:
+					left.append(settlement_id)
+		self.port.set_checkpoint(CHECKPOINT_KIND, {**checkpoint, "waiting": waiting, "reports": reports_read})
 		if booked:
 			report.note(f"Booked the deposits of {booked} Amazon settlements.")
+		if left:
+			report.note(
+				f"{len(left)} settlements began before the connector books Amazon's money ({_utc(books_from)} "
+				"UTC); their deposits are left to you (Amazon Settlement: Before Start): "
+				+ ", ".join(sorted(left)[:10])
+			)
 		flagged = [s for s, entry in waiting.items() if entry.get("flagged")]
 		if flagged:
 			report.note(
@@ -106,17 +123,76 @@ class SettlementSync:
 			)
 			return {}
 
+	def _settlement_reports(self, report: SyncReport, now: datetime, waiting: dict, read: dict) -> dict:
+		"""Amazon's V2 settlement reports of the last LOOKBACK not read yet: each one's summary is kept
+		with its settlement (in the checkpoint), so a report is downloaded once. Returns report id ->
+		settlement id of the reports read (an unreadable one maps to "", and is not tried again)."""
+		try:
+			listed = [
+				r
+				for r in self.source.list_reports([REPORT_TYPE], created_since=now - LOOKBACK)
+				if isinstance(r, dict) and r.get("processingStatus") == "DONE" and r.get("reportDocumentId")
+			]
+		except Exception as exc:  # no Reports access (a role the app lacks), or Amazon failing
+			report.note(
+				"Amazon's settlement reports could not be listed ("
+				+ failure_reason(exc)
+				+ "); settlements are checked against their transactions alone."
+			)
+			return read
+		kept = {str(r["reportId"]): read[str(r["reportId"])] for r in listed if str(r["reportId"]) in read}
+		for meta in listed:
+			report_id = str(meta["reportId"])
+			if report_id in kept:
+				continue
+			try:
+				document = self.source.download_report(report_id, str(meta["reportDocumentId"]))
+				parsed = read_settlement_report(
+					decode_report(document.content, document.charset)[0], f"settlement report {report_id}"
+				)
+			except SettlementReportError as exc:  # as Amazon made it: said once, not read again
+				kept[report_id] = ""
+				report.count("failed")
+				report.failures.append(RecordFailure("settlement report", report_id, str(exc)))
+				continue
+			except Exception as exc:  # the download failed: the next run tries again
+				report.count("failed")
+				report.failures.append(
+					RecordFailure(
+						"settlement report", report_id, failure_reason(exc), f"{type(exc).__name__}: {exc}"
+					)
+				)
+				continue
+			for line, reason in parsed.failures:
+				report.failures.append(
+					RecordFailure("settlement report row", f"{parsed.settlement_id} line {line}", reason)
+				)
+			kept[report_id] = parsed.settlement_id
+			waiting.setdefault(parsed.settlement_id, {})["report"] = {
+				"total": str(parsed.total),
+				"currency": parsed.currency,
+				"start": parsed.start.isoformat() if parsed.start else "",
+				"end": parsed.end.isoformat() if parsed.end else "",
+				"deposit_date": parsed.deposit_date.isoformat() if parsed.deposit_date else "",
+				"lines_total": "" if parsed.failures else str(parsed.lines_total),
+			}
+		return kept
+
 	def _draft(self, report, settlement_id: str, group: dict | None, memory: dict) -> SettlementDraft | None:
 		transfer: dict = memory.get("transfer") or {}
-		if group is None and not transfer:
+		amazon_report: dict = memory.get("report") or {}
+		if group is None and not transfer and not amazon_report:
 			return None
 		plans: list[TransactionPlan] = []
+		transactions: dict[str, dict] = {}  # plan key -> the transaction, for its refund's key
 		try:
 			for page in self.source.list_transactions(
 				related_identifier=("FINANCIAL_EVENT_GROUP_ID", settlement_id)
 			):
 				for transaction in page:
-					plans.append(map_transaction(transaction))
+					plan = map_transaction(transaction)
+					plans.append(plan)
+					transactions[plan.key] = transaction
 		except Exception as exc:  # a transaction that cannot be mapped, or Amazon failing
 			report.count("failed")
 			report.failures.append(RecordFailure("settlement", settlement_id, failure_reason(exc), str(exc)))
@@ -133,14 +209,22 @@ class SettlementSync:
 			end = parse_timestamp(group.get("FinancialEventGroupEnd"))
 			trace = group.get("TraceId") or ""
 		else:
+			# Without Amazon's list of settlements: the payout transaction is what Amazon paid, and its
+			# settlement report (when read) has the settlement's own deposit date, currency and period.
 			payout = payouts[0] if payouts else None
-			total = Decimal(transfer["amount"])
+			total = Decimal(transfer["amount"]) if transfer else Decimal(amazon_report["total"])
 			opening = Decimal(0)
 			status = "Closed"
-			deposit_date = payout.posted_date if payout else parse_timestamp(transfer.get("date"))
-			currency = transfer.get("currency") or ""
-			start = min((p.posted_date for p in others), default=None)
-			end = max((p.posted_date for p in others), default=None)
+			deposit_date = parse_timestamp(amazon_report.get("deposit_date") or None) or (
+				payout.posted_date if payout else parse_timestamp(transfer.get("date"))
+			)
+			currency = amazon_report.get("currency") or transfer.get("currency") or ""
+			start = parse_timestamp(amazon_report.get("start") or None) or min(
+				(p.posted_date for p in others), default=None
+			)
+			end = parse_timestamp(amazon_report.get("end") or None) or max(
+				(p.posted_date for p in others), default=None
+			)
 			trace = ""
 		figures: dict[str, Decimal] = {}
 		orders: dict[str, list[str]] = {}
@@ -164,31 +248,70 @@ class SettlementSync:
 			figures=figures,
 			figure_orders=orders,
 		)
-		draft.unbooked = self._unbooked(others)
-		if draft.closed and draft.difference:
+		if amazon_report:
+			draft.report_total = Decimal(amazon_report["total"])
+			draft.report_lines_total = (
+				Decimal(amazon_report["lines_total"]) if amazon_report.get("lines_total") else None
+			)
+		draft.members = self._members(others, transactions)
+		draft.unbooked = self._unbooked(draft.members)
+		if draft.closed and (draft.difference or draft.report_difference):
 			memory["flagged"] = True
 		return draft
 
-	def _unbooked(self, plans: list[TransactionPlan]) -> list[str]:
-		every = [key for plan in plans for key in _keys(plan)]
-		booked = self.port.booked_entry_keys(every) if every else set()
-		missing = []
+	def _members(self, plans: list[TransactionPlan], transactions: dict[str, dict]) -> list[SettlementMember]:
+		members = []
 		for plan in plans:
 			keys = _keys(plan)
-			if plan.fee_draft is not None and not plan.fee_draft.is_empty and plan.v0_key_prefix:
-				v0 = self.port.posted_fee_event_keys(plan.amazon_order_id) if plan.amazon_order_id else set()
-				if any(k.startswith(plan.v0_key_prefix) for k in v0):
-					keys = [k for k in keys if k != plan.fee_draft.event_key]
-			if any(k not in booked for k in keys):
-				missing.append(plan.transaction_id or plan.key)
-		return missing
+			v0 = self._v0_key(plan)
+			if v0 and plan.fee_draft is not None:
+				keys = [v0 if k == plan.fee_draft.event_key else k for k in keys]
+			refunds = refund_drafts(plan, transactions.get(plan.key) or {})
+			members.append(
+				SettlementMember(
+					transaction_id=plan.transaction_id or plan.key,
+					transaction_type=plan.transaction_type,
+					amazon_order_id=plan.amazon_order_id,
+					entry_keys=keys,
+					sale=(plan.figures.get("sales", Decimal(0)) + plan.figures.get("refunds", Decimal(0)))
+					if plan.amazon_order_id
+					else Decimal(0),
+					refund_key=refunds[0].refund_key if refunds else "",
+				)
+			)
+		return members
+
+	def _v0_key(self, plan: TransactionPlan) -> str:
+		"""The key of the v0 entry that booked this transaction's fees already, if one did."""
+		if plan.fee_draft is None or plan.fee_draft.is_empty or not plan.amazon_order_id:
+			return ""
+		prefix = plan.v0_key_prefix
+		return next(
+			(
+				k
+				for k in sorted(self.port.posted_fee_event_keys(plan.amazon_order_id))
+				if k.startswith(prefix)
+			),
+			"",
+		)
+
+	def _unbooked(self, members: list[SettlementMember]) -> list[str]:
+		"""Members with an entry not booked yet, then sale sides not on the clearing account yet."""
+		every = [key for member in members for key in member.entry_keys]
+		booked = self.port.booked_entry_keys(every) if every else set()
+		missing = [m.transaction_id for m in members if any(k not in booked for k in m.entry_keys)]
+		return missing + self.port.sale_sides_missing(members)
 
 
 def settlement_status(draft: SettlementDraft) -> tuple[str, Outcome]:
-	"""What becomes of a settlement, for every port alike: (status, outcome)."""
+	"""What becomes of a settlement, for every port alike: (status, outcome). One that began before
+	the connector books Amazon's money is left to the seller, as before the connector booked
+	deposits (BEFORE_START: recorded with its figures, never booked, not looked at again)."""
 	if not draft.closed:
 		return "Open", Outcome.SKIPPED
-	if draft.difference:
+	if draft.before_start:
+		return BEFORE_START, Outcome.SKIPPED
+	if draft.difference or draft.report_difference:
 		return "Mismatch", Outcome.FLAGGED
 	if draft.unbooked:
 		return "Waiting", Outcome.SKIPPED
@@ -204,6 +327,10 @@ def _keys(plan: TransactionPlan) -> list[str]:
 		if entry is not None:
 			keys.append(entry.entry_key)
 	return keys
+
+
+def _utc(moment: datetime | None) -> str:
+	return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") if moment else "?"
 
 
 def _money(value) -> Decimal:

@@ -5,9 +5,10 @@ How a run goes
 1. Posted-date windows (`listTransactions`, at most 180 days, default 30) from the last mark minus
    an overlap (48 h: Amazon warns the last 48 hours may be incomplete), or on the first run from
    the later of the settings' after date (midnight in the company's time zone) and the cut-over
-   instant (`transactions_from`: before it, the v0 feed booked the money). The access layer cuts
-   each window at the request time minus Amazon's two minutes. The mark moves after each
-   complete window; a failed window stops the run and the next one starts there again.
+   instant (`transactions_from`: before it, the v0 feed booked the money; never later than the v0
+   feed's own mark, see `cutover`); the orders v0 was waiting for are handed over (pending). The
+   access layer cuts each window at the request time minus Amazon's two minutes. The mark moves
+   after each complete window; a failed window stops the run and the next one starts there again.
 2. Each transaction is mapped (`mapping.transactions`) and its entries are posted, each in its own
    record scope (one bad transaction never stops the others), each keyed by the transaction id
    ("txn:<id>", unique in the ERP), so re-reading a window books nothing twice:
@@ -22,7 +23,9 @@ How a run goes
    - DEFERRED: the fees as usual, and the total moved to "Amazon Deferred"; the transaction stays
      pending until Amazon shows it released, then the total moves back to clearing.
    A transaction that cannot be mapped (breakdowns that do not add up) fails alone and is pending.
-3. Settlements (see `settlements`): each closed one is checked and its deposit booked.
+3. Settlements (see `settlements`): each closed one is checked (against its transactions and
+   Amazon's settlement report) and, once all its money is on the clearing account, its deposit
+   booked; one that began before the first instant this feed books is left to the seller.
 
 Settings (SyncSettings.extra, all optional): transactions_window_days (30), fee_overlap_hours (48),
 transactions_pending_days (14), transactions_requery_limit (20), transactions_from (ISO instant).
@@ -32,17 +35,16 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import datetime, time, timedelta, timezone
 
-from ..drafts.refunds import CHARGEBACK, GUARANTEE_CLAIM, REFUND, RefundDraft, RefundLineDraft
-from ..mapping.fee_keys import KeyNumbering
-from ..mapping.refunds import refund_key
-from ..mapping.transactions import DEFERRED, Leaf, TransactionError, TransactionPlan, leaves, map_transaction
+from ..mapping.transaction_refunds import refund_drafts
+from ..mapping.transactions import DEFERRED, TransactionError, TransactionPlan, map_transaction
 from ..ports import ErpPort, Outcome
 from ..settings import SyncSettings
 from ..sources import AmazonSource
-from ..timestamps import current_time, parse_timestamp
+from ..timestamps import parse_timestamp
+from .base import AccountEngine, Clock
+from .cutover import HANDED_OVER, V0_CHECKPOINT, books_from, cutover_of, handed_over, ran_v0
 from .options import bounded
 from .report import RecordFailure, SyncReport, failure_reason, run_isolated, source_stats
 
@@ -57,26 +59,12 @@ DEFAULT_REQUERY_LIMIT = 20
 REQUEST_CUTOFF = timedelta(minutes=3)  # Amazon: postedBefore more than two minutes before the request
 _IDS_SHOWN = 10
 
-# Refund breakdown leaf -> RefundLineDraft field (the buyer's credit is minus Amazon's amount).
-_REFUND_FIELDS = {"principal": "principal", "principle": "principal", "tax": "tax", "shippingcharge": "shipping",
-	"shipping": "shipping", "shippingtax": "shipping_tax", "giftwrap": "gift_wrap", "giftwraptax": "gift_wrap_tax"}  # fmt: skip
 
-
-class TransactionSync:
+class TransactionSync(AccountEngine[AmazonSource]):
 	"""Books Amazon's transactions and settlements for one account, see the module docstring."""
 
-	def __init__(
-		self,
-		source: AmazonSource,
-		port: ErpPort,
-		settings: SyncSettings,
-		*,
-		now: datetime | Callable[[], datetime] | None = None,
-	):
-		self.source = source
-		self.port = port
-		self.settings = settings
-		self._now = now
+	def __init__(self, source: AmazonSource, port: ErpPort, settings: SyncSettings, *, now: Clock = None):
+		super().__init__(source, port, settings, now=now)
 		extra = settings.extra or {}
 		self.window = timedelta(
 			days=bounded(extra, "transactions_window_days", DEFAULT_WINDOW_DAYS, 1 / 24, MAX_WINDOW_DAYS)
@@ -84,12 +72,18 @@ class TransactionSync:
 		self.overlap = timedelta(hours=bounded(extra, "fee_overlap_hours", DEFAULT_OVERLAP_HOURS))
 		self.pending_for = timedelta(days=bounded(extra, "transactions_pending_days", DEFAULT_PENDING_DAYS))
 		self.requery_limit = max(int(extra.get("transactions_requery_limit", DEFAULT_REQUERY_LIMIT)), 0)
-		self.cutover = (
-			parse_timestamp(extra.get("transactions_from")) if extra.get("transactions_from") else None
-		)
+		self.cutover = cutover_of(extra)
+		self._v0: dict | None = None  # the v0 fee engine's checkpoint, read once
 
-	def now(self) -> datetime:
-		return current_time(self._now)
+	def v0_checkpoint(self) -> dict:
+		if self._v0 is None:
+			self._v0 = self.port.get_checkpoint(V0_CHECKPOINT) or {}
+		return self._v0
+
+	def books_from(self) -> datetime:
+		"""The first posted instant this feed books (see `cutover`)."""
+		floor = datetime.combine(self.settings.after_date, time.min, tzinfo=self.settings.time_zone)
+		return books_from(floor, self.cutover, self.v0_checkpoint())
 
 	# -- the run ----------------------------------------------------------------------------------
 
@@ -98,6 +92,12 @@ class TransactionSync:
 		now = self.now()
 		checkpoint = self.port.get_checkpoint(CHECKPOINT_KIND) or {}
 		run = _Run(report, dict(checkpoint.get("pending") or {}), now)
+		if not checkpoint and self.v0_checkpoint().get("waiting"):
+			run.pending.update(handed_over(self.v0_checkpoint()))
+			report.note(
+				f"Took over {len(self.v0_checkpoint()['waiting'])} orders the Finances v0 feed was waiting for; "
+				"their transactions are read by order."
+			)
 		windows = self.plan_windows(checkpoint, now)
 		if not windows:
 			report.note("No new posted-date window to read yet.")
@@ -121,7 +121,9 @@ class TransactionSync:
 		self.port.set_checkpoint(CHECKPOINT_KIND, checkpoint)
 		from .settlements import SettlementSync
 
-		SettlementSync(self.source, self.port, self.settings, now=now).run_into(report, run.transfers)
+		SettlementSync(self.source, self.port, self.settings, now=now).run_into(
+			report, run.transfers, books_from=self.books_from()
+		)
 		run.summarise()
 		return report.finish(source_stats(self.source))
 
@@ -142,9 +144,7 @@ class TransactionSync:
 		return report.finish(source_stats(self.source))
 
 	def plan_windows(self, checkpoint: dict, now: datetime) -> list[tuple[datetime, datetime]]:
-		floor = datetime.combine(self.settings.after_date, time.min, tzinfo=self.settings.time_zone)
-		if self.cutover and self.cutover > floor:
-			floor = self.cutover
+		floor = self.books_from()
 		previous = parse_timestamp(checkpoint.get("posted_before"))
 		start = max(previous - self.overlap, floor) if previous else floor
 		limit = now - REQUEST_CUTOFF
@@ -185,7 +185,13 @@ class TransactionSync:
 				break
 		for kind, value in queries:
 			if kind == "order":
-				self._read(run, f"order {value}", related_identifier=("ORDER_ID", value))
+				if self._read(run, f"order {value}", related_identifier=("ORDER_ID", value)):
+					for key in [
+						k
+						for k, e in run.pending.items()
+						if e.get("why") == HANDED_OVER and e.get("order") == value
+					]:
+						del run.pending[key]  # its transactions are booked or pending on their own now
 			else:
 				posted = parse_timestamp(value)
 				if posted:
@@ -230,7 +236,7 @@ class TransactionSync:
 		ok = True
 		for draft in plan.entries:
 			ok &= self._post(run, plan, draft)
-		refunds = self._refunds(plan, transaction)
+		refunds = refund_drafts(plan, transaction)
 		if refunds and not callable(getattr(self.port, "post_refund", None)):
 			# An ERP side without credit notes yet (the ERPNext one gets them with its invoices):
 			# the refund's sale side stays recorded, as with the v0 feed.
@@ -272,70 +278,10 @@ class TransactionSync:
 		return outcome is not None
 
 	def _booked_by_v0(self, plan: TransactionPlan) -> bool:
-		if not self.cutover:
-			return False
+		if not ran_v0(self.cutover, self.v0_checkpoint()):
+			return False  # this account never read v0
 		prefix = plan.v0_key_prefix
 		return any(key.startswith(prefix) for key in self.port.posted_fee_event_keys(plan.amazon_order_id))
-
-	def _refunds(self, plan: TransactionPlan, transaction: dict) -> list[RefundDraft]:
-		"""The buyer's side of a refund, per item, for the credit note (the invoices' RefundDraft)."""
-		if plan.transaction_type not in (REFUND, GUARANTEE_CLAIM, CHARGEBACK) or not plan.amazon_order_id:
-			return []
-		lines = []
-		items = transaction.get("items") or [{"breakdowns": transaction.get("breakdowns"), "contexts": []}]
-		for item in items:
-			context = next(
-				(c for c in item.get("contexts") or [] if isinstance(c, dict) and c.get("sku")), {}
-			)
-			line = RefundLineDraft(sku=context.get("sku") or item.get("description") or "")
-			line.quantity = _decimal(context.get("quantityShipped") or 0)
-			adjustment = [
-				r.get("itemRelatedIdentifierValue")
-				for r in item.get("relatedIdentifiers") or []
-				if r.get("itemRelatedIdentifierName") == "ORDER_ADJUSTMENT_ITEM_ID"
-			]
-			line.adjustment_item_id = adjustment[0] if adjustment else ""
-			for leaf in leaves(item.get("breakdowns")):
-				_credit(line, leaf)
-			if line.total or line.other:
-				lines.append(line)
-		if not lines:
-			return []
-		key = KeyNumbering()(refund_key(plan.amazon_order_id, plan.transaction_type, plan.posted_date, lines))
-		return [
-			RefundDraft(
-				refund_key=key,
-				amazon_order_id=plan.amazon_order_id,
-				posted_date=plan.posted_date,
-				currency=plan.currency,
-				lines=lines,
-				kind=plan.transaction_type,
-				marketplace_name=(transaction.get("marketplaceDetails") or {}).get("marketplaceName") or "",
-				source=f"finances-2024-06-19:{plan.transaction_id or plan.key}",
-			)
-		]
-
-
-def _credit(line: RefundLineDraft, leaf: Leaf) -> None:
-	from ..mapping.transactions import order_category
-
-	if order_category(leaf) is not None:
-		return  # fees and withheld tax: the fee entry's
-	top = leaf.path[0].lower()
-	if top in ("promotions", "promotion"):
-		line.promotion -= leaf.amount
-		return
-	name = _REFUND_FIELDS.get(leaf.type.lower())
-	if name:
-		setattr(line, name, getattr(line, name) - leaf.amount)
-	else:
-		line.other[leaf.type] = line.other.get(leaf.type, 0) - leaf.amount
-
-
-def _decimal(value):
-	from decimal import Decimal
-
-	return Decimal(str(value))
 
 
 def _fallback_key(transaction) -> str:

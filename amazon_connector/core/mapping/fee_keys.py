@@ -72,3 +72,14 @@ class KeyNumbering:
 		n = self._seen.get(key, 0) + 1
 		self._seen[key] = n
 		return key if n == 1 else f"{key}#{n}"
+
+
+def posted_of_event_key(key: str) -> datetime | None:
+	"""The posted second an event key (`event_key`) carries; None for another kind of key."""
+	parts = key.split(":")
+	if len(parts) < 4:
+		return None
+	try:
+		return datetime.strptime(parts[2], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+	except ValueError:
+		return None

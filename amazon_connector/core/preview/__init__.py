@@ -16,8 +16,8 @@ from ..drafts.fulfilment import FulfilmentState
 from ..drafts.listings import ListingHealth, OfferPrice
 from ..drafts.shipments import CarrierCode, DeliveryView, ShipmentDraft
 from ..drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
-from ..drafts.transactions import AccountEntryDraft, SettlementDraft
-from ..engine.settlements import settlement_status
+from ..drafts.transactions import AccountEntryDraft, SettlementDraft, SettlementMember
+from ..engine.settlements import DONE, settlement_status
 from ..ports import (
 	ErpPort,
 	InventoryPort,
@@ -216,13 +216,30 @@ class PreviewErp:
 	def booked_entry_keys(self, keys: list[str]) -> set[str]:
 		return {k for k in keys if k in self.fee_entries or k in self.account_entries}
 
-	def settlement_booked(self, settlement_id: str) -> bool:
-		return (self.settlements.get(settlement_id) or {}).get("status") == "Booked"
+	def settlement_done(self, settlement_id: str) -> bool:
+		return (self.settlements.get(settlement_id) or {}).get("status") in DONE
+
+	def sale_sides_missing(self, members: list[SettlementMember]) -> list[str]:
+		"""As the adapter with invoices on: a submitted order's sale waits for its invoice, and an
+		invoiced order's refund for its credit note."""
+		missing = []
+		for member in members:
+			order_id = member.amazon_order_id
+			if not member.sale or not order_id:
+				continue
+			if member.refund_key:
+				if order_id in self.invoices and member.refund_key not in self.credit_notes:
+					missing.append(f"credit note of refund {member.refund_key}")
+			elif (self.sales_orders.get(order_id) or {}).get(
+				"docstatus"
+			) == 1 and order_id not in self.invoices:
+				missing.append(f"invoice of order {order_id}")
+		return missing
 
 	def book_settlement(self, draft: SettlementDraft) -> Outcome:
 		"""The adapter's rules (see ports.TransactionsPort), with the deposit kept on the record."""
 		record = self.settlements.get(draft.settlement_id)
-		if record and record["status"] == "Booked":
+		if record and record["status"] in DONE:
 			return Outcome.UNCHANGED
 		self._remember(self.settlements, draft.settlement_id)
 		status, outcome = settlement_status(draft)

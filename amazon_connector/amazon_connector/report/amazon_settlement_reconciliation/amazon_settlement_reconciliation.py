@@ -35,6 +35,26 @@ def execute(filters=None):
 		},
 		{"label": _("Status"), "value": doc.status, "datatype": "Data"},
 	]
+	if doc.status == "Booked":
+		# What the settlement's vouchers leave on its clearing account (0.00 when all is booked).
+		summary.append(
+			{
+				"label": _("Clearing Balance"),
+				"value": doc.clearing_balance,
+				"datatype": "Currency",
+				"currency": doc.currency,
+				"indicator": "Green" if not doc.clearing_balance else "Red",
+			}
+		)
+	if doc.report_total is not None:
+		summary.append(
+			{
+				"label": _("Settlement Report Total"),
+				"value": doc.report_total,
+				"datatype": "Currency",
+				"currency": doc.currency,
+			}
+		)
 	return columns(), rows, None, chart, summary
 
 
