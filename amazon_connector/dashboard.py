@@ -32,7 +32,8 @@ def fee_share_of_sales(filters=None) -> dict:
 		.where(je.posting_date >= since)
 	).run()[0][0]
 	share = 100.0 * flt(fees) / flt(sales) if flt(sales) else 0.0
-	return {"value": share, "fieldtype": "Percent"}
+	# One decimal: "7.0 %" reads at a glance, the system precision would show "7.000%".
+	return {"value": share, "fieldtype": "Percent", "precision": 1}
 
 
 @frappe.whitelist()
@@ -52,4 +53,33 @@ def search_orders_plan_used(filters=None) -> dict:
 		except (TypeError, ValueError):
 			continue
 		calls[log.amazon_account] = calls.get(log.amazon_account, 0) + used
-	return {"value": 100.0 * max(calls.values(), default=0) / allowed, "fieldtype": "Percent"}
+	return {"value": 100.0 * max(calls.values(), default=0) / allowed, "fieldtype": "Percent", "precision": 1}
+
+
+@frappe.whitelist()
+def accounts_at_a_glance() -> list[dict]:
+	"""Per Amazon account: its last run (when it started, what it ran, how it ended, its log) and
+	the failed records its logs still list (not retried yet). The workspace's accounts block."""
+	frappe.has_permission("Amazon Sync Log", throw=True)
+	accounts = frappe.get_all("Amazon Settings", fields=["name", "enabled"], order_by="name")
+	logs = frappe.get_all(
+		"Amazon Sync Log",
+		filters={"amazon_account": ("in", [a.name for a in accounts] or [""]), "dry_run": 0},
+		fields=["name", "amazon_account", "kind", "status", "started", "open_failures"],
+		order_by="started desc, creation desc",
+	)
+	rows = {
+		a.name: {"account": a.name, "enabled": a.enabled, "last_run": None, "open_failures": 0}
+		for a in accounts
+	}
+	for log in logs:
+		row = rows[log.amazon_account]
+		row["open_failures"] += log.open_failures or 0
+		if row["last_run"] is None and log.started:
+			row["last_run"] = {
+				"log": log.name,
+				"kind": log.kind,
+				"status": log.status,
+				"started": log.started,
+			}
+	return list(rows.values())

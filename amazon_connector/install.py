@@ -1,4 +1,5 @@
-"""Install, migrate and uninstall: custom fields on ERPNext DocTypes and the connector's role.
+"""Install, migrate and uninstall: custom fields on ERPNext DocTypes, the connector's role and the
+workspace's HTML blocks.
 
 The fields are defined here, in code, so that every migrate brings them back to this definition
 (a field edited by hand in Customize Form is reset) and uninstall can remove exactly these.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+from amazon_connector.workspace_blocks import BLOCKS, block_parts
 
 ROLE = "Amazon Connector Manager"
 SETTINGS_DOCTYPE = "Amazon Settings"
@@ -435,16 +438,19 @@ def after_install():
 	make_role()
 	make_custom_fields()
 	seed_carriers()
+	sync_workspace_blocks()
 
 
 def after_migrate():
 	make_role()
 	make_custom_fields()
 	seed_carriers()
+	sync_workspace_blocks()
 
 
 def before_uninstall():
 	delete_custom_fields()
+	delete_workspace_blocks()
 
 
 def make_role():
@@ -472,3 +478,22 @@ def delete_custom_fields():
 				# reinstall finds the orders it had imported instead of importing them twice.
 				frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
 		frappe.clear_cache(doctype=doctype)
+
+
+def sync_workspace_blocks():
+	for name, folder in BLOCKS.items():
+		parts = block_parts(folder)
+		if not frappe.db.exists("Custom HTML Block", name):
+			frappe.get_doc({"doctype": "Custom HTML Block", "name": name, "private": 0, **parts}).insert(
+				ignore_permissions=True
+			)
+			continue
+		doc = frappe.get_doc("Custom HTML Block", name)
+		if any(doc.get(field) != value for field, value in parts.items()):
+			doc.update(parts)
+			doc.save(ignore_permissions=True)
+
+
+def delete_workspace_blocks():
+	for name in BLOCKS:
+		frappe.delete_doc("Custom HTML Block", name, ignore_permissions=True, ignore_missing=True, force=True)
