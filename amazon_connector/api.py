@@ -19,18 +19,11 @@ from .core.engine.pipeline import (
 	PRICE_PUSH,
 	PRODUCTS,
 	STOCK_PUSH,
+	stage_label,
 )
 from .erpnext_adapter.fulfilment import has_open_orders
 from .erpnext_adapter.settings import SETTINGS_DOCTYPE, read_settings
 from .runner import queue
-
-STAGE_LABELS = {
-	FBA_INVENTORY: "FBA inventory",
-	STOCK_PUSH: "Stock to Amazon",
-	MCF: "Amazon fulfilment status",
-	PRICE_PUSH: "Prices to Amazon",
-	LISTING_HEALTH: "Listings health",
-}
 
 
 def _settings_for(account: str, ptype: str = "write"):
@@ -61,7 +54,7 @@ def _start_sync(account: str, stages: list[str]) -> str:
 			settings.name
 		)
 	return _("{0} sync of {1} started in the background.").format(
-		", ".join(STAGE_LABELS.get(s, s.capitalize()) for s in stages), settings.name
+		", ".join(_(stage_label(s)) for s in stages), settings.name
 	)
 
 

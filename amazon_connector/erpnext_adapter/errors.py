@@ -8,3 +8,6 @@ class AdapterError(Exception):
 
 	The sync core catches it per record, logs the message with the Amazon id and goes on.
 	"""
+
+	# Its message is written for the user, so the sync log shows it without the class name.
+	user_facing = True

@@ -7,18 +7,10 @@ import time
 import frappe
 from frappe import _
 
+from ..core.engine.pipeline import stage_label
 from ..erpnext_adapter.settings import SETTINGS_DOCTYPE
 
 JOB_EVENT = "amazon_connector_job"  # the app bundle listens for it (public/js)
-
-# What the progress dialog calls each stage: the buttons' words, not the pipeline's stage ids.
-STAGE_LABELS = {
-	"products": "Products",
-	"orders": "Orders",
-	"fees": "Fees",
-	"invoices": "Invoices",
-	"inventory": "FBA Inventory",
-}
 
 
 class FormPublisher:
@@ -37,9 +29,7 @@ class FormPublisher:
 		percent = (100.0 * done / total) if total else min(95.0, 100.0 * done / (done + 100.0)) or 1.0
 		frappe.publish_progress(
 			percent,
-			title=_("Amazon: syncing {0}").format(
-				_(STAGE_LABELS.get(stage, stage.replace("_", " ").title()))
-			),
+			title=_("Amazon: syncing {0}").format(_(stage_label(stage))),
 			doctype=SETTINGS_DOCTYPE,
 			docname=self.account,
 			# Frappe shows a progress description as text, so it is not escaped here.

@@ -31,12 +31,11 @@ from ..core.engine.pipeline import (
 	crashed_report,
 	stage_progress,
 )
-from ..core.engine.report import SyncReport
+from ..core.engine.report import SyncReport, failure_reason
 from ..core.ports import ErpPort, SyncLocked
 from ..core.preview import PreviewErp
 from ..erpnext_adapter.settings import SETTINGS_DOCTYPE, account_config, settings_doc, sync_settings
 from ..locks import AccountLock
-from ..spapi.errors import SpApiError, user_message
 from ..spapi.redaction import Scrubber
 from ..spapi.source import SpApiSource
 from .commits import CommittingPort, commit, rollback_stage, stage_savepoint
@@ -168,7 +167,7 @@ class SyncRun:
 
 	def crashed(self, stage: str, exc: Exception) -> SyncReport:
 		rollback_stage(self._savepoint)
-		reason = user_message(exc) if isinstance(exc, SpApiError) else f"{type(exc).__name__}: {exc}"
+		reason = failure_reason(exc)
 		report = crashed_report(stage, self.account, exc, self.scrub(reason))
 		for failure in report.failures:
 			failure.detail = self.scrub(failure.detail)

@@ -37,7 +37,7 @@ from .order_history import OrderHistorySync, history_enabled
 from .orders import OrderSync
 from .price_push import PricePush
 from .products import ProductSync
-from .report import RecordFailure, SyncReport, source_stats
+from .report import RecordFailure, SyncReport, failure_reason, source_stats
 from .shipments import ShipmentConfirmation
 from .stock_push import StockPush
 from .transactions import TransactionSync
@@ -65,6 +65,26 @@ STAGES = (
 )  # fmt: skip
 # What a run does when asked for no stage in particular: the import of products, orders and money.
 IMPORT_STAGES = (PRODUCTS, ORDERS, INVOICES, FEES)
+
+# What a person reads for a stage (progress, summaries, the workspace); English, translated where shown.
+STAGE_LABELS = {
+	PRODUCTS: "Products",
+	ORDERS: "Orders",
+	INVOICES: "Invoices",
+	FEES: "Fees",
+	FBA_INVENTORY: "FBA Inventory",
+	STOCK_PUSH: "Stock to Amazon",
+	MCF: "Amazon Fulfilment Status",
+	SHIPMENTS: "Shipment Confirmation",
+	LISTING_HEALTH: "Listings Health",
+	PRICE_PUSH: "Prices to Amazon",
+}
+
+
+def stage_label(stage: str) -> str:
+	"""The label of a stage (or of a sync log's kind, such as "retry")."""
+	return STAGE_LABELS.get(stage) or stage.replace("_", " ").capitalize()
+
 
 # (stage, done, total or None, message): a run's progress, told per stage.
 Progress = Callable[[str, int, int | None, str], None]
@@ -221,7 +241,7 @@ def run_pipeline(
 
 def crashed_report(stage: str, account: str, exc: Exception, reason: str | None = None) -> SyncReport:
 	"""The report of a stage that could not run at all."""
-	reason = reason or f"{type(exc).__name__}: {exc}"
+	reason = reason or failure_reason(exc)
 	report = SyncReport(kind=stage, account=account)
 	report.count("failed")
 	report.failures.append(RecordFailure(stage, account, reason, traceback.format_exc(limit=8)))

@@ -94,9 +94,13 @@ def source_stats(source: UsageCounted | None) -> dict:
 
 
 def failure_reason(exc: BaseException) -> str:
-	"""Why a read from Amazon failed: Amazon's errors in one plain sentence, anything else by kind and text."""
+	"""Why a record or a read failed, as the sync log shows it: Amazon's errors in one plain sentence;
+	an error written for the user (its class says `user_facing = True`: it names the record and what
+	to do) as it is, without its class name; anything else by kind and text."""
 	if isinstance(exc, SpApiError):
 		return user_message(exc)
+	if getattr(exc, "user_facing", False) and str(exc):
+		return str(exc)
 	return f"{type(exc).__name__}: {exc}"
 
 
@@ -121,9 +125,7 @@ def run_isolated(
 	except Exception as exc:  # one bad record must not stop the others
 		report.count("failed")
 		report.failures.append(
-			RecordFailure(
-				record_kind, amazon_id, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8)
-			)
+			RecordFailure(record_kind, amazon_id, failure_reason(exc), traceback.format_exc(limit=8))
 		)
 		log.warning("%s %s failed: %s", record_kind, amazon_id, exc)
 		return None

@@ -1,6 +1,11 @@
 // Amazon Sync Log: retry the failed records of a run, following the retry job until it ends.
 
 frappe.ui.form.on("Amazon Sync Log", {
+	setup(frm) {
+		// "Invoices", not the stored stage id "invoices" (the label comes from the server).
+		frm.fields_dict.kind.df.formatter = (value) => frm.doc.__onload?.kind_label || value;
+	},
+
 	refresh(frm) {
 		// A log is written by the runner only; nothing on it is for editing (even by Administrator).
 		frm.disable_save();

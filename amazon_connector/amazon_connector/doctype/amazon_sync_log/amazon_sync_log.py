@@ -7,9 +7,12 @@ those that still list something to do (see `clear_old_logs`).
 from __future__ import annotations
 
 import frappe
+from frappe import _
 from frappe.model.document import Document
 from frappe.query_builder import Interval
 from frappe.query_builder.functions import Now
+
+from amazon_connector.core.engine.pipeline import stage_label
 
 
 class AmazonSyncLog(Document):
@@ -52,6 +55,11 @@ class AmazonSyncLog(Document):
 		windows: DF.SmallText | None
 
 	# end: auto-generated types
+
+	def onload(self):
+		# The form shows the kind as the buttons name it; the stored value is the runner's stage id.
+		self.set_onload("kind_label", _(stage_label(self.kind or "")))
+
 	@staticmethod
 	def clear_old_logs(days=30):
 		"""Log Settings' clean-up: delete logs older than `days` that hold nothing still to do. A log

@@ -1,5 +1,7 @@
 frappe.listview_settings["Amazon Sync Log"] = {
 	add_fields: ["kind", "status", "open_failures"],
+	// The log number says little at a glance and squeezed the Started column to "12-01-2026 2…".
+	hide_name_column: true,
 	formatters: {
 		// The kinds as the buttons name them (the stored values are the runner's stage ids).
 		kind: (value) =>
@@ -8,7 +10,12 @@ frappe.listview_settings["Amazon Sync Log"] = {
 				orders: __("Orders"),
 				fees: __("Fees"),
 				invoices: __("Invoices"),
-				inventory: __("FBA Inventory"),
+				fba_inventory: __("FBA Inventory"),
+				stock_push: __("Stock to Amazon"),
+				mcf: __("Amazon Fulfilment Status"),
+				shipment_confirmation: __("Shipment Confirmation"),
+				listing_health: __("Listings Health"),
+				price_push: __("Prices to Amazon"),
 				retry: __("Retry"),
 			})[value] || value,
 	},
