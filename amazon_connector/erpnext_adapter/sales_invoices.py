@@ -202,17 +202,30 @@ class SalesInvoices:
 	def _submit(self, doc, amazon_order_id: str) -> None:
 		from erpnext.stock.stock_ledger import NegativeStockError
 
+		# Submitted as the database holds it: the inserted object still has None where the database
+		# stored a default 0, and the submit's Version would show "changed from 0 to null" for each.
+		doc.reload()
 		doc.flags.ignore_permissions = True
 		try:
 			doc.submit()
 		except NegativeStockError as exc:
 			warehouses = ", ".join(sorted({row.warehouse for row in doc.items if row.warehouse}))
+			if self.ctx.fba_warehouse:
+				what_to_do = _(
+					"Bring its stock up to date (Sync > FBA Inventory, or a Stock Reconciliation)."
+				)
+			else:
+				# Without an FBA warehouse there is no FBA Inventory sync to run: say what is missing.
+				what_to_do = _(
+					"Amazon-fulfilled orders take their stock from the FBA Warehouse: set one on Amazon "
+					"Settings {0} and run Sync > FBA Inventory (or add the stock with a Stock "
+					"Reconciliation)."
+				).format(self.ctx.account)
 			raise AdapterError(
 				_(
-					"Amazon order {0}: the warehouse {1} does not hold the stock Amazon shipped ({2}). Bring "
-					"its stock up to date (FBA inventory sync or a Stock Reconciliation); the next run "
-					"invoices the order."
-				).format(amazon_order_id, warehouses, frappe.utils.strip_html(str(exc)))
+					"Amazon order {0}: the warehouse {1} does not hold the stock Amazon shipped ({2}). {3} "
+					"The next run invoices the order."
+				).format(amazon_order_id, warehouses, frappe.utils.strip_html(str(exc)), what_to_do)
 			) from exc
 
 	def _settle(self, doc, amazon_order_id: str) -> str:

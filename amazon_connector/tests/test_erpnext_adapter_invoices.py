@@ -129,6 +129,8 @@ class TestSalesInvoices(AdapterTestCase):
 		)
 		self.assertEqual([(m.warehouse, m.actual_qty) for m in moved], [(self.fba, -2.0)])
 		self.assertEqual(flt(frappe.db.get_value("Sales Order", order.name, "per_billed")), 100)
+		# Its timeline shows no change nobody made ("changed from 0 to null" from the submit).
+		self.assertEqual(f.phantom_changes("Sales Invoice", invoice.name), [])
 
 		# Paid at checkout: the payment from the buyer sits on the clearing account, the receivable is 0.
 		payment = frappe.get_doc("Payment Entry", {"amazon_payment_key": f"inv:{invoice.name}"})
@@ -164,6 +166,9 @@ class TestSalesInvoices(AdapterTestCase):
 		failures = {x.amazon_id: x.reason for x in report.failures}
 		self.assertIn("AMZ-INV-0003", failures)
 		self.assertIn(self.fba, failures["AMZ-INV-0003"])
+		# Said as written for the user (no exception class in front), with what to do.
+		self.assertTrue(failures["AMZ-INV-0003"].startswith("Amazon order AMZ-INV-0003: the warehouse"))
+		self.assertIn("Sync > FBA Inventory", failures["AMZ-INV-0003"])
 		self.assertNotIn("AMZ-INV-0004", failures)
 		self.assertFalse(frappe.db.exists("Sales Invoice", {"amazon_invoice_key": "AMZ-INV-0003"}))
 		self.assertFalse(frappe.db.exists("Payment Entry", {"amazon_order_id": "AMZ-INV-0003"}))
