@@ -19,6 +19,11 @@ frappe.ui.form.on("Amazon Settings", {
 	},
 
 	refresh(frm) {
+		// These are Amazon's credentials, not passwords a person chose: a strength meter ("Excellent")
+		// says nothing about them, and checking it would post the secret on every key press.
+		for (const fieldname of ["lwa_client_secret", "refresh_token"]) {
+			frm.get_field(fieldname)?.disable_password_checks?.();
+		}
 		if (frm.is_new()) return;
 		// Whichever job of this account ends (started here, by the scheduler or from a sync log), its
 		// summary shows here and the form shows what it changed. The helpers are loaded here, on the
