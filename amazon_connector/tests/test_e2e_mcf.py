@@ -12,8 +12,12 @@ from decimal import Decimal
 import frappe
 from frappe.utils import add_days, flt, nowdate
 
+from amazon_connector.core.engine import fulfilment
 from amazon_connector.core.engine.fulfilment import FulfilmentStatusSync
 from amazon_connector.core.engine.transactions import TransactionSync
+from amazon_connector.core.mapping.fulfilment import fulfilment_order_id
+from amazon_connector.erpnext_adapter.context import context_of
+from amazon_connector.erpnext_adapter.fulfilment import Fulfilment
 from amazon_connector.runner import fulfilment as buttons
 from amazon_connector.runner.run import run_sync
 from amazon_connector.simulator.fulfillment import DEFAULT_DELAYS, FEES
@@ -229,6 +233,20 @@ class TestE2EMultiChannelFulfilment(_MultiChannelFulfilmentCase):
 		):
 			buttons.cancel(open_one)
 		assert "mcf" not in due_stages(doc, frappe.utils.now_datetime())
+
+	def test_9_an_order_amazon_took_whose_answer_was_lost_is_adopted_not_sent_twice(self):
+		name = self.order([(MUG, 1)], speed="Standard")
+		account = self.account
+		so = frappe.get_doc("Sales Order", name)
+		adapter = Fulfilment(context_of(account.name))
+		# Amazon took it, but the answer never reached ERPNext (a timeout): nothing is recorded.
+		fulfilment.send(SpApiSource(account.session()), adapter.draft_for(so))
+		assert not self.so(name).amazon_fulfillment_order_id
+		answer = buttons.send(name)
+		assert answer["ok"] and answer["status"] == "Received"
+		assert self.so(name).amazon_fulfillment_order_id == fulfilment_order_id(name)
+		assert sum(1 for i in account.sim.fulfillment.orders if i.startswith(fulfilment_order_id(name))) == 1
+		buttons.cancel(name)
 
 
 class TestE2EMultiChannelFulfilmentTransactions(_MultiChannelFulfilmentCase):
