@@ -132,16 +132,13 @@ class Shipments:
 
 	def _view(self, doc) -> DeliveryView:
 		order = amazon_order_of(doc) or frappe._dict()
+		# Only the Amazon order's own rows: a row of another Sales Order on the same note is not part
+		# of this Amazon order's package (and is left out, like a free extra).
 		order_items = {
 			row.name: row.amazon_order_item_id
 			for row in frappe.get_all(
 				"Sales Order Item",
-				filters={
-					"parent": (
-						"in",
-						list({r.against_sales_order for r in doc.items if r.against_sales_order}),
-					)
-				},
+				filters={"parent": order.get("name") or ""},
 				fields=["name", "amazon_order_item_id"],
 			)
 		}

@@ -14,6 +14,7 @@ never holds up the others:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from ...spapi.errors import SpApiError
@@ -23,6 +24,8 @@ from ..mapping.shipments import CarrierMap, ShipmentNotSendable, shipment_from_d
 from ..ports import Outcome
 from ..settings import SyncSettings
 from .report import RecordFailure, SyncReport, failure_reason, is_transient, source_stats
+
+log = logging.getLogger(__name__)
 
 KIND = "shipment_confirmation"
 RECORD_KIND = "shipment"
@@ -100,5 +103,8 @@ class ShipmentConfirmation:
 	def _failed(self, report: SyncReport, name: str, order_id: str, reason: str, *, final: bool) -> None:
 		report.count("failed")
 		report.failures.append(RecordFailure(RECORD_KIND, f"{name} ({order_id})", reason))
-		with self.port.record_scope(RECORD_KIND, name):
-			self.port.mark_shipment_failed(name, reason, final=final)
+		try:
+			with self.port.record_scope(RECORD_KIND, name):
+				self.port.mark_shipment_failed(name, reason, final=final)
+		except Exception:  # the reason is in the log either way; the other notes go on
+			log.exception("could not note the failed confirmation on %s", name)
