@@ -4,7 +4,8 @@ Every refund the core maps (`core.drafts.refunds.RefundDraft`) is stored as an A
 record before anything else, keyed by its refund key (unique in the database), so that no
 refund lives only in a sync log, and each is booked once:
 - the order has a submitted Sales Invoice made by the connector -> credit note + refund payment
-  (`SalesInvoices.credit_note`), status Booked;
+  (`SalesInvoices.credit_note`), status Booked; an order invoiced per shipment part is credited
+  against the part's invoice that holds the refund's item;
 - it has none yet -> status Held, with the reason (not imported, not shipped in full yet, or not
   invoiced by the connector: shipped before "Invoice Orders Shipped From", or invoices off); the
   invoices stage books it as soon as the invoice exists;
@@ -60,8 +61,12 @@ class Refunds:
 			invoiced.update(
 				frappe.get_all(
 					"Sales Invoice",
-					filters={"amazon_invoice_key": ("in", order_ids[start : start + 500]), "docstatus": 1},
-					pluck="amazon_invoice_key",
+					filters={
+						"amazon_order_id": ("in", order_ids[start : start + 500]),
+						"is_return": 0,
+						"docstatus": 1,
+					},
+					pluck="amazon_order_id",
 				)
 			)
 		return [row.refund_key for row in rows if row.amazon_order_id in invoiced]
@@ -77,8 +82,8 @@ class Refunds:
 
 	# -- internals -------------------------------------------------------------------------------
 	def _book(self, record, draft: RefundDraft, *, raise_errors: bool) -> Outcome:
-		invoice = self.invoices.find(draft.amazon_order_id)
-		if not invoice or invoice.docstatus != 1:
+		invoice = self.invoices.invoice_for_refund(draft)
+		if not invoice:
 			record.db_set({"status": HELD, "reason": self._why_held(draft)}, update_modified=False)
 			return Outcome.HELD
 		savepoint = "amz_refund_book"

@@ -41,7 +41,6 @@ import frappe
 from frappe import _
 from frappe.utils import flt, get_datetime, getdate
 
-from ..core.drafts.orders import FULLY_SHIPPED
 from ..core.drafts.refunds import RefundDraft, RefundLineDraft
 from ..core.mapping.order_money import tax_exclusive_by_convention
 from ..core.mapping.refund_vat import refund_line_net_of_vat
@@ -51,7 +50,8 @@ from .accounts import DISCOUNT_LABEL, GIFT_WRAP_LABEL, OTHER_CHARGES_LABEL, SHIP
 from .context import AdapterContext
 from .errors import AdapterError
 from .inserts import insert_once
-from .sales_orders import AMAZON_FULFILLED, to_system_time
+from .sales_orders import AMAZON_FULFILLED, SHIPPED_STATUSES, to_system_time
+from .shipment_invoices import check_order_billed, cut_to_part, pending_parts
 from .tax_detail import item_wise_detail, read_detail
 from .tax_setup import TaxSetup
 
@@ -72,48 +72,68 @@ class SalesInvoices:
 
 	# -- invoices ------------------------------------------------------------------------------
 	def orders_awaiting_invoice(self) -> list[str]:
+		"""Orders with a shipment part not invoiced yet (see `shipment_invoices`)."""
 		if not self.ctx.make_sales_invoices:
 			return []
 		filters = {
 			"amazon_account": self.ctx.account,
 			"docstatus": 1,
-			"amazon_status": ("in", FULLY_SHIPPED),
+			"amazon_status": ("in", SHIPPED_STATUSES),
 			"amazon_order_id": ("is", "set"),
-			"amazon_shipped_on": ("is", "set"),
 			# Billed another way (by hand, before the connector invoiced): never a second invoice.
 			"per_billed": ("<", 100),
 		}
-		if self.ctx.invoice_from_date:
-			filters["amazon_shipped_on"] = (">=", self.ctx.invoice_from_date)
-		order_ids = frappe.get_all(
-			"Sales Order", filters=filters, pluck="amazon_order_id", order_by="amazon_shipped_on asc"
+		orders = frappe.get_all(
+			"Sales Order",
+			filters=filters,
+			or_filters={"amazon_shipped_on": ("is", "set"), "amazon_shipment_parts": ("is", "set")},
+			fields=["name", "amazon_order_id", "amazon_shipped_on", "amazon_shipment_parts"],
+			order_by="amazon_shipped_on asc, creation asc",
 		)
-		invoiced: set[str] = set()
+		keys = self._invoice_keys([o.amazon_order_id for o in orders])
+		return [
+			o.amazon_order_id
+			for o in orders
+			if pending_parts(o, keys.get(o.amazon_order_id, set()), self.ctx.invoice_from_date)
+		]
+
+	def _invoice_keys(self, order_ids: list[str]) -> dict[str, set[str]]:
+		keys: dict[str, set[str]] = {}
 		for start in range(0, len(order_ids), 500):
-			chunk = order_ids[start : start + 500]
-			invoiced.update(
-				frappe.get_all(
-					"Sales Invoice", filters={"amazon_invoice_key": ("in", chunk)}, pluck="amazon_invoice_key"
-				)
-			)
-		return [order_id for order_id in order_ids if order_id not in invoiced]
+			for row in frappe.get_all(
+				"Sales Invoice",
+				filters={"amazon_order_id": ("in", order_ids[start : start + 500]), "is_return": 0},
+				fields=["amazon_order_id", "amazon_invoice_key"],
+			):
+				keys.setdefault(row.amazon_order_id, set()).add(row.amazon_invoice_key)
+		return keys
 
 	def invoice_order(self, amazon_order_id: str) -> Outcome:
-		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
-
-		if self.find(amazon_order_id):
-			return Outcome.UNCHANGED
+		"""Invoice every shipment part of the order not invoiced yet, oldest first."""
 		name = frappe.db.get_value("Sales Order", {"amazon_order_id": amazon_order_id}, "name")
 		if not name:
 			raise AdapterError(_("Amazon order {0} has no Sales Order").format(amazon_order_id))
 		order = frappe.get_doc("Sales Order", name)
-		if order.docstatus != 1 or not order.amazon_shipped_on:
+		keys = self._invoice_keys([amazon_order_id]).get(amazon_order_id, set())
+		parts = pending_parts(order, keys, self.ctx.invoice_from_date)
+		if order.docstatus != 1 or not parts:
+			if keys:
+				return Outcome.UNCHANGED
 			raise AdapterError(
 				_("Amazon order {0}: Sales Order {1} is not submitted and shipped; no invoice yet").format(
 					amazon_order_id, order.name
 				)
 			)
-		shipped = get_datetime(order.amazon_shipped_on)
+		created = False
+		for key, part in parts:
+			created |= self._invoice_part(order, key, part, amazon_order_id)
+			order.reload()
+		return Outcome.CREATED if created else Outcome.UNCHANGED
+
+	def _invoice_part(self, order, key: str, part, amazon_order_id: str) -> bool:
+		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+		shipped = to_system_time(part.shipped_at).replace(tzinfo=None)
 		invoice = make_sales_invoice(order.name, ignore_permissions=True)
 		invoice.update(
 			{
@@ -126,11 +146,13 @@ class SalesInvoices:
 				"disable_rounded_total": 1,
 				"ignore_pricing_rule": 1,
 				"amazon_order_id": amazon_order_id,
-				"amazon_invoice_key": amazon_order_id,
+				"amazon_invoice_key": key,
 				"amazon_account": self.ctx.account,
 			}
 		)
 		invoice.set("payment_schedule", [])
+		whole = key == amazon_order_id
+		closing = True if whole else cut_to_part(invoice, order, part, amazon_order_id)
 		if order.currency != self.ctx.company_currency:
 			debit_to = self.accounts.receivable_account(order.currency)
 			invoice.update({"debit_to": debit_to, "party_account_currency": order.currency})
@@ -138,12 +160,55 @@ class SalesInvoices:
 			invoice.update_stock = 1
 			for row in invoice.items:
 				row.warehouse = row.warehouse or self.ctx.fba_warehouse
-		if not self._insert_unless_raced(invoice, amazon_order_id):
-			return Outcome.UNCHANGED
-		_check_same(invoice, order, amazon_order_id)
+		if not self._insert_unless_raced(invoice, key):
+			return False
+		if whole:
+			_check_same(invoice, order, amazon_order_id)
+		elif closing:
+			check_order_billed(order, amazon_order_id)
 		self._submit(invoice, amazon_order_id)
 		self._settle(invoice, amazon_order_id)
-		return Outcome.CREATED
+		return True
+
+	def invoice_for_refund(self, draft: RefundDraft):
+		"""The submitted invoice a refund is credited against (None while there is none): the order's
+		only one, or, for an order invoiced per shipment part, the latest that holds the refund's item."""
+		invoices = frappe.get_all(
+			"Sales Invoice",
+			filters={"amazon_order_id": draft.amazon_order_id, "is_return": 0, "docstatus": 1},
+			fields=["name", "docstatus"],
+			order_by="posting_date desc, creation desc",
+		)
+		if len(invoices) <= 1:
+			return invoices[0] if invoices else None
+		rows = frappe.get_all(
+			"Sales Invoice Item",
+			filters={"parent": ("in", [i.name for i in invoices])},
+			fields=["parent", "item_code", "so_detail"],
+		)
+		order_items = dict(
+			frappe.get_all(
+				"Sales Order Item",
+				filters={"name": ("in", [r.so_detail for r in rows if r.so_detail])},
+				fields=["name", "amazon_order_item_id"],
+				as_list=True,
+			)
+		)
+		marketplace_id = frappe.db.get_value(
+			"Sales Order", {"amazon_order_id": draft.amazon_order_id}, "amazon_marketplace_id"
+		)
+		for line in draft.lines:
+			codes = {self.item_for_sku(marketplace_id, line.sku), line.sku} if line.sku else set()
+			holding = {
+				r.parent
+				for r in rows
+				if (line.order_item_id and order_items.get(r.so_detail) == line.order_item_id)
+				or (r.item_code and r.item_code in codes)
+			}
+			for invoice in invoices:
+				if invoice.name in holding:
+					return invoice
+		return invoices[0]
 
 	# -- credit notes --------------------------------------------------------------------------
 	def credit_note(self, invoice_name: str, draft: RefundDraft) -> tuple[str, str]:

@@ -53,6 +53,7 @@ from ..core.drafts import SalesOrderDraft
 from ..core.drafts.orders import OUTPUT_VAT, SELLER, TAX
 from ..core.mapping.account_labels import charge_account_label
 from ..core.mapping.order_rows import OrderRowsError, order_rows
+from ..core.mapping.shipment_parts import parts_from_json, parts_to_json, shipment_parts
 from ..core.mapping.vat import needs_vat_taken_out, take_out_vat
 from ..core.money import minor_units, round_money
 from ..core.ports import Outcome, SalesOrderState
@@ -237,6 +238,8 @@ class SalesOrders:
 		}
 		if attention is not None:
 			values["amazon_attention"] = attention
+		parts = shipment_parts(draft, parts_from_json(doc.get("amazon_shipment_parts")))
+		values["amazon_shipment_parts"] = parts_to_json(parts) or None
 		if draft.shipped_at and not doc.get("amazon_shipped_on"):
 			# Kept once written: Amazon's later updates (delivered, returned) move its update time.
 			values["amazon_shipped_on"] = to_system_time(draft.shipped_at)
@@ -244,7 +247,8 @@ class SalesOrders:
 		if changed:
 			# db_set: these are Amazon's facts, allowed on submitted orders (allow_on_submit).
 			doc.db_set(changed, update_modified=False)
-		return bool(set(changed) - {"amazon_last_updated"})
+		# The shipment parts are the invoices' bookkeeping (hidden), not something a person sees change.
+		return bool(set(changed) - {"amazon_last_updated", "amazon_shipment_parts"})
 
 	# -- cancel ------------------------------------------------------------------------------
 	def cancel(self, amazon_order_id: str, reason: str) -> Outcome:
@@ -390,6 +394,7 @@ class SalesOrders:
 			"amazon_attention": _remarks(draft),
 			"amazon_shipments": shipments_text(draft),
 			"amazon_shipped_on": to_system_time(draft.shipped_at) if draft.shipped_at else None,
+			"amazon_shipment_parts": parts_to_json(shipment_parts(draft, [])) or None,
 		}
 		if price_list:
 			plan.update(self._price_list_fields(price_list, currency, conversion_rate, transaction_date))

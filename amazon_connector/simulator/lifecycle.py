@@ -181,6 +181,49 @@ def transition(world, order_id: str, status: str, now: datetime, *, post_fees: s
 		return order
 
 
+def ship_part(world, order_id: str, units: dict[str, int], now: datetime, *, post_fees: str = "later",
+	fee_delay: timedelta = timedelta(days=2)) -> dict:  # fmt: skip
+	"""Amazon ships part of an Amazon-fulfilled order (order item id -> units): the items' fulfilled
+	quantities grow, the order is PARTIALLY_SHIPPED, or SHIPPED with its last units (then its fees are
+	scheduled as `transition` does). Merchant orders ship in parts through confirmShipment."""
+	with world.lock:
+		order = world.order(order_id)
+		if order is None:
+			raise TransitionError(f"order {order_id} is not in the world")
+		fulfillment = order["fulfillment"]
+		if fulfillment.get("fulfilledBy") != "AMAZON":
+			raise TransitionError(f"order {order_id} is merchant-fulfilled: confirm its packages instead")
+		if fulfillment["fulfillmentStatus"] not in ("UNSHIPPED", "PARTIALLY_SHIPPED"):
+			raise TransitionError(
+				f"order {order_id} is {fulfillment['fulfillmentStatus']}, not waiting to ship"
+			)
+		items = {i["orderItemId"]: i for i in order["orderItems"] if not i.get("cancellation")}
+		for item_id, count in units.items():
+			item = items.get(item_id)
+			done = int(((item or {}).get("fulfillment") or {}).get("quantityFulfilled") or 0)
+			if item is None or not 0 < int(count) <= int(item["quantityOrdered"]) - done:
+				raise TransitionError(f"order {order_id}: cannot ship {count} units of item {item_id}")
+		marketplace_id = (order.get("salesChannel") or {}).get("marketplaceId") or ""
+		for item_id, count in units.items():
+			item = items[item_id]
+			done = int((item.get("fulfillment") or {}).get("quantityFulfilled") or 0) + int(count)
+			item["fulfillment"] = dict(item.get("fulfillment") or {}, quantityFulfilled=done,
+				quantityUnfulfilled=int(item["quantityOrdered"]) - done)  # fmt: skip
+			sku = (item.get("product") or {}).get("sellerSku")
+			if sku:
+				world.fba_inventory.ship(marketplace_id, sku, int(count), now)
+		shipped = all(int(i["fulfillment"].get("quantityUnfulfilled") or 0) == 0 for i in items.values())
+		fulfillment["fulfillmentStatus"] = "SHIPPED" if shipped else "PARTIALLY_SHIPPED"
+		order["lastUpdatedTime"] = iso(now)
+		world.save_order(order)
+		if shipped and post_fees != "never":
+			posted = now if post_fees == "now" else now + fee_delay
+			event = ledger.shipment_event(order, iso(posted))
+			if event is not None:
+				world.add_event("ShipmentEventList", event)
+		return order
+
+
 def _take_from_fba_stock(world, order: dict, now: datetime) -> None:
 	"""Amazon shipped the order from its warehouse: the units leave the network's fulfillable stock."""
 	marketplace_id = (order.get("salesChannel") or {}).get("marketplaceId") or ""

@@ -335,6 +335,15 @@ class Simulator:
 			self.order_changes.send(order, self.world.seller_id, self.clock.now())
 		return order
 
+	def ship_part(self, order_id: str, units: dict[str, int], *, post_fees: str = "later") -> dict:
+		"""Amazon ships part of an Amazon-fulfilled order (order item id -> units); see lifecycle.ship_part."""
+		order = lifecycle.ship_part(
+			self.world, order_id, units, self.clock.now(), post_fees=post_fees, fee_delay=self.fee_delay
+		)
+		if self.order_changes is not None:
+			self.order_changes.send(order, self.world.seller_id, self.clock.now())
+		return order
+
 	def set_finances_v0(self, mode: str) -> None:
 		if mode not in FINANCES_V0_MODES:
 			raise ValueError(f"finances_v0 must be one of {', '.join(FINANCES_V0_MODES)}, not {mode!r}")

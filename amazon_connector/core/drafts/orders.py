@@ -24,8 +24,8 @@ TAX = "tax"  # collected by the seller (the seller owes it to the tax authority)
 FACILITATOR_TAX = "facilitator_tax"  # collected and remitted by Amazon (marketplace facilitator)
 OTHER = "other"  # cash-on-delivery fee, Amazon's OTHER category, delivery tips
 
-# Amazon fulfillment statuses of an order shipped in full: the order is invoiced then (partial
-# shipments wait for the rest; see core.engine.invoices).
+# Amazon fulfillment statuses of an order shipped in full (a PARTIALLY_SHIPPED order is invoiced
+# part by part; see core.mapping.shipment_parts).
 FULLY_SHIPPED = ("SHIPPED", "DELIVERED")
 
 # ChargeDraft.collected_by

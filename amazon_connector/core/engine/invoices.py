@@ -2,17 +2,18 @@
 
 Runs after the order stage (which records Amazon's shipment on each Sales Order) and before fees
 (whose refunds then find their invoices). Per run:
-1. every order the ERP reports as shipped in full and not invoiced (`orders_awaiting_invoice`:
-   the adapter applies the "Make Sales Invoices" switch and the "invoice orders shipped from"
-   date) is invoiced in its own record scope (kind "invoice"), so an order whose stock is missing
-   in the FBA warehouse fails alone, with its id and ERPNext's reason, and is tried again next run;
+1. every order the ERP reports with a shipment not invoiced yet (`orders_awaiting_invoice`: the
+   adapter applies the "Make Sales Invoices" switch and the "invoice orders shipped from" date) is
+   invoiced in its own record scope (kind "invoice"), so an order whose stock is missing in the FBA
+   warehouse fails alone, with its id and ERPNext's reason, and is tried again next run;
 2. refunds held because their order had no invoice yet (`held_refunds_ready`) are booked, each
    in its own record scope (kind "refund").
 
-Partial shipments (decision): an order is invoiced once, when Amazon reports it shipped in full
-(SHIPPED or DELIVERED), dated when its last part shipped. Amazon ships most multi-package orders
-within a day or two, one invoice per order keeps one credit-note target per refund, and the
-invoice is exactly the Sales Order; a PARTIALLY_SHIPPED order waits.
+Partial shipments (decision): every part Amazon ships is invoiced when Amazon reports it, with
+exactly its units (`core.mapping.shipment_parts` says what each part holds,
+`core.mapping.invoice_parts` its share of the charge and tax rows); the part that completes the
+order takes what is left, so the invoices add up to the Sales Order. Revenue and, for FBA, stock
+then leave in the period Amazon shipped them, as a bookkeeper expects.
 """
 
 from __future__ import annotations
