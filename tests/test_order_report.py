@@ -70,9 +70,9 @@ def test_rows_with_a_bom_crlf_short_rows_and_blank_lines():
 def test_a_japanese_report_in_windows_31j_reads_back_its_titles():
 	world = generate_world(seed=3, orders=200, start=START, end=END, marketplaces="JP")
 	sim = Simulator(world, start_time=END + timedelta(days=10))
-	content, charset = sim.operations._orders_document(
-		"A1VC38T7YXB528", {"dataStartTime": "2026-01-01T00:00:00Z"}
-	)
+	ops = sim.operations
+	chosen = ops._report_orders("A1VC38T7YXB528", {"dataStartTime": "2026-01-01T00:00:00Z"})
+	content, charset = ops._orders_document("A1VC38T7YXB528", chosen)
 	assert charset.lower() in ("windows-31j", "cp932", "shift_jis")
 	rows = parse_rows(content.decode(python_codec(charset)))
 	titles = {i["product"]["title"] for o in world["orders"] for i in o["orderItems"]}
@@ -124,9 +124,9 @@ def test_report_orders_book_the_same_money_as_searchorders(tax_columns):
 	compared, kept_on_search, not_booked = 0, [], 0
 	for marketplace in world["account"]["marketplaces"]:
 		marketplace_id = marketplace["marketplaceId"]
-		content, charset = sim.operations._orders_document(
-			marketplace_id, {"dataStartTime": "2025-12-31T00:00:00Z", "dataEndTime": HISTORY_END}
-		)
+		period = {"dataStartTime": "2025-12-31T00:00:00Z", "dataEndTime": HISTORY_END}
+		chosen = sim.operations._report_orders(marketplace_id, period)
+		content, charset = sim.operations._orders_document(marketplace_id, chosen)
 		reported = group_orders(parse_rows(content.decode(python_codec(charset))))
 		assert {r.amazon_order_id for r in reported} == {
 			o["orderId"]

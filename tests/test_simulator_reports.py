@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import threading
+import time
 
 import httpx
 import pytest
 from fixtures_simulator import SimHttp, sp_api_client
 
 from amazon_connector.simulator.operations import REPORT_COLUMNS
+from amazon_connector.simulator.order_report import ORDER_REPORT
 
 REPORTS = "/reports/2021-06-30"
 JP, US, DE, UK = "A1VC38T7YXB528", "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1F83G8C2ARO7P"
@@ -162,3 +165,42 @@ def test_python_amazon_sp_api_downloads_and_decodes(simulator, sim_world):
 	assert {r["seller-sku"] for r in csv.DictReader(io.StringIO(text), delimiter="\t")} == {
 		r["seller-sku"] for r in sim_world["listings"][JP]
 	}
+
+
+def test_a_report_stays_in_progress_until_its_document_is_made(make_simulator):
+	"""Amazon makes a report after the request: a large one is not ready when its usual time is up."""
+	sim = make_simulator(time_scale=1.0, report_delays=(1.0, 1.0))
+	release = threading.Event()
+
+	def slow_document():
+		release.wait(10)
+		return b"amazon-order-id\n", "UTF-8"
+
+	report_id = sim.reports.create(ORDER_REPORT, US, slow_document, background=True)["reportId"]
+	sim.advance_clock(3600)
+	assert sim.reports.status(report_id)["processingStatus"] == "IN_PROGRESS"
+	release.set()
+	for _ in range(200):
+		done = sim.reports.status(report_id)
+		if done["processingStatus"] == "DONE":
+			break
+		time.sleep(0.05)
+	assert done["processingStatus"] == "DONE" and done["reportDocumentId"]
+	content, _ = sim.reports.download(done["reportDocumentId"], str(int(sim.clock.wall_seconds()) + 60))
+	assert gzip.decompress(content) == b"amazon-order-id\n"
+
+
+def test_a_report_whose_document_cannot_be_made_is_fatal(make_simulator):
+	sim = make_simulator(time_scale=1.0, report_delays=(1.0, 1.0))
+
+	def broken():
+		raise ValueError("no such order")
+
+	report_id = sim.reports.create(ORDER_REPORT, US, broken, background=True)["reportId"]
+	for _ in range(200):
+		if sim.reports.status(report_id)["processingStatus"] != "IN_QUEUE":
+			sim.advance_clock(60)
+		if sim.reports.status(report_id)["processingStatus"] == "FATAL":
+			break
+		time.sleep(0.05)
+	assert sim.reports.status(report_id)["processingStatus"] == "FATAL"

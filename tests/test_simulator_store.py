@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from amazon_connector.simulator import Simulator, World, generate_world
 from amazon_connector.simulator.generator import generated_account
 from amazon_connector.simulator.settlements import FinanceBook
-from amazon_connector.simulator.store import EventStore, OrderStore, PackedList
+from amazon_connector.simulator.store import EventStore, OrderStore, PackedList, unpack
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 END = datetime(2026, 4, 1, tzinfo=timezone.utc)
@@ -77,14 +77,66 @@ def test_events_by_date_and_by_order_keep_their_order_of_arrival():
 	assert store.first_posted() == START + timedelta(hours=1)
 
 
-def test_cached_reserves_are_those_the_settlements_compute_afresh():
+def _served(book, now):
+	"""Everything a book serves, as JSON: transactions, settlements, their v0 members, reserves."""
+	groups = book.event_groups(START - timedelta(days=30), now)
+	members = {
+		g["FinancialEventGroupId"]: [
+			(n, unpack(b)) for n, b in book.events_of_group(g["FinancialEventGroupId"])
+		]
+		for g in groups
+	}
+	return json.dumps(
+		{
+			"transactions": [(p.isoformat(), t) for p, t in book.transactions()],
+			"groups": groups,
+			"members": members,
+			"reserves": [(n, e, p.isoformat()) for n, e, p in book.reserves],
+		},
+		sort_keys=True,
+	)
+
+
+def test_the_kept_book_is_the_book_built_afresh():
+	"""The simulator keeps one book and takes in only what changed: its answers must stay those of a
+	book built from the whole world, as settlements close and events arrive late or early."""
 	world = generate_world(seed=6, orders=400, start=START, end=END)
-	sim = Simulator(world, start_time=END + timedelta(days=30))
-	fresh = FinanceBook(sim.world, sim.now()).reserves
-	assert fresh, "a world of several settlements holds reserves"
-	assert sim.reserve_events() == fresh
-	sim.advance_clock(3600)  # no settlement closed, no event added: the cached answer stands
+	sim = Simulator(world, start_time=END - timedelta(days=20))
+
+	def hour():
+		return sim.now().replace(minute=0, second=0, microsecond=0)
+
+	def fresh():
+		return _served(FinanceBook(sim.world, hour()), hour())
+
+	kept = sim.finance_book()
+	assert sim.reserve_events(), "a world of several settlements holds reserves"
+	assert _served(kept, hour()) == fresh()
+	sim.advance_clock(3600)  # no settlement closed, no event added: the same reserves, not rebuilt
 	assert sim.reserve_events() is sim.reserve_events()
-	assert sim.reserve_events() == FinanceBook(sim.world, sim.now()).reserves
-	sim.advance_clock(20 * 24 * 3600)  # another settlement closed
-	assert sim.reserve_events() == FinanceBook(sim.world, sim.now()).reserves
+	closed = sum(g.closed for g in kept.groups.values())
+	sim.advance_clock(30 * 24 * 3600)  # settlements close
+	assert sim.finance_book() is kept
+	assert sum(g.closed for g in kept.groups.values()) > closed
+	assert _served(kept, hour()) == fresh()
+	before = list(kept.reserves)
+	# A late reimbursement into a settlement closed long ago: its payout and every reserve after it change.
+	sim.add_financial_event(
+		{
+			"AdjustmentType": "ReversalReimbursement",
+			"AdjustmentAmount": {"CurrencyCode": "USD", "CurrencyAmount": 5000},
+		},
+		posted_date=START + timedelta(days=20),
+	)
+	assert _served(sim.finance_book(), hour()) == fresh()
+	assert sim.reserve_events() != before
+	# An event before the first settlement moves every period.
+	sim.add_financial_event(
+		{
+			"AdjustmentType": "ReversalReimbursement",
+			"AdjustmentAmount": {"CurrencyCode": "USD", "CurrencyAmount": 1},
+		},
+		posted_date=START - timedelta(days=40),
+	)
+	assert _served(sim.finance_book(), hour()) == fresh()
+	assert min(g.start for g in kept.groups.values()) <= START - timedelta(days=40)

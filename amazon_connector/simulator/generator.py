@@ -18,18 +18,9 @@ from .clock import iso, parse_iso
 from .inventory import settle
 from .marketplaces import VAT_BREAKDOWN_BY_DEFAULT, Marketplace, account_marketplace, by_code
 from .people import COMPANIES, NAMES, PLACES, STREETS
-from .pricing import (
-	RESPONSIBLE_PARTY,
-	LineAmounts,
-	TaxRule,
-	item_proceeds,
-	item_tax,
-	money,
-	order_proceeds,
-	rule_for_item,
-)
+from .pricing import LineAmounts, order_proceeds, order_tax_rule, price_item, rule_for_item
 from .products import BRANDS, KINDS, SKU_PREFIX, Product, local_price, make_asin, make_ean, make_upc
-from .store import PackedList, pack, unpack
+from .store import PackedList
 from .world import FORMAT, FORMAT_VERSION
 
 DEFAULT_MARKETPLACES = ("US", "CA", "UK", "DE", "JP")
@@ -78,6 +69,7 @@ class _Generator:
 		# that a world of 100,000 orders fits in a few hundred megabytes.
 		sink = PackedList if packed else list
 		self.orders = sink()
+		self.claimable: dict[str, list[int]] = {}  # see keep_order
 		self.events = {"ShipmentEventList": sink(), "RefundEventList": sink(), "AdjustmentEventList": sink()}
 
 	# products
@@ -145,28 +137,35 @@ class _Generator:
 		moments = sorted(
 			self.start + timedelta(seconds=self.rng.random() * span) for _ in range(self.order_count)
 		)
-		shipped: dict[str, list] = {}  # marketplace id -> its shipped orders (packed with `packed`)
+		# marketplace id -> positions in self.orders of its shipped orders (read back when replaced)
+		shipped: dict[str, list[int]] = {}
 		# The newest orders are always still open, so that even a small world has some: the very newest
 		# awaits payment (PENDING), the two before it await shipment (UNSHIPPED).
 		forced = {len(moments) - 1: "PENDING", len(moments) - 2: "UNSHIPPED", len(moments) - 3: "UNSHIPPED"}
 		for index, created in enumerate(moments):
 			marketplace = self.pick_marketplace()
 			if index in forced:
-				self.orders.append(self.make_order(marketplace, created, status=forced[index]))
+				self.keep_order(self.make_order(marketplace, created, status=forced[index]))
 				continue
 			if shipped and self.rng.random() < 0.02:
 				candidates = shipped.get(marketplace.marketplace_id) or [None]
 				original = self.rng.choice(candidates)
 				if original is not None:
-					original = unpack(original) if isinstance(original, bytes) else original
-					order = self.make_order(marketplace, created, replacement_of=original)
-					self.orders.append(order)
+					order = self.make_order(marketplace, created, replacement_of=self.orders[original])
+					self.keep_order(order)
 					continue
 			order = self.make_order(marketplace, created)
-			self.orders.append(order)
+			self.keep_order(order)
 			if order["fulfillment"]["fulfillmentStatus"] == "SHIPPED":
-				kept = pack(order) if isinstance(self.orders, PackedList) else order
-				shipped.setdefault(marketplace.marketplace_id, []).append(kept)
+				shipped.setdefault(marketplace.marketplace_id, []).append(len(self.orders) - 1)
+
+	def keep_order(self, order: dict) -> None:
+		"""Add an order to the world, noting where the shipped ones with proceeds are (the guarantee
+		claims of `post_account_events` pick among them without reading every order again)."""
+		self.orders.append(order)
+		if order["fulfillment"]["fulfillmentStatus"] == "SHIPPED" and order.get("proceeds"):
+			marketplace_id = order["salesChannel"]["marketplaceId"]
+			self.claimable.setdefault(marketplace_id, []).append(len(self.orders) - 1)
 
 	def make_order(
 		self,
@@ -201,12 +200,8 @@ class _Generator:
 		)
 		place = rng.choice(PLACES[country])
 		facilitator = marketplace.code == "US" or (marketplace.code == "UK" and rng.random() < 0.15)
-		rule = TaxRule(
-			rate=marketplace.vat_rate if marketplace.vat_inclusive else place[3],
-			inclusive=marketplace.vat_inclusive,
-			facilitator=facilitator,
-			responsible_party=RESPONSIBLE_PARTY[marketplace.region] if facilitator else "",
-			reported=marketplace.code in self.vat_breakdown,
+		rule = order_tax_rule(
+			marketplace, place, facilitator=facilitator, reported=marketplace.code in self.vat_breakdown
 		)
 		line_count = 1 if replacement_of else rng.choices((1, 2, 3, 4), weights=(68, 20, 9, 3))[0]
 		chosen = rng.sample(products, k=min(line_count, len(products)))
@@ -351,11 +346,9 @@ class _Generator:
 			},
 		}
 		if status != "PENDING":
-			item["product"]["price"] = {"unitPrice": money(line.unit_price, currency)}
+			price_item(item, line, rule, currency, proceeds=not cancelled)
 			if business:
 				item["product"]["price"]["priceDesignation"] = "BUSINESS_PRICE"
-			if not cancelled:
-				item["proceeds"] = item_proceeds(line, rule, currency)
 		if line.promotion_ids:
 			item["promotion"] = {"breakdowns": [{"promotionId": p} for p in line.promotion_ids]}
 		if cancelled:
@@ -380,9 +373,6 @@ class _Generator:
 			item["fulfillment"]["packing"] = {
 				"giftOption": {"giftMessage": "Happy birthday!", "giftWrapLevel": "STANDARD"}
 			}
-		tax = item_tax(rule)
-		if tax and status != "PENDING":
-			item["tax"] = tax
 		return item
 
 	def make_package(self, order: dict, shipped_at: datetime, marketplace: Marketplace) -> dict:
@@ -470,13 +460,9 @@ class _Generator:
 				{"PostedDate": iso(middle + timedelta(days=6)), "OriginalRemovalOrderId": f"L{rng.randrange(10**6, 10**7)}",
 					"LiquidationProceedsAmount": money_of("31.00"), "LiquidationFeeAmount": money_of("-4.65")}
 			)  # fmt: skip
-			shipped = [
-				o for o in self.orders
-				if o["salesChannel"]["marketplaceId"] == marketplace.marketplace_id
-				and o["fulfillment"]["fulfillmentStatus"] == "SHIPPED" and o.get("proceeds")
-			]  # fmt: skip
+			shipped = self.claimable.get(marketplace.marketplace_id)
 			if shipped:
-				order = rng.choice(shipped)
+				order = self.orders[rng.choice(shipped)]
 				claim = ledger.refund_event(order, iso(middle + timedelta(days=1)))
 				if claim:
 					self.events.setdefault("GuaranteeClaimEventList", []).append(claim)

@@ -16,16 +16,7 @@ from . import ledger
 from .clock import iso
 from .marketplaces import Marketplace
 from .people import NAMES, PLACES, STREETS
-from .pricing import (
-	RESPONSIBLE_PARTY,
-	LineAmounts,
-	TaxRule,
-	item_proceeds,
-	item_tax,
-	money,
-	order_proceeds,
-	rule_for_item,
-)
+from .pricing import LineAmounts, order_proceeds, order_tax_rule, price_item, rule_for_item
 
 ALLOWED = {
 	"PENDING": {"UNSHIPPED", "SHIPPED", "CANCELLED"},
@@ -61,13 +52,8 @@ def price_pending(order: dict, world, prices: dict[str, str] | None = None) -> N
 	country = marketplace.country_code
 	place = rng.choice(PLACES.get(country, PLACES["US"]))
 	facilitator = marketplace.code == "US"
-	rule = TaxRule(
-		rate=marketplace.vat_rate if marketplace.vat_inclusive else place[3],
-		inclusive=marketplace.vat_inclusive,
-		facilitator=facilitator,
-		responsible_party=RESPONSIBLE_PARTY[marketplace.region] if facilitator else "",
-		reported=bool((world.marketplace(marketplace.marketplace_id) or {}).get("vatBreakdown")),
-	)
+	reported = bool((world.marketplace(marketplace.marketplace_id) or {}).get("vatBreakdown"))
+	rule = order_tax_rule(marketplace, place, facilitator=facilitator, reported=reported)
 	for item in order["orderItems"]:
 		sku = item["product"].get("sellerSku", "")
 		given = (prices or {}).get(item["orderItemId"]) or (prices or {}).get(sku)
@@ -81,13 +67,8 @@ def price_pending(order: dict, world, prices: dict[str, str] | None = None) -> N
 				f"order {order['orderId']}: SKU {sku} has no listing price in {marketplace.code}; pass prices="
 			)
 		line = LineAmounts(unit_price=unit, quantity=int(item["quantityOrdered"]))
-		item["product"]["price"] = {"unitPrice": money(unit, currency)}
-		if not item.get("cancellation"):
-			item_rule = rule_for_item(rule, marketplace, item["product"].get("asin", ""))
-			item["proceeds"] = item_proceeds(line, item_rule, currency)
-		tax = item_tax(rule)
-		if tax:
-			item["tax"] = tax
+		item_rule = rule_for_item(rule, marketplace, item["product"].get("asin", ""))
+		price_item(item, line, item_rule, currency, proceeds=not item.get("cancellation"))
 		item.setdefault("fulfillment", {})
 		item["fulfillment"].update({"quantityFulfilled": 0, "quantityUnfulfilled": line.quantity})
 	name = rng.choice(NAMES.get(country, NAMES["US"]))

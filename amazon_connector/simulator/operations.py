@@ -15,6 +15,7 @@ from .clock import iso, parse_iso
 from .http_types import ApiError, Reply, Request, invalid, not_found
 from .marketplaces import BY_ID
 from .pagination import signature
+from .store import unpack
 from .views import INCLUDED_DATA, render_order
 
 if TYPE_CHECKING:
@@ -47,22 +48,11 @@ REPORT_COLUMNS = ("item-name", "item-description", "listing-id", "seller-sku", "
 	"add-delete", "pending-quantity", "fulfillment-channel", "merchant-shipping-group", "status")  # fmt: skip
 
 
-def _transaction_matches(transaction: dict, filters: dict) -> bool:
-	if (
-		filters["marketplaceId"]
-		and transaction["sellingPartnerMetadata"].get("marketplaceId") != filters["marketplaceId"]
-	):
-		return False
-	if filters["status"] and transaction.get("transactionStatus") != filters["status"]:
-		return False
-	name, value = filters["related"]
-	if name:
-		related = transaction.get("relatedIdentifiers") or []
-		if not any(
-			r["relatedIdentifierName"] == name and r["relatedIdentifierValue"] == value for r in related
-		):
-			return False
-	return True
+def _visible(created: datetime, marketplace_id: str | None, now: datetime) -> bool:
+	"""Whether searchOrders and the reports show an order placed at `created` at `now`."""
+	if created > now:
+		return False  # not placed yet in simulator time
+	return marketplace_id in HISTORY_EXEMPT or created >= now - ORDER_HISTORY
 
 
 def _date(request: Request, name: str) -> datetime | None:
@@ -150,13 +140,6 @@ class Operations:
 	def _included(self, request: Request) -> set[str]:
 		return set(_enum_list(request, "includedData", INCLUDED_DATA) or ())
 
-	def _visible(self, order: dict, now: datetime) -> bool:
-		created = parse_iso(order["createdTime"])
-		if created > now:
-			return False  # not placed yet in simulator time
-		marketplace_id = order["salesChannel"].get("marketplaceId")
-		return marketplace_id in HISTORY_EXEMPT or created >= now - ORDER_HISTORY
-
 	def search_orders(self, request: Request) -> Reply:
 		now = self.sim.clock.now()
 		included = self._included(request)
@@ -212,20 +195,22 @@ class Operations:
 		field = "createdTime" if by_created else "lastUpdatedTime"
 		with self.world.lock:
 			store = self.world.orders
+			# Filtered on the store's facts, so that only the page's orders are decoded.
 			matches = []
 			for _, order_id in store.ids_between(field, after, before):
-				order = store[order_id]
-				if not self._visible(order, now):
+				facts = store.facts(order_id)
+				if not _visible(store.created_time(order_id), facts.marketplace_id, now):
 					continue
-				if marketplaces and order["salesChannel"].get("marketplaceId") not in marketplaces:
+				if marketplaces and facts.marketplace_id not in marketplaces:
 					continue
-				fulfillment = order.get("fulfillment") or {}
-				if statuses and fulfillment.get("fulfillmentStatus") not in statuses:
+				if statuses and facts.status not in statuses:
 					continue
-				if fulfilled_by and fulfillment.get("fulfilledBy") not in fulfilled_by:
+				if fulfilled_by and facts.fulfilled_by not in fulfilled_by:
 					continue
-				matches.append(order)
-			page = [render_order(o, included, request.pii) for o in matches[offset : offset + page_size]]
+				matches.append(order_id)
+			page = [
+				render_order(store[i], included, request.pii) for i in matches[offset : offset + page_size]
+			]
 		body: dict = {"orders": page}
 		if offset + page_size < len(matches):
 			body["pagination"] = {
@@ -255,12 +240,13 @@ class Operations:
 
 	# Finances v0
 
-	def _finance_page(self, events: list[tuple[str, dict]], state: dict, page_size: int) -> Reply:
+	def _finance_page(self, events: list[tuple[str, bytes]], state: dict, page_size: int) -> Reply:
+		"""One page of (list name, packed event): only the page's events are decoded."""
 		offset = state.get("offset", 0)
 		chosen = events[offset : offset + page_size]
 		lists: dict[str, list] = {name: [] for name in FINANCE_LISTS}
-		for name, event in chosen:
-			lists.setdefault(name, []).append(copy.deepcopy(event))
+		for name, blob in chosen:
+			lists.setdefault(name, []).append(unpack(blob))
 		payload: dict = {"FinancialEvents": lists}
 		if offset + page_size < len(events):
 			payload["NextToken"] = self.sim.tokens.issue(
@@ -297,14 +283,11 @@ class Operations:
 		if before - after > timedelta(days=180):
 			events = []  # Amazon answers an empty result for ranges over 180 days
 		else:
-			events = self.world.events_posted(after, before) + self._reserve_events(after, before)
+			# The reserves settlements hold and release (see settlements.py) come after the events.
+			events = self.world.events_packed(after, before) + self.sim.finance_book().reserves_between(
+				after, before
+			)
 		return self._finance_page(events, state, page_size)
-
-	def _reserve_events(self, after: datetime, before: datetime) -> list[tuple[str, dict]]:
-		"""The reserves settlements hold and release (see settlements.py), in v0 shape."""
-		return [
-			(name, event) for name, event, posted in self.sim.reserve_events() if after <= posted < before
-		]
 
 	def list_financial_event_groups(self, request: Request) -> Reply:
 		now = self.sim.clock.now()
@@ -338,16 +321,27 @@ class Operations:
 
 	def list_financial_events_by_group_id(self, request: Request) -> Reply:
 		group_id = request.path_params["eventGroupId"]
+		return self._events_of_one(
+			request,
+			"finances-group",
+			"group",
+			group_id,
+			lambda: self.sim.finance_book().events_of_group(group_id),
+		)
+
+	def _events_of_one(self, request: Request, kind: str, key: str, value: str, events) -> Reply:
+		"""A page of the v0 events of one settlement or one order (`events()`); a NextToken is good
+		only for the same one."""
 		token = request.param("NextToken")
 		if token:
 			state = self.sim.tokens.read(token, "NextToken")
-			if state.get("kind") != "finances-group" or state.get("group") != group_id:
+			if state.get("kind") != kind or state.get(key) != value:
 				raise invalid("Invalid NextToken.")
 			page_size = _int(request, "MaxResultsPerPage", state.get("size", 100), 1, 100)
 		else:
 			page_size = _int(request, "MaxResultsPerPage", 100, 1, 100)
-			state = {"kind": "finances-group", "group": group_id, "offset": 0}
-		return self._finance_page(self.sim.finance_book().events_of_group(group_id), state, page_size)
+			state = {"kind": kind, key: value, "offset": 0}
+		return self._finance_page(events(), state, page_size)
 
 	# Finances 2024-06-19
 
@@ -391,17 +385,21 @@ class Operations:
 			offset = state["offset"]
 			before = parse_iso(state["before"])
 		page_size = self.sim.transactions_page_size
+		book = self.sim.finance_book()
 		if after is not None and before - after > timedelta(days=180):
 			chosen: list[
 				dict
 			] = []  # "If PostedAfter and PostedBefore are more than 180 days apart, the response is empty."
 		else:
-			chosen = [
-				t
-				for posted, t in self.sim.finance_book().transactions()
-				if (after is None or after <= posted) and posted < before and _transaction_matches(t, filters)
-			]
-		payload: dict = {"transactions": copy.deepcopy(chosen[offset : offset + page_size])}
+			chosen = book.select(
+				after,
+				before,
+				marketplace_id=filters["marketplaceId"],
+				status=filters["status"],
+				related=tuple(filters["related"]),
+			)
+		page = [book.transaction(entry) for entry in chosen[offset : offset + page_size]]
+		payload: dict = {"transactions": page}
 		if offset + page_size < len(chosen):
 			sig = signature(
 				{k: v for k, v in filters.items() if k != "before" or request.param("postedBefore")}
@@ -414,17 +412,13 @@ class Operations:
 	def list_financial_events_by_order_id(self, request: Request) -> Reply:
 		order_id = request.path_params["orderId"]
 		now = self.sim.clock.now()
-		token = request.param("NextToken")
-		if token:
-			state = self.sim.tokens.read(token, "NextToken")
-			if state.get("kind") != "finances-order" or state.get("order") != order_id:
-				raise invalid("Invalid NextToken.")
-			page_size = _int(request, "MaxResultsPerPage", state.get("size", 100), 1, 100)
-		else:
-			page_size = _int(request, "MaxResultsPerPage", 100, 1, 100)
-			state = {"kind": "finances-order", "order": order_id, "offset": 0}
-		events = self.world.events_posted(datetime.min.replace(tzinfo=now.tzinfo), now, order_id=order_id)
-		return self._finance_page(events, state, page_size)
+		return self._events_of_one(
+			request,
+			"finances-order",
+			"order",
+			order_id,
+			lambda: self.world.events_packed(datetime.min.replace(tzinfo=now.tzinfo), now, order_id=order_id),
+		)
 
 	# Reports 2021-06-30
 
@@ -449,14 +443,20 @@ class Operations:
 			raise invalid(f"Invalid marketplaceIds: {marketplace_id}.")
 		if report_type == LISTINGS_REPORT:
 			document = self._listings_document(marketplace_id)
+			report = self.sim.reports.create(report_type, marketplace_id, lambda: document)
 		else:
-			document = self._orders_document(marketplace_id, body)
-		report = self.sim.reports.create(report_type, marketplace_id, document)
+			orders = self._report_orders(marketplace_id, body)
+			report = self.sim.reports.create(
+				report_type,
+				marketplace_id,
+				lambda: self._orders_document(marketplace_id, orders),
+				background=True,
+			)
 		return Reply.json(202, {"reportId": report["reportId"]})
 
-	def _orders_document(self, marketplace_id: str, body: dict) -> tuple[bytes, str]:
-		"""The order report for orders placed in [dataStartTime, dataEndTime] (default: the last 30 days
-		up to now), as Amazon makes it when the report is requested."""
+	def _report_orders(self, marketplace_id: str, body: dict) -> list[str]:
+		"""The ids of the orders an order report covers: placed in [dataStartTime, dataEndTime]
+		(default: the last 30 days up to now) in the marketplace, as of the request."""
 		now = self.sim.clock.now()
 		try:
 			end = parse_iso(body["dataEndTime"]) if body.get("dataEndTime") else now
@@ -470,11 +470,17 @@ class Operations:
 		end = min(end, now)
 		with self.world.lock:
 			store = self.world.orders
-			orders = [
-				order
-				for order in (store[i] for _, i in store.ids_between("createdTime", start, end))
-				if order["salesChannel"].get("marketplaceId") == marketplace_id and self._visible(order, now)
+			return [
+				i
+				for _, i in store.ids_between("createdTime", start, end)
+				if store.facts(i).marketplace_id == marketplace_id
+				and _visible(store.created_time(i), marketplace_id, now)
 			]
+
+	def _orders_document(self, marketplace_id: str, order_ids: list[str]) -> tuple[bytes, str]:
+		"""The order report's file, made from the orders as they are when Amazon makes it."""
+		store = self.world.orders
+		orders = (store[i] for i in order_ids)
 		# A world may serve the documented columns only (`orderReportTaxCollection: false`).
 		marketplace = self.world.marketplace(marketplace_id) or {}
 		tax_collection = bool(marketplace.get("orderReportTaxCollection", True))

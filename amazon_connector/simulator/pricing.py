@@ -94,6 +94,19 @@ def vat_rate_of(marketplace: Marketplace, asin: str) -> Decimal:
 	return marketplace.vat_rate
 
 
+def order_tax_rule(marketplace: Marketplace, place: tuple, *, facilitator: bool, reported: bool) -> TaxRule:
+	"""How an order delivered to `place` (a people.PLACES row, its sales tax rate last) is taxed: at
+	the marketplace's VAT rate where prices include VAT, else at the place's rate; Amazon collects
+	it as facilitator (deemed supplier) where `facilitator`."""
+	return TaxRule(
+		rate=marketplace.vat_rate if marketplace.vat_inclusive else place[3],
+		inclusive=marketplace.vat_inclusive,
+		facilitator=facilitator,
+		responsible_party=RESPONSIBLE_PARTY[marketplace.region] if facilitator else "",
+		reported=reported,
+	)
+
+
 def rule_for_item(rule: TaxRule, marketplace: Marketplace, asin: str) -> TaxRule:
 	"""The order's tax rule for one product: where prices include VAT, at the product's own rate."""
 	return replace(rule, rate=vat_rate_of(marketplace, asin)) if rule.inclusive else rule
@@ -172,6 +185,17 @@ def item_tax(rule: TaxRule) -> dict | None:
 	return {
 		"taxCollections": [{"model": MARKETPLACE_FACILITATOR, "responsibleParty": rule.responsible_party}]
 	}
+
+
+def price_item(item: dict, line: LineAmounts, rule: TaxRule, currency: str, *, proceeds: bool) -> None:
+	"""What Amazon shows of a priced item: its unit price, its proceeds (not on an item cancelled in
+	full) and who collects its tax. `rule` is the item's own (`rule_for_item`)."""
+	item["product"]["price"] = {"unitPrice": money(line.unit_price, currency)}
+	if proceeds:
+		item["proceeds"] = item_proceeds(line, rule, currency)
+	tax = item_tax(rule)
+	if tax:
+		item["tax"] = tax
 
 
 def order_proceeds(items: list[dict], currency: str) -> dict | None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import gzip
 import secrets
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from .clock import iso, parse_iso
 
 URL_LIFETIME = timedelta(minutes=5)
+_MADE = threading.Event()  # the file of a report published whole is made already
+_MADE.set()
 
 
 class Reports:
@@ -23,28 +26,56 @@ class Reports:
 		self._documents: dict[str, tuple[bytes, str, bool]] = {}
 		self._lock = threading.Lock()
 
-	def create(self, report_type: str, marketplace_id: str, document: tuple[bytes, str]) -> dict:
+	def create(
+		self,
+		report_type: str,
+		marketplace_id: str,
+		make_document: Callable[[], tuple[bytes, str]],
+		*,
+		background: bool = False,
+	) -> dict:
+		"""A report of `make_document()` (its bytes and charset). In the `background`, as Amazon
+		makes it, the request returns at once and the report stays IN_PROGRESS until its document is
+		made (an order report of a large seller takes a while)."""
 		now = self.sim.clock.now()
 		outcome = self.sim.faults.report_outcome()
 		report_id = f"{secrets.randbelow(10**11):011d}"
-		content, charset = document
-		if outcome == "FATAL":
-			content = f"Report processing failed for marketplace {marketplace_id}.\n".encode("ascii")
-			charset = "UTF-8"
 		record = {
 			"reportId": report_id,
 			"reportType": report_type,
 			"marketplaceIds": [marketplace_id],
 			"createdTime": iso(now),
 			"_outcome": outcome,
+			"_made": threading.Event(),
 		}
 		with self._lock:
 			self._reports[report_id] = record
-			if outcome != "CANCELLED":
-				document_id = f"amzn1.spdoc.1.4.sim.{report_id}.{secrets.token_hex(4)}"
-				record["_document"] = document_id
-				self._documents[document_id] = (content, charset, self.compress and outcome == "DONE")
+		if outcome == "FATAL":
+			failed = f"Report processing failed for marketplace {marketplace_id}.\n".encode("ascii")
+			self._made(record, lambda: (failed, "UTF-8"))
+		elif outcome == "CANCELLED":
+			record["_made"].set()
+		elif background:
+			threading.Thread(target=self._made, args=(record, make_document), daemon=True).start()
+		else:
+			self._made(record, make_document)
 		return record
+
+	def _made(self, record: dict, make_document: Callable[[], tuple[bytes, str]]) -> None:
+		try:
+			content, charset = make_document()
+			document_id = f"amzn1.spdoc.1.4.sim.{record['reportId']}.{secrets.token_hex(4)}"
+			with self._lock:
+				self._documents[document_id] = (
+					content,
+					charset,
+					self.compress and record["_outcome"] == "DONE",
+				)
+				record["_document"] = document_id
+		except Exception:  # a document that cannot be made is a failed report, as on Amazon
+			record["_outcome"] = "FATAL"
+		finally:
+			record["_made"].set()
 
 	def publish(self, report_id: str, report_type: str, marketplace_ids: list[str], created, data: dict,
 		document: tuple[bytes, str]) -> None:  # fmt: skip
@@ -62,6 +93,7 @@ class Reports:
 				**data,
 				"_outcome": "DONE",
 				"_document": document_id,
+				"_made": _MADE,
 			}
 			self._documents[document_id] = (*document, self.compress)
 
@@ -100,7 +132,7 @@ class Reports:
 		finished = started + self.processing
 		if now < started:
 			view["processingStatus"] = "IN_QUEUE"
-		elif now < finished:
+		elif now < finished or not record["_made"].is_set():
 			view["processingStatus"] = "IN_PROGRESS"
 			view["processingStartTime"] = iso(started)
 		else:

@@ -10,12 +10,12 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from . import lifecycle, settlements
+from . import lifecycle
 from .auth import Auth
 from .clock import SimClock, parse_iso
 from .connect import credentials
@@ -200,8 +200,8 @@ class Simulator:
 		self.fee_delay = timedelta(days=fee_delay_days)
 		self.set_finances_v0(finances_v0)
 		self.transactions_page_size = max(1, int(transactions_page_size))
-		self._book_cache: tuple | None = None
-		self._reserve_cache: tuple | None = None
+		self._book: FinanceBook | None = None
+		self._book_lock = threading.Lock()
 		self.order_changes = None  # an OrderChangeSender once notify_order_changes is called
 		self.sqs_options: dict | None = None  # how the simulator reaches SQS queues (connect_sqs)
 		self.settlement_period = timedelta(days=settlement_days)
@@ -351,34 +351,18 @@ class Simulator:
 
 	def finance_book(self) -> FinanceBook:
 		"""The seller's books as of the current hour (settlements close, deferred money is released on
-		the hour after its moment); recomputed when the world's events or the hour change."""
+		the hour after its moment). One book, kept up to date: each call takes in only the events
+		added since the last one (see settlements.py)."""
 		hour = self.clock.now().replace(minute=0, second=0, microsecond=0)
-		key = (len(self.world.events), hour)
-		cached = self._book_cache
-		if cached is None or cached[0] != key:
-			cached = (key, FinanceBook(self.world, hour, self.settlement_period))
-			self._book_cache = cached
-		return cached[1]
+		with self._book_lock:
+			if self._book is None:
+				self._book = FinanceBook(self.world, hour, self.settlement_period)
+			return self._book.refresh(hour)
 
 	def reserve_events(self) -> list[tuple[str, dict, datetime]]:
-		"""The reserves settlements hold and release, as (list name, event, posted).
-
-		Reserves are made only for closed settlements, whose events have all posted by then (see
-		settlements.py), so they change only when an event is added or a settlement closes: they are
-		not rebuilt from every event on every call, which made a Finances v0 run quadratic."""
-		now = self.clock.now()
-		events = self.world.events
-		first = events.first_posted()
-		closed = 0
-		if first is not None:
-			origin = first.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-			closed = (now - settlements.TRANSFER_DELAY - origin) // self.settlement_period
-		key = (len(events), closed)
-		cached = self._reserve_cache
-		if cached is None or cached[0] != key:
-			cached = (key, FinanceBook(self.world, now, self.settlement_period).reserves)
-			self._reserve_cache = cached
-		return cached[1]
+		"""The reserves settlements hold and release, as (list name, event, posted): the same list
+		while no event is added and no settlement closes."""
+		return self.finance_book().reserves
 
 	def add_financial_event(
 		self, event: dict, list_name: str = "AdjustmentEventList", *, posted_date=None

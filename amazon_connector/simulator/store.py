@@ -17,6 +17,7 @@ import json
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
+from typing import NamedTuple
 
 from .clock import parse_iso
 
@@ -41,6 +42,9 @@ class PackedList:
 	def __iter__(self) -> Iterator[dict]:
 		return (unpack(b) for b in self._blobs)
 
+	def __getitem__(self, index: int) -> dict:
+		return unpack(self._blobs[index])
+
 	def __len__(self) -> int:
 		return len(self._blobs)
 
@@ -55,11 +59,18 @@ class PackedList:
 			yield unpack(blobs.pop())
 
 
+class OrderFacts(NamedTuple):
+	marketplace_id: str
+	status: str  # fulfillment.fulfillmentStatus
+	fulfilled_by: str
+
+
 class OrderStore(Mapping):
 	"""orderId -> order, packed, with time indexes. Read-only as a Mapping; `put` stores a changed order."""
 
 	def __init__(self):
 		self._blobs: dict[str, bytes] = {}
+		self._facts: dict[str, OrderFacts] = {}
 		self._created: dict[str, datetime] = {}
 		self._updated: dict[str, datetime] = {}
 		self._by_created: list[tuple[datetime, str]] | None = None
@@ -68,6 +79,12 @@ class OrderStore(Mapping):
 	def put(self, order: dict) -> None:
 		order_id = order["orderId"]
 		self._blobs[order_id] = pack(order)
+		fulfillment = order.get("fulfillment") or {}
+		self._facts[order_id] = OrderFacts(
+			(order.get("salesChannel") or {}).get("marketplaceId") or "",
+			fulfillment.get("fulfillmentStatus") or "",
+			fulfillment.get("fulfilledBy") or "",
+		)
 		created = parse_iso(order["createdTime"])
 		if self._created.get(order_id) != created:
 			self._created[order_id] = created
@@ -91,6 +108,10 @@ class OrderStore(Mapping):
 
 	def created_time(self, order_id: str) -> datetime:
 		return self._created[order_id]
+
+	def facts(self, order_id: str) -> OrderFacts:
+		"""What searchOrders and the order report filter on, without decoding the order."""
+		return self._facts[order_id]
 
 	def ids_between(self, field: str, after: datetime, before: datetime) -> list[tuple[datetime, str]]:
 		"""(moment, orderId) with after <= moment <= before on `field` (createdTime or lastUpdatedTime),
@@ -119,6 +140,7 @@ class EventStore:
 	def __init__(self):
 		self._entries: list[tuple[datetime, int, str, bytes]] = []  # sorted by (posted, sequence)
 		self._by_order: dict[str, list[tuple[datetime, int, str, bytes]]] = {}  # the same entries
+		self._arrivals: list[tuple[datetime, int, str, bytes]] = []  # the same entries, as added
 		self._sequence = 0
 
 	def add(self, list_name: str, event: dict, posted: datetime) -> None:
@@ -128,6 +150,7 @@ class EventStore:
 			self._entries.append(entry)
 		else:
 			bisect.insort(self._entries, entry)
+		self._arrivals.append(entry)
 		order_id = event.get("AmazonOrderId")
 		if order_id:
 			self._by_order.setdefault(order_id, []).append(entry)
@@ -137,8 +160,12 @@ class EventStore:
 
 	def __iter__(self) -> Iterator[tuple[str, dict, datetime]]:
 		"""(list name, event, posted) in the order they were added."""
-		for posted, _, name, blob in sorted(self._entries, key=lambda entry: entry[1]):
+		for posted, _, name, blob in self._arrivals:
 			yield name, unpack(blob), posted
+
+	def arrivals(self, start: int) -> list[tuple[datetime, int, str, bytes]]:
+		"""(posted, sequence, list name, packed event) of the events added after the first `start`."""
+		return self._arrivals[start:]
 
 	def first_posted(self) -> datetime | None:
 		return self._entries[0][0] if self._entries else None
@@ -147,10 +174,41 @@ class EventStore:
 		self, after: datetime, before: datetime, order_id: str | None = None
 	) -> list[tuple[str, dict]]:
 		"""Events with after <= PostedDate < before (of one order, if given), oldest first."""
+		return [(name, unpack(blob)) for name, blob in self.packed(after, before, order_id)]
+
+	def packed(self, after: datetime, before: datetime, order_id: str | None = None) -> PackedEvents:
+		"""`posted`, each event still packed and the range not even copied: a page is decoded and
+		copied, not the whole range (a 7-day window of a large world is thousands of events)."""
 		if order_id is not None:
 			chosen = sorted(e for e in self._by_order.get(order_id, ()) if after <= e[0] < before)
-		else:
-			low = bisect.bisect_left(self._entries, (after, -1))
-			high = bisect.bisect_left(self._entries, (before, -1))
-			chosen = self._entries[low:high]
-		return [(name, unpack(blob)) for _, _, name, blob in chosen]
+			return PackedEvents(chosen, 0, len(chosen))
+		low = bisect.bisect_left(self._entries, (after, -1))
+		high = bisect.bisect_left(self._entries, (before, -1))
+		return PackedEvents(self._entries, low, high)
+
+
+class PackedEvents:
+	"""(list name, packed event) of entries[low:high], then of `extra`: len() and slices, read lazily."""
+
+	def __init__(self, entries: list, low: int, high: int, extra: list[tuple[str, bytes]] | None = None):
+		self._entries, self._low, self._high = entries, low, max(low, high)
+		self._extra = extra or []
+
+	def __len__(self) -> int:
+		return self._high - self._low + len(self._extra)
+
+	def __add__(self, extra: list[tuple[str, bytes]]) -> PackedEvents:
+		return PackedEvents(self._entries, self._low, self._high, self._extra + list(extra))
+
+	def __iter__(self) -> Iterator[tuple[str, bytes]]:
+		return iter(self[0 : len(self)])
+
+	def __getitem__(self, part: slice) -> list[tuple[str, bytes]]:
+		start, stop, _ = part.indices(len(self))
+		own = self._high - self._low
+		chosen = [
+			(name, blob) for _, _, name, blob in self._entries[self._low + start : self._low + min(stop, own)]
+		]
+		if stop > own:
+			chosen += self._extra[max(0, start - own) : stop - own]
+		return chosen

@@ -137,6 +137,44 @@ def _first_currency(value) -> str:
 	return ""
 
 
+def _event_trees(list_name: str, event: dict) -> tuple[_Tree, list[tuple[dict, _Tree]]]:
+	"""The breakdown tree of one v0 event, and each of its items' own (the item entry, its tree)."""
+	event_type = list_name[: -len("EventList")] if list_name.endswith("EventList") else list_name
+	currency = _first_currency(event)
+	tree = _Tree(currency)
+	item_trees = []
+	for item_list in _ITEM_LISTS:
+		for entry in event.get(item_list) or []:
+			item_tree = _item_tree(entry, currency)
+			for path, amount in item_tree.leaves.items():
+				tree.add(path, amount)
+			item_trees.append((entry, item_tree))
+	for list_name_inner in _FEE_LISTS:  # ServiceFee and the like: fees at event level
+		for fee in event.get(list_name_inner) or []:
+			amount, _ = _amount(fee["FeeAmount"])
+			tree.add(("Expenses", "AmazonFees", fee["FeeType"]), amount)
+	if not tree.leaves:
+		total_field = next((f for f in _TOTAL_FIELDS if isinstance(event.get(f), dict)), None)
+		if total_field:
+			amount, currency = _amount(event[total_field])
+			tree.currency = currency
+			kind = next((str(event[f]) for f in _KIND_FIELDS if event.get(f)), event_type)
+			tree.add((kind,), amount)
+		else:  # several amounts and no total (FBALiquidation: proceeds and fee): each is a breakdown
+			for name, value in event.items():
+				if isinstance(value, dict) and "CurrencyAmount" in value:
+					amount, currency = _amount(value)
+					tree.currency = currency
+					tree.add((name,), amount)
+	return tree, item_trees
+
+
+def transaction_total(list_name: str, event: dict) -> Decimal:
+	"""The `totalAmount` the event's transaction shows (what it adds to its settlement's balance)."""
+	tree, _ = _event_trees(list_name, event)
+	return Decimal(str(float(tree.total)))  # as served: a JSON number
+
+
 def to_transaction(
 	list_name: str,
 	event: dict,
@@ -156,56 +194,35 @@ def to_transaction(
 		"MarketplaceId", ""
 	)
 	marketplace = BY_ID.get(marketplace_id)
+	tree, item_trees = _event_trees(list_name, event)
 	items = []
-	tree = _Tree(currency)
-	for item_list in _ITEM_LISTS:
-		for entry in event.get(item_list) or []:
-			item_tree = _item_tree(entry, currency)
-			for path, amount in item_tree.leaves.items():
-				tree.add(path, amount)
-			related = []
-			if entry.get("OrderAdjustmentItemId"):
-				related.append(
-					{
-						"itemRelatedIdentifierName": "ORDER_ADJUSTMENT_ITEM_ID",
-						"itemRelatedIdentifierValue": entry["OrderAdjustmentItemId"],
-					}
-				)
-			item = {
-				"description": entry.get("SellerSKU", ""),
-				"totalAmount": _money(item_tree.total, currency),
-				"breakdowns": item_tree.render(),
-				"contexts": [
-					{
-						"contextType": "ProductContext",
-						"sku": entry.get("SellerSKU", ""),
-						"quantityShipped": int(entry.get("QuantityShipped") or 0),
-						"fulfillmentNetwork": "AFN"
-						if (order or {}).get("fulfillment", {}).get("fulfilledBy") == "AMAZON"
-						else "MFN",
-					}
-				],
-			}
-			if related:
-				item["relatedIdentifiers"] = related
-			items.append(item)
-	for list_name_inner in _FEE_LISTS:  # ServiceFee and the like: fees at event level
-		for fee in event.get(list_name_inner) or []:
-			amount, _ = _amount(fee["FeeAmount"])
-			tree.add(("Expenses", "AmazonFees", fee["FeeType"]), amount)
-	if not tree.leaves:
-		total_field = next((f for f in _TOTAL_FIELDS if isinstance(event.get(f), dict)), None)
-		if total_field:
-			amount, currency = _amount(event[total_field])
-			tree.currency = currency
-			kind = next((str(event[f]) for f in _KIND_FIELDS if event.get(f)), event_type)
-			tree.add((kind,), amount)
-		else:  # several amounts and no total (FBALiquidation: proceeds and fee): each is a breakdown
-			for name, value in event.items():
-				if isinstance(value, dict) and "CurrencyAmount" in value:
-					amount, currency = _amount(value)
-					tree.currency = currency
-					tree.add((name,), amount)
+	for entry, item_tree in item_trees:
+		related = []
+		if entry.get("OrderAdjustmentItemId"):
+			related.append(
+				{
+					"itemRelatedIdentifierName": "ORDER_ADJUSTMENT_ITEM_ID",
+					"itemRelatedIdentifierValue": entry["OrderAdjustmentItemId"],
+				}
+			)
+		item = {
+			"description": entry.get("SellerSKU", ""),
+			"totalAmount": _money(item_tree.total, currency),
+			"breakdowns": item_tree.render(),
+			"contexts": [
+				{
+					"contextType": "ProductContext",
+					"sku": entry.get("SellerSKU", ""),
+					"quantityShipped": int(entry.get("QuantityShipped") or 0),
+					"fulfillmentNetwork": "AFN"
+					if (order or {}).get("fulfillment", {}).get("fulfilledBy") == "AMAZON"
+					else "MFN",
+				}
+			],
+		}
+		if related:
+			item["relatedIdentifiers"] = related
+		items.append(item)
 	related = []
 	order_id = event.get("AmazonOrderId")
 	if order_id:

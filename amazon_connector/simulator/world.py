@@ -236,6 +236,13 @@ class World:
 		with self.lock:
 			return self.events.posted(after, before, order_id)
 
+	def events_packed(
+		self, after: datetime, before: datetime, order_id: str | None = None
+	) -> list[tuple[str, bytes]]:
+		"""`events_posted` with each event still packed (`store.unpack` decodes one)."""
+		with self.lock:
+			return self.events.packed(after, before, order_id)
+
 	def to_dict(self) -> dict:
 		"""The world as it stands now (with the simulator's changes), in the file format."""
 		with self.lock:
