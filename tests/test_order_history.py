@@ -139,3 +139,35 @@ def test_a_failed_report_stops_the_history_there_and_the_next_run_goes_on(sim, w
 	).run()
 	assert set(port.sales_orders) == set(reference.sales_orders)
 	assert created_first + second.counts.get("created", 0) == len(reference.sales_orders)
+
+
+class RangeRecorder:
+	"""A source that notes the posted-date ranges of the financial events it is asked for."""
+
+	def __init__(self, inner):
+		self.inner = inner
+		self.ranges: list[tuple[datetime, datetime]] = []
+
+	def list_financial_events(self, *, posted_after, posted_before):
+		self.ranges.append((posted_after, posted_before))
+		return self.inner.list_financial_events(posted_after=posted_after, posted_before=posted_before)
+
+	def __getattr__(self, name):
+		return getattr(self.inner, name)
+
+
+def test_the_history_reads_each_shipment_event_once(sim, world):
+	"""Each period's item ids come from events posted up to 45 days past it, into the period read
+	before it: those are kept, not asked for again."""
+	port = PreviewErp("sim")
+	recorder = RangeRecorder(source(sim))
+	engine = OrderHistorySync(
+		recorder, port, settings(world, True), item_resolver=items_for(port), now=sim.now
+	)
+	report = engine.run()
+	assert report.failed == 0, report.summary()["failures"]
+	periods = [w for w in report.windows if w.startswith("order reports ")]
+	assert len(periods) >= 2 and len(recorder.ranges) == len(periods)
+	ranges = sorted(recorder.ranges)
+	assert all(earlier[1] <= later[0] for earlier, later in zip(ranges, ranges[1:], strict=False))
+	assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))  # and no gap between

@@ -67,6 +67,10 @@ class OrderHistorySync:
 		self.settings = settings
 		self.item_resolver = item_resolver
 		self._now = now
+		# The shipment events' index of this run (see _shipment_index): read from _indexed_from on.
+		self._item_ids: dict[tuple[str, str], str] = {}
+		self._facilitator: set[str] = set()
+		self._indexed_from: datetime | None = None
 
 	def now(self) -> datetime:
 		return current_time(self._now)
@@ -194,12 +198,23 @@ class OrderHistorySync:
 
 	def _shipment_index(self, start: datetime, end: datetime) -> tuple[dict, set]:
 		"""(order id, SKU) -> order item id, and the items whose tax Amazon withheld as facilitator,
-		from the shipment events posted from `start` to EVENTS_AFTER past `end`."""
+		from the shipment events posted from `start` to EVENTS_AFTER past `end`.
+
+		Periods are read newest first and each one's events reach EVENTS_AFTER into the period
+		read before it: the index is kept for the run and only the events not read yet are asked
+		for, so that each event is read once rather than two or three times."""
 		until = min(end + EVENTS_AFTER, self.now() - SETTLE, start + FINANCES_MAX_RANGE)
-		item_ids: dict[tuple[str, str], str] = {}
-		facilitator: set[str] = set()
+		if self._indexed_from is not None:
+			until = min(until, self._indexed_from)
+		item_ids, facilitator = self._item_ids, self._facilitator
 		if until <= start:
 			return item_ids, facilitator
+		self._read_shipment_events(start, until)
+		self._indexed_from = start
+		return item_ids, facilitator
+
+	def _read_shipment_events(self, start: datetime, until: datetime) -> None:
+		item_ids, facilitator = self._item_ids, self._facilitator
 		for page in self.source.list_financial_events(posted_after=start, posted_before=until):
 			for event in page.get("ShipmentEventList") or []:
 				order_id = event.get("AmazonOrderId")
@@ -215,7 +230,6 @@ class OrderHistorySync:
 					for withheld in entry.get("ItemTaxWithheldList") or []:
 						if withheld.get("TaxCollectionModel") == "MarketplaceFacilitator":
 							facilitator.add(item_id)
-		return item_ids, facilitator
 
 
 def _iso(value: datetime) -> str:
