@@ -22,11 +22,13 @@ published usage plans: each operation spends its burst at once, then one call pe
 
 from __future__ import annotations
 
+import os
 import resource
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -44,10 +46,51 @@ from amazon_connector.simulator.connect import (  # noqa: E402
 	marketplace_configs,
 	scaled_clock,
 )
-from amazon_connector.simulator.generator import generated_account  # noqa: E402
+from amazon_connector.simulator.generator import DEFAULT_MARKETPLACES, generated_account  # noqa: E402
 from amazon_connector.spapi.client import SpApiSession  # noqa: E402
 from amazon_connector.spapi.source import SpApiSource  # noqa: E402
 from amazon_connector.spapi.usage_plans import OPERATIONS, plan_for  # noqa: E402
+
+
+def paced_seconds(sequence: list[str]) -> float:
+	"""Amazon time of calls made one after another, in this order, by a client that waits for each
+	operation's token as the usage plans refill them (burst first) and takes no time of its own: what
+	one worker needs at best. Operations not metered (a presigned download) cost nothing."""
+	buckets: dict[str, tuple[float, float]] = {}  # operation -> (tokens, at moment)
+	moment = 0.0
+	for operation in sequence:
+		if operation not in OPERATIONS:
+			continue
+		plan = plan_for(operation)
+		tokens, since = buckets.get(operation, (float(plan.burst), 0.0))
+		tokens = min(float(plan.burst), tokens + (moment - since) * plan.rate)
+		if tokens < 1:
+			moment += (1 - tokens) / plan.rate
+			tokens = 1.0
+		buckets[operation] = (tokens - 1, moment)
+	return moment
+
+
+class StageMarks:
+	"""A progress callback that also notes where in the call sequence each stage starts."""
+
+	def __init__(self, sequence: list[str], progress):
+		self.sequence = sequence
+		self.progress = progress
+		self.starts: list[tuple[str, int]] = []
+
+	def __call__(self, stage: str, done: int, total, message: str) -> None:
+		if not self.starts or self.starts[-1][0] != stage:
+			self.starts.append((stage, len(self.sequence)))
+		self.progress(stage, done, total, message)
+
+	def of_stages(self) -> list[tuple[str, list[str]]]:
+		if not self.starts:
+			return []
+		ends = [start for _, start in self.starts[1:]] + [len(self.sequence)]
+		return [
+			(stage, self.sequence[start:end]) for (stage, start), end in zip(self.starts, ends, strict=True)
+		]
 
 
 def amazon_side_seconds(calls: dict[str, int]) -> dict[str, float]:
@@ -65,7 +108,13 @@ def amazon_side_seconds(calls: dict[str, int]) -> dict[str, float]:
 TIME_SCALE = 3600.0
 
 
-def start_simulator(orders: int, seed: int, start: datetime, end: datetime) -> tuple[subprocess.Popen, str]:
+def start_simulator(
+	orders: int,
+	seed: int,
+	start: datetime,
+	end: datetime,
+	marketplaces: tuple[str, ...] = DEFAULT_MARKETPLACES,
+) -> tuple[subprocess.Popen, str]:
 	"""The simulator in its own process, generating its world there."""
 	process = subprocess.Popen(
 		[
@@ -85,6 +134,8 @@ def start_simulator(orders: int, seed: int, start: datetime, end: datetime) -> t
 			"0",
 			"--time-scale",
 			str(TIME_SCALE),
+			"--marketplaces",
+			",".join(marketplaces),
 		],
 		cwd=REPO,
 		stdout=subprocess.PIPE,
@@ -112,6 +163,42 @@ def peak_memory_mb(pid: int) -> float | None:
 	return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+	"""A live process's CPU time so far, user and system (Linux /proc), or None."""
+	try:
+		fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+		return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+	except (OSError, IndexError, ValueError):
+		return None
+
+
+def print_calls(calls: dict[str, int], stages: list[tuple[str, list[str]]], imported: int) -> None:
+	"""API calls per operation and per order, and the Amazon time they imply: in series (every
+	operation's calls one after another), for the slowest operation alone, and paced (the actual
+	order of the calls, waiting only for the token of each; what one worker takes at best)."""
+	amazon = amazon_side_seconds(calls)
+	print(f"\n{'operation':32s} {'calls':>7s} {'Amazon-side s':>14s}")
+	for operation in sorted(calls):
+		print(f"{operation:32s} {calls[operation]:7d} {amazon[operation]:14.0f}")
+	total_calls = sum(calls.values())
+	print(f"\n{'stage':9s} {'calls':>7s} {'per order':>10s} {'paced h':>8s} {'in series h':>12s}")
+	for stage, sequence in stages:
+		series = sum(amazon_side_seconds(Counter(sequence)).values())
+		per_order = f"{len(sequence) / imported:.3f}" if imported else "-"
+		print(
+			f"{stage:9s} {len(sequence):7d} {per_order:>10s} {paced_seconds(sequence) / 3600:8.2f} "
+			f"{series / 3600:12.2f}"
+		)
+	print(f"\nimported sales orders:             {imported}")
+	print(f"API calls in all:                  {total_calls}")
+	if imported:
+		print(f"API calls per imported order:      {total_calls / imported:.3f}")
+	sequence = [operation for _, part in stages for operation in part]
+	print(f"Amazon-side time, paced:           {paced_seconds(sequence) / 3600:.2f} h")
+	print(f"Amazon-side time, calls in series: {sum(amazon.values()) / 3600:.2f} h")
+	print(f"Amazon-side time, slowest operation: {max(amazon.values(), default=0) / 3600:.2f} h")
+
+
 PROG = "benchmarks/sync_benchmark.py"
 
 
@@ -127,7 +214,7 @@ def _stop_on_sigterm() -> None:
 def parse_arguments(argv) -> object:
 	parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
 	parser.add_argument("--orders", type=count(1), default=10_000)
-	parser.add_argument("--seed", type=int, default=1)
+	parser.add_argument("--seed", type=int, help="default 1; with --site a new one per run")
 	parser.add_argument("--days", type=count(1), default=180, help="the world's date range, ending now")
 	parser.add_argument(
 		"--history",
@@ -136,6 +223,12 @@ def parse_arguments(argv) -> object:
 		help="read the order history from Amazon's order reports (default) or page it all with searchOrders",
 	)
 	parser.add_argument("--site", help="a bench site to import into (run from frappe-bench/sites)")
+	parser.add_argument("--company", help="with --site: the company (default: the site's default company)")
+	parser.add_argument(
+		"--profile",
+		metavar="FILE",
+		help="with --site: write a cProfile of the connector's orders stage to FILE",
+	)
 	args = parser.parse_args(argv)
 	if args.site:
 		try:
@@ -152,7 +245,9 @@ def main(argv=None) -> int:
 	args = parse_arguments(argv)
 	_stop_on_sigterm()
 	if args.site:
-		return into_erpnext(args.site, args.orders, args.seed)
+		from erpnext_side import into_erpnext
+
+		return into_erpnext(args)
 
 	end = datetime.now(timezone.utc)
 	start = end - timedelta(days=args.days)
@@ -161,19 +256,22 @@ def main(argv=None) -> int:
 		file=sys.stderr,
 		flush=True,
 	)
+	seed = 1 if args.seed is None else args.seed
 	interrupted = False
-	progress = ConsoleProgress()
+	sequence: list[str] = []
+	progress = StageMarks(sequence, ConsoleProgress())
 	reports: list = []
 	session = preview = None
 	wall0 = cpu0 = None
 	generated_in = 0.0
-	simulator_peak_mb = None
+	simulator_peak_mb = simulator_cpu = simulator_cpu0 = None
 	process = None
 	try:
 		t0 = time.perf_counter()
-		process, base_url = start_simulator(args.orders, args.seed, start, end)
+		process, base_url = start_simulator(args.orders, seed, start, end)
 		generated_in = time.perf_counter() - t0
-		account = credentials(generated_account(args.seed))
+		simulator_cpu0 = cpu_seconds(process.pid)
+		account = credentials(generated_account(seed))
 		config = account_config(account, base_url, key="benchmark")
 		settings = SyncSettings(
 			account_key="benchmark",
@@ -183,16 +281,17 @@ def main(argv=None) -> int:
 			extra={"order_history_from_reports": args.history == "reports"},
 		)
 		clock, sleep = scaled_clock(TIME_SCALE)
-		session = SpApiSession(config, clock=clock, sleep=sleep)
+		session = SpApiSession(config, clock=clock, sleep=sleep, on_call=sequence.append)
 		preview = PreviewErp("benchmark")
 		wall0, cpu0 = time.perf_counter(), time.process_time()
 		reports = run_pipeline(SpApiSource(session), preview, settings, progress=progress)
 	except KeyboardInterrupt:
 		interrupted = True
 	finally:
-		progress.close()
+		progress.progress.close()
 		if process is not None:
 			simulator_peak_mb = peak_memory_mb(process.pid)
+			simulator_cpu = cpu_seconds(process.pid)
 			process.terminate()
 			process.wait(timeout=10)
 	wall = time.perf_counter() - wall0 if wall0 is not None else 0.0
@@ -204,7 +303,6 @@ def main(argv=None) -> int:
 	stats = session.stats()
 	calls = stats["calls"]
 	imported = len(preview.sales_orders)
-	amazon = amazon_side_seconds(calls)
 	peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 	if interrupted:
@@ -213,22 +311,11 @@ def main(argv=None) -> int:
 			f"INTERRUPTED after {wall:.1f} s: the figures below are those of the part that ran "
 			"(stage counts are not known for a stage cut short)."
 		)
-	print(
-		f"world: {args.orders} orders, seed {args.seed}, generated by the simulator in {generated_in:.1f} s"
-	)
+	print(f"world: {args.orders} orders, seed {seed}, generated by the simulator in {generated_in:.1f} s")
 	for report in reports:
 		counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
 		print(f"{report.kind:9s} {counts}")
-	print(f"\n{'operation':32s} {'calls':>7s} {'Amazon-side s':>14s}")
-	for operation in sorted(calls):
-		print(f"{operation:32s} {calls[operation]:7d} {amazon[operation]:14.0f}")
-	total_calls = sum(calls.values())
-	print(f"\nimported sales orders:             {imported}")
-	print(f"API calls in all:                  {total_calls}")
-	if imported:
-		print(f"API calls per imported order:      {total_calls / imported:.3f}")
-	print(f"Amazon-side time, calls in series: {sum(amazon.values()) / 3600:.2f} h")
-	print(f"Amazon-side time, slowest operation: {max(amazon.values(), default=0) / 3600:.2f} h")
+	print_calls(calls, progress.of_stages(), imported)
 	print(f"client pacing waits (Amazon s):    {stats['throttle_wait_seconds']:.0f}")
 	print(f"429 answers seen:                  {sum(stats.get('throttled', {}).values())}")
 	print(
@@ -237,47 +324,15 @@ def main(argv=None) -> int:
 	print(
 		f"connector CPU time:                {cpu:.1f} s ({1000 * cpu / max(imported, 1):.2f} ms per order)"
 	)
+	if simulator_cpu is not None and simulator_cpu0 is not None:
+		served = simulator_cpu - simulator_cpu0
+		print(
+			f"simulator CPU time, serving:       {served:.1f} s ({1000 * served / max(imported, 1):.2f} ms per order)"
+		)
 	print(f"peak memory (RSS), connector:      {peak_rss_mb:.0f} MB")
 	if simulator_peak_mb is not None:
 		print(f"peak memory (RSS), simulator:      {simulator_peak_mb:.0f} MB")
 	return 130 if interrupted else 0
-
-
-def into_erpnext(site: str, orders: int, seed: int) -> int:
-	"""Products -> orders -> fees into ERPNext on `site`, through the job runner."""
-	import frappe
-
-	frappe.init(site=site)
-	frappe.connect()
-	try:
-		from amazon_connector.commands.simulated import simulated_account
-		from amazon_connector.core.engine.pipeline import STAGES
-		from amazon_connector.runner.run import run_sync
-
-		with simulated_account(orders, seed, None, None) as (account, runtime):
-			wall0, cpu0 = time.perf_counter(), time.process_time()
-			results = run_sync(account, STAGES, triggered_by="benchmark", runtime=runtime)
-			wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-		imported = frappe.db.count("Sales Order", {"amazon_account": account})
-	finally:
-		frappe.destroy()
-
-	calls: dict[str, int] = {}
-	for result in results:
-		counts = ", ".join(f"{k} {v}" for k, v in sorted(result.report.counts.items()))
-		print(f"{result.stage:9s} {counts}  (log {result.log})")
-		for operation, n in result.report.api_calls.items():
-			calls[operation] = calls.get(operation, 0) + n
-	amazon = amazon_side_seconds(calls)
-	print(f"\n{'operation':32s} {'calls':>7s} {'Amazon-side s':>14s}")
-	for operation in sorted(calls):
-		print(f"{operation:32s} {calls[operation]:7d} {amazon[operation]:14.0f}")
-	print(f"\nSales Orders of the account in ERPNext: {imported}")
-	if imported:
-		print(f"API calls per imported order:      {sum(calls.values()) / imported:.3f}")
-		print(f"wall time:                         {wall:.1f} s ({1000 * wall / imported:.1f} ms per order)")
-		print(f"CPU time (with the simulator):     {cpu:.1f} s ({1000 * cpu / imported:.1f} ms per order)")
-	return 0
 
 
 if __name__ == "__main__":

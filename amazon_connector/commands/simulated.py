@@ -67,7 +67,7 @@ def simulated_account(
 	if not company:
 		raise click.ClickException("No company on this site; pass --company or create one.")
 	currency = frappe.get_cached_value("Company", company, "default_currency")
-	countries = _countries(marketplaces, currency)
+	countries = simulated_countries(marketplaces, currency)
 	world, new = kept_world(orders, seed, countries, reset=reset)
 	start = (
 		min(datetime.fromisoformat(o["createdTime"].replace("Z", "+00:00")) for o in world["orders"])
@@ -88,7 +88,7 @@ def simulated_account(
 		yield ACCOUNT, runtime
 
 
-def _countries(marketplaces: str | None, currency: str) -> tuple[str, ...]:
+def simulated_countries(marketplaces: str | None, currency: str) -> tuple[str, ...]:
 	if marketplaces:
 		return tuple(code.strip().upper() for code in marketplaces.split(",") if code.strip())
 	from amazon_connector.simulator.marketplaces import MARKETPLACES

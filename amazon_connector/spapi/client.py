@@ -91,7 +91,10 @@ class SpApiSession:
 		throttle: ThrottleRegistry | None = None,
 		token_cache: TokenCache | None = None,
 		token_clock: Callable[[], float] = time.monotonic,
+		on_call: Callable[[str], None] | None = None,
 	):
+		"""on_call(operation) is told of each HTTP call made, in order (the benchmark replays them
+		against the usage plans)."""
 		if not timeout or timeout <= 0:
 			raise ValueError("SP-API calls need a positive timeout")
 		self.account = account
@@ -108,6 +111,7 @@ class SpApiSession:
 		self._lock = threading.Lock()
 		self._local = threading.local()
 		self._calls: Counter[str] = Counter()
+		self._on_call = on_call
 		self._retries: Counter[str] = Counter()
 		self._throttled: Counter[str] = Counter()
 		self._token_requests = 0
@@ -427,8 +431,11 @@ class SpApiSession:
 			self.sleep(seconds)
 
 	def _count_call(self) -> None:
+		operation = getattr(self._local, "operation", "unknown")
 		with self._lock:
-			self._calls[getattr(self._local, "operation", "unknown")] += 1
+			self._calls[operation] += 1
+		if self._on_call is not None:
+			self._on_call(operation)
 
 	def _count_retry(self, operation: str) -> None:
 		with self._lock:
