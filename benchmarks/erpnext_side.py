@@ -5,11 +5,13 @@ products are imported first (not measured: the orders need their Items); then th
 through the job runner (`runner.run.run_sync`, as the buttons and the scheduler run it: sync log,
 savepoints, commits, progress messages) and is measured; then the same Sales Orders are made again
 straight with the ORM, as ERPNext's own cost: each built from the connector's order (the same
-customer, address, items, quantities, rates, warehouses, tax rows and dates), inserted and, if the
-connector submitted it, submitted, committing every COMMIT_EVERY orders as the runner does. The
-copies carry no Amazon fields, so the connector never sees them. The ratio of the two is the
-connector's overhead. Wall time is the figure that counts (MariaDB's work is in its own process);
-CPU time is this process's, without the simulator.
+customer, address, items, quantities, rates, warehouses, tax rows and dates), submitted where the
+connector submitted it, committing every COMMIT_EVERY orders as the runner does; once inserted and
+then submitted (two validations and writes) and once inserted as submitted (one of each, as the
+connector does). The copies carry no Amazon fields, so the connector never sees them. The ratios
+are the connector's overhead. Wall time is the figure that counts (MariaDB's work is in its own
+process); CPU time is this process's, without the simulator. Run it on a quiet machine and a
+test site: other work on the database shows in both figures, and the run really creates records.
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
     python benchmarks/sync_benchmark.py [--orders 10000] [--seed 1]
     cd frappe-bench/sites && ../env/bin/python /path/to/benchmarks/sync_benchmark.py --site SITE --orders 1000
 
-Without --site the run goes into the in-memory preview. With --site it goes into ERPNext through the
-job runner (the same code as the buttons and the scheduler), on a generated seller selling in the
-company's currency; that simulator runs in the benchmark's process, so CPU time includes it.
-Use a test site: the run really creates Items, Sales Orders and Journal Entries.
+Without --site the run goes into the in-memory preview. With --site the orders stage goes into
+ERPNext through the job runner (the same code as the buttons and the scheduler), on a generated
+seller selling in the company's currency, and the same Sales Orders are then made straight with the
+ORM: ERPNext's own cost beside the connector's, and their ratio (see erpnext_side.py). Use a test
+site: the run really creates Items, Customers and Sales Orders.
 
 Progress (stage, counts, ETA) goes to stderr, the figures to stdout. Interrupted (Ctrl-C, SIGTERM),
 it stops the simulator and prints the figures of what it had done so far.
@@ -17,7 +18,10 @@ the simulator's peak memory is printed beside them. Both sides run on a
 clock TIME_SCALE times faster than the wall clock: the client still paces itself by Amazon's
 published usage plans and polls reports at its usual interval, but those waits take
 1/TIME_SCALE of the time. The time Amazon would make the same calls take is computed from the
-published usage plans: each operation spends its burst at once, then one call per 1/rate seconds.
+published usage plans: in series (each operation spends its burst at once, then one call per 1/rate
+seconds, one operation after another), for the slowest operation alone, and paced (the calls in the
+order they were made, each waiting for its operation's token only: what one worker needs at best),
+per stage and for the run. Amazon's own time to prepare a report comes on top of these.
 """
 
 from __future__ import annotations

@@ -23,11 +23,21 @@ class Customers:
 		self.ctx = ctx
 		self._customers: dict[str, str] = {}
 		self._addresses: dict[str, str] = {}
+		self._details: dict[str, tuple[str, str]] = {}
 
 	def forget(self) -> None:
 		"""Drop remembered names (after a record's writes were rolled back)."""
 		self._customers.clear()
 		self._addresses.clear()
+		self._details.clear()
+
+	def details(self, customer: str) -> tuple[str, str]:
+		"""(customer_name, tax_id) of a customer, read once per run: most orders of a marketplace
+		share its customer."""
+		if customer not in self._details:
+			name, tax_id = frappe.db.get_value("Customer", customer, ["customer_name", "tax_id"]) or ("", "")
+			self._details[customer] = (name or "", tax_id or "")
+		return self._details[customer]
 
 	# -- customers ---------------------------------------------------------------------------
 	def ensure_customer(self, draft: CustomerDraft) -> str:
@@ -41,6 +51,7 @@ class Customers:
 		elif draft.tax_id and not frappe.db.get_value("Customer", name, "tax_id"):
 			# A buyer who gives a VAT number later: recorded, but one a person entered is never replaced.
 			frappe.db.set_value("Customer", name, "tax_id", draft.tax_id, update_modified=False)
+			self._details.pop(name, None)
 		self._customers[draft.key] = name
 		return name
 

@@ -55,13 +55,24 @@ MAPPING_FIELDS = ("asin", "listing_status", "fulfillment_channel")
 class Items:
 	def __init__(self, ctx: AdapterContext):
 		self.ctx = ctx
+		# (marketplace, SKU) -> Item found this run: an order asks for its items several times
+		# (VAT, rows, invoice), and the orders of a run sell the same SKUs again and again.
+		self._found: dict[tuple[str, str], str] = {}
+
+	def forget(self) -> None:
+		"""Drop remembered look-ups (after a record's writes were rolled back, or a mapping changed)."""
+		self._found.clear()
 
 	# -- look-ups ----------------------------------------------------------------------------
 	def item_for_sku(self, marketplace_id: str, sku: str) -> str | None:
+		key = (marketplace_id, sku)
+		if key in self._found:
+			return self._found[key]
 		mapping = self._mapping(marketplace_id, sku) or self._mapping_any_marketplace(sku)
 		if mapping and frappe.db.exists("Item", mapping.item_code):
+			self._found[key] = mapping.item_code
 			return mapping.item_code
-		return None
+		return None  # not remembered: the SKU's Item may be made later in the run
 
 	def _mapping(self, marketplace_id: str, sku: str):
 		rows = frappe.get_all(
@@ -125,6 +136,7 @@ class Items:
 
 	# -- upsert ------------------------------------------------------------------------------
 	def upsert_item(self, draft: ItemDraft) -> Outcome:
+		self.forget()  # the mapping may move to another Item
 		if not draft.sku:
 			raise AdapterError(_("An Amazon listing without a SKU cannot become an Item"))
 		mapping = self._mapping(draft.marketplace_id, draft.sku)

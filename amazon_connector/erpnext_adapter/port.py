@@ -196,3 +196,5 @@ class ErpNextPort:
 		"""Drop what the adapter remembers of records whose rows a rollback just removed."""
 		self.accounts.forget()
 		self.customers.forget()
+		self.items.forget()
+		self.sales_orders.forget()

@@ -75,6 +75,13 @@ class SalesOrders:
 		self.customers = customers
 		self.item_for_sku = item_for_sku
 		self.tax_setup = TaxSetup(ctx)
+		self._uoms: dict[str, str] = {}
+		self._list_currencies: dict[str, str | None] = {}
+
+	def forget(self) -> None:
+		"""Drop remembered look-ups (after a record's writes were rolled back)."""
+		self._uoms.clear()
+		self._list_currencies.clear()
 
 	# -- look-ups ----------------------------------------------------------------------------
 	def find(self, amazon_order_id: str):
@@ -180,6 +187,11 @@ class SalesOrders:
 		frappe.db.savepoint(savepoint)
 		try:
 			doc = frappe.get_doc(plan)
+			if self._due(draft):
+				# Inserted submitted: ERPNext runs validate, before_submit and on_submit as a submit
+				# does, in one validation and one write, instead of insert, read back and submit.
+				# A total that is not Amazon's still fails the order (`_check_total`, in its scope).
+				doc.docstatus = 1
 			doc.insert(ignore_permissions=True)
 		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
 			frappe.db.rollback(save_point=savepoint)
@@ -218,8 +230,12 @@ class SalesOrders:
 		_check_total(amended, draft)
 		self._submit_if_due(amended, draft)
 
+	def _due(self, draft: SalesOrderDraft) -> bool:
+		"""Whether the order is to be submitted: Amazon accepted it and the settings submit orders."""
+		return bool(draft.submit and self.ctx.submit_orders)
+
 	def _submit_if_due(self, doc, draft: SalesOrderDraft) -> bool:
-		if doc.docstatus != 0 or not (draft.submit and self.ctx.submit_orders):
+		if doc.docstatus != 0 or not self._due(draft):
 			return False
 		# Submitted as the database holds it: the inserted object still has None where the database
 		# stored a default 0, and the submit's Version would show "changed from 0 to null" for each.
@@ -298,7 +314,7 @@ class SalesOrders:
 		except OrderRowsError as exc:
 			raise AdapterError(_("Amazon order {0}: {1}").format(draft.amazon_order_id, str(exc))) from exc
 		customer = self.customers.ensure_customer(draft.customer)
-		customer_name = frappe.db.get_value("Customer", customer, "customer_name")
+		customer_name, customer_tax_id = self.customers.details(customer)
 		address = self.customers.ensure_address(draft.shipping_address, customer, customer_name)
 		delivery_date = max(draft.delivery_date or transaction_date, transaction_date)
 		conversion_rate = self._conversion_rate(currency, transaction_date, draft.amazon_order_id)
@@ -316,7 +332,7 @@ class SalesOrders:
 						draft.amazon_order_id, line.sku
 					)
 				)
-			stock_uom = frappe.db.get_value("Item", item_code, "stock_uom")
+			stock_uom = self._stock_uom(item_code)
 			if not stock_uom:
 				raise AdapterError(
 					_("Amazon order {0}: Item {1} (SKU {2}) does not exist").format(
@@ -378,7 +394,7 @@ class SalesOrders:
 			"disable_rounded_total": 1,
 			"po_no": self._po_no(draft, customer),
 			# ERPNext keeps the buyer's tax id on the order too (fetched from the customer otherwise).
-			"tax_id": draft.buyer_tax_id or frappe.db.get_value("Customer", customer, "tax_id") or None,
+			"tax_id": draft.buyer_tax_id or customer_tax_id or None,
 			"set_warehouse": warehouse or None,
 			"customer_address": address,
 			"shipping_address_name": address,
@@ -413,8 +429,20 @@ class SalesOrders:
 			)
 		return rate
 
+	def _stock_uom(self, item_code: str) -> str | None:
+		"""An Item's stock UOM, read once per run (ERPNext refuses to change it once it has
+		transactions, and the orders of a run sell the same items again and again)."""
+		if item_code not in self._uoms:
+			uom = frappe.db.get_value("Item", item_code, "stock_uom")
+			if not uom:
+				return None  # not remembered: the Item may be made later in the run
+			self._uoms[item_code] = uom
+		return self._uoms[item_code]
+
 	def _price_list_fields(self, price_list: str, currency: str, conversion_rate: float, on: date) -> dict:
-		list_currency = frappe.db.get_value("Price List", price_list, "currency")
+		if price_list not in self._list_currencies:
+			self._list_currencies[price_list] = frappe.db.get_value("Price List", price_list, "currency")
+		list_currency = self._list_currencies[price_list]
 		if not list_currency:
 			return {}
 		if list_currency == self.ctx.company_currency:
