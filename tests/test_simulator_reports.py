@@ -167,17 +167,21 @@ def test_python_amazon_sp_api_downloads_and_decodes(simulator, sim_world):
 	}
 
 
-def test_a_report_stays_in_progress_until_its_document_is_made(make_simulator):
+def test_a_report_stays_in_progress_until_its_document_is_made(make_simulator, monkeypatch):
 	"""Amazon makes a report after the request: a large one is not ready when its usual time is up."""
-	sim = make_simulator(time_scale=1.0, report_delays=(1.0, 1.0))
+	sim = make_simulator(time_scale=1.0, report_delays=(100.0, 100.0))
 	release = threading.Event()
 
 	def slow_document():
-		release.wait(10)
+		release.wait(30)
 		return b"amazon-order-id\n", "UTF-8"
 
 	report_id = sim.reports.create(ORDER_REPORT, US, slow_document, background=True)["reportId"]
-	sim.advance_clock(3600)
+	assert sim.reports.status(report_id)["processingStatus"] == "IN_QUEUE"
+	sim.advance_clock(150)
+	assert sim.reports.status(report_id)["processingStatus"] == "IN_PROGRESS"
+	sim.advance_clock(3600)  # its time is up: getReport waits a little for the file, then says so
+	monkeypatch.setattr("amazon_connector.simulator.reports.MAKING_WAIT", 0.2)
 	assert sim.reports.status(report_id)["processingStatus"] == "IN_PROGRESS"
 	release.set()
 	for _ in range(200):
@@ -204,3 +208,18 @@ def test_a_report_whose_document_cannot_be_made_is_fatal(make_simulator):
 			break
 		time.sleep(0.05)
 	assert sim.reports.status(report_id)["processingStatus"] == "FATAL"
+
+
+def test_getreport_waits_for_a_file_whose_time_is_up(make_simulator):
+	"""Under a fast clock a client's report deadline passes in a real second or two: a file still
+	being made when its time is up is waited for, so that the client sees it DONE."""
+	sim = make_simulator(time_scale=3600.0, report_delays=(1.0, 1.0))
+
+	def slow_document():
+		time.sleep(1.0)  # an hour of this simulator's time
+		return b"amazon-order-id\n", "UTF-8"
+
+	report_id = sim.reports.create(ORDER_REPORT, US, slow_document, background=True)["reportId"]
+	sim.advance_clock(60)
+	done = sim.reports.status(report_id)
+	assert done["processingStatus"] == "DONE" and done["reportDocumentId"]

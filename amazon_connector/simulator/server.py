@@ -216,6 +216,10 @@ class Simulator:
 	def start(self) -> str:
 		if self._server is not None:
 			return self.base_url
+		# The settlement book takes in every event of the world once (seconds at 100,000 orders):
+		# done before serving, not inside the first finances request, which would then outlast a
+		# client's timeout. Later requests take in only what was added since.
+		self.finance_book()
 		server = ThreadingHTTPServer((HOST, self._port), _Handler)
 		server.daemon_threads = True
 		server.simulator = self  # type: ignore[attr-defined]

@@ -35,7 +35,7 @@ from .store import pack, unpack
 from .transactions import (
 	DEFERRAL,
 	_first_currency,
-	is_deferred,
+	order_defers,
 	to_transaction,
 	transaction_total,
 	transfer_transaction,
@@ -119,7 +119,6 @@ class FinanceBook:
 		self._moments: list[datetime] = []  # their posted dates, for bisection
 		self._by_order: dict[str, list[_Entry]] = {}
 		self._seen = 0  # how many of the world's events are in the book
-		self._orders_seen: dict[str, tuple[str, bool]] = {}  # order id -> (marketplace, fulfilled by Amazon)
 		self.reserves: list[tuple[str, dict, datetime]] = []
 		self._reserve_entries: list[_Entry] = []
 		self.origin: datetime | None = None
@@ -166,19 +165,14 @@ class FinanceBook:
 			self._by_order.setdefault(order_id, []).append(entry)
 
 	def _order_facts(self, order_id, list_name: str, event: dict) -> tuple[str, bool]:
-		"""(marketplace id, whether Amazon defers it) of an event, reading each order once."""
+		"""(marketplace id, whether Amazon defers it) of an event."""
 		if not order_id:
 			return event.get("MarketplaceId", ""), False
-		facts = self._orders_seen.get(order_id)
-		if facts is None:
-			order = self.orders.get(order_id)
-			marketplace_id = (order or {}).get("salesChannel", {}).get("marketplaceId") or ""
-			facts = (marketplace_id, order is not None and is_deferred("ShipmentEventList", event, order))
-			self._orders_seen[order_id] = facts
-		marketplace_id, order_defers = facts
-		return marketplace_id or event.get(
-			"MarketplaceId", ""
-		), order_defers and list_name == "ShipmentEventList"
+		if order_id not in self.orders:
+			return event.get("MarketplaceId", ""), False
+		facts = self.orders.facts(order_id)  # what the store keeps beside the order: no decoding
+		deferred = list_name == "ShipmentEventList" and order_defers(order_id, facts.fulfilled_by)
+		return facts.marketplace_id or event.get("MarketplaceId", ""), deferred
 
 	def _index(self, moment: datetime) -> int:
 		return int((moment - self.origin) // self.period)

@@ -65,9 +65,12 @@ def is_deferred(list_name: str, event: dict, order: dict | None) -> bool:
 	"""Merchant-fulfilled shipments of one order in ten are held until their maturity date."""
 	if list_name != "ShipmentEventList" or not order:
 		return False
-	if (order.get("fulfillment") or {}).get("fulfilledBy") == "AMAZON":
-		return False
-	return _hash("deferred", event.get("AmazonOrderId")) % 10 == 0
+	return order_defers(event.get("AmazonOrderId"), (order.get("fulfillment") or {}).get("fulfilledBy"))
+
+
+def order_defers(order_id, fulfilled_by) -> bool:
+	"""Whether Amazon holds the shipments of this order (see `is_deferred`)."""
+	return fulfilled_by != "AMAZON" and _hash("deferred", order_id) % 10 == 0
 
 
 class _Tree:
