@@ -27,7 +27,6 @@ from types import SimpleNamespace
 from sync_benchmark import (
 	PROG,
 	TIME_SCALE,
-	StageMarks,
 	cpu_seconds,
 	peak_memory_mb,
 	print_calls,
@@ -86,13 +85,14 @@ def into_erpnext(args) -> int:
 		point_account_at(simulator, company, start.date(), forget_checkpoints=True)
 		sequence: list[str] = []
 		clock, sleep = scaled_clock(TIME_SCALE)
-		progress = StageMarks(sequence, ConsoleProgress())
+		progress = ConsoleProgress()
 		runtime = _runtime(clock, sleep, sequence)
 
 		from amazon_connector.runner.run import run_sync
 
 		run_sync(ACCOUNT, ["products"], triggered_by="benchmark", runtime=runtime, progress=progress)
 		already = set(frappe.get_all("Sales Order", {"amazon_account": ACCOUNT}, pluck="name"))
+		first_call = len(sequence)
 		profiler = cProfile.Profile() if args.profile else None
 		wall0, cpu0 = time.perf_counter(), time.process_time()
 		if profiler:
@@ -101,7 +101,7 @@ def into_erpnext(args) -> int:
 		if profiler:
 			profiler.disable()
 		connector_wall, connector_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-		progress.progress.close()
+		progress.close()
 		made = [
 			name
 			for name in frappe.get_all("Sales Order", {"amazon_account": ACCOUNT}, pluck="name")
@@ -128,8 +128,7 @@ def into_erpnext(args) -> int:
 	for result in results:
 		for operation, n in result.report.api_calls.items():
 			calls[operation] = calls.get(operation, 0) + n
-	orders_stage = [part for part in progress.of_stages() if part[0] == "orders"]
-	print_calls(calls, orders_stage, len(made))
+	print_calls(calls, [("orders", sequence[first_call:])], len(made))
 	if not made:
 		print("no new Sales Orders: nothing to compare (were these orders imported before?)")
 		return 1
