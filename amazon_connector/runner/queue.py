@@ -24,8 +24,9 @@ TEST_CONNECTION_TIMEOUT = 120
 RUN_SYNC_JOB = "amazon_connector.runner.jobs.run_sync_job"
 NOTIFICATIONS_JOB = "amazon_connector.runner.jobs.notifications_job"
 # A scheduled drain ends when the queue is empty, at the latest before the next tick queues another.
-NOTIFICATIONS_TIMEOUT = 300
 NOTIFICATIONS_SECONDS = 240
+# RQ kills a job past its timeout: a drain gets its seconds, one more long poll and a batch's booking.
+NOTIFICATIONS_GRACE = 60
 TEST_CONNECTION_JOB = "amazon_connector.runner.jobs.test_connection_job"
 
 
@@ -74,7 +75,7 @@ def enqueue_notifications(account: str, *, worker: str = "", seconds: float = NO
 	return _enqueue_once(
 		NOTIFICATIONS_JOB,
 		notifications_job_id(account, worker),
-		NOTIFICATIONS_TIMEOUT,
+		int(seconds) + NOTIFICATIONS_GRACE,
 		account=account,
 		seconds=seconds,
 	)

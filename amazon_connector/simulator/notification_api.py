@@ -8,13 +8,13 @@ SQS endpoint and keys it is given (`Simulator.connect_sqs`; moto's server on loo
 
 from __future__ import annotations
 
-import re
 import threading
 import uuid
 
+from amazon_connector.spapi.sqs import parse_queue_arn
+
 from .http_types import ApiError, Reply, Request, invalid, not_found
 
-SQS_ARN = re.compile(r"^arn:aws:sqs:(?P<region>[^:\s]+):(?P<account>[^:\s]+):(?P<name>\S+)$")
 # Notification types the simulator can send, with the payload versions Amazon offers for them.
 PAYLOAD_VERSIONS = {"ORDER_CHANGE": ("1.0",)}
 
@@ -46,7 +46,7 @@ class NotificationOperations:
 		if "sqs" not in spec:
 			raise invalid("The simulator delivers to SQS destinations only.")
 		arn = (spec["sqs"] or {}).get("arn")
-		if not isinstance(arn, str) or not SQS_ARN.match(arn) or len(arn) > 1000:
+		if not isinstance(arn, str) or not _is_queue_arn(arn) or len(arn) > 1000:
 			raise invalid(f"{arn!r} is not a valid SQS queue ARN.")
 		with self._lock:
 			if any(d["resource"]["sqs"]["arn"] == arn for d in self.destinations.values()):
@@ -123,12 +123,12 @@ class NotificationOperations:
 		return arn, event_filter.get("marketplaceIds")
 
 
-def queue_name_and_owner(arn: str) -> tuple[str, str, str]:
-	"""(region, account id, queue name) of an SQS ARN."""
-	match = SQS_ARN.match(arn)
-	if not match:
-		raise ValueError(f"{arn!r} is not an SQS queue ARN")
-	return match["region"], match["account"], match["name"]
+def _is_queue_arn(arn: str) -> bool:
+	try:
+		parse_queue_arn(arn)
+	except ValueError:
+		return False
+	return True
 
 
 def _notification_type(request: Request) -> str:

@@ -25,7 +25,7 @@ from .http_types import ApiError, Reply, Request, invalid
 from .inventory import InventoryError, InventoryOperations
 from .listing_issues import ListingIssues
 from .listings_push import ListingsPush
-from .notification_api import NotificationOperations, queue_name_and_owner
+from .notification_api import NotificationOperations
 from .operations import Operations
 from .pagination import Tokens
 from .reports import Reports
@@ -307,6 +307,8 @@ class Simulator:
 
 	def subscriptions_changed(self) -> None:
 		"""Point order-change delivery at the seller's ORDER_CHANGE subscription (or stop it)."""
+		from amazon_connector.spapi.sqs import parse_queue_arn
+
 		from .notifications import OrderChangeSender
 
 		if self.sqs_options is None:
@@ -316,7 +318,7 @@ class Simulator:
 			self.order_changes = None
 			return
 		arn, marketplace_ids = target
-		region, owner, name = queue_name_and_owner(arn)
+		region, owner, name = parse_queue_arn(arn)
 		self.order_changes = OrderChangeSender.for_queue(
 			name, owner, marketplace_ids=marketplace_ids, **{"region_name": region, **self.sqs_options}
 		)

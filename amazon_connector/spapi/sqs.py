@@ -16,14 +16,20 @@ from amazon_connector.core.engine.notifications import QueueMessage
 _ARN = re.compile(r"^arn:aws:sqs:(?P<region>[^:\s]+):(?P<account>[^:\s]+):(?P<name>\S+)$")
 
 
-def queue_location(arn: str, endpoint_url: str | None = None) -> tuple[str, str]:
-	"""(region, queue URL) of the queue an SQS ARN names: on Amazon SQS, or at a local SQS-compatible
-	endpoint (which serves queues at <endpoint>/<account id>/<name>, as SQS does)."""
+def parse_queue_arn(arn: str) -> tuple[str, str, str]:
+	"""(region, owner account id, queue name) of an SQS queue ARN."""
 	match = _ARN.match((arn or "").strip())
 	if not match:
 		raise ValueError(f"{arn!r} is not an SQS queue ARN")
-	base = (endpoint_url or "").rstrip("/") or f"https://sqs.{match['region']}.amazonaws.com"
-	return match["region"], f"{base}/{match['account']}/{match['name']}"
+	return match["region"], match["account"], match["name"]
+
+
+def queue_location(arn: str, endpoint_url: str | None = None) -> tuple[str, str]:
+	"""(region, queue URL) of the queue an SQS ARN names: on Amazon SQS, or at a local SQS-compatible
+	endpoint (which serves queues at <endpoint>/<account id>/<name>, as SQS does)."""
+	region, account, name = parse_queue_arn(arn)
+	base = (endpoint_url or "").rstrip("/") or f"https://sqs.{region}.amazonaws.com"
+	return region, f"{base}/{account}/{name}"
 
 
 class SqsQueue:
