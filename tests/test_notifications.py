@@ -213,3 +213,18 @@ def test_the_notification_is_parsed_as_amazon_documents_it():
 
 def _keys() -> dict:
 	return {"region": "us-east-1", "access_key": "testing", "secret_key": "testing"}
+
+
+def test_messages_are_deleted_only_after_the_batch_is_committed(sim, world, queues, sqs_endpoint):
+	client, main, _ = queues
+	order_id = open_orders(world, "UNSHIPPED")[0]
+	client.send_message(
+		QueueUrl=main,
+		MessageBody=json.dumps(order_change(sim.world.order(order_id), sim.world.seller_id, sim.now())),
+	)
+	worker, port, _ = consumer(sim, world, SqsQueue(main, endpoint_url=sqs_endpoint, **_keys()))
+	at_commit = []
+	worker.commit = lambda: at_commit.append((order_id in port.sales_orders, left(client, main)))
+	worker.drain(5, wait_seconds=1)
+	assert at_commit == [(True, 1)]  # stored, and its message still in the queue when committing
+	assert left(client, main) == 0
