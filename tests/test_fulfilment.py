@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 import httpx
 import jsonschema
 import pytest
+from fixtures_simulator import paced_session
 
 from amazon_connector.core.drafts.fulfilment import (
 	FulfilmentAddress,
@@ -32,14 +33,11 @@ from amazon_connector.core.mapping.transactions import map_transaction
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import SyncSettings
 from amazon_connector.simulator import generate_world
-from amazon_connector.simulator.connect import account_config, scaled_clock
 from amazon_connector.simulator.fulfillment import FEES
 from amazon_connector.spapi import transactions
-from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.spapi.errors import InvalidInputError, NotFoundError
 from amazon_connector.spapi.retry import RetryPolicy
 from amazon_connector.spapi.source import SpApiSource
-from amazon_connector.spapi.throttle import ThrottleRegistry
 
 MODEL = "fulfillment-outbound-2020-07-01.json"
 US = "ATVPDKIKX0DER"
@@ -59,17 +57,9 @@ def sim(make_simulator, world):
 	return sim
 
 
-def session_for(sim, key: str) -> SpApiSession:
-	"""A session paced on the simulator's clock, with buckets of its own."""
-	clock, sleep = scaled_clock(sim.clock.time_scale)
-	return SpApiSession(
-		account_config(sim.account, sim.base_url, key), clock=clock, sleep=sleep, throttle=ThrottleRegistry()
-	)
-
-
 @pytest.fixture
 def source(sim):
-	with session_for(sim, "MCF Seller") as session:
+	with paced_session(sim, "MCF Seller") as session:
 		yield SpApiSource(session)
 
 
@@ -287,7 +277,7 @@ def test_usage_plans_are_enforced_and_the_client_keeps_to_them(make_simulator, w
 	assert codes[:30] == [200] * 30 and 429 in codes[30:]  # burst 30, then 2 a second
 	paced = make_simulator(world, limits=True, time_scale=5.0)
 	paced.set_fba_quantities(US, "MCF-MUG", fulfillable=10)
-	with session_for(paced, "Paced") as session:
+	with paced_session(paced, "Paced") as session:
 		for _ in range(36):
 			fulfilment.preview(SpApiSource(session), draft(lines=(("MCF-MUG", 1),)))
 		assert session.stats()["calls"]["getFulfillmentPreview"] == 36
@@ -299,7 +289,7 @@ def test_throttled_calls_are_retried(make_simulator, world):
 		world, faults={"script": [{"operation": "createFulfillmentOrder", "fault": "throttle", "count": 2}]}
 	)
 	sim.set_fba_quantities(US, "MCF-MUG", fulfillable=10)
-	with session_for(sim, "Retry") as session:
+	with paced_session(sim, "Retry") as session:
 		state = fulfilment.send(SpApiSource(session), draft(lines=(("MCF-MUG", 1),)))
 	assert state.status == "Received"
 	assert sim.stats()["throttled"]["createFulfillmentOrder"] == 2
@@ -437,7 +427,7 @@ def test_a_shipment_whose_units_went_missing_ends_the_order_complete_partialled(
 def test_an_order_is_new_until_amazon_validates_it(make_simulator, world, load_model):
 	sim = make_simulator(world, mcf_validation_delay=120)
 	sim.set_fba_quantities(US, "MCF-MUG", fulfillable=10)
-	with session_for(sim, "Validating") as session:
+	with paced_session(sim, "Validating") as session:
 		source = SpApiSource(session)
 		good, bad = draft("SO-G", lines=(("MCF-MUG", 1),)), draft("SO-B", lines=(("MCF-MUG", 99),))
 		erp = PreviewErp("Validating")
@@ -465,15 +455,7 @@ def test_amazon_throttling_the_status_reads_ends_the_run_cleanly(make_simulator,
 	erp = PreviewErp("Busy")
 	for n in (1, 2, 3):
 		erp.fulfilment_orders[f"SO-Q{n}"] = {"status": "Received", "message": "", "deliveries": {}}
-	clock, sleep = scaled_clock(sim.clock.time_scale)
-	account = account_config(sim.account, sim.base_url, "Busy")
-	with SpApiSession(
-		account,
-		clock=clock,
-		sleep=sleep,
-		throttle=ThrottleRegistry(),
-		retry=RetryPolicy(max_attempts=2, base_delay=0.01),
-	) as session:
+	with paced_session(sim, "Busy", retry=RetryPolicy(max_attempts=2, base_delay=0.01)) as session:
 		report = FulfilmentStatusSync(
 			SpApiSource(session), erp, SyncSettings(account_key="Busy", after_date=date(2026, 1, 1))
 		).run()
