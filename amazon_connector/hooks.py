@@ -62,6 +62,6 @@ scheduler_events = {
 default_log_clearing_doctypes = {"Amazon Sync Log": 30}
 
 
-# Tests: ERPNext's own preparation (setup wizard, fiscal year, ...) before this app's bench tests,
-# which run on a site where ERPNext may never have been set up.
-before_tests = ["erpnext.setup.utils.before_tests"]
+# Tests: ERPNext set up (setup wizard, fiscal year, ...) before this app's bench tests, which run on a
+# site where ERPNext may never have been set up; ERPNext's own preparation where it has one (v15).
+before_tests = ["amazon_connector.tests.bootstrap.before_tests"]
