@@ -17,22 +17,11 @@ from amazon_connector.locks import AccountLock, current_holder
 from amazon_connector.runner import options, queue
 from amazon_connector.runner import run as jobs
 from amazon_connector.runner.sync_log import update_open_failures
+from amazon_connector.tests.factories import make_user
 from amazon_connector.tests.sim_support import TestCase, runtime_for, simulated_settings, start_simulator
 
 NO_ROLE_USER = "amazon-no-role@example.com"
 MANAGER_USER = "amazon-manager@example.com"
-
-
-def make_user(email: str, roles: list[str]) -> str:
-	if not frappe.db.exists("User", email):
-		user = frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-		)
-		user.insert(ignore_permissions=True)
-	user = frappe.get_doc("User", email)
-	user.set("roles", [])
-	user.add_roles(*roles)
-	return email
 
 
 class JobTestCase(TestCase):
