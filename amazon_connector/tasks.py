@@ -28,8 +28,10 @@ from .erpnext_adapter.fulfilment import has_open_orders
 from .erpnext_adapter.settings import enabled_accounts, read_settings, settings_doc
 from .erpnext_adapter.shipments import has_pending
 from .locks import current_holder
+from .runner import backoff
 from .runner.notifications import notification_accounts
 from .runner.queue import enqueue_notifications, enqueue_sync
+from .runner.run import SCHEDULER
 from .runner.sync_log import close_interrupted
 
 INTERVALS = {
@@ -48,9 +50,12 @@ def enqueue_due_syncs() -> None:
 		try:
 			if current_holder(account) is None:
 				close_interrupted(account)  # the lock expired: a run that still says "Running" died
-			stages = due_stages(settings_doc(account), now)
+			doc = settings_doc(account)
+			if backoff.waiting(doc, now):
+				continue  # its runs keep failing: the next attempt is on the form (runner.backoff)
+			stages = due_stages(doc, now)
 			if stages:
-				enqueue_sync(account, stages, triggered_by="scheduler")
+				enqueue_sync(account, stages, triggered_by=SCHEDULER)
 		except Exception:  # one account's trouble must not keep the others from syncing
 			frappe.log_error(title=f"Amazon scheduled sync of {account} not queued")
 	# Orders Amazon notified: drained at every tick when no `amazon-connector notifications` process

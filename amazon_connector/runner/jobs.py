@@ -10,7 +10,7 @@ from ..core.ports import SyncLocked
 from ..erpnext_adapter.connection import test_connection
 from .commits import commit
 from .realtime import FormPublisher
-from .run import StageResult, retry_failures, run_sync
+from .run import AccountFailing, StageResult, retry_failures, run_sync
 from .sync_log import status_of, summary_text
 
 
@@ -23,6 +23,11 @@ def run_sync_job(account: str, stages: list[str], triggered_by: str = "manual", 
 			results = run_sync(account, stages, triggered_by=triggered_by, progress=publisher.progress)
 	except SyncLocked as exc:
 		publisher.done(_("Sync not started"), str(exc), "orange")
+		return
+	except AccountFailing as exc:
+		# The account backs off and its failure streak has its one Error Log; raising would add another
+		# (through RQ) on every attempt.
+		publisher.done(_("Sync not started"), frappe.utils.escape_html(str(exc)), "red")
 		return
 	except Exception:
 		# Stages log their own failures; this is a run that could not start (settings, credentials).

@@ -38,11 +38,14 @@ from ..erpnext_adapter.settings import SETTINGS_DOCTYPE, account_config, setting
 from ..locks import AccountLock
 from ..spapi.redaction import Scrubber
 from ..spapi.source import SpApiSource
+from . import backoff
 from .commits import CommittingPort, commit, rollback_stage, stage_savepoint
 from .options import OPTIONS, Runtime
 from .queue import stages_in_order
 from .retry import merge_reports, plan_retry
 from .sync_log import LOG_DOCTYPE, RETRY, SyncLogWriter, close_interrupted, mark_retried, skipped_log
+
+SCHEDULER = "scheduler"  # the triggered_by of scheduled runs: the only ones the back-off holds back
 
 LAST_SYNC_FIELD = {
 	PRODUCTS: "last_product_sync",
@@ -80,9 +83,29 @@ def run_sync(
 	stages = stages_in_order(stages)
 	doc = settings_doc(account)
 	with _locked(doc.name, "+".join(stages), triggered_by, dry_run):
-		with SyncRun(doc, triggered_by, dry_run=dry_run, after_date=after_date, runtime=runtime) as run:
+		if not dry_run and triggered_by != SCHEDULER:
+			backoff.clear(doc.name)  # someone asked for this run: a failure streak starts again from it
+		try:
+			run = SyncRun(doc, triggered_by, dry_run=dry_run, after_date=after_date, runtime=runtime)
+			run.__enter__()
+		except Exception as exc:
+			if dry_run:
+				raise
+			scrub = _scrub_with_record(doc)
+			reason = scrub(_not_started_reason(exc))
+			backoff.record_failure(doc.name, reason, scrub(traceback.format_exc()))
+			raise AccountFailing(reason) from exc
+		try:
 			run.pipeline.run(stages, progress=progress, hooks=run)
-			return run.results
+		finally:
+			run.__exit__()
+		run.settle_health()
+		return run.results
+
+
+class AccountFailing(frappe.ValidationError):
+	"""A run that could not start; the account backs off (see `backoff`) and the streak's one Error
+	Log holds the traceback."""
 
 
 def retry_failures(
@@ -101,6 +124,25 @@ def retry_failures(
 			run.retry_note = _("Retry of {0} failed record(s) from {1}.").format(len(rows), source_log.name)
 			run.pipeline.run_stage(RETRY, lambda: run.retry(rows, progress), hooks=run)
 			return run.results[-1]
+
+
+def _not_started_reason(exc: Exception) -> str:
+	if isinstance(exc, SpApiError):
+		return user_message(exc)
+	if isinstance(exc, frappe.ValidationError):  # frappe.throw's message, for the person reading the form
+		return frappe.utils.strip_html(str(exc))
+	return f"{type(exc).__name__}: {exc}"
+
+
+def _scrub_with_record(doc) -> Scrubber:
+	"""A scrubber for a run that never got its account config: the record's own secrets, as stored."""
+	secrets = []
+	for fieldname in ("lwa_client_secret", "refresh_token"):
+		try:
+			secrets.append(doc.get_password(fieldname, raise_exception=False) or "")
+		except Exception:  # a secret that cannot be read cannot leak either
+			continue
+	return Scrubber(secrets)
 
 
 @contextmanager
@@ -148,6 +190,9 @@ class SyncRun:
 		self.results: list[StageResult] = []
 		self._log: SyncLogWriter | None = None
 		self._savepoint = ""
+		# Tracebacks of crashed stages, written as Error Logs once the run is over: a failing account
+		# gets one per failure streak (`backoff`), any other crash one per crash.
+		self._crashes: list[tuple[SyncLogWriter, str]] = []
 
 	def __enter__(self) -> SyncRun:
 		self.session = self.runtime.session_factory(self.config)
@@ -172,7 +217,7 @@ class SyncRun:
 		for failure in report.failures:
 			failure.detail = self.scrub(failure.detail)
 		report.messages = [self.scrub(_("The {0} sync stopped: {1}").format(stage, reason))]
-		self._current_log().error_log(self.scrub(traceback.format_exc()))
+		self._crashes.append((self._current_log(), self.scrub(traceback.format_exc())))
 		return report
 
 	def finished(self, stage: str, report: SyncReport, *, crashed: bool) -> None:
@@ -190,6 +235,25 @@ class SyncRun:
 		self.results.append(
 			StageResult(stage, log.name, report, crashed, self.port if self.dry_run else None)
 		)
+
+	def settle_health(self) -> None:
+		"""After the stages: count the run towards the account's failure streak or end the streak, and
+		write the crashes' Error Logs (a failing account's only at the start of its streak)."""
+		crashes, self._crashes = self._crashes, []
+		failure = None
+		if not self.dry_run:
+			refusal = getattr(self.session, "refusal", None)
+			failure = backoff.run_failure(
+				self.results, refused=self.scrub(user_message(refusal)) if refusal else None
+			)
+		if failure is None:
+			if not self.dry_run:
+				backoff.clear(self.account)
+			for log, text in crashes:
+				log.error_log(text)
+			commit()
+			return
+		backoff.record_failure(self.account, failure, "\n\n".join(text for _log, text in crashes))
 
 	def _current_log(self) -> SyncLogWriter:
 		if self._log is None:

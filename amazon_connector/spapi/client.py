@@ -33,6 +33,7 @@ from amazon_connector.spapi.auth import (
 )
 from amazon_connector.spapi.errors import (
 	AccessDeniedError,
+	AuthError,
 	InvalidInputError,
 	NetworkError,
 	NotFoundError,
@@ -115,6 +116,9 @@ class SpApiSession:
 		self._retries: Counter[str] = Counter()
 		self._throttled: Counter[str] = Counter()
 		self._token_requests = 0
+		# Amazon's last refusal of the credentials (LWA or a 403 after a fresh token): a run that got
+		# nothing done and saw one is an account failure, which the runner backs off from.
+		self.refusal: AuthError | None = None
 		self._throttle_wait = 0.0
 		self._backoff_wait = 0.0
 		self._tokens = LwaTokenClient(
@@ -280,6 +284,27 @@ class SpApiSession:
 		refresh_token_on_denial: bool,
 		prepare: Callable[[], Any] | None = None,
 		grantless_scope: str | None = None,
+	):
+		try:
+			return self._run_retried(
+				operation,
+				attempt,
+				paced=paced,
+				refresh_token_on_denial=refresh_token_on_denial,
+				prepare=prepare,
+			)
+		except AuthError as refused:
+			self.refusal = refused
+			raise
+
+	def _run_retried(
+		self,
+		operation: str,
+		attempt: Callable[[], Any],
+		*,
+		paced: bool,
+		refresh_token_on_denial: bool,
+		prepare: Callable[[], Any] | None = None,
 	):
 		self._local.operation = operation
 		policy = self.retry

@@ -17,11 +17,17 @@ TIME_SCALE = 60.0  # simulated seconds per real second: reports are ready in abo
 __all__ = ["TestCase", "start_simulator", "runtime_for", "simulated_settings"]
 
 
-def start_simulator(orders: int = 12, seed: int = 5, **opts) -> Simulator:
+def start_simulator(orders: int = 12, seed: int = 5, sku_prefix: str = "", **opts) -> Simulator:
+	"""A simulator of a small US world; `sku_prefix` gives its SKUs a test's own prefix, so that Items
+	other runs left on the site are never this seller's."""
 	end = datetime.now(timezone.utc)
 	world = generate_world(
 		seed=seed, orders=orders, start=end - timedelta(days=10), end=end, marketplaces=("US",)
 	)
+	if sku_prefix:
+		from amazon_connector.tests.e2e_support import prefix_skus
+
+		prefix_skus(world, sku_prefix)
 	options = {"time_scale": TIME_SCALE, "limits": False, "token_ttl": 30 * 86400.0, **opts}
 	sim = Simulator(world, **options)
 	sim.start()

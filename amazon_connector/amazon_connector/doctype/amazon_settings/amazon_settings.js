@@ -81,6 +81,19 @@ frappe.ui.form.on("Amazon Settings", {
 			);
 		};
 
+		if (frm.doc.failing_since) {
+			// The scheduler backs off from an account whose runs keep failing; say why and until when.
+			// Wrapped in a tag so that the escaped error is read as HTML, not shown with its escapes.
+			frm.dashboard.set_headline(
+				`<div>${__("Syncs of this account have failed since {0} ({1} runs in a row); the scheduler tries again at {2}. Last error: {3}", [
+					frappe.datetime.str_to_user(frm.doc.failing_since),
+					frm.doc.failed_runs || 1,
+					frappe.datetime.str_to_user(frm.doc.next_attempt),
+					frappe.utils.escape_html(frm.doc.last_error || ""),
+				])}</div>`,
+				"red",
+			);
+		}
 		frm.add_custom_button(__("Test Connection"), test_connection);
 		if (frm.doc.enabled) {
 			const group = __("Sync");

@@ -16,6 +16,7 @@ from frappe.utils import date_diff, flt, getdate, today
 from amazon_connector.core.engine.notification_setup import InvalidQueueArn, check_queue_arn
 from amazon_connector.core.settings import ITEM_CODE_FROM_FIELD
 from amazon_connector.erpnext_adapter.settings import remote_endpoint_allowed
+from amazon_connector.runner.backoff import CREDENTIAL_FIELDS
 from amazon_connector.spapi.account import CUSTOM, is_loopback_url
 
 # An after date this many days back or more gets a word on how long the first import takes.
@@ -90,6 +91,18 @@ class AmazonSettings(Document):
 		self.validate_marketplace_vat()
 		self.validate_unique_authorization()
 		self.validate_notification_queue()
+		self.end_failure_streak_on_new_credentials()
+
+	def end_failure_streak_on_new_credentials(self):
+		"""New credentials (or a new endpoint or region) may mend a failing account: the scheduler tries
+		it at its next tick instead of waiting out the back-off (`runner.backoff`)."""
+		if self.is_new() or not self.failing_since:
+			return
+		if any(self.has_value_changed(fieldname) for fieldname in CREDENTIAL_FIELDS):
+			self.failing_since = None
+			self.failed_runs = 0
+			self.next_attempt = None
+			self.last_error = ""
 
 	def strip_identifiers(self):
 		# Pasted from Seller Central or the developer console, these often carry stray spaces that
