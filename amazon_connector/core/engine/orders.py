@@ -39,7 +39,16 @@ from ..settings import UNKNOWN_SKU_CREATE, SyncSettings
 from ..sources import OrdersSource
 from ..timestamps import as_utc, current_time
 from .report import RecordFailure, SyncReport, failure_reason, is_transient, run_isolated, source_stats
-from .windows import CHECKPOINT_KIND, UPDATED, RunPlan, Window, plan_run, window_target
+from .windows import (
+	CHECKPOINT_KIND,
+	UPDATED,
+	RunPlan,
+	Window,
+	can_split,
+	plan_run,
+	window_max,
+	window_target,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +59,14 @@ _LISTED = 10
 # and remembered up to this many.
 PERSONAL_DATA_LOOKUPS = 50
 MAX_AWAITING_PERSONAL_DATA = 10_000
+
+
+class WindowTooLarge(Exception):
+	"""A window held more orders than a window may (`windows.window_max`): it is read again, split."""
+
+	def __init__(self, orders: int):
+		super().__init__(f"more than {orders} orders")
+		self.orders = orders
 
 
 class UnknownSkuError(Exception):
@@ -85,6 +102,8 @@ class OrderSync:
 		if not marketplace_ids:
 			report.note("No marketplace is enabled; no orders were read.")
 			return report.finish(source_stats(self.source))
+		extra = self.settings.extra or {}
+		target = window_target(extra.get("order_window_target"))
 		with self._exclusive():
 			plan = plan_run(
 				self.port.get_checkpoint(CHECKPOINT_KIND),
@@ -92,7 +111,8 @@ class OrderSync:
 				self.now(),
 				window_days=self.settings.order_window_days,
 				overlap=timedelta(minutes=self.settings.incremental_overlap_minutes),
-				target=window_target((self.settings.extra or {}).get("order_window_target")),
+				target=target,
+				max_orders=window_max(extra.get("order_window_max"), target),
 				tz=self.settings.time_zone,
 			)
 			self._created_floor = plan.after
@@ -148,6 +168,15 @@ class OrderSync:
 			token, seen = plan.checkpoint.resume_of(window)
 			try:
 				seen = self._read_window(plan, window, marketplace_ids, report, token, seen)
+			except WindowTooLarge as crowded:
+				smaller = plan.split(window, crowded.orders)
+				self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())
+				report.note(
+					f"Orders {window.label} held {crowded.orders} orders or more, more than a window may "
+					f"({plan.max_orders}); they are read again in smaller windows "
+					f"({', '.join(w.label for w in smaller)}{' ...' if window.by != UPDATED else ''})."
+				)
+				continue
 			except Exception as exc:  # Amazon unreachable, throttled past retries, credentials revoked...
 				self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())
 				if is_transient(exc):
@@ -178,6 +207,8 @@ class OrderSync:
 		counted = [seen]
 
 		def page_done(next_token: str | None) -> None:
+			if next_token and counted[0] >= plan.max_orders and can_split(window):
+				raise WindowTooLarge(counted[0])  # before the next page: read again in smaller windows
 			if next_token:
 				plan.checkpoint.read_to(window, next_token, counted[0])
 				self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())

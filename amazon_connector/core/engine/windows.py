@@ -20,6 +20,17 @@ it, and re-reads a window that failed with the same edges. Since a window always
 edge the previous one finished at, the size only decides how many windows there are, never
 whether they tile [after, backfill_upper].
 
+Windows are bounded in orders as well as days. A window found holding more than `max_orders` orders
+(1,000 by default, `order_window_max` in the settings' extra; a sale day, or a first window sized
+before the density was known) is split as soon as that many are read, before its next page: a
+backfill window is read again as a window of its own end and a size that would have held about
+`target` orders (`split_window_days`, at most half the size, down to an hour); an incremental window
+as its two halves. The orders already read in it are found unchanged the second time. The bound keeps
+every window to a few pages, so that a window is finished (and checkpointed for good) within a run
+even when Amazon throttles, well inside the 24 hours a page token lives. A window smaller than a day
+(only a split makes one) lets the next be as small, so a seller of thousands of orders a day is read
+in windows of hours.
+
 Orders created after `backfill_upper`, and orders changed after they were read, are found by the
 incremental pass: lastUpdatedAfter from `updated_to` minus a small overlap (Amazon's index is
 eventually consistent), oldest first so the cursor only moves forward, each window checkpointed
@@ -66,6 +77,10 @@ UPDATED = "updated"
 DEFAULT_WINDOW_TARGET = 500
 DEFAULT_WINDOW_DAYS = 7.0
 MIN_WINDOW_DAYS = 1.0
+# A window holding more than this many orders is split (order_window_max in the settings' extra).
+DEFAULT_WINDOW_MAX = 1000
+# No split makes a window shorter than an hour (a stored size below it is read as an hour).
+MIN_SPLIT_DAYS = 1 / 24
 MAX_WINDOW_DAYS = 90.0
 # A window is at most this many times the one before: an estimate from a few orders (or from a
 # quiet stretch) must not jump to a window that turns out to be hundreds of pages.
@@ -123,6 +138,29 @@ def next_window_days(
 		days = ceiling
 	days = round(days * _HOURS) / _HOURS
 	return min(max_days, max(min_days, days))
+
+
+def split_window_days(days: float, orders: int, target: int = DEFAULT_WINDOW_TARGET) -> float:
+	"""The size of a backfill window read again after a window of `days` turned out to hold more than
+	`orders` orders: sized for `target` at that density (a lower bound of it: the window held more),
+	at most half the window, at least an hour, in whole hours."""
+	size = min(days / 2, target * days / max(orders, 1))
+	return max(MIN_SPLIT_DAYS, math.floor(size * _HOURS) / _HOURS)
+
+
+def can_split(window: Window) -> bool:
+	"""Whether a window is long enough to be split (each part at least an hour)."""
+	return window.days >= 2 * MIN_SPLIT_DAYS
+
+
+def window_max(value, target: int = DEFAULT_WINDOW_TARGET) -> int:
+	"""Orders a window may hold before it is split, from the settings' extra `order_window_max` (at
+	least twice the target, so that a window sized for the target is never split by chance)."""
+	try:
+		bound = int(value)
+	except (TypeError, ValueError):
+		bound = DEFAULT_WINDOW_MAX
+	return max(bound if bound > 0 else DEFAULT_WINDOW_MAX, 2 * target)
 
 
 def initial_window_days(value) -> float:
@@ -192,7 +230,7 @@ class OrderCheckpoint:
 			backfill_done_to=parse_timestamp(value.get("backfill_done_to")),
 			updated_to=parse_timestamp(value.get("updated_to")),
 			after=parse_timestamp(value.get("after")),
-			backfill_window_days=_window_days(value.get("backfill_window_days")),
+			backfill_window_days=_window_days(value.get("backfill_window_days"), MIN_SPLIT_DAYS),
 			page=_page(value.get("page")),
 			awaiting_personal_data=[str(o) for o in value.get("awaiting_personal_data") or [] if o],
 		)
@@ -241,15 +279,40 @@ class RunPlan:
 	after: datetime
 	target: int = DEFAULT_WINDOW_TARGET
 	messages: list[str] = field(default_factory=list)
+	max_orders: int = DEFAULT_WINDOW_MAX
+	_cursor: int = 0  # the next incremental window (a split puts its halves in its place)
+	_split: bool = False  # the backfill window just yielded was split, not finished
 
 	def windows(self) -> Iterator[Window]:
-		"""The windows to read, in order. Each must be `finish`ed before the next is asked for: the
-		backfill's next window starts where the last finished one did."""
-		yield from self.incremental
-		while (window := self.next_backfill_window()) is not None:
+		"""The windows to read, in order. Each must be `finish`ed (or `split`) before the next is asked
+		for: the backfill's next window starts where the last finished one did."""
+		self._cursor = 0
+		while self._cursor < len(self.incremental):
+			window = self.incremental[self._cursor]
+			self._cursor += 1
 			yield window
-			if self.checkpoint.backfill_done_to != window.start:
+		while (window := self.next_backfill_window()) is not None:
+			self._split = False
+			yield window
+			if not self._split and self.checkpoint.backfill_done_to != window.start:
 				raise RuntimeError(f"backfill window {window.label} was not finished")
+
+	def split(self, window: Window, orders: int) -> list[Window]:
+		"""`window` held more than `max_orders` (`orders` were read before it stopped): read it again in
+		smaller windows, which are returned. Its page checkpoint is dropped."""
+		if self.checkpoint.resume_of(window)[0] is not None:
+			self.checkpoint.page = None
+		if window.by == UPDATED:
+			middle = window.start + (window.end - window.start) / 2
+			halves = [Window(window.start, middle, UPDATED), Window(middle, window.end, UPDATED)]
+			at = self.incremental.index(window)
+			self.incremental[at : at + 1] = halves
+			self._cursor = at
+			return halves
+		self.checkpoint.backfill_window_days = split_window_days(window.days, orders, self.target)
+		self._split = True
+		smaller = self.next_backfill_window()
+		return [smaller] if smaller is not None else []
 
 	def next_backfill_window(self) -> Window | None:
 		checkpoint = self.checkpoint
@@ -260,7 +323,12 @@ class RunPlan:
 		self.checkpoint.finish(window)
 		if window.by == CREATED:
 			self.checkpoint.backfill_window_days = next_window_days(
-				self.checkpoint.backfill_window_days, orders, window.days, target=self.target
+				self.checkpoint.backfill_window_days,
+				orders,
+				window.days,
+				target=self.target,
+				# Only a split makes a window under a day: the seller is that busy, so stay as small.
+				min_days=max(MIN_SPLIT_DAYS, min(MIN_WINDOW_DAYS, window.days)),
 			)
 
 	def backfill_windows_left(self) -> int:
@@ -295,13 +363,14 @@ def plan_run(
 	window_days: float,
 	overlap: timedelta,
 	target: int = DEFAULT_WINDOW_TARGET,
+	max_orders: int = DEFAULT_WINDOW_MAX,
 	tz=timezone.utc,
 ) -> RunPlan:
 	"""Plan one run from the stored checkpoint.
 
 	`window_days` is the incremental windows' size and the first backfill window's (a resumed
 	backfill goes on with the size in its checkpoint); `target` the orders a backfill window is sized
-	to hold.
+	to hold; `max_orders` the orders past which a window is split.
 	"""
 	messages: list[str] = []
 	until = now - SETTLE
@@ -335,7 +404,12 @@ def plan_run(
 		# windows after it start where it ends.
 		incremental = [partial, *_incremental(partial.end, until, window_days)]
 	plan = RunPlan(
-		checkpoint=checkpoint, incremental=incremental, after=after, target=target, messages=messages
+		checkpoint=checkpoint,
+		incremental=incremental,
+		after=after,
+		target=target,
+		messages=messages,
+		max_orders=max_orders,
 	)
 	if not fresh and plan.next_backfill_window() is None:
 		messages.append("The backfill is complete; reading orders changed since the last run.")
@@ -375,8 +449,9 @@ def _partial_window(page: dict | None) -> Window | None:
 	return Window(start, end, page["by"])
 
 
-def _window_days(value) -> float | None:
-	"""A window size in days within the bounds, or None when `value` is not a usable number."""
+def _window_days(value, min_days: float = MIN_WINDOW_DAYS) -> float | None:
+	"""A window size in days within [min_days, MAX_WINDOW_DAYS], or None when `value` is not a usable
+	number (a stored size may be under a day: a split made it)."""
 	if isinstance(value, bool):
 		return None
 	try:
@@ -385,7 +460,7 @@ def _window_days(value) -> float | None:
 		return None
 	if not math.isfinite(days) or days <= 0:
 		return None
-	return min(MAX_WINDOW_DAYS, max(MIN_WINDOW_DAYS, days))
+	return min(MAX_WINDOW_DAYS, max(min_days, days))
 
 
 def _iso(value: datetime | None) -> str | None:
