@@ -128,6 +128,17 @@ def test_a_wrong_client_secret_gives_the_typed_auth_error(fake):
 	assert "client id or client secret" in user_message(raised.value)
 
 
+def test_the_session_remembers_amazons_refusal_of_the_credentials(fake):
+	# The runner backs off from an account whose run got nothing done while Amazon refused it.
+	good = session_for(fake)
+	sellers.get_marketplace_participations(good)
+	assert good.refusal is None
+	session = session_for(fake, account=account_for(fake, client_secret="test-wrong-secret"))
+	with pytest.raises(AuthError) as raised:
+		sellers.get_marketplace_participations(session)
+	assert session.refusal is raised.value
+
+
 def test_an_expired_access_token_is_refreshed_once_and_the_call_retried(fake):
 	session = session_for(fake)
 	sellers.get_marketplace_participations(session)

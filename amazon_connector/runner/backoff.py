@@ -8,9 +8,10 @@ error with the account's secrets scrubbed out, and the streak's one Error Log). 
 a manual sync and a change of credentials end the streak.
 
 What counts as a failed run (`run_failure`): one that could not start (missing credentials, an
-endpoint refused), or one in which no stage got anything done while Amazon refused the credentials
-or every stage crashed. Failed records (an order with an unknown SKU) and a busy Amazon (throttling,
-which the engines already end cleanly) are not account failures.
+endpoint refused), or one in which every stage failed (crashed, or failed and got nothing done)
+while Amazon refused the credentials, or in which every stage crashed. Failed records (an order with
+an unknown SKU) and a busy Amazon (throttling, which the engines already end cleanly) are not
+account failures.
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ def run_failure(results: Iterable, *, refused: str | None) -> str | None:
 	`results` are the run's `StageResult`s; `refused` is Amazon's refusal of the credentials seen
 	during the run (None when there was none)."""
 	results = list(results)
-	if not results or any(_did_work(r.report) for r in results):
+	# Every stage must have failed: a stage with nothing to do (no new orders) is fine, so a refusal
+	# by one API the app lacks a role for (FBA inventory, say) is not the account failing.
+	if not results or not all(_failed(r) for r in results):
 		return None
 	if refused:
 		return refused
@@ -106,9 +109,11 @@ def waiting(doc, now: datetime) -> bool:
 	return bool(doc.get("failing_since") and next_attempt and now < frappe.utils.get_datetime(next_attempt))
 
 
-def _did_work(report) -> bool:
-	counts = report.counts
-	return any(counts.get(name, 0) for name in COUNTED if name not in ("failed", "skipped"))
+def _failed(result) -> bool:
+	"""The stage crashed, or failed something and got nothing done."""
+	counts = result.report.counts
+	did_work = any(counts.get(name, 0) for name in COUNTED if name not in ("failed", "skipped"))
+	return result.crashed or (bool(counts.get("failed", 0)) and not did_work)
 
 
 def _short(text: str) -> str:

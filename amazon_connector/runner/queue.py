@@ -7,10 +7,12 @@ not queued behind it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timezone
 
 import frappe
 from frappe import _
-from frappe.utils.background_jobs import generate_qname, get_workers, is_job_enqueued
+from frappe.utils.background_jobs import generate_qname, get_job, get_workers, is_job_enqueued
+from rq.job import JobStatus
 
 from ..core.engine.pipeline import UnknownStage, ordered_stages
 from ..locks import current_holder
@@ -19,6 +21,8 @@ from .options import OPTIONS
 # RQ kills a job that runs longer than its timeout. A first backfill of a large seller reads many
 # order windows at Amazon's searchOrders rate (one page every three minutes after the burst).
 JOB_TIMEOUT = 6 * 3600
+# A run takes the account's lock within moments of starting; a started job without it for this long died.
+DEAD_JOB_AFTER = 60
 TEST_CONNECTION_TIMEOUT = 120
 
 RUN_SYNC_JOB = "amazon_connector.runner.jobs.run_sync_job"
@@ -53,6 +57,7 @@ def enqueue_sync(
 	"""Queue one sync job for the account. False when one is already queued or running.
 	`after_commit`: queue it once the caller's transaction commits (a document event's, so that the
 	job sees the document)."""
+	forget_dead_sync_job(account)
 	return _enqueue_once(
 		RUN_SYNC_JOB,
 		sync_job_id(account),
@@ -86,6 +91,22 @@ def enqueue_test_connection(account: str) -> bool:
 	return _enqueue_once(TEST_CONNECTION_JOB, test_job_id(account), TEST_CONNECTION_TIMEOUT, account=account)
 
 
+def forget_dead_sync_job(account: str) -> bool:
+	"""Delete the account's sync job when RQ still calls it started but its worker is gone (killed, the
+	machine lost): a run holds the account's lock from its first moment, so a job started more than
+	`DEAD_JOB_AFTER` seconds ago whose account lock is free (it expires `locks.LOCK_TTL` after the
+	heartbeat stops) is not running. Left alone, RQ would keep it "started" until the job timeout (six
+	hours) and refuse every sync of the account meanwhile. True when a job was forgotten."""
+	job = get_job(sync_job_id(account))
+	if job is None or job.get_status() != JobStatus.STARTED or current_holder(account) is not None:
+		return False
+	started = job.started_at
+	if started is None or (datetime.now(timezone.utc) - _aware(started)).total_seconds() < DEAD_JOB_AFTER:
+		return False
+	job.delete()
+	return True
+
+
 def is_sync_running(account: str) -> bool:
 	return bool(is_job_enqueued(sync_job_id(account)) or current_holder(account))
 
@@ -98,6 +119,10 @@ def has_worker(queue: str = "long") -> bool:
 		return any(wanted in worker.queue_names() for worker in get_workers())
 	except Exception:
 		return True
+
+
+def _aware(moment: datetime) -> datetime:
+	return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # RQ keeps UTC
 
 
 def _enqueue_once(method: str, job_id: str, timeout: int, *, after_commit: bool = False, **kwargs) -> bool:

@@ -275,24 +275,10 @@ class SpApiSession:
 
 		self._run(operation, attempt, paced=False, refresh_token_on_denial=False)
 
-	def _run(
-		self,
-		operation: str,
-		attempt: Callable[[], Any],
-		*,
-		paced: bool,
-		refresh_token_on_denial: bool,
-		prepare: Callable[[], Any] | None = None,
-		grantless_scope: str | None = None,
-	):
+	def _run(self, operation: str, attempt: Callable[[], Any], **how):
+		"""`_run_retried`, remembering Amazon's refusal of the credentials (`refusal`)."""
 		try:
-			return self._run_retried(
-				operation,
-				attempt,
-				paced=paced,
-				refresh_token_on_denial=refresh_token_on_denial,
-				prepare=prepare,
-			)
+			return self._run_retried(operation, attempt, **how)
 		except AuthError as refused:
 			self.refusal = refused
 			raise
@@ -305,6 +291,7 @@ class SpApiSession:
 		paced: bool,
 		refresh_token_on_denial: bool,
 		prepare: Callable[[], Any] | None = None,
+		grantless_scope: str | None = None,
 	):
 		self._local.operation = operation
 		policy = self.retry

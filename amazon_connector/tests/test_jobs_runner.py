@@ -80,6 +80,33 @@ class TestButtons(JobTestCase):
 		queued = [j for j in get_queue("long").job_ids if j.endswith(job_id)]
 		self.assertEqual(len(queued), 1)
 
+	def test_a_started_job_whose_worker_died_is_forgotten_once_the_lock_is_free(self):
+		from datetime import datetime, timedelta, timezone
+
+		from rq.job import JobStatus
+
+		doc = simulated_settings(self.sim, "_Test Amazon Dead Job")
+		job_id = queue.sync_job_id(doc.name)
+		self.addCleanup(lambda: (job := get_job(job_id)) and job.delete())
+		with patch.object(options.OPTIONS, "jobs_in_process", False):
+			self.assertTrue(queue.enqueue_sync(doc.name, ["orders"]))
+			job = get_job(job_id)
+			# As RQ leaves the job of a worker killed two minutes ago: "started", for up to six hours.
+			job.set_status(JobStatus.STARTED)
+			job.started_at = datetime.now(timezone.utc) - timedelta(minutes=2)
+			job.save()
+			with AccountLock(doc.name, "orders"):  # its lock still held: it may be running
+				self.assertFalse(queue.forget_dead_sync_job(doc.name))
+				self.assertFalse(queue.enqueue_sync(doc.name, ["orders"]))
+			job.started_at = datetime.now(timezone.utc) - timedelta(seconds=5)
+			job.save()
+			self.assertFalse(queue.forget_dead_sync_job(doc.name))  # just started: not yet locked
+			job.started_at = datetime.now(timezone.utc) - timedelta(minutes=2)
+			job.save()
+			# Lock free, started long ago: dead. The next enqueue queues a new job.
+			self.assertTrue(queue.enqueue_sync(doc.name, ["orders"]))
+		self.assertEqual(get_job(job_id).get_status(), JobStatus.QUEUED)
+
 	def test_button_runs_the_job_and_writes_a_log(self):
 		doc = simulated_settings(self.sim, "_Test Amazon Button Run")
 		message = api.sync_products(doc.name)  # in tests the job runs at once (now=True)
