@@ -56,6 +56,8 @@ scheduler_events = {
 		# Every 5 minutes, for the stock push; the other stages are due at their own intervals.
 		"*/5 * * * *": ["amazon_connector.tasks.enqueue_due_syncs"],
 	},
+	# Buyer data past each account's retention period (Amazon's Data Protection Policy) is removed.
+	"daily": ["amazon_connector.tasks.remove_expired_personal_data"],
 }
 
 # Log clearing: Log Settings prunes old sync logs (Amazon Sync Log.clear_old_logs).

@@ -158,6 +158,14 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				insert_after="amazon_shipped_on",
 			),
 			*_mcf_sales_order_fields(),
+			_ro(
+				fieldname="amazon_personal_data_removed",
+				allow_on_submit=1,
+				fieldtype="Datetime",
+				label="Buyer Data Removed On",
+				description="When the buyer's name, addresses and contact details were removed, after the account's retention period.",
+				insert_after="amazon_shipped_on",
+			),
 		],
 		"Sales Invoice": [
 			_amazon_section(),

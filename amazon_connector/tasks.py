@@ -115,3 +115,10 @@ def _due(frequency: str, last: datetime | None, now: datetime) -> bool:
 	# Ticks drift by a few seconds to minutes; without slack an hourly sync would run every 75 minutes.
 	slack = min(timedelta(minutes=5), interval / 5)
 	return now - last >= interval - slack
+
+
+def remove_expired_personal_data() -> None:
+	"""Daily: buyer data past each account's retention period is removed (runner.personal_data)."""
+	from .runner.personal_data import remove_expired_personal_data_of_all_accounts
+
+	remove_expired_personal_data_of_all_accounts()

@@ -174,7 +174,12 @@ def _print_result(result, dry_run: bool) -> bool:
 def _print_preview(stage: str, preview, limit: int = 15) -> None:
 	"""What the dry run would create: from the in-memory preview the run filled."""
 	if stage == "products":
-		rows = [f"Item {code} ({r['draft'].item_name})" for code, r in preview.items.items()]
+		unchanged = getattr(preview, "unchanged", set())  # found in ERPNext as they are
+		rows = [
+			f"Item {code} ({r['draft'].item_name})"
+			for code, r in preview.items.items()
+			if code not in unchanged
+		]
 	elif stage == "orders":
 		rows = [
 			f"Sales Order for {oid}: {r['draft'].currency} {r['draft'].grand_total}"

@@ -156,6 +156,46 @@ class Items:
 			outcome = Outcome.UPDATED
 		return outcome
 
+	def compare(self, draft: ItemDraft) -> Outcome:
+		"""What `upsert_item` would do with the draft, read only (a dry run's answer): the same field
+		rules (a value a user changed in ERPNext is kept), the listing and the price."""
+		item_code = self.match_item(draft)
+		if item_code is None:
+			return Outcome.CREATED
+		mapping = self._mapping(draft.marketplace_id, draft.sku)
+		if mapping is None or mapping.item_code != item_code:
+			return Outcome.UPDATED  # the SKU's listing is recorded against the Item
+		current_values = frappe.db.get_value("Item", item_code, list(MANAGED_FIELDS), as_dict=True) or {}
+		baseline = _baseline(mapping)
+		for field, attr in MANAGED_FIELDS.items():
+			wanted = self._wanted(draft, field, attr)
+			current = current_values.get(field) or ""
+			entry = baseline.get(field) if isinstance(baseline.get(field), dict) else None
+			if (
+				not wanted
+				or current == wanted
+				or (entry and entry.get("sent") == wanted and current == entry.get("stored"))
+			):
+				continue
+			if not current or (entry and current == entry.get("stored")):
+				return Outcome.UPDATED
+		for field in MAPPING_FIELDS:
+			wanted = getattr(draft, field, "") or ""
+			if wanted and (mapping.get(field) or "") != wanted:
+				return Outcome.UPDATED
+		price_list = self.ctx.price_list_for(draft.marketplace_id, draft.price_list)
+		if draft.price is not None and price_list:
+			existing = self._item_price(item_code, price_list)
+			if existing is None:
+				return Outcome.UPDATED
+			currency = draft.currency or frappe.db.get_value("Price List", price_list, "currency")
+			differs = round_money(Decimal(str(existing.price_list_rate)), currency) != round_money(
+				draft.price, currency
+			)
+			if differs and self.ctx.update_prices and draft.price_update:
+				return Outcome.UPDATED
+		return Outcome.UNCHANGED
+
 	def _create_item(self, draft: ItemDraft) -> tuple[str, dict]:
 		item_code = (draft.item_code or draft.sku).strip()
 		if len(item_code) > NAME_LENGTH:

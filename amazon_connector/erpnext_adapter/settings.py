@@ -90,6 +90,10 @@ class AmazonSettings:
 	submit_orders: bool
 	request_personal_data: bool
 	sync_fees: bool
+	# Buyer data is removed this many days after shipment (0: kept); see erpnext_adapter.retention.
+	personal_data_retention_days: int
+	# How many recent days a dry run reads (0: from the after date, as a real run would).
+	dry_run_days: int
 	# Orders older than a week from Amazon's order reports (core.engine.order_history)
 	order_history_from_reports: bool
 	# Which finances feed books Amazon's money, and from when (see core.engine.transactions)
@@ -167,6 +171,11 @@ def read_settings(account) -> AmazonSettings:
 		update_prices=_check(get("update_prices"), True) and not _check(get("push_prices"), False),
 		submit_orders=_check(get("submit_orders"), True),
 		request_personal_data=_check(get("request_personal_data"), True),
+		# A record older than the field reads Amazon's 30 days, as a new record has them.
+		personal_data_retention_days=30
+		if get("personal_data_retention_days") is None
+		else max(0, cint(get("personal_data_retention_days"))),
+		dry_run_days=7 if get("dry_run_days") is None else max(0, cint(get("dry_run_days"))),
 		sync_fees=_check(get("sync_fees"), True),
 		order_history_from_reports=_check(get("order_history_from_reports"), True),
 		# A record older than the field: v0 until its patch (or the user) switches it.

@@ -1,6 +1,7 @@
 """A run of one account: under the account's lock, its stages through the engines' one stage loop
 (`core.engine.pipeline.Pipeline`), each with its own Amazon Sync Log, a savepoint and the runner's
-commits, on ERPNext (`CommittingPort`) or, for a dry run, the in-memory preview (`PreviewErp`).
+commits, on ERPNext (`CommittingPort`) or, for a dry run, the in-memory preview that compares with ERPNext
+(`erpnext_adapter.dry_run.ComparingPreview`).
 
 `run_sync` and `retry_failures` are what the jobs, the bench command and the tests call.
 """
@@ -15,7 +16,7 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.utils import getdate
+from frappe.utils import add_days, getdate, today
 
 from ..core.engine.pipeline import (
 	FBA_INVENTORY,
@@ -33,8 +34,14 @@ from ..core.engine.pipeline import (
 )
 from ..core.engine.report import SyncReport, failure_reason
 from ..core.ports import ErpPort, SyncLocked
-from ..core.preview import PreviewErp
-from ..erpnext_adapter.settings import SETTINGS_DOCTYPE, account_config, settings_doc, sync_settings
+from ..erpnext_adapter.dry_run import ComparingPreview
+from ..erpnext_adapter.settings import (
+	SETTINGS_DOCTYPE,
+	account_config,
+	read_settings,
+	settings_doc,
+	sync_settings,
+)
 from ..locks import AccountLock
 from ..spapi.redaction import Scrubber
 from ..spapi.source import SpApiSource
@@ -126,6 +133,13 @@ def retry_failures(
 			return run.results[-1]
 
 
+def dry_run_after(after_date: date, days: int) -> date:
+	"""The after date of a dry run: the account's, moved up to `days` ago (0: the account's own)."""
+	if days <= 0:
+		return after_date
+	return max(getdate(after_date), getdate(add_days(today(), -days)))
+
+
 def _not_started_reason(exc: Exception) -> str:
 	if isinstance(exc, SpApiError):
 		return user_message(exc)
@@ -186,6 +200,11 @@ class SyncRun:
 		settings = sync_settings(doc, **self.runtime.settings_extra)
 		if after_date:
 			settings = replace(settings, after_date=getdate(after_date))
+		elif dry_run:
+			# A dry run reads a recent window, not the whole history under the account's lock.
+			settings = replace(
+				settings, after_date=dry_run_after(settings.after_date, read_settings(doc).dry_run_days)
+			)
 		self.settings = settings
 		self.results: list[StageResult] = []
 		self._log: SyncLogWriter | None = None
@@ -196,7 +215,7 @@ class SyncRun:
 
 	def __enter__(self) -> SyncRun:
 		self.session = self.runtime.session_factory(self.config)
-		self.port: ErpPort = PreviewErp(self.account) if self.dry_run else CommittingPort(self.doc)
+		self.port: ErpPort = ComparingPreview(self.doc) if self.dry_run else CommittingPort(self.doc)
 		self.pipeline = Pipeline(SpApiSource(self.session), self.port, self.settings, now=self.runtime.now)
 		return self
 
