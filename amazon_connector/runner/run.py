@@ -53,6 +53,8 @@ from .retry import merge_reports, plan_retry
 from .sync_log import LOG_DOCTYPE, RETRY, SyncLogWriter, close_interrupted, mark_retried, skipped_log
 
 SCHEDULER = "scheduler"  # the triggered_by of scheduled runs: the only ones the back-off holds back
+# Runs a person asked for (the form's buttons, the bench command): they end a failure streak.
+MANUAL_TRIGGERS = ("manual", "bench command")
 
 LAST_SYNC_FIELD = {
 	PRODUCTS: "last_product_sync",
@@ -90,7 +92,7 @@ def run_sync(
 	stages = stages_in_order(stages)
 	doc = settings_doc(account)
 	with _locked(doc.name, "+".join(stages), triggered_by, dry_run):
-		if not dry_run and triggered_by != SCHEDULER:
+		if not dry_run and triggered_by in MANUAL_TRIGGERS:
 			backoff.clear(doc.name)  # someone asked for this run: a failure streak starts again from it
 		try:
 			run = SyncRun(doc, triggered_by, dry_run=dry_run, after_date=after_date, runtime=runtime)
