@@ -30,6 +30,7 @@ from .erpnext_adapter.shipments import has_pending
 from .locks import current_holder
 from .runner import backoff
 from .runner.notifications import notification_accounts
+from .runner.personal_data import remove_expired_personal_data_of_all_accounts
 from .runner.queue import enqueue_notifications, enqueue_sync
 from .runner.run import SCHEDULER
 from .runner.sync_log import close_interrupted
@@ -119,6 +120,4 @@ def _due(frequency: str, last: datetime | None, now: datetime) -> bool:
 
 def remove_expired_personal_data() -> None:
 	"""Daily: buyer data past each account's retention period is removed (runner.personal_data)."""
-	from .runner.personal_data import remove_expired_personal_data_of_all_accounts
-
 	remove_expired_personal_data_of_all_accounts()

@@ -156,7 +156,7 @@ def main(argv=None) -> int:
 				worker = start_worker(log)
 				wait = rng.uniform(3.0, args.max_wait)
 				time.sleep(wait)
-				_kill_tree(worker)
+				_kill_tree(worker, bench_id)
 				interrupted_rounds += 1
 				holder = current_holder(account) or {}
 				if holder.get("host") == socket.gethostname() and not _alive(holder.get("pid")):
@@ -174,7 +174,7 @@ def main(argv=None) -> int:
 					if job is None or job.get_status() in ("finished", "failed", "stopped", "canceled"):
 						break
 			finally:
-				_kill_tree(worker)
+				_kill_tree(worker, bench_id)
 			print(f"last round: ran to the end in {time.monotonic() - started:.0f} s", flush=True)
 		finally:
 			sim.stop()
@@ -238,23 +238,38 @@ def _worker(bench: Path, bench_id: str) -> int:
 	return 0
 
 
-def _kill_tree(worker: subprocess.Popen) -> None:
+def _kill_tree(worker: subprocess.Popen, bench_id: str) -> None:
 	"""SIGKILL the worker and its work horse, as a lost machine or the kernel's OOM killer would. RQ
-	puts the horse that runs the job in a session of its own, so killing the worker's process group
-	alone would leave the job running."""
-	pids = [worker.pid, *_descendants(worker.pid)]
-	for pid in pids:
-		try:
-			os.kill(pid, signal.SIGKILL)
-		except ProcessLookupError:
-			pass
+	puts the horse that runs the job in a session of its own (so killing the worker's process group
+	would leave the job running), and may fork it at any moment: every process of this script's
+	worker is found by its command line, which names the private bench id, until none is left."""
+	for _attempt in range(20):
+		pids = _pids_of(bench_id)
+		if not pids:
+			break
+		for pid in pids:
+			try:
+				os.kill(pid, signal.SIGKILL)
+			except ProcessLookupError:
+				pass
+		time.sleep(0.2)
 	worker.wait()
 
 
-def _descendants(pid: int) -> list[int]:
-	children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-	found = [int(child) for child in children.split()]
-	return found + [grandchild for child in found for grandchild in _descendants(child)]
+def _pids_of(bench_id: str) -> list[int]:
+	"""Live processes whose command line carries `--bench-id <bench_id>`."""
+	wanted = f"--bench-id\0{bench_id}\0".encode()
+	found = []
+	for entry in os.listdir("/proc"):
+		if not entry.isdigit():
+			continue
+		try:
+			with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+				if wanted in cmdline.read() and _alive(entry):
+					found.append(int(entry))
+		except OSError:
+			continue
+	return found
 
 
 def _alive(pid) -> bool:
