@@ -143,11 +143,9 @@ def dry_run_after(after_date: date, days: int) -> date:
 
 
 def _not_started_reason(exc: Exception) -> str:
-	if isinstance(exc, SpApiError):
-		return user_message(exc)
 	if isinstance(exc, frappe.ValidationError):  # frappe.throw's message, for the person reading the form
 		return frappe.utils.strip_html(str(exc))
-	return f"{type(exc).__name__}: {exc}"
+	return failure_reason(exc)
 
 
 def _scrub_with_record(doc) -> Scrubber:
@@ -265,7 +263,7 @@ class SyncRun:
 		if not self.dry_run:
 			refusal = getattr(self.session, "refusal", None)
 			failure = backoff.run_failure(
-				self.results, refused=self.scrub(user_message(refusal)) if refusal else None
+				self.results, refused=self.scrub(failure_reason(refusal)) if refusal else None
 			)
 		if failure is None:
 			if not self.dry_run:
