@@ -185,7 +185,7 @@ class Items:
 				return Outcome.UPDATED
 		price_list = self.ctx.price_list_for(draft.marketplace_id, draft.price_list)
 		if draft.price is not None and price_list:
-			existing = self._item_price(item_code, price_list)
+			existing = self.list_price(item_code, price_list)
 			if existing is None:
 				return Outcome.UPDATED
 			currency = draft.currency or frappe.db.get_value("Price List", price_list, "currency")
