@@ -33,7 +33,8 @@ from ..mapping.order_report import OrderReportError, ReportOrderIncomplete, grou
 from ..ports import ErpPort
 from ..settings import SyncSettings
 from ..sources import AmazonSource
-from ..timestamps import current_time, parse_timestamp
+from ..timestamps import parse_timestamp
+from .base import AccountEngine, Clock
 from .orders import OrderSync
 from .report import RecordFailure, SyncReport, failure_reason, source_stats
 from .windows import SETTLE, clamp_after
@@ -54,26 +55,26 @@ def history_enabled(settings: SyncSettings) -> bool:
 	return bool((settings.extra or {}).get("order_history_from_reports"))
 
 
-class OrderHistorySync:
+class OrderHistorySync(AccountEngine[AmazonSource]):
 	"""The orders stage with the history from reports (see the module docstring)."""
 
 	kind = "orders"
 
 	def __init__(
-		self, source: AmazonSource, port: ErpPort, settings: SyncSettings, *, item_resolver=None, now=None
+		self,
+		source: AmazonSource,
+		port: ErpPort,
+		settings: SyncSettings,
+		*,
+		item_resolver=None,
+		now: Clock = None,
 	):
-		self.source = source
-		self.port = port
-		self.settings = settings
+		super().__init__(source, port, settings, now=now)
 		self.item_resolver = item_resolver
-		self._now = now
 		# The shipment events' index of this run (see _shipment_index): read from _indexed_from on.
 		self._item_ids: dict[tuple[str, str], str] = {}
 		self._facilitator: set[str] = set()
 		self._indexed_from: datetime | None = None
-
-	def now(self) -> datetime:
-		return current_time(self._now)
 
 	def run(self, progress=None) -> SyncReport:
 		report = SyncReport(kind=self.kind, account=self.settings.account_key)

@@ -37,7 +37,8 @@ from ..mapping.orders import OrderMappingError, OrderNotReady, OrderSkipped, map
 from ..ports import ErpPort, Outcome
 from ..settings import UNKNOWN_SKU_CREATE, SyncSettings
 from ..sources import OrdersSource
-from ..timestamps import as_utc, current_time
+from ..timestamps import as_utc
+from .base import AccountEngine, Clock
 from .report import RecordFailure, SyncReport, failure_reason, is_transient, run_isolated, source_stats
 from .windows import (
 	CHECKPOINT_KIND,
@@ -73,7 +74,7 @@ class UnknownSkuError(Exception):
 	"""An order line's SKU has no Item and none could (or may) be created."""
 
 
-class OrderSync:
+class OrderSync(AccountEngine[OrdersSource]):
 	kind = "orders"
 
 	def __init__(
@@ -83,13 +84,10 @@ class OrderSync:
 		settings: SyncSettings,
 		*,
 		item_resolver: ItemResolver | None = None,
-		now: datetime | Callable[[], datetime] | None = None,
+		now: Clock = None,
 	):
-		self.source = source
-		self.port = port
-		self.settings = settings
+		super().__init__(source, port, settings, now=now)
 		self.item_resolver = item_resolver
-		self._now = now
 		self._without_personal_data: list[str] = []  # imported this run without the buyer data wanted
 		self._pending: list[str] = []
 		self._created_floor: datetime | None = None  # orders placed earlier are not imported by run()
@@ -152,9 +150,6 @@ class OrderSync:
 		"""Handle one Amazon order in its own record scope; failures are counted, not raised."""
 		order_id = str((order or {}).get("orderId") or "(no order id)")
 		return run_isolated(report, self.port, "order", order_id, lambda: self._process(order, order_id))
-
-	def now(self) -> datetime:
-		return current_time(self._now)
 
 	# -- windows ---------------------------------------------------------------------------------
 	def _read_windows(self, plan: RunPlan, marketplace_ids: list[str], report: SyncReport, progress) -> None:
