@@ -35,6 +35,7 @@ Decisions (and why):
 
 from __future__ import annotations
 
+import inspect
 from decimal import ROUND_DOWN, Decimal
 
 import frappe
@@ -313,13 +314,20 @@ class SalesInvoices:
 					"the invoice's payment; change its Account Type to Bank."
 				).format(amazon_order_id, clearing)
 			)
+		# ERPNext 15 checks the user's permission unless told not to; 16 has no such check and no
+		# such argument (passing it is a TypeError there).
+		unchecked = (
+			{"ignore_permissions": True}
+			if "ignore_permissions" in inspect.signature(get_payment_entry).parameters
+			else {}
+		)
 		payment = get_payment_entry(
 			"Sales Invoice",
 			doc.name,
 			bank_account=clearing,
 			bank_amount=abs(flt(doc.grand_total)),
 			reference_date=doc.posting_date,
-			ignore_permissions=True,
+			**unchecked,
 		)
 		payment.update(
 			{
