@@ -1,4 +1,4 @@
-"""What the engines of one account hold (orders, fees, transactions, settlements): the Amazon source, the ERP port, the account's
+"""What the engines of one account hold (orders, money, stock, listings, shipments, fulfilment): the Amazon source, the ERP port, the account's
 settings and its clock (`now`: a fixed instant, a callable such as the simulator's clock, or None
 for the wall clock), so that one run sees one consistent "now" wherever it asks."""
 

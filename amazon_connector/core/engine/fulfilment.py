@@ -23,8 +23,8 @@ from ..mapping.fulfilment import (
 	read_fulfilment_order,
 	read_preview,
 )
-from ..settings import SyncSettings
 from ..sources import FulfilmentSource
+from .base import AccountEngine
 from .report import RecordFailure, SyncReport, failure_reason, is_transient, run_isolated, source_stats
 
 KIND = "mcf"
@@ -73,13 +73,7 @@ def cancel(source: FulfilmentSource, seller_fulfillment_order_id: str) -> Fulfil
 	return read_fulfilment_order(source.get_fulfillment_order(seller_fulfillment_order_id))
 
 
-class FulfilmentStatusSync:
-	def __init__(self, source: FulfilmentSource, port, settings: SyncSettings, *, now=None):
-		self.source = source
-		self.port = port
-		self.settings = settings
-		self.now = now
-
+class FulfilmentStatusSync(AccountEngine[FulfilmentSource]):
 	def run(self, progress: Callable[[int, int | None, str], None] | None = None) -> SyncReport:
 		report = SyncReport(kind=KIND, account=self.settings.account_key)
 		open_orders = self.port.open_fulfilment_orders()

@@ -23,8 +23,8 @@ from ...spapi.fulfilment_networks import network_of
 from ..drafts.stock import FbaQuantities, FbaStockChange
 from ..mapping.fba_inventory import FbaInventoryError, pooled, quantities_of
 from ..ports import Outcome
-from ..settings import SyncSettings
 from ..sources import StockSource
+from .base import AccountEngine
 from .report import RecordFailure, SyncReport, failure_reason, source_stats
 
 log = logging.getLogger(__name__)
@@ -36,15 +36,9 @@ STOCK_KIND = "fba_stock"
 MARKETPLACE_KIND = "fba_marketplace"
 
 
-class FbaInventorySync:
+class FbaInventorySync(AccountEngine[StockSource]):
 	"""`source` is the Amazon source port (`core.sources.StockSource` part); `port` an ERP port
 	with `InventoryPort` and `StatePort`."""
-
-	def __init__(self, source: StockSource, port, settings: SyncSettings, *, now=None):
-		self.source = source
-		self.port = port
-		self.settings = settings
-		self.now = now
 
 	def run(self, progress: Callable[[int, int | None, str], None] | None = None) -> SyncReport:
 		report = SyncReport(kind=KIND, account=self.settings.account_key)

@@ -16,6 +16,7 @@ from ...spapi.errors import NotFoundError
 from ..mapping.listing_health import listing_health
 from ..ports import Outcome
 from ..settings import SyncSettings
+from .base import AccountEngine
 from .report import RecordFailure, SyncReport, failure_reason, is_transient, source_stats
 
 KIND = "listing_health"
@@ -24,12 +25,9 @@ INCLUDED_DATA = ("summaries", "issues")
 DEFAULT_BATCH = 1000
 
 
-class ListingHealthCheck:
+class ListingHealthCheck(AccountEngine):
 	def __init__(self, source, port, settings: SyncSettings, *, now=None):
-		self.source = source
-		self.port = port
-		self.settings = settings
-		self.now = now
+		super().__init__(source, port, settings, now=now)
 		self.batch = int((settings.extra or {}).get("listing_health_batch") or DEFAULT_BATCH)
 
 	def run(self, progress: Callable[[int, int | None, str], None] | None = None) -> SyncReport:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from ...spapi.listings_push import price_patch
 from ..drafts.listings import OfferPrice
 from ..ports import Outcome
-from ..settings import SyncSettings
+from .base import AccountEngine
 from .listing_patches import ListingsPatchSender, PatchChange
 from .report import RecordFailure, SyncReport, source_stats
 
@@ -23,13 +23,7 @@ KIND = "price_push"
 SKU_KIND = "price_sku"
 
 
-class PricePush:
-	def __init__(self, source, port, settings: SyncSettings, *, now=None):
-		self.source = source
-		self.port = port
-		self.settings = settings
-		self.now = now
-
+class PricePush(AccountEngine):
 	def run(self, progress: Callable[[int, int | None, str], None] | None = None) -> SyncReport:
 		report = SyncReport(kind=KIND, account=self.settings.account_key)
 		if not self.settings.seller_id:

@@ -22,7 +22,7 @@ from ...spapi.shipments import PackageLine
 from ..drafts.shipments import ShipmentDraft
 from ..mapping.shipments import CarrierMap, ShipmentNotSendable, shipment_from_delivery
 from ..ports import Outcome
-from ..settings import SyncSettings
+from .base import AccountEngine
 from .report import RecordFailure, SyncReport, failure_reason, is_transient, source_stats
 
 log = logging.getLogger(__name__)
@@ -40,13 +40,7 @@ def amazon_refusal(exc: BaseException) -> str:
 	return failure_reason(exc)
 
 
-class ShipmentConfirmation:
-	def __init__(self, source, port, settings: SyncSettings, *, now=None):
-		self.source = source
-		self.port = port
-		self.settings = settings
-		self.now = now
-
+class ShipmentConfirmation(AccountEngine):
 	def run(self, progress: Callable[[int, int | None, str], None] | None = None) -> SyncReport:
 		report = SyncReport(kind=KIND, account=self.settings.account_key)
 		pending = self.port.pending_shipments()

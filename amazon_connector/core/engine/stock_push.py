@@ -17,8 +17,8 @@ from collections.abc import Callable
 from ...spapi.listings_push import quantity_patch
 from ..drafts.stock import MerchantStock
 from ..ports import Outcome
-from ..settings import SyncSettings
 from ..sources import StockSource
+from .base import AccountEngine
 from .listing_patches import ListingsPatchSender, PatchChange
 from .report import SyncReport, source_stats
 
@@ -26,13 +26,7 @@ KIND = "stock_push"
 SKU_KIND = "stock_sku"
 
 
-class StockPush:
-	def __init__(self, source: StockSource, port, settings: SyncSettings, *, now=None):
-		self.source = source
-		self.port = port
-		self.settings = settings
-		self.now = now
-
+class StockPush(AccountEngine[StockSource]):
 	def run(self, progress: Callable[[int, int | None, str], None] | None = None) -> SyncReport:
 		report = SyncReport(kind=KIND, account=self.settings.account_key)
 		if not self.settings.seller_id:
