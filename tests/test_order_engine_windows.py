@@ -20,6 +20,7 @@ from amazon_connector.core.engine.windows import (
 	SETTLE,
 	UPDATED,
 	OrderCheckpoint,
+	RunPlan,
 	clamp_after,
 	plan_run,
 )
@@ -153,6 +154,16 @@ def test_checkpoint_round_trips_and_a_corrupt_one_restarts_with_a_message():
 	plan = plan_run({"version": 99}, date(2026, 1, 1), NOW, window_days=7, overlap=timedelta(0))
 	assert plan.messages and "could not be read" in plan.messages[0]
 	assert plan.next_backfill_window().end == NOW - SETTLE
+
+
+def test_a_plan_over_a_checkpoint_never_started_names_the_missing_edge():
+	plan = RunPlan(OrderCheckpoint(), [], datetime(2026, 1, 1, tzinfo=timezone.utc))
+	with pytest.raises(RuntimeError, match="backfill_done_to"):
+		plan.next_backfill_window()
+	with pytest.raises(RuntimeError, match="updated_to"):
+		_ = plan.updated_to
+	started = plan_run(None, date(2026, 1, 1), NOW, window_days=7, overlap=timedelta(0))
+	assert (started.done_to, started.updated_to, started.window_days) == (NOW - SETTLE, NOW - SETTLE, 7.0)
 
 
 # -- runs -----------------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import TypeVar
 
 from ..timestamps import parse_timestamp, readable_span
 
@@ -86,6 +87,8 @@ MAX_WINDOW_DAYS = 90.0
 # quiet stretch) must not jump to a window that turns out to be hundreds of pages.
 MAX_WINDOW_GROWTH = 2.0
 _HOURS = 24
+
+_Field = TypeVar("_Field")
 
 
 @dataclass(frozen=True)
@@ -288,14 +291,14 @@ class RunPlan:
 		for: the backfill's next window starts where the last finished one did."""
 		self._cursor = 0
 		while self._cursor < len(self.incremental):
-			window = self.incremental[self._cursor]
+			incremental = self.incremental[self._cursor]
 			self._cursor += 1
-			yield window
-		while (window := self.next_backfill_window()) is not None:
+			yield incremental
+		while (backfill := self.next_backfill_window()) is not None:
 			self._split = False
-			yield window
-			if not self._split and self.checkpoint.backfill_done_to != window.start:
-				raise RuntimeError(f"backfill window {window.label} was not finished")
+			yield backfill
+			if not self._split and self.done_to != backfill.start:
+				raise RuntimeError(f"backfill window {backfill.label} was not finished")
 
 	def split(self, window: Window, orders: int) -> list[Window]:
 		"""`window` held more than `max_orders` (`orders` were read before it stopped): read it again in
@@ -314,16 +317,31 @@ class RunPlan:
 		smaller = self.next_backfill_window()
 		return [smaller] if smaller is not None else []
 
+	@property
+	def done_to(self) -> datetime:
+		"""The backfill's edge. A plan's checkpoint is always started (plan_run starts a fresh one, and
+		OrderCheckpoint.from_dict refuses a started one without its edges)."""
+		return _started(self.checkpoint.backfill_done_to, "backfill_done_to")
+
+	@property
+	def updated_to(self) -> datetime:
+		"""The incremental cursor of the plan's (started) checkpoint."""
+		return _started(self.checkpoint.updated_to, "updated_to")
+
+	@property
+	def window_days(self) -> float:
+		"""The next backfill window's size (plan_run sets it from the settings when none is stored)."""
+		return _started(self.checkpoint.backfill_window_days, "backfill_window_days")
+
 	def next_backfill_window(self) -> Window | None:
-		checkpoint = self.checkpoint
-		return backfill_window(checkpoint.backfill_done_to, self.after, checkpoint.backfill_window_days)
+		return backfill_window(self.done_to, self.after, self.window_days)
 
 	def finish(self, window: Window, orders: int) -> None:
 		"""Record a finished window that held `orders` orders, and size the next backfill window."""
 		self.checkpoint.finish(window)
 		if window.by == CREATED:
 			self.checkpoint.backfill_window_days = next_window_days(
-				self.checkpoint.backfill_window_days,
+				self.window_days,
 				orders,
 				window.days,
 				target=self.target,
@@ -333,10 +351,10 @@ class RunPlan:
 
 	def backfill_windows_left(self) -> int:
 		"""An estimate at the current size (it changes as windows are read), for progress reports."""
-		done_to = self.checkpoint.backfill_done_to
+		done_to = self.done_to
 		if done_to <= self.after:
 			return 0
-		return math.ceil((done_to - self.after) / timedelta(days=self.checkpoint.backfill_window_days))
+		return math.ceil((done_to - self.after) / timedelta(days=self.window_days))
 
 
 def clamp_after(after_date: date | datetime, now: datetime, tz=timezone.utc) -> tuple[datetime, str | None]:
@@ -392,28 +410,36 @@ def plan_run(
 	if checkpoint.backfill_window_days is None:
 		checkpoint.backfill_window_days = initial_window_days(window_days)
 
-	incremental = [] if fresh else _incremental(checkpoint.updated_to - overlap, until, window_days)
-	partial = _partial_window(checkpoint.page)
-	if (
-		incremental
-		and partial is not None
-		and partial.by == UPDATED
-		and partial.start == incremental[0].start
-	):
-		# The window read part way is read on with its own edges (its pages belong to them); the
-		# windows after it start where it ends.
-		incremental = [partial, *_incremental(partial.end, until, window_days)]
 	plan = RunPlan(
 		checkpoint=checkpoint,
-		incremental=incremental,
+		incremental=[],
 		after=after,
 		target=target,
 		messages=messages,
 		max_orders=max_orders,
 	)
+	if not fresh:
+		plan.incremental = _incremental(plan.updated_to - overlap, until, window_days)
+	partial = _partial_window(checkpoint.page)
+	if (
+		plan.incremental
+		and partial is not None
+		and partial.by == UPDATED
+		and partial.start == plan.incremental[0].start
+	):
+		# The window read part way is read on with its own edges (its pages belong to them); the
+		# windows after it start where it ends.
+		plan.incremental = [partial, *_incremental(partial.end, until, window_days)]
 	if not fresh and plan.next_backfill_window() is None:
 		messages.append("The backfill is complete; reading orders changed since the last run.")
 	return plan
+
+
+def _started(value: _Field | None, name: str) -> _Field:
+	"""`value`, a field every started checkpoint has; a plan holding an unstarted one is a bug here."""
+	if value is None:
+		raise RuntimeError(f"the run's order checkpoint has no {name}: it was never started")
+	return value
 
 
 def _incremental(since: datetime, until: datetime, window_days) -> list[Window]:
