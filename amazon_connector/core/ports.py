@@ -148,12 +148,14 @@ class StockPushPort(Protocol):
 class FulfilmentPort(Protocol):
 	def open_fulfilment_orders(self) -> list[str]:
 		"""The seller fulfillment order ids of the account's orders sent to Amazon whose status can
-		still change (not Complete, Cancelled, Unfulfillable or Invalid as last read)."""
+		still change (not Complete, Cancelled, Unfulfillable or Invalid as last read), and of those
+		with units asked back that Amazon has not reported received yet."""
 
 	def apply_fulfilment_state(self, state: FulfilmentState) -> Outcome:
 		"""Show Amazon's status and message on the order; deliver each shipment Amazon shipped that is
-		not delivered yet (once per Amazon shipment id, with its tracking). UNCHANGED when nothing is
-		new, FLAGGED when Amazon refused the order, UPDATED otherwise."""
+		not delivered yet (once per Amazon shipment id, with its tracking); take back the returned
+		units Amazon processed (once per return item). UNCHANGED when nothing is new, FLAGGED when
+		Amazon refused the order, UPDATED otherwise."""
 
 	def flag_fulfilment(self, seller_fulfillment_order_id: str, message: str) -> None:
 		"""Show a failure to read the order's status (e.g. Amazon does not know it) on the order."""

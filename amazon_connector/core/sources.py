@@ -199,6 +199,17 @@ class FulfilmentSource(UsageCounted, Protocol):
 	def cancel_fulfillment_order(self, seller_fulfillment_order_id: str) -> None:
 		"""cancelFulfillmentOrder; raises Amazon's refusal (an order past Planning)."""
 
+	def update_fulfillment_order(self, seller_fulfillment_order_id: str, body: dict) -> None:
+		"""updateFulfillmentOrder; raises Amazon's refusal (an order Amazon is picking, ...)."""
+
+	def list_return_reason_codes(
+		self, seller_sku: str, marketplace_id: str = "", seller_fulfillment_order_id: str = ""
+	) -> dict:
+		"""listReturnReasonCodes: its `payload` (`reasonCodeDetails`)."""
+
+	def create_fulfillment_return(self, seller_fulfillment_order_id: str, body: dict) -> dict:
+		"""createFulfillmentReturn: its `payload` (accepted and invalid return items, authorizations)."""
+
 
 class AmazonSource(
 	OrdersSource,

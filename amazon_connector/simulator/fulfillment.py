@@ -20,6 +20,24 @@ that Amazon ships from the world's FBA stock.
   like an order's fees), which the transactions feed shows as a ServiceFee transaction with its
   ORDER_ID.
 - cancelFulfillmentOrder: while New, Received or Planning (Amazon's rule); refused afterwards.
+- An order created with fulfillmentAction Hold is validated and then waits (Received) until
+  updateFulfillmentOrder says Ship; Amazon cancels a hold after 14 days.
+- updateFulfillmentOrder: while New, Received or Planning (nothing picked yet); refused afterwards,
+  and, with `update_requires_hold`, for any order without an order hold (Amazon describes the
+  operation for held orders). A line's new quantity replaces the units still to ship: lowered (0
+  gives the line up), the units given up show as its cancelledQuantity; the lines are those of the
+  order (an unknown sellerFulfillmentOrderItemId is refused), at least one keeps a unit, and Amazon
+  must have the units.
+- listReturnReasonCodes: Amazon's reason codes for a SKU it stocks (with `translatedDescription`
+  when a language it translates into is asked for).
+- createFulfillmentReturn: unit by unit; a unit is refused (invalidReturnItems) when the line or
+  shipment is not on the order or the reason code is not one of Amazon's (InvalidValues), its id was
+  used before (DuplicateRequest), the shipment has not shipped (NoCompletedShipItems) or every
+  shipped unit is already being returned (NoReturnableQuantity). Accepted units are New under one
+  return authorization, given at once, or (for some orders) an hour later, so the answer then has
+  neither the authorization nor the units' returnAuthorizationId. `return_delay` seconds later each
+  unit is Processed at the fulfilment centre: Sellable units are fulfillable again, others count as
+  customer damaged; Amazon's own reason code comes with some.
 """
 
 from __future__ import annotations
@@ -58,6 +76,37 @@ REQUIRED_ADDRESS = ("name", "addressLine1", "postalCode", "countryCode")
 OPEN = ("Received", "Planning", "Processing")
 NEXT = {"Received": "Planning", "Planning": "Processing", "Processing": "Complete"}
 CANCELLABLE = ("New", "Received", "Planning")  # Amazon: cancellable until picking begins
+UPDATABLE = CANCELLABLE  # nothing of the order is picked yet
+HOLD_DAYS = 14  # Amazon cancels an order left on hold this long
+DEFAULT_RETURN_DELAY = 2 * 86400.0  # seconds from a return's request until the unit is processed
+AUTHORIZATION_DELAY = 3600.0  # seconds until a late return authorization is given
+# Amazon's return reason codes (listReturnReasonCodes' example answer), with German translations.
+REASON_CODES = {
+	"CR-UNWANTED_ITEM": ("No longer needed/wanted", "Nicht mehr benötigt"),
+	"AMZ-PG-BAD-DESC": ("Different from website description", "Weicht von der Beschreibung ab"),
+	"CR-DEFECTIVE": ("Defective/Does not work properly", "Defekt"),
+	"CR-ORDERED_WRONG_ITEM": ("Accidental order", "Versehentlich bestellt"),
+	"CR-FOUND_BETTER_PRICE": ("Better price available", "Besserer Preis verfügbar"),
+	"CR-DAMAGED_BY_FC": ("Damaged due to inappropriate packaging", "Durch Verpackung beschädigt"),
+	"CR-MISSED_ESTIMATED_DELIVERY": ("Missed estimated delivery date", "Liefertermin verpasst"),
+	"CR-MISSING_PARTS": ("Missing parts or accessories", "Teile fehlen"),
+	"CR-DAMAGED_BY_CARRIER": ("Damaged during shipping", "Beim Versand beschädigt"),
+	"CR-SWITCHEROO": ("Different from what was ordered", "Anderer Artikel als bestellt"),
+	"CR-EXTRA_ITEM": ("Arrived in addition to what was ordered", "Zusätzlich geliefert"),
+	"CR-UNAUTHORIZED_PURCHASE": ("Unauthorized purchase", "Nicht autorisierter Kauf"),
+}
+TRANSLATED = ("de", "de-DE", "de_DE")
+INVALID_RETURN = {
+	"InvalidValues": "The item was not found in a fulfillment order.",
+	"DuplicateRequest": "A fulfillment return has already been requested for this item.",
+	"NoCompletedShipItems": "The fulfillment order containing this item has not yet shipped.",
+	"NoReturnableQuantity": "All item quantity available for return has been allocated to other return items.",
+}
+# Where returns go, by fulfilment network: (centre, city, state, postal code, country).
+RETURN_CENTERS = {
+	"NA": ("TUS1", "Phoenix", "AZ", "85043", "US"),
+	"EU": ("LEJ1", "Leipzig", "SN", "04435", "DE"),
+}
 
 
 def _digest(text: str) -> int:
@@ -70,12 +119,19 @@ class Fulfillment:
 		sim: Simulator,
 		delays: tuple[float, float, float] = DEFAULT_DELAYS,
 		validation_delay: float = 0.0,
+		return_delay: float = DEFAULT_RETURN_DELAY,
+		update_requires_hold: bool = False,
 	):
 		self.sim = sim
 		self.delays = tuple(float(d) for d in delays)
 		# Seconds an order stays New before Amazon validates it (0: validated on receipt).
 		self.validation_delay = float(validation_delay)
+		self.return_delay = float(return_delay)
+		self.update_requires_hold = bool(update_requires_hold)
 		self.orders: dict[str, dict] = {}  # seller fulfillment order id -> its record
+		self.return_ids: set[str] = set()  # every sellerReturnItemId Amazon has taken
+		# sellerReturnItemId -> the condition the unit arrives in (tests choose; else Sellable mostly)
+		self.return_conditions: dict[str, str] = {}
 		self._lock = threading.RLock()
 
 	# -- shared checks ---------------------------------------------------------------------------
@@ -242,6 +298,8 @@ class Fulfillment:
 			raise invalid(f"Invalid shippingSpeedCategory: {body['shippingSpeedCategory']}.")
 		if body.get("fulfillmentPolicy", "FillOrKill") not in ("FillOrKill", "FillAll", "FillAllAvailable"):
 			raise invalid(f"Invalid fulfillmentPolicy: {body.get('fulfillmentPolicy')}.")
+		if body.get("fulfillmentAction", "Ship") not in ("Ship", "Hold"):
+			raise invalid(f"Invalid fulfillmentAction: {body.get('fulfillmentAction')}.")
 		self._check_address(body["destinationAddress"], "destinationAddress")
 		items = self._check_items(body["items"])
 		marketplace = self._marketplace(body)
@@ -269,8 +327,12 @@ class Fulfillment:
 				"status": "New",
 				"updated": now,
 				"unfulfillable": {},
+				"ordered": {i["sellerFulfillmentOrderItemId"]: i["quantity"] for i in items},
 				"cancelled": {},
 				"shipments": [],
+				"hold": body.get("fulfillmentAction") == "Hold",
+				"returns": [],  # the return items, in the order Amazon took them
+				"authorizations": [],
 			}
 			if not self.validation_delay:
 				self._validate(self.orders[order_id], now)
@@ -288,7 +350,9 @@ class Fulfillment:
 	def get_fulfillment_order(self, request: Request) -> Reply:
 		with self._lock:
 			record = self._record(request)
-			self._advance(record, self.sim.clock.now())
+			now = self.sim.clock.now()
+			self._advance(record, now)
+			self._advance_returns(record, now)
 			return Reply.json(200, {"payload": self._view(record)})
 
 	def cancel_fulfillment_order(self, request: Request) -> Reply:
@@ -303,10 +367,291 @@ class Fulfillment:
 				)
 			record["status"] = "Cancelled"
 			record["updated"] = now
-			record["cancelled"] = {
-				i["sellerFulfillmentOrderItemId"]: i["quantity"] for i in record["request"]["items"]
-			}
+			record["cancelled"] = dict(record["ordered"])
 		return Reply.json(200, {})
+
+	# -- updateFulfillmentOrder -----------------------------------------------------------------
+
+	def update_fulfillment_order(self, request: Request) -> Reply:
+		body = self._body(request)
+		with self._lock:
+			record = self._record(request)
+			now = self.sim.clock.now()
+			self._advance(record, now)
+			order_id = record["request"]["sellerFulfillmentOrderId"]
+			if record["status"] not in UPDATABLE:
+				raise invalid(
+					f"Fulfillment order {order_id} is {record['status']} and can no longer be updated."
+				)
+			if self.update_requires_hold and not record["hold"]:
+				raise invalid(
+					f"Fulfillment order {order_id} has no order hold on it; only an order on hold can be updated."
+				)
+			speed = body.get("shippingSpeedCategory")
+			if speed is not None and speed not in SPEEDS:
+				raise invalid(f"Invalid shippingSpeedCategory: {speed}.")
+			action = body.get("fulfillmentAction")
+			if action is not None and action not in ("Ship", "Hold"):
+				raise invalid(f"Invalid fulfillmentAction: {action}.")
+			if "destinationAddress" in body:
+				self._check_address(body["destinationAddress"], "destinationAddress")
+			wanted = self._updated_lines(record, body.get("items"))
+			with_units = [
+				dict(i, quantity=wanted[i["sellerFulfillmentOrderItemId"]])
+				for i in record["request"]["items"]
+				if wanted[i["sellerFulfillmentOrderItemId"]] > 0
+			]
+			if not with_units:
+				raise invalid(
+					f"An update of {order_id} cannot give up every item; cancel the fulfillment order instead."
+				)
+			short = self._short(record["marketplaceId"], with_units)
+			if short:
+				raise invalid(
+					f"Not enough sellable units of {', '.join(sorted({i['sellerSku'] for i in short}))} for the "
+					f"update of {order_id}."
+				)
+			if speed is not None:
+				record["request"]["shippingSpeedCategory"] = speed
+			if "destinationAddress" in body:
+				record["request"]["destinationAddress"] = copy.deepcopy(body["destinationAddress"])
+			for key in ("displayableOrderComment", "notificationEmails"):
+				if key in body:
+					record["request"][key] = copy.deepcopy(body[key])
+			for line_id, units in wanted.items():
+				record["ordered"][line_id] = max(record["ordered"][line_id], units)
+				record["cancelled"][line_id] = record["ordered"][line_id] - units
+			if action == "Ship" and record["hold"]:
+				record["hold"] = False
+				record["updated"] = now  # the steps count from the release
+			elif action == "Hold":
+				record["hold"] = True
+		return Reply.json(200, {})
+
+	@staticmethod
+	def _updated_lines(record: dict, items) -> dict[str, int]:
+		"""Units still to ship per line after the update (the lines it leaves out keep theirs)."""
+		wanted = {
+			line_id: record["ordered"][line_id] - record["cancelled"].get(line_id, 0)
+			for line_id in record["ordered"]
+		}
+		if items is None:
+			return wanted
+		if not isinstance(items, list):
+			raise invalid("items must be a list.")
+		skus = {i["sellerFulfillmentOrderItemId"]: i["sellerSku"] for i in record["request"]["items"]}
+		for item in items:
+			line_id = item.get("sellerFulfillmentOrderItemId") if isinstance(item, dict) else None
+			if line_id not in skus:
+				raise invalid(
+					f"Unknown sellerFulfillmentOrderItemId {line_id!r}: it is not a line of this order."
+				)
+			if item.get("sellerSku") not in (None, skus[line_id]):
+				raise invalid(f"The line {line_id} holds sellerSku {skus[line_id]}, not {item['sellerSku']}.")
+			quantity = item.get("quantity")
+			if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
+				raise invalid(f"Invalid quantity for the line {line_id}: must be a whole number, 0 or more.")
+			wanted[line_id] = quantity
+		return wanted
+
+	# -- returns ---------------------------------------------------------------------------------
+
+	def list_return_reason_codes(self, request: Request) -> Reply:
+		sku = request.param("sellerSku")
+		if not sku:
+			raise invalid("Missing required parameter: sellerSku.")
+		order_id = request.param("sellerFulfillmentOrderId")
+		if order_id:
+			record = self.orders.get(order_id)
+			if record is None:
+				raise ApiError(404, "NotFound", f"Fulfillment order {order_id} is not found.")
+			marketplace_id = record["marketplaceId"]
+		else:
+			marketplace_id = self._marketplace({"marketplaceId": request.param("marketplaceId")})[
+				"marketplaceId"
+			]
+		if not self._known(marketplace_id, sku):
+			raise invalid(f"The sellerSku {sku} is not valid in marketplace {marketplace_id}.")
+		translate = request.param("language") in TRANSLATED
+		details = []
+		for code, (description, german) in REASON_CODES.items():
+			entry = {"returnReasonCode": code, "description": description}
+			if translate:
+				entry["translatedDescription"] = german
+			details.append(entry)
+		return Reply.json(200, {"payload": {"reasonCodeDetails": details}})
+
+	def create_fulfillment_return(self, request: Request) -> Reply:
+		body = self._body(request)
+		items = body.get("items")
+		if not isinstance(items, list) or not items:
+			raise invalid("Missing required field: items.")
+		for item in items:
+			missing = [
+				k
+				for k in (
+					"sellerReturnItemId",
+					"sellerFulfillmentOrderItemId",
+					"amazonShipmentId",
+					"returnReasonCode",
+				)
+				if not isinstance(item, dict) or not item.get(k)
+			]
+			if missing:
+				raise invalid(f"Each return item needs {', '.join(missing)}.")
+			if len(str(item["sellerReturnItemId"])) > 80 or len(str(item.get("returnComment") or "")) > 1000:
+				raise invalid("sellerReturnItemId may have at most 80 characters, returnComment 1000.")
+		with self._lock:
+			record = self._record(request)
+			now = self.sim.clock.now()
+			self._advance(record, now)
+			self._advance_returns(record, now)
+			shipments = {s["amazonShipmentId"]: s for s in record["shipments"]}
+			taken: list[dict] = []
+			refused: list[dict] = []
+			seen: set[str] = set()
+			for item in items:
+				code = self._refusal(record, shipments, item, seen, taken)
+				seen.add(item["sellerReturnItemId"])
+				if code:
+					refused.append({"sellerReturnItemId": item["sellerReturnItemId"],
+						"sellerFulfillmentOrderItemId": item["sellerFulfillmentOrderItemId"],
+						"invalidItemReason": {"invalidItemReasonCode": code, "description": INVALID_RETURN[code]}})  # fmt: skip
+					continue
+				taken.append({
+					"sellerReturnItemId": item["sellerReturnItemId"],
+					"sellerFulfillmentOrderItemId": item["sellerFulfillmentOrderItemId"],
+					"amazonShipmentId": item["amazonShipmentId"],
+					"sellerReturnReasonCode": item["returnReasonCode"],
+					"returnComment": item.get("returnComment") or "",
+					"status": "New",
+					"statusChangedDate": now,
+					"requested": now,
+					"returnAuthorizationId": "",
+				})  # fmt: skip
+			answer: dict = {}
+			if taken:
+				authorization = self._authorize(record, taken, now)
+				record["returns"].extend(taken)
+				self.return_ids.update(t["sellerReturnItemId"] for t in taken)
+				answer["returnItems"] = [self._return_view(t) for t in taken]
+				if authorization is not None:
+					answer["returnAuthorizations"] = [copy.deepcopy(authorization)]
+			if refused:
+				answer["invalidReturnItems"] = refused
+		return Reply.json(200, {"payload": answer})
+
+	def _refusal(self, record: dict, shipments: dict, item: dict, seen: set[str], taken: list[dict]) -> str:
+		"""Amazon's InvalidItemReasonCode for one unit, or "" when it takes the unit."""
+		return_id, line_id = item["sellerReturnItemId"], item["sellerFulfillmentOrderItemId"]
+		if return_id in self.return_ids or return_id in seen:
+			return "DuplicateRequest"
+		shipment = shipments.get(item["amazonShipmentId"])
+		shipped_units = sum(
+			i["quantity"] for i in (shipment or {}).get("fulfillmentShipmentItem", [])
+			if i["sellerFulfillmentOrderItemId"] == line_id
+		)  # fmt: skip
+		if line_id not in record["ordered"] or shipment is None or not shipped_units:
+			return "InvalidValues"
+		if item["returnReasonCode"] not in REASON_CODES:
+			return "InvalidValues"
+		if shipment["fulfillmentShipmentStatus"] != "SHIPPED":
+			return "NoCompletedShipItems"
+		asked = sum(
+			1
+			for r in record["returns"] + taken
+			if r["amazonShipmentId"] == item["amazonShipmentId"]
+			and r["sellerFulfillmentOrderItemId"] == line_id
+		)
+		return "NoReturnableQuantity" if asked >= shipped_units else ""
+
+	def _authorize(self, record: dict, taken: list[dict], now: datetime) -> dict | None:
+		"""One return authorization for the units of this request: at once, or (for some orders) an
+		hour later, when the units are told about it only in the order's later answers."""
+		order_id = record["request"]["sellerFulfillmentOrderId"]
+		number = len(record["authorizations"]) + len([r for r in record["returns"] if r.get("late")]) + 1
+		center, city, state, postal, country = RETURN_CENTERS.get(
+			network_of(record["marketplaceId"]), RETURN_CENTERS["NA"]
+		)
+		rma = f"D{_digest(order_id + str(number)) % 10**10:010d}RMA"
+		authorization = {
+			"returnAuthorizationId": f"RMA{_digest(order_id + 'rma' + str(number)) % 10**12:012d}",
+			"fulfillmentCenterId": center,
+			"returnToAddress": {"name": "Returns Department", "addressLine1": "5333 W. Lower Buckeye Road",
+				"city": city, "stateOrRegion": state, "postalCode": postal, "countryCode": country},
+			"amazonRmaId": rma,
+			"rmaPageURL": f"https://www.amazon.com/gp/orc/rml/{rma}",
+		}  # fmt: skip
+		late = _digest(order_id) % 3 == 0
+		for unit in taken:
+			unit["authorization"] = authorization
+			unit["late"] = late
+			if not late:
+				unit["returnAuthorizationId"] = authorization["returnAuthorizationId"]
+		if late:
+			return None
+		record["authorizations"].append(authorization)
+		return authorization
+
+	def _advance_returns(self, record: dict, now: datetime) -> None:
+		for unit in record["returns"]:
+			if unit.get("late") and now >= unit["requested"] + timedelta(seconds=AUTHORIZATION_DELAY):
+				unit["late"] = False
+				unit["returnAuthorizationId"] = unit["authorization"]["returnAuthorizationId"]
+				if unit["authorization"] not in record["authorizations"]:
+					record["authorizations"].append(unit["authorization"])
+			due = unit["requested"] + timedelta(seconds=self.return_delay)
+			if unit["status"] == "New" and now >= due:
+				self._process(record, unit, due)
+
+	def _process(self, record: dict, unit: dict, moment: datetime) -> None:
+		"""The unit arrived at the fulfilment centre: in the condition chosen for it, else Sellable
+		(one unit in five customer damaged); sellable units are fulfillable again."""
+		return_id = unit["sellerReturnItemId"]
+		condition = self.return_conditions.pop(
+			return_id, "CustomerDamaged" if _digest(return_id) % 5 == 0 else "Sellable"
+		)
+		unit["status"] = "Processed"
+		unit["statusChangedDate"] = moment
+		unit["returnReceivedCondition"] = condition
+		unit["fulfillmentCenterId"] = unit["authorization"]["fulfillmentCenterId"]
+		if _digest(return_id) % 2 == 0:  # Amazon's own reason code comes with some units only
+			unit["amazonReturnReasonCode"] = (
+				"CR-DEFECTIVE" if condition == "Defective" else unit["sellerReturnReasonCode"]
+			)
+		sku = next(
+			i["sellerSku"] for i in record["request"]["items"]
+			if i["sellerFulfillmentOrderItemId"] == unit["sellerFulfillmentOrderItemId"]
+		)  # fmt: skip
+		self.sim.fba_inventory.receive_return(
+			record["marketplaceId"], sku, 1, moment, sellable=condition == "Sellable"
+		)
+
+	def receive_returns(self, order_id: str, conditions: dict[str, str] | None = None) -> dict:
+		"""The units asked back of an order reach the fulfilment centre at once, each in the condition
+		named for it (for tests); the order's view afterwards."""
+		with self._lock:
+			record = self.orders[order_id]
+			now = self.sim.clock.now()
+			self.return_conditions.update(conditions or {})
+			for unit in record["returns"]:
+				if unit.get("late"):
+					unit["requested"] = now - timedelta(seconds=AUTHORIZATION_DELAY)
+				if unit["status"] == "New":
+					self._process(record, unit, now)
+			self._advance_returns(record, now)
+			return self._view(record)
+
+	@staticmethod
+	def _return_view(unit: dict) -> dict:
+		view = {k: unit[k] for k in ("sellerReturnItemId", "sellerFulfillmentOrderItemId", "amazonShipmentId",
+			"sellerReturnReasonCode", "status")}  # fmt: skip
+		view["statusChangedDate"] = iso(unit["statusChangedDate"])
+		for key in ("returnComment", "amazonReturnReasonCode", "returnAuthorizationId", "returnReceivedCondition",
+			"fulfillmentCenterId"):  # fmt: skip
+			if unit.get(key):
+				view[key] = unit[key]
+		return view
 
 	# -- the lifecycle ---------------------------------------------------------------------------
 
@@ -316,13 +661,24 @@ class Fulfillment:
 			record = self.orders[order_id]
 			if record["status"] == "New":
 				self._validate(record, self.sim.clock.now())
-			while record["status"] in NEXT and record["status"] != until:
+			while record["status"] in NEXT and record["status"] != until and not record["hold"]:
 				self._step(record, self.sim.clock.now())
 			return self._view(record)
 
+	@staticmethod
+	def _active(record: dict) -> list[dict]:
+		"""The order's lines with the units still to ship (a line given up entirely is left out)."""
+		lines = []
+		for item in record["request"]["items"]:
+			line_id = item["sellerFulfillmentOrderItemId"]
+			wanted = record["ordered"][line_id] - record["cancelled"].get(line_id, 0)
+			if wanted > 0:
+				lines.append(dict(item, quantity=wanted))
+		return lines
+
 	def _validate(self, record: dict, moment: datetime) -> None:
 		"""Amazon's check on receipt: an address it can reach and enough sellable units in its records."""
-		items = record["request"]["items"]
+		items = self._active(record)
 		country = record["request"]["destinationAddress"]["countryCode"]
 		valid = self._served(record["marketplaceId"], country) and not self._short(
 			record["marketplaceId"], items
@@ -336,6 +692,13 @@ class Fulfillment:
 			if now < due:
 				return
 			self._validate(record, due)
+		if record["hold"]:
+			# An order on hold waits for Ship; Amazon cancels it when it waits too long.
+			due = record["received"] + timedelta(days=HOLD_DAYS)
+			if record["status"] in CANCELLABLE and now >= due:
+				record["status"], record["updated"] = "Cancelled", due
+				record["cancelled"] = dict(record["ordered"])
+			return
 		while record["status"] in NEXT:
 			due = record["updated"] + timedelta(seconds=self.delays[OPEN.index(record["status"])])
 			if now < due:
@@ -344,7 +707,7 @@ class Fulfillment:
 
 	def _step(self, record: dict, moment: datetime) -> None:
 		status = NEXT[record["status"]]
-		items = record["request"]["items"]
+		items = self._active(record)
 		marketplace_id = record["marketplaceId"]
 		if status == "Processing":
 			short = self._short(marketplace_id, items)
@@ -360,7 +723,7 @@ class Fulfillment:
 
 	def _plan_shipments(self, record: dict) -> list[dict]:
 		order_id = record["request"]["sellerFulfillmentOrderId"]
-		items = record["request"]["items"]
+		items = self._active(record)
 		groups = [items[:1], items[1:]] if len(items) > 1 else [items]
 		return [
 			{
@@ -436,7 +799,7 @@ class Fulfillment:
 				"AmazonOrderId": request["sellerFulfillmentOrderId"],
 				"FeeReason": "MultiChannelFulfillment",
 				"FeeDescription": "Multi-Channel Fulfillment fees",
-				"SellerSKU": request["items"][0]["sellerSku"],
+				"SellerSKU": self._active(record)[0]["sellerSku"],
 				"FeeList": fees,
 			},
 			"ServiceFeeEventList",
@@ -455,7 +818,7 @@ class Fulfillment:
 			"displayableOrderComment": request["displayableOrderComment"],
 			"shippingSpeedCategory": request["shippingSpeedCategory"],
 			"destinationAddress": copy.deepcopy(request["destinationAddress"]),
-			"fulfillmentAction": request.get("fulfillmentAction", "Ship"),
+			"fulfillmentAction": "Hold" if record["hold"] else "Ship",
 			"fulfillmentPolicy": request.get("fulfillmentPolicy", "FillOrKill"),
 			"receivedDate": iso(record["received"]),
 			"fulfillmentOrderStatus": record["status"],
@@ -469,7 +832,7 @@ class Fulfillment:
 			entry = {
 				"sellerSku": item["sellerSku"],
 				"sellerFulfillmentOrderItemId": line_id,
-				"quantity": item["quantity"],
+				"quantity": record["ordered"][line_id],
 				"cancelledQuantity": record["cancelled"].get(line_id, 0),
 				"unfulfillableQuantity": record["unfulfillable"].get(line_id, 0),
 			}
@@ -481,8 +844,8 @@ class Fulfillment:
 		payload = {
 			"fulfillmentOrder": order,
 			"fulfillmentOrderItems": items,
-			"returnItems": [],
-			"returnAuthorizations": [],
+			"returnItems": [self._return_view(r) for r in record["returns"]],
+			"returnAuthorizations": copy.deepcopy(record["authorizations"]),
 		}
 		if record["shipments"]:
 			payload["fulfillmentShipments"] = copy.deepcopy(record["shipments"])

@@ -20,7 +20,7 @@ from .auth import Auth
 from .clock import SimClock, parse_iso
 from .connect import credentials
 from .faults import FaultConfigError, Faults
-from .fulfillment import DEFAULT_DELAYS, Fulfillment
+from .fulfillment import DEFAULT_DELAYS, DEFAULT_RETURN_DELAY, Fulfillment
 from .http_types import ApiError, Reply, Request, invalid
 from .inventory import InventoryError, InventoryOperations
 from .listing_issues import ListingIssues
@@ -72,6 +72,12 @@ ROUTES = [
 		"fulfillment.get_fulfillment_order"),
 	("PUT", "/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}/cancel", "cancelFulfillmentOrder",
 		"fulfillment.cancel_fulfillment_order"),
+	("PUT", "/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}", "updateFulfillmentOrder",
+		"fulfillment.update_fulfillment_order"),
+	("GET", "/fba/outbound/2020-07-01/returnReasonCodes", "listReturnReasonCodes",
+		"fulfillment.list_return_reason_codes"),
+	("PUT", "/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}/return", "createFulfillmentReturn",
+		"fulfillment.create_fulfillment_return"),
 	("POST", "/tokens/2021-03-01/restrictedDataToken", "createRestrictedDataToken", "create_restricted_data_token"),
 	("GET", "/notifications/v1/destinations", "getDestinations", "notifications.get_destinations"),
 	("POST", "/notifications/v1/destinations", "createDestination", "notifications.create_destination"),
@@ -159,14 +165,17 @@ class Simulator:
 	transactions_page_size: transactions per listTransactions page. settlement_days: the length of
 	a settlement period (Amazon: usually 14 days). mcf_delays: simulated seconds a Multi-Channel
 	Fulfillment order spends Received, Planning and Processing, mcf_validation_delay those it is New
-	before Amazon validates it (fulfillment.py).
+	before Amazon validates it, mcf_return_delay those until a returned unit is processed;
+	mcf_update_requires_hold: updateFulfillmentOrder refuses orders without an order hold
+	(fulfillment.py).
 	"""
 
 	def __init__(self, world, *, time_scale: float = 1.0, limits: bool = True, faults: dict | None = None,
 		token_ttl: float = 3600.0, report_delays: tuple[float, float] = (20.0, 40.0), compress_reports: bool = True,
 		fee_delay_days: float = 2.0, start_time: datetime | str | None = None, port: int = 0,
 		finances_v0: str = "on", transactions_page_size: int = 100, settlement_days: float = 14.0,
-		mcf_delays: tuple[float, float, float] = DEFAULT_DELAYS, mcf_validation_delay: float = 0.0):  # fmt: skip
+		mcf_delays: tuple[float, float, float] = DEFAULT_DELAYS, mcf_validation_delay: float = 0.0,
+		mcf_return_delay: float = DEFAULT_RETURN_DELAY, mcf_update_requires_hold: bool = False):  # fmt: skip
 		if isinstance(world, World):
 			self.world = world
 		elif isinstance(world, dict):
@@ -188,7 +197,9 @@ class Simulator:
 		self.listings_push = ListingsPush(self)
 		self.shipments = Shipments(self)
 		self.notifications = NotificationOperations(self)
-		self.fulfillment = Fulfillment(self, mcf_delays, mcf_validation_delay)
+		self.fulfillment = Fulfillment(
+			self, mcf_delays, mcf_validation_delay, mcf_return_delay, mcf_update_requires_hold
+		)
 		self.listing_issues = ListingIssues()
 		self.handlers = {
 			"fulfillment": self.fulfillment,

@@ -60,3 +60,60 @@ def cancel_fulfillment_order(session, seller_fulfillment_order_id: str) -> None:
 		"cancel_fulfillment_order",
 		seller_fulfillment_order_id,
 	)
+
+
+def update_fulfillment_order(session, seller_fulfillment_order_id: str, body: dict) -> None:
+	"""updateFulfillmentOrder: Amazon answers 200 with an empty body, or refuses (InvalidInputError)."""
+	if not seller_fulfillment_order_id:
+		raise ValueError("updateFulfillmentOrder needs the seller's fulfillment order id")
+	session.call(
+		"updateFulfillmentOrder",
+		FulfillmentOutboundApi,
+		"update_fulfillment_order",
+		seller_fulfillment_order_id,
+		**body,
+	)
+
+
+def list_return_reason_codes(
+	session,
+	seller_sku: str,
+	marketplace_id: str = "",
+	seller_fulfillment_order_id: str = "",
+	language: str = "",
+) -> dict:
+	"""The `payload` of listReturnReasonCodes: `reasonCodeDetails` for one SKU (the marketplace, or the
+	fulfilment order it was shipped on, tells Amazon which marketplace's reasons)."""
+	if not seller_sku:
+		raise ValueError("listReturnReasonCodes needs the seller SKU")
+	params = {"sellerSku": seller_sku}
+	for key, value in (
+		("marketplaceId", marketplace_id),
+		("sellerFulfillmentOrderId", seller_fulfillment_order_id),
+		("language", language),
+	):
+		if value:
+			params[key] = value
+	return (
+		session.call(
+			"listReturnReasonCodes", FulfillmentOutboundApi, "list_return_reason_codes", **params
+		).body
+		or {}
+	).get("payload") or {}
+
+
+def create_fulfillment_return(session, seller_fulfillment_order_id: str, body: dict) -> dict:
+	"""The `payload` of createFulfillmentReturn: `returnItems` Amazon took, `invalidReturnItems` it did
+	not, and the `returnAuthorizations` the buyer sends the units under (each may be missing)."""
+	if not seller_fulfillment_order_id:
+		raise ValueError("createFulfillmentReturn needs the seller's fulfillment order id")
+	return (
+		session.call(
+			"createFulfillmentReturn",
+			FulfillmentOutboundApi,
+			"create_fulfillment_return",
+			seller_fulfillment_order_id,
+			**body,
+		).body
+		or {}
+	).get("payload") or {}

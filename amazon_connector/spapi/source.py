@@ -237,6 +237,19 @@ class SpApiSource:
 	def cancel_fulfillment_order(self, seller_fulfillment_order_id: str) -> None:
 		fulfillment_outbound.cancel_fulfillment_order(self.session, seller_fulfillment_order_id)
 
+	def update_fulfillment_order(self, seller_fulfillment_order_id: str, body: dict) -> None:
+		fulfillment_outbound.update_fulfillment_order(self.session, seller_fulfillment_order_id, body)
+
+	def list_return_reason_codes(
+		self, seller_sku: str, marketplace_id: str = "", seller_fulfillment_order_id: str = ""
+	) -> dict:
+		return fulfillment_outbound.list_return_reason_codes(
+			self.session, seller_sku, marketplace_id, seller_fulfillment_order_id
+		)
+
+	def create_fulfillment_return(self, seller_fulfillment_order_id: str, body: dict) -> dict:
+		return fulfillment_outbound.create_fulfillment_return(self.session, seller_fulfillment_order_id, body)
+
 
 def _spapi_source_is_an_amazon_source(source: SpApiSource) -> AmazonSource:
 	# Never called: the type checker (mypy, see pyproject.toml) fails here when SpApiSource drifts

@@ -146,6 +146,24 @@ OPERATIONS: dict[str, tuple[str, str, str, UsagePlan]] = {
 		"/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}/cancel",
 		UsagePlan(2, 30),
 	),
+	"updateFulfillmentOrder": (
+		"fulfillment-outbound-2020-07-01.json",
+		"PUT",
+		"/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}",
+		UsagePlan(2, 30),
+	),
+	"listReturnReasonCodes": (
+		"fulfillment-outbound-2020-07-01.json",
+		"GET",
+		"/fba/outbound/2020-07-01/returnReasonCodes",
+		UsagePlan(2, 30),
+	),
+	"createFulfillmentReturn": (
+		"fulfillment-outbound-2020-07-01.json",
+		"PUT",
+		"/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}/return",
+		UsagePlan(2, 30),
+	),
 	# Tokens 2021-03-01
 	"createRestrictedDataToken": (
 		"tokens-2021-03-01.json",

@@ -26,6 +26,16 @@ FINAL_STATUSES = (COMPLETE, COMPLETE_PARTIALLED, CANCELLED, UNFULFILLABLE, INVAL
 CANCELLABLE_STATUSES = (NEW, RECEIVED, PLANNING)
 # Statuses in which Amazon ships nothing of the order at all: the Sales Order needs a person.
 REFUSED_STATUSES = (UNFULFILLABLE, INVALID)
+# updateFulfillmentOrder: Amazon describes it for an order with an order hold on it, and nothing of an
+# order can change once picking has begun (Processing); the connector asks only before that and
+# shows Amazon's refusal when Amazon will not take the change.
+UPDATABLE_STATUSES = (NEW, RECEIVED, PLANNING)
+# An order whose units have left can be returned (createFulfillmentReturn), for what Amazon shipped.
+RETURNABLE_STATUSES = (COMPLETE, COMPLETE_PARTIALLED)
+# FulfillmentReturnItemStatus: New until the fulfilment centre has processed the unit, then Processed.
+RETURN_NEW, RETURN_PROCESSED = "New", "Processed"
+# ReturnItemDisposition: only Sellable units are fulfillable again (the FBA warehouse holds those).
+SELLABLE = "Sellable"
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,91 @@ class FulfilmentShipment:
 		)
 
 
+@dataclass(frozen=True)
+class OrderedLine:
+	"""A line of the fulfilment order as Amazon holds it: what it was asked for and what it gave up."""
+
+	sku: str
+	quantity: int
+	cancelled: int = 0
+
+	@property
+	def wanted(self) -> int:
+		"""Units Amazon is still to ship (or shipped) on this line."""
+		return max(0, self.quantity - self.cancelled)
+
+
+@dataclass(frozen=True)
+class ReturnItemState:
+	"""One unit of a return (Amazon's ReturnItem: a return is asked for, and processed, unit by unit)."""
+
+	seller_return_item_id: str
+	line_id: str
+	amazon_shipment_id: str
+	status: str  # New, Processed
+	reason_code: str = ""  # the seller's reason
+	amazon_reason_code: str = ""  # the fulfilment centre's, when it gave one
+	condition: str = ""  # Sellable, Defective, CustomerDamaged, ... once Processed (may be absent)
+	authorization_id: str = ""  # may be absent (the authorization comes later)
+	status_changed: datetime | None = None
+
+	@property
+	def processed(self) -> bool:
+		return self.status == RETURN_PROCESSED
+
+	@property
+	def sellable(self) -> bool:
+		return self.condition == SELLABLE
+
+
+@dataclass(frozen=True)
+class ReturnAuthorization:
+	"""Where the buyer sends the units: Amazon's RMA, its label page and the fulfilment centre."""
+
+	authorization_id: str
+	amazon_rma_id: str
+	rma_page_url: str
+	fulfillment_center_id: str
+	address: str  # one line
+
+	def text(self) -> str:
+		return f"RMA {self.amazon_rma_id}: send to {self.address} (label: {self.rma_page_url})"
+
+
+@dataclass(frozen=True)
+class InvalidReturnItem:
+	seller_return_item_id: str
+	line_id: str
+	code: str  # InvalidValues, DuplicateRequest, NoCompletedShipItems, NoReturnableQuantity
+	description: str
+
+
+@dataclass(frozen=True)
+class ReturnReason:
+	code: str
+	description: str
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+	"""Units of one shipped line that the buyer sends back, with the seller's reason."""
+
+	line_id: str
+	amazon_shipment_id: str
+	units: int
+	reason_code: str
+	comment: str = ""
+
+
+@dataclass
+class ReturnResult:
+	"""Amazon's answer to createFulfillmentReturn."""
+
+	accepted: list[ReturnItemState] = field(default_factory=list)
+	invalid: list[InvalidReturnItem] = field(default_factory=list)
+	authorizations: list[ReturnAuthorization] = field(default_factory=list)
+
+
 @dataclass
 class FulfilmentState:
 	"""A fulfilment order as Amazon reports it now."""
@@ -142,6 +237,12 @@ class FulfilmentState:
 	unfulfillable: list[UnfulfillableItem] = field(default_factory=list)
 	cancelled: dict[str, int] = field(default_factory=dict)  # line id -> units cancelled
 	message: str = ""  # what a person should know (a refusal, units Amazon could not ship)
+	# What Amazon holds of the order (an update compares the Sales Order with these).
+	shipping_speed: str = ""
+	address: FulfilmentAddress | None = None
+	lines: dict[str, OrderedLine] = field(default_factory=dict)  # line id -> the line at Amazon
+	returns: list[ReturnItemState] = field(default_factory=list)
+	authorizations: list[ReturnAuthorization] = field(default_factory=list)
 
 	@property
 	def final(self) -> bool:
@@ -150,3 +251,36 @@ class FulfilmentState:
 	@property
 	def refused(self) -> bool:
 		return self.status in REFUSED_STATUSES
+
+	@property
+	def returns_open(self) -> bool:
+		"""Units asked back that Amazon has not processed yet."""
+		return any(not r.processed for r in self.returns)
+
+
+@dataclass(frozen=True)
+class FulfilmentChange:
+	"""What an update asks of Amazon: only what differs from the order Amazon holds."""
+
+	seller_fulfillment_order_id: str
+	shipping_speed: str = ""  # the new speed, "" when unchanged
+	address: FulfilmentAddress | None = None  # the new address, None when unchanged
+	quantities: dict[str, int] = field(default_factory=dict)  # line id -> new units (0: line given up)
+	skus: dict[str, str] = field(default_factory=dict)  # line id -> its SKU (sent with the line)
+
+	@property
+	def empty(self) -> bool:
+		return not self.shipping_speed and self.address is None and not self.quantities
+
+	def describe(self) -> str:
+		parts = []
+		if self.shipping_speed:
+			parts.append(f"shipping speed {self.shipping_speed}")
+		if self.address is not None:
+			parts.append(f"address {self.address.name}, {self.address.line1}, {self.address.postal_code}")
+		for line_id, units in sorted(self.quantities.items()):
+			sku = self.skus.get(line_id) or line_id
+			parts.append(
+				f"{sku}: {units} unit{'s' if units != 1 else ''}" if units else f"{sku}: line given up"
+			)
+		return "; ".join(parts)

@@ -1,5 +1,5 @@
-"""Multi-Channel Fulfillment: preview, send and cancel one order (the Sales Order's buttons), and the
-`mcf` stage that follows the orders Amazon is fulfilling.
+"""Multi-Channel Fulfillment: preview, send, update, cancel and return one order (the Sales Order's
+buttons), and the `mcf` stage that follows the orders Amazon is fulfilling and the returns under way.
 
 The stage reads each open fulfilment order by its id (getFulfillmentOrder, 2 requests/s, burst 30:
 a hundred open orders take under a minute; orders already Complete, Cancelled, Unfulfillable or
@@ -15,7 +15,16 @@ import re
 from collections.abc import Callable
 
 from ...spapi.errors import InvalidInputError, NotFoundError, user_message
-from ..drafts.fulfilment import FulfilmentOrderDraft, FulfilmentPreview, FulfilmentState
+from ..drafts.fulfilment import (
+	UPDATABLE_STATUSES,
+	FulfilmentChange,
+	FulfilmentOrderDraft,
+	FulfilmentPreview,
+	FulfilmentState,
+	ReturnLine,
+	ReturnReason,
+	ReturnResult,
+)
 from ..mapping.fulfilment import (
 	FulfilmentAnswerError,
 	create_request,
@@ -23,6 +32,8 @@ from ..mapping.fulfilment import (
 	read_fulfilment_order,
 	read_preview,
 )
+from ..mapping.fulfilment_changes import change_between, update_request
+from ..mapping.fulfilment_returns import read_return_reasons, read_return_result, return_request
 from ..sources import FulfilmentSource
 from .base import AccountEngine
 from .report import RecordFailure, SyncReport, failure_reason, is_transient, run_isolated, source_stats
@@ -71,6 +82,46 @@ def cancel(source: FulfilmentSource, seller_fulfillment_order_id: str) -> Fulfil
 	"""Ask Amazon to stop, then read the order back (Cancelled, or what it is when Amazon refused)."""
 	source.cancel_fulfillment_order(seller_fulfillment_order_id)
 	return read_fulfilment_order(source.get_fulfillment_order(seller_fulfillment_order_id))
+
+
+class NotUpdatable(ValueError):
+	"""Amazon's order is past the point where it takes a change (it says so itself, see update)."""
+
+
+def update(source: FulfilmentSource, draft: FulfilmentOrderDraft) -> tuple[FulfilmentState, FulfilmentChange]:
+	"""Send what of the Sales Order differs from the order Amazon holds (its speed, address, units per
+	line), then read the order back. Nothing is sent when nothing differs, or when Amazon's order is
+	already being picked (NotUpdatable); Amazon's own refusal is raised as it comes."""
+	order_id = draft.seller_fulfillment_order_id
+	state = read_fulfilment_order(source.get_fulfillment_order(order_id))
+	if state.status not in UPDATABLE_STATUSES:
+		raise NotUpdatable(
+			f"Amazon's fulfilment order {order_id} is {state.status}: from Processing on (picking has begun) "
+			"Amazon takes no change to it."
+		)
+	change = change_between(draft, state)
+	if change.empty:
+		return state, change
+	source.update_fulfillment_order(order_id, update_request(change, draft.marketplace_id))
+	return read_fulfilment_order(source.get_fulfillment_order(order_id)), change
+
+
+def return_reasons(
+	source: FulfilmentSource, sku: str, marketplace_id: str = "", seller_fulfillment_order_id: str = ""
+) -> list[ReturnReason]:
+	"""Amazon's return reasons for a SKU (the only codes createFulfillmentReturn takes)."""
+	return read_return_reasons(
+		source.list_return_reason_codes(sku, marketplace_id, seller_fulfillment_order_id)
+	)
+
+
+def request_return(
+	source: FulfilmentSource, seller_fulfillment_order_id: str, prefix: str, lines: list[ReturnLine]
+) -> ReturnResult:
+	"""Ask Amazon to take units of a shipped order back; its answer says which units it accepted (and
+	under which authorization) and which it refused, unit by unit."""
+	body, _ = return_request(seller_fulfillment_order_id, prefix, lines)
+	return read_return_result(source.create_fulfillment_return(seller_fulfillment_order_id, body))
 
 
 class FulfilmentStatusSync(AccountEngine[FulfilmentSource]):

@@ -26,10 +26,14 @@ from ..drafts.fulfilment import (
 	SHIPPING_SPEEDS,
 	UNFULFILLABLE,
 	Fee,
+	FulfilmentAddress,
 	FulfilmentOrderDraft,
 	FulfilmentPreview,
 	FulfilmentShipment,
 	FulfilmentState,
+	OrderedLine,
+	ReturnAuthorization,
+	ReturnItemState,
 	TrackedPackage,
 	UnfulfillableItem,
 )
@@ -135,7 +139,11 @@ def check_draft(draft: FulfilmentOrderDraft) -> None:
 
 
 def _address(draft: FulfilmentOrderDraft) -> dict:
-	address = draft.address
+	return address_body(draft.address)
+
+
+def address_body(address: FulfilmentAddress) -> dict:
+	"""Amazon's Address: its four required fields, and the others when given."""
 	body = {
 		"name": address.name,
 		"addressLine1": address.line1,
@@ -303,12 +311,79 @@ def read_fulfilment_order(payload: dict) -> FulfilmentState:
 			cancelled = parse_quantity(item.get("cancelledQuantity") or 0)
 			if cancelled:
 				state.cancelled[line_id] = cancelled
+			state.lines[line_id] = OrderedLine(
+				sku=str(item.get("sellerSku") or ""),
+				quantity=parse_quantity(item.get("quantity") or 0),
+				cancelled=cancelled,
+			)
 		for shipment in payload.get("fulfillmentShipments") or []:
 			state.shipments.append(_shipment(shipment))
+		state.shipping_speed = str(order.get("shippingSpeedCategory") or "")
+		if isinstance(order.get("destinationAddress"), dict):
+			state.address = read_address(order["destinationAddress"])
+		state.returns = [read_return_item(item) for item in payload.get("returnItems") or []]
+		state.authorizations = [
+			read_authorization(entry) for entry in payload.get("returnAuthorizations") or []
+		]
 	except (MoneyError, TimestampError, TypeError, KeyError, ValueError) as exc:
 		raise FulfilmentAnswerError(f"fulfillment order {order_id}: {exc}") from None
 	state.message = _state_message(state)
 	return state
+
+
+def read_address(address: dict) -> FulfilmentAddress:
+	"""Amazon's Address -> the draft's address (every field but four is optional)."""
+	return FulfilmentAddress(
+		name=str(address.get("name") or ""),
+		line1=str(address.get("addressLine1") or ""),
+		line2=str(address.get("addressLine2") or ""),
+		line3=str(address.get("addressLine3") or ""),
+		city=str(address.get("city") or ""),
+		district=str(address.get("districtOrCounty") or ""),
+		state=str(address.get("stateOrRegion") or ""),
+		postal_code=str(address.get("postalCode") or ""),
+		country_code=str(address.get("countryCode") or ""),
+		phone=str(address.get("phone") or ""),
+	)
+
+
+def read_return_item(item: dict) -> ReturnItemState:
+	"""A ReturnItem (getFulfillmentOrder or createFulfillmentReturn): its authorization, Amazon's reason
+	and the condition it was received in may each be absent."""
+	return ReturnItemState(
+		seller_return_item_id=str(item["sellerReturnItemId"]),
+		line_id=str(item.get("sellerFulfillmentOrderItemId") or ""),
+		amazon_shipment_id=str(item.get("amazonShipmentId") or ""),
+		status=str(item.get("status") or ""),
+		reason_code=str(item.get("sellerReturnReasonCode") or ""),
+		amazon_reason_code=str(item.get("amazonReturnReasonCode") or ""),
+		condition=str(item.get("returnReceivedCondition") or ""),
+		authorization_id=str(item.get("returnAuthorizationId") or ""),
+		status_changed=parse_timestamp(item.get("statusChangedDate")),
+	)
+
+
+def read_authorization(entry: dict) -> ReturnAuthorization:
+	address = read_address(entry.get("returnToAddress") or {})
+	where = ", ".join(
+		p
+		for p in (
+			address.name,
+			address.line1,
+			address.city,
+			address.state,
+			address.postal_code,
+			address.country_code,
+		)
+		if p
+	)
+	return ReturnAuthorization(
+		authorization_id=str(entry.get("returnAuthorizationId") or ""),
+		amazon_rma_id=str(entry.get("amazonRmaId") or ""),
+		rma_page_url=str(entry.get("rmaPageURL") or ""),
+		fulfillment_center_id=str(entry.get("fulfillmentCenterId") or ""),
+		address=where,
+	)
 
 
 def _shipment(shipment: dict) -> FulfilmentShipment:
@@ -346,4 +421,18 @@ def _state_message(state: FulfilmentState) -> str:
 	]
 	if cancelled_by_amazon:
 		parts.append(f"Amazon cancelled shipment(s) {', '.join(cancelled_by_amazon)}.")
+	if state.returns:
+		parts.append(returns_text(state))
 	return " ".join(parts)
+
+
+def returns_text(state: FulfilmentState) -> str:
+	"""Where the order's returns stand: units asked back, received, and in which condition."""
+	received = [r for r in state.returns if r.processed]
+	conditions: dict[str, int] = {}
+	for item in received:
+		condition = item.condition or "condition not given"
+		conditions[condition] = conditions.get(condition, 0) + 1
+	how = ", ".join(f"{n} {condition}" for condition, n in sorted(conditions.items()))
+	text = f"Returns: {len(received)} of {len(state.returns)} units received by Amazon"
+	return text + (f" ({how})." if how else ".")

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from ..drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
-from ..drafts.fulfilment import FulfilmentState
+from ..drafts.fulfilment import FulfilmentState, ReturnResult
 from ..drafts.listings import ListingHealth, OfferPrice
 from ..drafts.shipments import CarrierCode, DeliveryView, ShipmentDraft
 from ..drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
@@ -88,7 +88,8 @@ class PreviewErp:
 		self.stock_documents: list[list[FbaStockChange]] = []  # each reconciliation's changes
 		# (marketplace, sku) of merchant-fulfilled listings -> {"item_code", "available", "last_pushed", "rejected"}
 		self.merchant_listings: dict[tuple[str, str], dict] = {}
-		# seller fulfillment order id -> {"status", "message", "deliveries": {Amazon shipment id: record}}
+		# seller fulfillment order id -> {"status", "message", "deliveries": {Amazon shipment id: record},
+		# "returns": {seller return item id: condition once received, "" while on its way}}
 		self.fulfilment_orders: dict[str, dict] = {}
 		# delivery note -> {"view": DeliveryView, "status": Pending/Confirmed/Failed, "message", "draft"}
 		self.deliveries: dict[str, dict] = {}
@@ -339,17 +340,34 @@ class PreviewErp:
 	# -- Multi-Channel Fulfillment -------------------------------------------------------
 	def open_fulfilment_orders(self) -> list[str]:
 		return sorted(
-			i for i, r in self.fulfilment_orders.items() if not FulfilmentState(i, r["status"], None).final
+			i
+			for i, r in self.fulfilment_orders.items()
+			if not FulfilmentState(i, r["status"], None).final or "" in r.get("returns", {}).values()
 		)
+
+	def note_return(self, seller_fulfillment_order_id: str, result: ReturnResult) -> None:
+		"""The units Amazon accepted for return (what the Sales Order's return button keeps)."""
+		record = self.fulfilment_orders[seller_fulfillment_order_id]
+		for unit in result.accepted:
+			record.setdefault("returns", {})[unit.seller_return_item_id] = ""
 
 	def apply_fulfilment_state(self, state: FulfilmentState) -> Outcome:
 		order_id = state.seller_fulfillment_order_id
 		self._remember(self.fulfilment_orders, order_id)
 		record = self.fulfilment_orders.setdefault(order_id, {"status": "", "message": "", "deliveries": {}})
 		new = [s for s in state.shipments if s.shipped and s.amazon_shipment_id not in record["deliveries"]]
-		if record["status"] == state.status and record["message"] == state.message and not new:
+		asked = record.setdefault("returns", {})
+		received = [r for r in state.returns if r.processed and asked.get(r.seller_return_item_id) == ""]
+		if (
+			record["status"] == state.status
+			and record["message"] == state.message
+			and not new
+			and not received
+		):
 			return Outcome.UNCHANGED
 		record["status"], record["message"] = state.status, state.message
+		for unit in received:
+			asked[unit.seller_return_item_id] = unit.condition or "received"
 		for shipment in new:
 			record["deliveries"][shipment.amazon_shipment_id] = {
 				"quantities": dict(shipment.quantities),
