@@ -74,6 +74,14 @@ def quiet_instant(world: dict, latest: datetime) -> datetime:
 	raise AssertionError("the generated world has no quiet hour to start the simulator at")
 
 
+def fixed_clock(hour: float) -> datetime:
+	"""Yesterday's midnight UTC plus `hour` hours: as `start_account(latest=...)`, a world whose events
+	and settlements (periods from midnight UTC) fall the same way whenever the test runs, so what
+	it meets does not depend on the time of day."""
+	today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+	return today - timedelta(days=1) + timedelta(hours=hour)
+
+
 @dataclass
 class SimAccount:
 	"""A started simulator, its raw world JSON and the Amazon Settings record pointed at it."""
@@ -122,13 +130,15 @@ def start_account(
 	company: str | None = None,
 	vat_rates: dict | None = None,
 	sim_options: dict | None = None,
+	latest: datetime | None = None,
 	**settings_overrides,
 ) -> SimAccount:
-	"""Generate a world (WORLD_DAYS of orders ending three days ago), let `edit_world(world)` change
-	it, start a simulator on it at a quiet instant, and make an Amazon Settings record for it (in
-	`company`, else the tests' USD company), its VAT-inclusive marketplaces with `vat_rates`
-	(code -> (standard, reduced); VAT_RATES by default)."""
-	latest = datetime.now(timezone.utc) - timedelta(hours=1)
+	"""Generate a world (WORLD_DAYS of orders ending three days before `latest`, by default an hour
+	ago), let `edit_world(world)` change it, start a simulator on it at a quiet instant at or before
+	`latest`, and make an Amazon Settings record for it (in `company`, else the tests' USD company),
+	its VAT-inclusive marketplaces with `vat_rates` (code -> (standard, reduced); VAT_RATES by
+	default). A `latest` from `fixed_clock` lays the world out the same way every day."""
+	latest = latest or datetime.now(timezone.utc) - timedelta(hours=1)
 	end = latest - timedelta(days=3)
 	world = generate_world(
 		seed=seed, orders=orders, start=end - timedelta(days=WORLD_DAYS), end=end, marketplaces=marketplaces

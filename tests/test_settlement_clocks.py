@@ -1,0 +1,105 @@
+"""Settlements at many clocks: the simulator lays its world out from the moment it is given and cuts
+settlements at midnight UTC, so which transactions fall into which settlement, which have closed
+and which deferred shipments Amazon has released into one all change with the time of day. At each
+clock here, every closed settlement the engine books leaves on Amazon Clearing exactly minus its
+sale side (the buyer's money, which the invoices bring; invoices are off here), its deposit
+included, whatever it holds.
+
+The sale side is read from the transactions as Amazon serves them ("Sales" and "Promotions"
+breakdowns), never from the app's mapping.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from test_transaction_sync import booked_by_transaction, erp, source_of
+
+from amazon_connector import simulator as sim_package
+from amazon_connector.core.engine.transactions import REQUEST_CUTOFF, TransactionSync
+from amazon_connector.core.settings import SyncSettings
+
+MIDNIGHT = datetime(2026, 11, 1, tzinfo=timezone.utc)
+# Hours of the day the clock is set to (the world ends three days before, as the bench tests lay it
+# out). At RELEASED_HOUR the last closed settlement holds deferred shipments Amazon released into it:
+# the case a check once missed.
+HOURS = (1, 5, 9, 13, 17, 21)
+RELEASED_HOUR = 5
+
+
+def _leaves(breakdowns) -> list[tuple[str, Decimal]]:
+	found = []
+	for node in breakdowns or []:
+		children = node.get("breakdowns") or []
+		if children:
+			found += [(node["breakdownType"], a) for _, a in _leaves(children)]
+		else:
+			found.append((node["breakdownType"], Decimal(str(node["breakdownAmount"]["currencyAmount"]))))
+	return found
+
+
+def sale_side(transaction: dict) -> Decimal:
+	found = _leaves(transaction.get("breakdowns"))
+	if not found:
+		found = [leaf for item in transaction.get("items") or [] for leaf in _leaves(item.get("breakdowns"))]
+	return sum((a for top, a in found if top in ("Sales", "Promotions")), Decimal(0))
+
+
+def settlement_of(transaction: dict) -> str:
+	return next(
+		(
+			r["relatedIdentifierValue"]
+			for r in transaction.get("relatedIdentifiers") or []
+			if r["relatedIdentifierName"] == "SETTLEMENT_ID"
+		),
+		"",
+	)
+
+
+@pytest.mark.parametrize("hour", HOURS)
+def test_every_closed_settlement_leaves_its_sale_side_on_clearing(make_simulator, hour):
+	clock = MIDNIGHT + timedelta(hours=hour)
+	end = clock - timedelta(days=3)
+	world = sim_package.generate_world(
+		seed=43, orders=50, marketplaces=("US",), start=end - timedelta(days=20), end=end
+	)
+	sim = make_simulator(
+		world,
+		time_scale=1.0,
+		start_time=clock,
+		finances_v0="off",
+		settlement_days=7,
+		transactions_page_size=60,
+	)
+	port = erp(world)  # orders not submitted: nothing is invoiced, the sale sides stay off clearing
+	limit = sim.now() - REQUEST_CUTOFF
+	after = date.fromisoformat(world["generated"]["start"][:10]) - timedelta(days=1)
+	report = TransactionSync(
+		source_of(sim), port, SyncSettings(account_key="sim-txn", after_date=after), now=sim.now
+	).run()
+	assert report.failures == [], report.failures[:3]
+	served = [t for posted, t in sim.finance_book().transactions() if posted < limit]
+	moved = booked_by_transaction(port)
+	book = sim.finance_book()
+	closed = [g for g in book.groups.values() if g.closed]
+	assert len(closed) >= 2
+	released = 0
+	for group in closed:
+		record = port.settlements[group.group_id]
+		assert record["status"] == "Booked", (group.group_id, record["draft"].unbooked[:3])
+		deposit = Decimal(str(book.group_body(group)["OriginalTotal"]["CurrencyAmount"]))
+		members = [
+			t for t in served if settlement_of(t) == group.group_id and t["transactionType"] != "Transfer"
+		]
+		keys = {
+			k.removesuffix(":deferred").removesuffix(":released")
+			for m in record["draft"].members
+			for k in m.entry_keys
+		}
+		on_clearing = sum((moved.get(k, Decimal(0)) for k in keys), Decimal(0)) - deposit
+		assert on_clearing + sum((sale_side(t) for t in members), Decimal(0)) == 0, (hour, group.group_id)
+		released += sum(1 for t in members if t["transactionStatus"] == "DEFERRED_RELEASED")
+	if hour == RELEASED_HOUR:
+		assert released
