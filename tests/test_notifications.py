@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import socket
+import time as tm
 from datetime import date, datetime, time, timedelta, timezone
 
 import boto3
@@ -14,7 +15,12 @@ import pytest
 from fixtures_simulator import AWS
 
 from amazon_connector.core.drafts.items import ItemDraft
-from amazon_connector.core.engine.notifications import OrderNotificationConsumer, parse_notification
+from amazon_connector.core.engine.notifications import (
+	MAX_DELIVERIES,
+	OrderNotificationConsumer,
+	parse_notification,
+	retry_delay,
+)
 from amazon_connector.core.engine.orders import OrderSync
 from amazon_connector.core.preview import PreviewErp
 from amazon_connector.core.settings import SyncSettings
@@ -171,17 +177,114 @@ def test_a_poison_message_is_dead_lettered_with_its_reason_and_the_rest_go_on(
 	assert len(moved) == 2 and reasons[0].startswith("not JSON") and "ANY_OFFER_CHANGED" in reasons[1]
 
 
-def test_an_order_that_cannot_be_read_stays_in_the_queue(sim, world, queues, sqs_endpoint):
-	client, main, _ = queues
+MISSING = "111-0000000-0000000"  # an order Amazon does not have: getOrder fails on every delivery
+
+
+def send_missing_order(sim, world, client, url) -> None:
 	missing = order_change(
 		sim.world.order(open_orders(world, "UNSHIPPED")[0]), sim.world.seller_id, sim.now()
 	)
-	missing["Payload"]["OrderChangeNotification"]["AmazonOrderId"] = "111-0000000-0000000"
-	client.send_message(QueueUrl=main, MessageBody=json.dumps(missing))
+	missing["Payload"]["OrderChangeNotification"]["AmazonOrderId"] = MISSING
+	client.send_message(QueueUrl=url, MessageBody=json.dumps(missing))
+
+
+def visible(client, url) -> int:
+	return len(
+		client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+	)
+
+
+def test_an_order_that_cannot_be_read_waits_in_the_queue_for_its_retry_delay(
+	sim, world, queues, sqs_endpoint
+):
+	client, main, _ = queues
+	send_missing_order(sim, world, client, main)
 	worker, port, _ = consumer(sim, world, SqsQueue(main, endpoint_url=sqs_endpoint, **_keys()))
+	worker.retry_seconds = 3
 	report = worker.drain(2, wait_seconds=1)
-	assert report.failed >= 1 and "111-0000000-0000000" in report.failures[0].amazon_id
-	assert left(client, main) == 1  # SQS delivers it again; its redrive policy ends that in time
+	assert report.failed == 1 and report.failures[0].amazon_id == MISSING
+	assert "could not be read from Amazon" in report.failures[0].reason
+	assert left(client, main) == 1 and not worker.given_up  # kept: SQS delivers it again
+	# Hidden for the retry delay (3 s here), longer than the queue's own visibility timeout (1 s).
+	tm.sleep(1.5)
+	assert visible(client, main) == 0
+	tm.sleep(2.5)
+	assert visible(client, main) == 1
+
+
+def test_the_delay_doubles_with_each_delivery_up_to_sqs_longest():
+	assert [retry_delay(n, 300) for n in (1, 2, 3, 4)] == [300, 600, 1200, 2400]
+	assert retry_delay(20, 300) == 12 * 3600
+
+
+def test_an_order_failing_at_its_last_delivery_is_dead_lettered_with_its_error(
+	sim, world, queues, sqs_endpoint
+):
+	client, main, dead = queues
+	client.set_queue_attributes(QueueUrl=main, Attributes={"RedrivePolicy": json.dumps(
+		{"deadLetterTargetArn": queue_arn(client, dead), "maxReceiveCount": "3"})})  # fmt: skip
+	send_missing_order(sim, world, client, main)
+	worker, port, source = consumer(sim, world, SqsQueue(main, endpoint_url=sqs_endpoint, **_keys()))
+	worker.retry_seconds = 0  # delivered again at once: the three deliveries within one drain
+	report = worker.drain(10, wait_seconds=1)
+	assert source.stats()["calls"]["getOrder"] == 3  # the queue's maxReceiveCount, then no more
+	assert report.failed == 1 and [f.amazon_id for f in report.failures] == [MISSING]  # listed once
+	assert [(g.record, g.deliveries, g.dead_lettered) for g in worker.given_up] == [
+		(f"order {MISSING}", 3, True)
+	]
+	assert any(MISSING in m and "dead-letter queue" in m and "backstop" in m for m in report.messages)
+	assert left(client, main) == 0
+	moved = client.receive_message(QueueUrl=dead, MessageAttributeNames=["All"])["Messages"]
+	assert len(moved) == 1 and json.loads(moved[0]["Body"])["Payload"]["OrderChangeNotification"][
+		"AmazonOrderId"] == MISSING  # fmt: skip
+	error = moved[0]["MessageAttributes"]["error"]["StringValue"]
+	assert error.startswith(f"order {MISSING}: could not be read from Amazon")
+
+
+def test_without_a_dead_letter_queue_a_failing_order_is_deleted_after_max_deliveries_and_named(
+	sim, world, sqs_endpoint, request
+):
+	client = boto3.client("sqs", endpoint_url=sqs_endpoint, **AWS)
+	url = client.create_queue(QueueName=f"plain-{request.node.name[:30]}")["QueueUrl"]
+	send_missing_order(sim, world, client, url)
+	client.send_message(QueueUrl=url, MessageBody="{not json")
+	worker, port, source = consumer(sim, world, SqsQueue(url, endpoint_url=sqs_endpoint, **_keys()))
+	worker.retry_seconds = 0
+	report = worker.drain(15, wait_seconds=1)
+	assert source.stats()["calls"]["getOrder"] == MAX_DELIVERIES
+	given_up = {g.record: g for g in worker.given_up}
+	assert given_up[f"order {MISSING}"].deliveries == MAX_DELIVERIES
+	poison = next(g for r, g in given_up.items() if r.startswith("message "))
+	assert poison.deliveries == 1 and "not JSON" in poison.reason  # no use retrying it
+	assert not any(g.dead_lettered for g in given_up.values())
+	assert sum(1 for m in report.messages if "deleted (no dead-letter queue)" in m) == 2
+	assert left(client, url) == 0
+	client.delete_queue(QueueUrl=url)
+
+
+def test_set_up_gives_a_queue_without_one_a_dead_letter_queue_once(sim, world, sqs_endpoint, request):
+	client = boto3.client("sqs", endpoint_url=sqs_endpoint, **AWS)
+	name = f"bare-{request.node.name[:30]}"
+	url = client.create_queue(QueueName=name)["QueueUrl"]
+	queue = SqsQueue(url, endpoint_url=sqs_endpoint, **_keys())
+	made = queue.ensure_dead_letter_queue()
+	assert "set (after 5 deliveries)" in made
+	policy = json.loads(client.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])[
+		"Attributes"]["RedrivePolicy"])  # fmt: skip
+	dead = client.get_queue_url(QueueName=f"{name}-dead-letters")["QueueUrl"]
+	assert policy["deadLetterTargetArn"] == queue_arn(client, dead) and int(policy["maxReceiveCount"]) == 5
+	retention = client.get_queue_attributes(QueueUrl=dead, AttributeNames=["MessageRetentionPeriod"])
+	assert retention["Attributes"]["MessageRetentionPeriod"] == str(14 * 86400)
+	again = SqsQueue(url, endpoint_url=sqs_endpoint, **_keys())
+	assert "already set" in again.ensure_dead_letter_queue() and again.max_receives() == 5
+	assert again.dead_letter_url() == dead
+	assert len(client.list_queues(QueueNamePrefix=name)["QueueUrls"]) == 2  # nothing made twice
+	client.delete_queue(QueueUrl=url)
+	client.delete_queue(QueueUrl=dead)
+
+
+def queue_arn(client, url) -> str:
+	return client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
 def test_the_queue_unreachable_is_a_note_not_a_crash(sim, world):

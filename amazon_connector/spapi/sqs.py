@@ -3,7 +3,9 @@
 Amazon delivers notifications to an SQS queue the seller's app owns (the Notifications API's
 destination). Long polling (WaitTimeSeconds up to 20) keeps an idle worker to one request per 20 s.
 A dead-letter queue (the queue's RedrivePolicy, or one given) receives the messages this consumer
-cannot use; without one, SQS's own redrive policy (maxReceiveCount) ends their redelivery.
+gives up, with the reason as the message attribute `error`. `ensure_dead_letter_queue` (the Set up
+Notifications button) gives a queue without a redrive policy one: a dead-letter queue beside it,
+keeping messages for SQS's longest 14 days, and maxReceiveCount MAX_DELIVERIES.
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from __future__ import annotations
 import json
 import re
 
-from amazon_connector.core.engine.notifications import QueueMessage
+from amazon_connector.core.engine.notifications import MAX_DELIVERIES, QueueMessage
+
+DEAD_LETTER_SUFFIX = "-dead-letters"
+DEAD_LETTER_RETENTION_SECONDS = 14 * 86400  # SQS's longest: time to look at what failed
+QUEUE_NAME_LIMIT = 80  # SQS's longest queue name
 
 _ARN = re.compile(r"^arn:aws:sqs:(?P<region>[^:\s]+):(?P<account>[^:\s]+):(?P<name>\S+)$")
 
@@ -102,17 +108,60 @@ class SqsQueue:
 			if answer.get("Failed"):
 				raise RuntimeError(f"SQS refused to delete {len(answer['Failed'])} message(s)")
 
+	def redrive_policy(self) -> dict:
+		attributes = self.client.get_queue_attributes(
+			QueueUrl=self.queue_url, AttributeNames=["RedrivePolicy"]
+		).get("Attributes", {})
+		return json.loads(attributes.get("RedrivePolicy") or "{}")
+
+	def max_receives(self) -> int | None:
+		count = self.redrive_policy().get("maxReceiveCount")
+		return int(count) if count else None
+
 	def dead_letter_url(self) -> str | None:
 		if self._dead_letter_url is None:
-			attributes = self.client.get_queue_attributes(
-				QueueUrl=self.queue_url, AttributeNames=["RedrivePolicy"]
-			).get("Attributes", {})
-			policy = json.loads(attributes.get("RedrivePolicy") or "{}")
-			arn = policy.get("deadLetterTargetArn")
-			self._dead_letter_url = (
-				self.client.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"] if arn else ""
-			)
+			arn = self.redrive_policy().get("deadLetterTargetArn")
+			self._dead_letter_url = self._url_of(arn) if arn else ""
 		return self._dead_letter_url or None
+
+	def _url_of(self, arn: str) -> str:
+		_, owner, name = parse_queue_arn(arn)
+		return self.client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=owner)["QueueUrl"]
+
+	def ensure_dead_letter_queue(self, max_receives: int = MAX_DELIVERIES) -> str:
+		"""Give the queue a redrive policy to a dead-letter queue unless it has one; says what it
+		found or did. Needs sqs:CreateQueue and sqs:SetQueueAttributes for a queue without one."""
+		policy = self.redrive_policy()
+		if policy.get("deadLetterTargetArn"):
+			return (
+				f"dead-letter queue {policy['deadLetterTargetArn']} already set "
+				f"(after {policy.get('maxReceiveCount')} deliveries)"
+			)
+		name = self.queue_url.rstrip("/").rsplit("/", 1)[-1]
+		if name.endswith(".fifo"):
+			raise ValueError(f"{name} is a FIFO queue; Amazon's notifications need a standard queue")
+		dead_name = name[: QUEUE_NAME_LIMIT - len(DEAD_LETTER_SUFFIX)] + DEAD_LETTER_SUFFIX
+		dead_url = self.client.create_queue(
+			QueueName=dead_name, Attributes={"MessageRetentionPeriod": str(DEAD_LETTER_RETENTION_SECONDS)}
+		)["QueueUrl"]
+		dead_arn = self.client.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["QueueArn"])[
+			"Attributes"
+		]["QueueArn"]
+		self.client.set_queue_attributes(
+			QueueUrl=self.queue_url,
+			Attributes={
+				"RedrivePolicy": json.dumps(
+					{"deadLetterTargetArn": dead_arn, "maxReceiveCount": str(max_receives)}
+				)
+			},
+		)
+		self._dead_letter_url = dead_url
+		return f"dead-letter queue {dead_arn} set (after {max_receives} deliveries)"
+
+	def retry_later(self, message: QueueMessage, seconds: int) -> None:
+		self.client.change_message_visibility(
+			QueueUrl=self.queue_url, ReceiptHandle=message.receipt, VisibilityTimeout=max(0, int(seconds))
+		)
 
 	def dead_letter(self, message: QueueMessage, reason: str) -> bool:
 		target = self.dead_letter_url()

@@ -12,6 +12,7 @@ import boto3
 import frappe
 from moto import server as moto_server
 
+from amazon_connector.core.engine.notifications import MAX_DELIVERIES
 from amazon_connector.runner import queue
 from amazon_connector.runner.notifications import drain_notifications, set_up_notifications
 from amazon_connector.runner.options import Runtime
@@ -135,6 +136,47 @@ class TestE2ENotifications(TestCase):
 			filters={"amazon_account": self.account.name, "triggered_by": ("like", "notifications%")},
 		)
 		self.assertEqual(log.kind, "orders")
+
+	def test_a_notification_that_keeps_failing_ends_in_the_dead_letter_queue_named_on_log_and_account(self):
+		sim = self.account.sim
+		status = set_up_notifications(self.account.name, runtime=self.runtime())
+		self.assertIn(f"after {MAX_DELIVERIES} deliveries", status)
+		policy = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["RedrivePolicy"])
+		dead_arn = json.loads(policy["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"]
+		dead_url = self.sqs.get_queue_url(QueueName=dead_arn.rsplit(":", 1)[-1])["QueueUrl"]
+		self.addCleanup(self.sqs.delete_queue, QueueUrl=dead_url)
+		missing = "111-0000000-0000000"  # Amazon has no such order: getOrder fails on every delivery
+		good = self.open_order()
+		body = order_change(sim.world.order(good), sim.world.seller_id, sim.now())
+		body["Payload"]["OrderChangeNotification"]["AmazonOrderId"] = missing
+		self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body))
+		sim.reset_stats()
+		sim.transition_order(good, "SHIPPED", post_fees="never")  # notified to the queue too
+		report = drain_notifications(
+			self.account.name, 60, runtime=self.runtime(), wait_seconds=1, retry_seconds=0
+		)
+		# The good order is booked at once; the failing one is read once per delivery, then given up.
+		self.assertIn(good, e2e.sales_orders(self.account.name))
+		self.assertEqual(sim.stats()["calls"].get("getOrder", 0), 1 + MAX_DELIVERIES)
+		self.assertEqual(self.left_in_queue(), 0)
+		moved = self.sqs.receive_message(QueueUrl=dead_url, MessageAttributeNames=["All"])["Messages"]
+		self.assertEqual(len(moved), 1)
+		self.assertTrue(
+			moved[0]["MessageAttributes"]["error"]["StringValue"].startswith(f"order {missing}: ")
+		)
+		log = frappe.get_last_doc(
+			"Amazon Sync Log",
+			filters={"amazon_account": self.account.name, "triggered_by": ("like", "notifications%")},
+		)
+		self.assertEqual(report.failed, 1)  # one failed record, however often it was delivered
+		named = [f for f in log.failures if f.amazon_id == missing]
+		self.assertEqual(len(named), 1, [(f.amazon_id, f.reason) for f in log.failures])
+		self.assertIn("could not be read from Amazon", named[0].reason)
+		self.assertIn("dead-letter queue", log.messages or "")
+		given_up = frappe.db.get_value("Amazon Settings", self.account.name, "notifications_given_up")
+		self.assertIn(f"order {missing}", given_up)
+		self.assertIn(f"{MAX_DELIVERIES} deliveries; moved to the dead-letter queue", given_up)
+		self.assertNotIn(sim.account["client_secret"], given_up + (log.messages or ""))
 
 	def test_the_queued_job_paces_with_the_buckets_in_the_bench_redis(self):
 		sim = self.account.sim
