@@ -162,3 +162,24 @@ def cancel_amazon_fulfilment(sales_order: str) -> dict:
 	from .runner import fulfilment
 
 	return fulfilment.cancel(sales_order)
+
+
+@frappe.whitelist(methods=["POST"])
+def update_amazon_fulfilment(sales_order: str) -> dict:
+	from .runner import fulfilment
+
+	return fulfilment.update(sales_order)
+
+
+@frappe.whitelist(methods=["POST"])
+def amazon_return_options(sales_order: str) -> dict:
+	from .runner import fulfilment_returns
+
+	return fulfilment_returns.options(sales_order)
+
+
+@frappe.whitelist(methods=["POST"])
+def return_via_amazon(sales_order: str, lines: str) -> dict:
+	from .runner import fulfilment_returns
+
+	return fulfilment_returns.request(sales_order, lines)

@@ -370,6 +370,48 @@ def _mcf_delivery_note_fields() -> list[dict]:
 			description="Carrier and tracking number of each package Amazon shipped.",
 			insert_after="amazon_mcf_shipment_id",
 		),
+		# A Sales Return of such a shipment asked back through Amazon (erpnext_adapter.fulfilment_returns):
+		# a draft while the units travel, submitted with the sellable units once Amazon processed them.
+		_ro(
+			fieldname="amazon_mcf_return_order",
+			fieldtype="Data",
+			label="Amazon Return of Fulfillment Order",
+			search_index=1,
+			in_standard_filter=1,
+			insert_after="amazon_mcf_tracking",
+		),
+		_ro(
+			fieldname="amazon_mcf_return_status",
+			fieldtype="Data",
+			label="Amazon Return Status",
+			allow_on_submit=1,
+			depends_on="amazon_mcf_return_order",
+			insert_after="amazon_mcf_return_order",
+		),
+		_ro(
+			fieldname="amazon_mcf_return_authorization",
+			fieldtype="Small Text",
+			label="Amazon Return Authorization",
+			description="Where the buyer sends the units, and Amazon's label page.",
+			depends_on="amazon_mcf_return_order",
+			insert_after="amazon_mcf_return_status",
+		),
+		_ro(
+			fieldname="amazon_mcf_return_message",
+			fieldtype="Small Text",
+			label="Amazon's Return Message",
+			allow_on_submit=1,
+			depends_on="amazon_mcf_return_order",
+			insert_after="amazon_mcf_return_authorization",
+		),
+		_ro(
+			fieldname="amazon_mcf_return_items",
+			fieldtype="Small Text",
+			label="Amazon Return Items",
+			description="The return item ids Amazon took, one per unit.",
+			hidden=1,
+			insert_after="amazon_mcf_return_message",
+		),
 	]
 
 
@@ -384,7 +426,7 @@ def delivery_note_fields() -> list[dict]:
 			"label": "Amazon Shipment",
 			"collapsible": 1,
 			"collapsible_depends_on": "eval:doc.amazon_confirmation_status=='Failed'",
-			"insert_after": "amazon_mcf_tracking",
+			"insert_after": "amazon_mcf_return_items",
 		},
 		{
 			"fieldname": "amazon_carrier",

@@ -16,9 +16,13 @@ Delivery Note out of the account's FBA warehouse.
   shipment id, enforced by the database.
 - The status, and Amazon's message (a refusal, units it could not fulfil, with Amazon's reason), are
   written on the submitted Sales Order (fields allowed on submit).
+- Returns asked through Amazon are Sales Returns of those Delivery Notes (fulfilment_returns); the
+  orders they belong to are read until Amazon has processed every unit.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import frappe
 from frappe import _
@@ -34,6 +38,7 @@ from ..core.drafts.fulfilment import (
 )
 from ..core.mapping.fulfilment import fulfilment_order_id
 from ..core.ports import Outcome
+from . import fulfilment_returns
 from .context import AdapterContext
 from .errors import AdapterError
 from .sales_orders import from_system_time, to_system_time
@@ -69,8 +74,11 @@ def refuse_cancel_while_at_amazon(doc, method=None) -> None:
 
 
 def has_open_orders(account: str) -> bool:
-	"""Whether the account has orders at Amazon whose status can still change (the scheduler asks)."""
-	return bool(frappe.db.exists("Sales Order", _open_filters(account)))
+	"""Whether the account has orders at Amazon whose status can still change, or units on their way
+	back (the scheduler asks)."""
+	return bool(frappe.db.exists("Sales Order", _open_filters(account))) or bool(
+		fulfilment_returns.open_return_orders(account)
+	)
 
 
 def _open_filters(account: str) -> dict:
@@ -105,6 +113,13 @@ class Fulfilment:
 			marketplace_id=marketplace_id,
 			notification_emails=(order.contact_email,) if order.get("contact_email") else (),
 		)
+
+	def sent_draft(self, order) -> FulfilmentOrderDraft:
+		"""The draft of a Sales Order as it stands now, under the fulfilment order id Amazon has (what an
+		update compares with Amazon's order)."""
+		if not order.get("amazon_fulfillment_order_id"):
+			raise AdapterError(_("Sales Order {0} has not been sent to Amazon.").format(order.name))
+		return replace(self.draft_for(order), seller_fulfillment_order_id=order.amazon_fulfillment_order_id)
 
 	@staticmethod
 	def _attempt(order) -> int:
@@ -149,6 +164,10 @@ class Fulfilment:
 		return FulfilmentLine(sku=self._sku(row.item_code, marketplace_id), line_id=row.name, quantity=quantity,
 			item_code=row.item_code)  # fmt: skip
 
+	def sku_for(self, item_code: str) -> str:
+		"""The item's Amazon SKU of this account (an FBA listing first)."""
+		return self._sku(item_code, "")
+
 	def _sku(self, item_code: str, marketplace_id: str) -> str:
 		mappings = frappe.get_all(
 			MAPPING_DOCTYPE,
@@ -178,12 +197,14 @@ class Fulfilment:
 		frappe.db.set_value("Sales Order", order_name, "amazon_mcf_message", message[:1000])
 
 	def open_orders(self) -> list[str]:
-		return frappe.get_all(
+		at_amazon = frappe.get_all(
 			"Sales Order",
 			filters=_open_filters(self.ctx.account),
 			pluck="amazon_fulfillment_order_id",
 			order_by="amazon_fulfillment_order_id asc",
 		)
+		returning = fulfilment_returns.open_return_orders(self.ctx.account)
+		return sorted(set(at_amazon) | set(returning))
 
 	def _order_of(self, seller_fulfillment_order_id: str):
 		row = frappe.db.get_value(
@@ -206,16 +227,19 @@ class Fulfilment:
 		delivered = [
 			self._deliver(order.name, s) for s in state.shipments if s.shipped and not self._delivered(s)
 		]
+		returned, about_returns = fulfilment_returns.apply_returns(state) if state.returns else (False, "")
+		message = " ".join(p for p in (state.message, about_returns) if p)
 		if (
 			order.amazon_mcf_status == state.status
-			and (order.amazon_mcf_message or "") == state.message
+			and (order.amazon_mcf_message or "") == message
 			and not delivered
+			and not returned
 		):
 			return Outcome.UNCHANGED
 		frappe.db.set_value(
 			"Sales Order",
 			order.name,
-			{"amazon_mcf_status": state.status, "amazon_mcf_message": state.message},
+			{"amazon_mcf_status": state.status, "amazon_mcf_message": message[:1000]},
 		)
 		return Outcome.FLAGGED if state.refused else Outcome.UPDATED
 
@@ -229,7 +253,7 @@ class Fulfilment:
 	def _deliver(self, order_name: str, shipment: FulfilmentShipment) -> str:
 		from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 
-		warehouse = self._fba_warehouse()
+		warehouse = self.fba_warehouse()
 		units = {line_id: qty for line_id, qty in shipment.quantities.items() if qty}
 		note = make_delivery_note(order_name, kwargs={"filtered_children": list(units)})
 		unknown = set(units) - {row.so_detail for row in note.items}
@@ -257,7 +281,7 @@ class Fulfilment:
 		note.submit()
 		return note.name
 
-	def _fba_warehouse(self) -> str:
+	def fba_warehouse(self) -> str:
 		warehouse = frappe.db.get_value(SETTINGS_DOCTYPE, self.ctx.account, "fba_warehouse")
 		if not warehouse:
 			raise AdapterError(

@@ -1,4 +1,5 @@
-"""The Sales Order's Multi-Channel Fulfillment buttons: preview, send to Amazon, cancel at Amazon.
+"""The Sales Order's Multi-Channel Fulfillment buttons: preview, send to Amazon, send a change, cancel
+at Amazon (returns: runner.fulfilment_returns).
 
 Each is one or two calls to Amazon (2 requests/s, burst 30), made in the request so the person who
 pressed the button sees Amazon's answer at once: fees and promised dates before anything is
@@ -15,9 +16,14 @@ from contextlib import contextmanager
 import frappe
 from frappe import _
 
-from ..core.drafts.fulfilment import CANCELLABLE_STATUSES, FINAL_STATUSES, FulfilmentPreview
+from ..core.drafts.fulfilment import (
+	CANCELLABLE_STATUSES,
+	REFUSED_STATUSES,
+	UPDATABLE_STATUSES,
+	FulfilmentPreview,
+)
 from ..core.engine import fulfilment
-from ..core.engine.fulfilment import refusal_message
+from ..core.engine.fulfilment import NotUpdatable, refusal_message
 from ..core.mapping.fulfilment import (
 	FulfilmentDraftError,
 	check_draft,
@@ -109,9 +115,16 @@ def _day(moment) -> str:
 	return moment.date().isoformat() if moment else ""
 
 
+# Amazon ended the attempt without shipping anything of it: the order may go again, as a new one.
+RESENDABLE_STATUSES = ("Cancelled", *REFUSED_STATUSES)
+
+
 def _may_send(order) -> bool:
-	"""Never sent, or Amazon ended the last attempt (cancelled, refused, or done)."""
-	return not order.get("amazon_fulfillment_order_id") or order.get("amazon_mcf_status") in FINAL_STATUSES
+	"""Never sent, or Amazon ended the last attempt having shipped nothing (cancelled or refused); an
+	order Amazon shipped (in full or in part) is not sent again."""
+	return (
+		not order.get("amazon_fulfillment_order_id") or order.get("amazon_mcf_status") in RESENDABLE_STATUSES
+	)
 
 
 def send(name: str) -> dict:
@@ -142,6 +155,45 @@ def send(name: str) -> dict:
 		"status": state.status,
 		"message": state.message or _("Amazon took the order."),
 	}
+
+
+def update(name: str) -> dict:
+	"""Send what of the submitted Sales Order now differs from Amazon's order (speed, address,
+	quantities, rows taken off). A refusal, or Amazon being past the point of changes, is written on
+	the order and returned."""
+	order = _order(name)
+	if (
+		order.docstatus != 1
+		or not order.get("amazon_fulfillment_order_id")
+		or order.get("amazon_mcf_status") not in UPDATABLE_STATUSES
+	):
+		frappe.throw(
+			_("Sales Order {0} has no fulfilment order Amazon can still change (status {1}).").format(
+				order.name, order.get("amazon_mcf_status") or _("not sent")
+			)
+		)
+	account, adapter = _adapter(order)
+	try:
+		draft = adapter.sent_draft(order)
+	except AdapterError as exc:
+		frappe.throw(str(exc))
+	with _source(account) as source:
+		try:
+			state, change = fulfilment.update(source, draft)
+		except FulfilmentDraftError as exc:
+			frappe.throw(str(exc))
+		except NotUpdatable as exc:
+			adapter.record_sent(order.name, exc.state, account)
+			adapter.record_message(order.name, str(exc))
+			return {"ok": False, "status": exc.state.status, "message": str(exc)}
+		except SpApiError as exc:
+			return _refused(adapter, order.name, exc)
+	adapter.record_sent(order.name, state, account)
+	if change.empty:
+		message = _("Amazon's order already matches the Sales Order; nothing was sent.")
+	else:
+		message = _("Amazon took the change: {0}.").format(change.describe())
+	return {"ok": True, "status": state.status, "message": message}
 
 
 def cancel(name: str) -> dict:

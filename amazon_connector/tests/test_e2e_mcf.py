@@ -3,10 +3,15 @@ marked Fulfil by Amazon, is previewed (fees and dates), sent, followed by the mc
 through Amazon's statuses until Amazon ships it, and delivered by a Delivery Note from the FBA
 warehouse carrying Amazon's tracking numbers; Amazon's fees for it are booked on the fee accounts
 against the fulfilment order id; a cancellation, an unknown SKU Amazon refuses and an order Amazon
-cannot fulfil are shown on the Sales Order with Amazon's reason."""
+cannot fulfil are shown on the Sales Order with Amazon's reason. Changes made in ERPNext after sending
+(speed, address, quantities, a row taken off with ERPNext's Update Items) reach Amazon and what ships
+follows them, while Amazon's refusal of a change is shown on the order; a return asked from the Sales
+Order with Amazon's reason codes comes back, once Amazon has processed the units, as a submitted
+Sales Return into the FBA warehouse with the sellable units, and Amazon's refusals are shown."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import frappe
@@ -17,10 +22,11 @@ from amazon_connector.core.engine.fulfilment import FulfilmentStatusSync
 from amazon_connector.core.engine.transactions import TransactionSync
 from amazon_connector.core.mapping.fulfilment import fulfilment_order_id
 from amazon_connector.erpnext_adapter.context import context_of
-from amazon_connector.erpnext_adapter.fulfilment import Fulfilment
+from amazon_connector.erpnext_adapter.fulfilment import Fulfilment, has_open_orders
 from amazon_connector.runner import fulfilment as buttons
+from amazon_connector.runner import fulfilment_returns as return_buttons
 from amazon_connector.runner.run import run_sync
-from amazon_connector.simulator.fulfillment import DEFAULT_DELAYS, FEES
+from amazon_connector.simulator.fulfillment import DEFAULT_DELAYS, DEFAULT_RETURN_DELAY, FEES
 from amazon_connector.spapi.source import SpApiSource
 from amazon_connector.tests import e2e_support as e2e
 from amazon_connector.tests import factories as f
@@ -66,13 +72,17 @@ class _MultiChannelFulfilmentCase(TestCase):
 				"country": "United States", "links": [{"link_doctype": "Customer", "link_name": name}]}).insert(ignore_permissions=True)  # fmt: skip
 		return name
 
-	def order(self, lines, speed="Expedited") -> str:
+	def order(self, lines, speed="Expedited", address=None) -> str:
 		doc = self.account.doc
-		address = frappe.get_all(
-			"Dynamic Link", filters={"link_name": self.customer, "parenttype": "Address"}, pluck="parent"
-		)[0]
+		address = (
+			address
+			or frappe.get_all(
+				"Dynamic Link", filters={"link_name": self.customer, "parenttype": "Address"}, pluck="parent"
+			)[0]
+		)
 		so = frappe.get_doc({"doctype": "Sales Order", "customer": self.customer, "company": doc.company,
 			"transaction_date": nowdate(), "delivery_date": add_days(nowdate(), 5), "shipping_address_name": address,
+			"set_warehouse": doc.warehouse,
 			"amazon_fulfil_by_amazon": 1, "amazon_mcf_account": doc.name, "amazon_mcf_shipping_speed": speed,
 			"items": [{"item_code": sku, "qty": qty, "rate": 20, "warehouse": doc.warehouse} for sku, qty in lines]})  # fmt: skip
 		so.insert(ignore_permissions=True)
@@ -282,3 +292,172 @@ class TestE2EMultiChannelFulfilmentTransactions(_MultiChannelFulfilmentCase):
 		)
 		assert all("Fulfilment Fees" in r.account for r in debits)
 		assert Decimal(str(sum(flt(r.debit) for r in debits))) == per_unit + per_order
+
+
+class TestE2EMultiChannelFulfilmentAfterSending(_MultiChannelFulfilmentCase):
+	"""Changes to an order Amazon has, and returns of what it shipped, on an account of their own."""
+
+	ACCOUNT = "_Test E2E MCF Changes"
+
+	# -- changes after sending -----------------------------------------------------------------
+
+	def update_items(self, name, rows):
+		"""ERPNext's Update Items on the submitted order: (row name, item, qty); rows left out go."""
+		from erpnext.controllers.accounts_controller import update_child_qty_rate
+
+		items = [{"docname": row, "item_code": item, "qty": qty, "rate": 20, "conversion_factor": 1}
+			for row, item, qty in rows]  # fmt: skip
+		update_child_qty_rate("Sales Order", json.dumps(items), name)
+
+	def test_1_changes_made_after_sending_reach_amazon_and_what_ships_follows_them(self):
+		sim = self.account.sim
+		address = frappe.get_doc({"doctype": "Address", "address_title": "_Test MCF Mover", "address_type": "Shipping",
+			"address_line1": "1 Old Rd", "city": "Seattle", "state": "WA", "pincode": "98101", "country": "United States",
+			"links": [{"link_doctype": "Customer", "link_name": self.customer}]}).insert(ignore_permissions=True)  # fmt: skip
+		name = self.order([(MUG, 2), (CAP, 1)], speed="Standard", address=address.name)
+		assert buttons.send(name)["status"] == "Received"
+		order_id = self.so(name).amazon_fulfillment_order_id
+		so = frappe.get_doc("Sales Order", name)
+		so.amazon_mcf_shipping_speed = "Priority"  # allowed on a submitted order
+		so.save()
+		address.address_line1 = "77 Pine St"
+		address.save()
+		mug_row = next(r.name for r in so.items if r.item_code == MUG)
+		self.update_items(name, [(mug_row, MUG, 1)])  # one mug, and the cap's row taken off
+		answer = buttons.update(name)
+		assert answer["ok"] and answer["status"] == "Received", answer
+		for part in ("shipping speed Priority", "77 Pine St", f"{MUG}: 1 unit", f"{CAP}: line given up"):
+			assert part in answer["message"], answer["message"]
+		at_amazon = sim.fulfillment.orders[order_id]
+		assert at_amazon["request"]["shippingSpeedCategory"] == "Priority"
+		assert at_amazon["request"]["destinationAddress"]["addressLine1"] == "77 Pine St"
+		again = buttons.update(name)
+		assert again["ok"] and "nothing was sent" in again["message"]
+		assert sim.stats()["calls"]["updateFulfillmentOrder"] == 1
+		sim.advance_clock(AFTER_ALL_STEPS)
+		report = self.follow()
+		assert not report.failures, e2e.failure_lines(report)
+		state = self.so(name)
+		assert state.amazon_mcf_status == "Complete" and flt(state.per_delivered) == 100
+		rows = frappe.get_all("Delivery Note Item", filters={"against_sales_order": name, "docstatus": 1},
+			fields=["item_code", "qty"])  # fmt: skip
+		assert [(r.item_code, flt(r.qty)) for r in rows] == [(MUG, 1.0)]
+
+	def test_2_amazon_refusing_a_change_is_shown_on_the_order(self):
+		sim = self.account.sim
+		updates = sim.stats()["calls"].get("updateFulfillmentOrder", 0)
+		name = self.order([(CAP, 1)], speed="Standard")
+		buttons.send(name)
+		so = frappe.get_doc("Sales Order", name)
+		self.update_items(name, [(so.items[0].name, CAP, 9)])  # more than Amazon has
+		answer = buttons.update(name)
+		assert not answer["ok"] and "Not enough sellable units" in answer["message"]
+		state = self.so(name)
+		assert (
+			"Amazon refused the request [InvalidInput]" in state.amazon_mcf_message
+			and CAP in state.amazon_mcf_message
+		)
+		self.update_items(name, [(so.items[0].name, CAP, 1), ("", MUG, 1)])  # a row added after sending
+		with self.assertRaises(frappe.ValidationError) as caught:
+			buttons.update(name)
+		assert "was added after the order went to Amazon" in str(caught.exception)
+		sim.fulfillment.advance(self.so(name).amazon_fulfillment_order_id, "Processing")
+		so = frappe.get_doc("Sales Order", name)
+		so.amazon_mcf_shipping_speed = "Priority"
+		so.save()
+		answer = buttons.update(name)
+		assert not answer["ok"] and answer["status"] == "Processing"
+		state = self.so(name)
+		assert state.amazon_mcf_status == "Processing" and "takes no change" in state.amazon_mcf_message
+		assert (
+			sim.stats()["calls"]["updateFulfillmentOrder"] == updates + 1
+		)  # only the refused quantity was sent
+
+	# -- returns -------------------------------------------------------------------------------
+
+	def test_3_a_return_comes_back_into_the_fba_warehouse_with_its_sellable_units(self):
+		sim = self.account.sim
+		name = self.order([(MUG, 3)], speed="Standard")
+		buttons.send(name)
+		sim.advance_clock(AFTER_ALL_STEPS)
+		self.follow()
+		assert self.so(name).amazon_mcf_status == "Complete"
+		options = return_buttons.options(name)
+		(row,) = options["rows"]
+		assert row["item_code"] == MUG and row["returnable"] == 3 and row["sku"] == MUG
+		codes = [r["code"] for r in options["reasons"][MUG]]
+		assert "CR-DEFECTIVE" in codes
+		answer = return_buttons.request(name, json.dumps([{"dn_detail": row["dn_detail"], "units": 2,
+			"reason_code": "CR-DEFECTIVE", "comment": "Cracked"}]))  # fmt: skip
+		assert answer["ok"] and "accepted 2 unit(s)" in answer["message"], answer
+		(draft,) = frappe.get_all("Delivery Note", filters={"is_return": 1, "docstatus": 0, "return_against": row["delivery_note"]},
+			fields=["name", "amazon_mcf_return_status", "amazon_mcf_return_items", "amazon_mcf_return_order"])  # fmt: skip
+		assert (
+			draft.amazon_mcf_return_status == "Requested"
+			and draft.amazon_mcf_return_order == self.so(name).amazon_fulfillment_order_id
+		)
+		assert draft.amazon_mcf_return_items.split() == [f"{draft.name}-1", f"{draft.name}-2"]
+		lines = frappe.get_all(
+			"Delivery Note Item", filters={"parent": draft.name}, fields=["qty", "warehouse"]
+		)
+		assert [(flt(r.qty), r.warehouse) for r in lines] == [(-2.0, self.account.doc.fba_warehouse)]
+		assert return_buttons.options(name)["rows"][0]["returnable"] == 1  # two are on their way
+		sim.fulfillment.return_conditions.update(
+			{f"{draft.name}-1": "Sellable", f"{draft.name}-2": "Defective"}
+		)
+		before = self.fba_qty(MUG)
+		sim.advance_clock(DEFAULT_RETURN_DELAY + 60)
+		report = self.follow()  # a Complete order with units on their way is read again
+		assert report.api_calls.get("getFulfillmentOrder") == 1 and not report.failures, e2e.failure_lines(
+			report
+		)
+		note = frappe.get_doc("Delivery Note", draft.name)
+		assert note.docstatus == 1 and note.amazon_mcf_return_status == "Received"
+		assert [(r.item_code, flt(r.qty)) for r in note.items] == [(MUG, -1.0)]
+		assert "Defective" in note.amazon_mcf_return_message and "RMA" in (
+			note.amazon_mcf_return_authorization or ""
+		)
+		assert self.fba_qty(MUG) == before + 1  # the sellable unit; the defective one stays out
+		assert "Defective" in self.so(name).amazon_mcf_message
+		assert flt(frappe.db.get_value("Delivery Note Item", row["dn_detail"], "returned_qty")) == 1
+		assert self.follow().api_calls.get("getFulfillmentOrder", 0) == 0  # every unit back: not read again
+		assert not has_open_orders(self.account.name)
+		# ERPNext sees one more unit to return than Amazon does (the defective one went back too).
+		(row,) = return_buttons.options(name)["rows"]
+		assert row["returnable"] == 2
+		answer = return_buttons.request(name, json.dumps([{"dn_detail": row["dn_detail"], "units": 2,
+			"reason_code": "CR-UNWANTED_ITEM"}]))  # fmt: skip
+		assert (
+			answer["ok"]
+			and "accepted 1 unit(s)" in answer["message"]
+			and "NoReturnableQuantity" in answer["message"]
+		)
+		assert has_open_orders(self.account.name)  # a unit on its way back keeps the stage scheduled
+
+	def test_4_a_return_amazon_refuses_leaves_no_draft_and_says_why(self):
+		sim = self.account.sim
+		name = self.order([(MUG, 1)], speed="Standard")
+		buttons.send(name)
+		sim.advance_clock(AFTER_ALL_STEPS)
+		self.follow()
+		(row,) = return_buttons.options(name)["rows"]
+		answer = return_buttons.request(
+			name, json.dumps([{"dn_detail": row["dn_detail"], "units": 1, "reason_code": "NOT-A-CODE"}])
+		)
+		assert (
+			not answer["ok"]
+			and "Amazon refused the return" in answer["message"]
+			and "InvalidValues" in answer["message"]
+		)
+		assert not frappe.db.exists("Delivery Note", {"is_return": 1, "return_against": row["delivery_note"]})
+		assert "InvalidValues" in self.so(name).amazon_mcf_message
+		with self.assertRaises(frappe.ValidationError):
+			return_buttons.request(
+				name, json.dumps([{"dn_detail": row["dn_detail"], "units": 5, "reason_code": "CR-DEFECTIVE"}])
+			)
+		open_order = self.order([(MUG, 1)], speed="Standard")
+		buttons.send(open_order)
+		with self.assertRaises(frappe.ValidationError) as caught:
+			return_buttons.options(open_order)
+		assert "nothing of it that could be returned" in str(caught.exception)
+		buttons.cancel(open_order)

@@ -85,7 +85,11 @@ def cancel(source: FulfilmentSource, seller_fulfillment_order_id: str) -> Fulfil
 
 
 class NotUpdatable(ValueError):
-	"""Amazon's order is past the point where it takes a change (it says so itself, see update)."""
+	"""Amazon's order is past the point where it takes a change; `state` is the order as read."""
+
+	def __init__(self, message: str, state: FulfilmentState):
+		super().__init__(message)
+		self.state = state
 
 
 def update(source: FulfilmentSource, draft: FulfilmentOrderDraft) -> tuple[FulfilmentState, FulfilmentChange]:
@@ -97,7 +101,8 @@ def update(source: FulfilmentSource, draft: FulfilmentOrderDraft) -> tuple[Fulfi
 	if state.status not in UPDATABLE_STATUSES:
 		raise NotUpdatable(
 			f"Amazon's fulfilment order {order_id} is {state.status}: from Processing on (picking has begun) "
-			"Amazon takes no change to it."
+			"Amazon takes no change to it.",
+			state,
 		)
 	change = change_between(draft, state)
 	if change.empty:

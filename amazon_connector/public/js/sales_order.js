@@ -1,9 +1,13 @@
 // Sales Order: the Journal Entries of Amazon's fees for an imported order. They cannot reference the
 // order in their rows (ERPNext allows that only for advances), so they carry its Amazon order id.
 // For an order of another channel marked "Fulfil by Amazon": Amazon's fees and promised dates before
-// it is sent, sending it, and cancelling it at Amazon while Amazon still allows that.
-const MCF_FINAL = ["Complete", "CompletePartialled", "Cancelled", "Unfulfillable", "Invalid"];
+// it is sent, sending it, sending its changes and cancelling it at Amazon while Amazon still allows
+// that (nothing picked yet), and returning what Amazon shipped.
+// Sent again (as a new fulfilment order) only when Amazon shipped nothing of the last attempt.
+const MCF_RESENDABLE = ["Cancelled", "Unfulfillable", "Invalid"];
 const MCF_CANCELLABLE = ["New", "Received", "Planning"];
+const MCF_UPDATABLE = MCF_CANCELLABLE;
+const MCF_RETURNABLE = ["Complete", "CompletePartialled"];
 
 frappe.ui.form.on("Sales Order", {
 	refresh(frm) {
@@ -17,15 +21,102 @@ frappe.ui.form.on("Sales Order", {
 			return;
 		}
 		if (frm.doc.docstatus === 2 || !frm.doc.amazon_fulfil_by_amazon) return;
-		const sent = frm.doc.amazon_fulfillment_order_id && !MCF_FINAL.includes(frm.doc.amazon_mcf_status);
+		const status = frm.doc.amazon_mcf_status;
+		const sent = frm.doc.amazon_fulfillment_order_id && !MCF_RESENDABLE.includes(status);
 		if (!sent) {
 			frm.add_custom_button(__("Preview Amazon fulfilment"), () => preview_amazon_fulfilment(frm), __("Amazon"));
 		}
-		if (sent && MCF_CANCELLABLE.includes(frm.doc.amazon_mcf_status)) {
+		if (sent && MCF_UPDATABLE.includes(status) && frm.doc.docstatus === 1) {
+			frm.add_custom_button(__("Update Amazon fulfilment"), () => update_amazon_fulfilment(frm), __("Amazon"));
+		}
+		if (sent && MCF_CANCELLABLE.includes(status)) {
 			frm.add_custom_button(__("Cancel Amazon fulfilment"), () => cancel_amazon_fulfilment(frm), __("Amazon"));
+		}
+		if (sent && MCF_RETURNABLE.includes(status) && frm.doc.per_delivered > 0) {
+			frm.add_custom_button(__("Return via Amazon"), () => return_via_amazon(frm), __("Amazon"));
+			frm.add_custom_button(
+				__("Amazon Returns"),
+				() => frappe.set_route("List", "Delivery Note", { amazon_mcf_return_order: frm.doc.amazon_fulfillment_order_id }),
+				__("View"),
+			);
 		}
 	},
 });
+
+function update_amazon_fulfilment(frm) {
+	frappe.confirm(
+		__("Send the order's present shipping speed, address and quantities to Amazon for {0}?", [frm.doc.name]),
+		() =>
+			frappe.call({
+				method: "amazon_connector.api.update_amazon_fulfilment",
+				args: { sales_order: frm.doc.name },
+				freeze: true,
+				freeze_message: __("Sending the change to Amazon…"),
+				callback: ({ message }) => report(frm, message),
+			}),
+	);
+}
+
+function return_via_amazon(frm) {
+	frappe.call({
+		method: "amazon_connector.api.amazon_return_options",
+		args: { sales_order: frm.doc.name },
+		freeze: true,
+		freeze_message: __("Asking Amazon for its return reasons…"),
+		callback: ({ message }) => show_return_dialog(frm, message),
+	});
+}
+
+function show_return_dialog(frm, answer) {
+	const fields = [];
+	answer.rows.forEach((row, n) => {
+		const reasons = answer.reasons[row.sku] || [];
+		fields.push(
+			{ fieldtype: "Section Break", label: `${row.item_code}: ${row.item_name || ""}` },
+			{
+				fieldtype: "HTML",
+				fieldname: `info_${n}`,
+				options: `<p class="text-muted">${__("Shipment {0} ({1}); up to {2} unit(s)", [
+					frappe.utils.escape_html(row.amazon_shipment_id),
+					frappe.utils.escape_html(row.delivery_note),
+					row.returnable,
+				])}</p>`,
+			},
+			{ fieldtype: "Int", fieldname: `units_${n}`, label: __("Units to return"), default: 0 },
+			{ fieldtype: "Column Break" },
+			{
+				fieldtype: "Select",
+				fieldname: `reason_${n}`,
+				label: __("Amazon's return reason"),
+				options: [""].concat(reasons.map((r) => ({ value: r.code, label: `${r.description} (${r.code})` }))),
+			},
+			{ fieldtype: "Data", fieldname: `comment_${n}`, label: __("Comment") },
+		);
+	});
+	const dialog = new frappe.ui.Dialog({
+		title: __("Return via Amazon: {0}", [frm.doc.name]),
+		size: "large",
+		fields,
+		primary_action_label: __("Ask Amazon"),
+		primary_action(values) {
+			const lines = answer.rows.map((row, n) => ({
+				dn_detail: row.dn_detail,
+				units: values[`units_${n}`] || 0,
+				reason_code: values[`reason_${n}`] || "",
+				comment: values[`comment_${n}`] || "",
+			}));
+			dialog.hide();
+			frappe.call({
+				method: "amazon_connector.api.return_via_amazon",
+				args: { sales_order: frm.doc.name, lines: JSON.stringify(lines.filter((l) => l.units > 0)) },
+				freeze: true,
+				freeze_message: __("Asking Amazon…"),
+				callback: ({ message }) => report(frm, message),
+			});
+		},
+	});
+	dialog.show();
+}
 
 function preview_amazon_fulfilment(frm) {
 	frappe.call({
@@ -98,7 +189,7 @@ function cancel_amazon_fulfilment(frm) {
 
 function report(frm, answer) {
 	frappe.msgprint({
-		title: answer.ok ? __("Amazon: {0}", [answer.status]) : __("Amazon refused"),
+		title: answer.ok ? __("Amazon: {0}", [answer.status]) : __("Amazon did not take it"),
 		indicator: answer.ok ? "green" : "red",
 		message: frappe.utils.escape_html(answer.message || ""),
 	});
