@@ -39,22 +39,42 @@ from decimal import Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from amazon_connector.simulator.arguments import (  # noqa: E402
+	OneLineParser,
+	count,
+	needs_frappe,
+	positive_float,
+	whole_number,
+)
+
+PROG = "benchmarks/bench_kill_benchmark.py"
 
 
 def main(argv=None) -> int:
-	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--bench", default=os.getcwd(), help="the frappe-bench folder (default: here)")
-	parser.add_argument("--orders", type=int, default=300)
-	parser.add_argument("--kills", type=int, default=4)
-	parser.add_argument("--seed", type=int, default=0, help="the world's seed (default: a new one)")
-	parser.add_argument("--max-wait", type=float, default=25.0, help="latest kill, seconds into the run")
+	parser.add_argument("--orders", type=count(1), default=300)
+	parser.add_argument("--kills", type=count(1), default=4)
+	parser.add_argument("--seed", type=whole_number, default=0, help="the world's seed (default: a new one)")
+	parser.add_argument(
+		"--max-wait", type=positive_float, default=25.0, help="latest kill, seconds into the run"
+	)
 	parser.add_argument("--bench-id", default="", help="the private queue namespace (default: per seed)")
 	parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # the child process
 	args = parser.parse_args(argv)
 	bench = Path(args.bench).resolve()
 	if args.worker:
 		return _worker(bench, args.bench_id)
+	if not (bench / "sites" / args.site).is_dir():
+		parser.error(
+			f"{bench} is not a frappe-bench folder with the site {args.site}: name the bench with --bench"
+		)
+	needs_frappe(
+		parser, "this benchmark", f"run it with the bench's Python (env/bin/python {PROG} --site {args.site})"
+	)
 	seed = args.seed or random.randrange(1, 10**6)
 	rng = random.Random(seed)
 	bench_id = args.bench_id or f"amazon-kill-bench-{seed}"

@@ -23,7 +23,6 @@ Amazon's usage plans on, so pacing and throttling cost simulated time, not real 
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections import Counter
@@ -37,6 +36,7 @@ from amazon_connector.core.engine.pipeline import run_pipeline  # noqa: E402
 from amazon_connector.core.preview import PreviewErp  # noqa: E402
 from amazon_connector.core.settings import SyncSettings  # noqa: E402
 from amazon_connector.simulator import Simulator, generate_world  # noqa: E402
+from amazon_connector.simulator.arguments import OneLineParser, count, whole_number  # noqa: E402
 from amazon_connector.simulator.connect import account_config, marketplace_configs, scaled_clock  # noqa: E402
 from amazon_connector.spapi.client import SpApiSession  # noqa: E402
 from amazon_connector.spapi.throttle import ThrottleRegistry  # noqa: E402
@@ -134,11 +134,11 @@ def _duplicates(result: dict, expected: PreviewErp) -> tuple[int, int]:
 
 
 def main(argv=None) -> int:
-	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	parser.add_argument("--orders", type=int, default=2000)
-	parser.add_argument("--seed", type=int, default=3)
-	parser.add_argument("--days", type=int, default=180, help="the world's date range, ending now")
-	parser.add_argument("--runs", type=int, default=6, help="consecutive scheduled runs at most")
+	parser = OneLineParser(prog="benchmarks/fault_benchmark.py", description=__doc__.splitlines()[0])
+	parser.add_argument("--orders", type=count(1), default=2000)
+	parser.add_argument("--seed", type=whole_number, default=3)
+	parser.add_argument("--days", type=count(1), default=180, help="the world's date range, ending now")
+	parser.add_argument("--runs", type=count(1), default=6, help="consecutive scheduled runs at most")
 	parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS), help="default: all")
 	args = parser.parse_args(argv)
 

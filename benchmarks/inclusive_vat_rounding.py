@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from amazon_connector.simulator.arguments import OneLineParser, count  # noqa: E402
+from amazon_connector.simulator.arguments import OneLineParser, count, whole_number  # noqa: E402
 
 CASES = (("GBP", 20), ("EUR", 19), ("EUR", 7), ("JPY", 10), ("JPY", 8))
 
@@ -31,7 +31,7 @@ def main(argv=None) -> int:
 	parser = OneLineParser(description=__doc__.splitlines()[0])
 	parser.add_argument("--site", required=True, help="a test site with ERPNext installed")
 	parser.add_argument("--orders", type=count(1), default=300, help="orders per rate and size")
-	parser.add_argument("--seed", type=int, default=7)
+	parser.add_argument("--seed", type=whole_number, default=7)
 	args = parser.parse_args(argv)
 
 	import frappe

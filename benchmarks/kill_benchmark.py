@@ -14,7 +14,6 @@ uninterrupted run does not have (duplicates), and the totals of both.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import pickle
@@ -33,6 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from amazon_connector.core.preview import PreviewErp  # noqa: E402
+from amazon_connector.simulator.arguments import OneLineParser, count, whole_number  # noqa: E402
 
 TIME_SCALE = 3600.0
 AFTER_DAYS = 240
@@ -152,11 +152,11 @@ def run_child(args, base_url: str, account: dict, journal: Path) -> subprocess.P
 def main(argv=None) -> int:
 	if argv is None and len(sys.argv) > 1 and sys.argv[1] == "--child":
 		return child(sys.argv[2], json.loads(sys.argv[3]), Path(sys.argv[4]))
-	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	parser.add_argument("--orders", type=int, default=2000)
-	parser.add_argument("--kills", type=int, default=20)
-	parser.add_argument("--seed", type=int, default=5)
-	parser.add_argument("--days", type=int, default=180)
+	parser = OneLineParser(prog="benchmarks/kill_benchmark.py", description=__doc__.splitlines()[0])
+	parser.add_argument("--orders", type=count(1), default=2000)
+	parser.add_argument("--kills", type=count(1), default=20)
+	parser.add_argument("--seed", type=whole_number, default=5)
+	parser.add_argument("--days", type=count(1), default=180)
 	args = parser.parse_args(argv)
 
 	from amazon_connector.simulator import generate_world

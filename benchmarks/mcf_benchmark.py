@@ -12,7 +12,6 @@ Asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from datetime import date, datetime, timezone
@@ -32,6 +31,7 @@ from amazon_connector.core.mapping.fulfilment import fulfilment_order_id  # noqa
 from amazon_connector.core.preview import PreviewErp  # noqa: E402
 from amazon_connector.core.settings import SyncSettings  # noqa: E402
 from amazon_connector.simulator import Simulator, generate_world  # noqa: E402
+from amazon_connector.simulator.arguments import OneLineParser, count  # noqa: E402
 from amazon_connector.simulator.connect import account_config  # noqa: E402
 from amazon_connector.spapi.client import SpApiSession  # noqa: E402
 from amazon_connector.spapi.source import SpApiSource  # noqa: E402
@@ -69,11 +69,9 @@ def report(label: str, before: dict, after: dict, wall: float) -> None:
 
 
 def main(argv=None) -> int:
-	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	parser.add_argument("--orders", type=int, default=100, help="orders sent to Amazon")
+	parser = OneLineParser(prog="benchmarks/mcf_benchmark.py", description=__doc__.splitlines()[0])
+	parser.add_argument("--orders", type=count(1), default=100, help="orders sent to Amazon")
 	args = parser.parse_args(argv)
-	if args.orders < 1:
-		parser.error(f"argument --orders: must be 1 or more, not {args.orders}")
 	# Tokens outlive the clock jump, so no call is spent on a refused token.
 	sim = Simulator(
 		generate_world(seed=5, orders=0, marketplaces="US"),

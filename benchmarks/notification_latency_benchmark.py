@@ -18,7 +18,6 @@ to its Sales Order, and API calls per operation with the simulator's 429 count. 
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import statistics
@@ -42,6 +41,7 @@ from amazon_connector.core.preview import PreviewErp  # noqa: E402
 from amazon_connector.core.settings import SyncSettings  # noqa: E402
 from amazon_connector.core.timestamps import as_utc  # noqa: E402
 from amazon_connector.simulator import Simulator, generate_world  # noqa: E402
+from amazon_connector.simulator.arguments import OneLineParser, positive_float, whole_number  # noqa: E402
 from amazon_connector.simulator.connect import account_config, marketplace_configs, scaled_clock  # noqa: E402
 from amazon_connector.simulator.lifecycle import TransitionError  # noqa: E402
 from amazon_connector.spapi.client import SpApiSession  # noqa: E402
@@ -59,14 +59,18 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main() -> int:
-	parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-	parser.add_argument("--per-minute", type=float, default=20.0, help="order changes per simulated minute")
-	parser.add_argument("--minutes", type=float, default=30.0, help="simulated minutes of changes")
-	parser.add_argument("--time-scale", type=float, default=20.0, help="simulated seconds per real second")
-	parser.add_argument("--seed", type=int, default=3)
+	parser = OneLineParser(
+		prog="benchmarks/notification_latency_benchmark.py", description=__doc__.split("\n\n")[0]
+	)
+	parser.add_argument(
+		"--per-minute", type=positive_float, default=20.0, help="order changes per simulated minute"
+	)
+	parser.add_argument("--minutes", type=positive_float, default=30.0, help="simulated minutes of changes")
+	parser.add_argument(
+		"--time-scale", type=positive_float, default=20.0, help="simulated seconds per real second"
+	)
+	parser.add_argument("--seed", type=whole_number, default=3)
 	args = parser.parse_args()
-	if args.per_minute <= 0 or args.minutes <= 0 or args.time_scale <= 0:
-		parser.error("--per-minute, --minutes and --time-scale must be more than 0")
 
 	end = datetime.now(timezone.utc)
 	wanted = int(args.per_minute * args.minutes * 1.2) + 50

@@ -25,7 +25,6 @@ and worst time from a change to Amazon, in minutes. Asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
@@ -42,6 +41,13 @@ from amazon_connector.core.engine.stock_push import StockPush  # noqa: E402
 from amazon_connector.core.preview import PreviewErp  # noqa: E402
 from amazon_connector.core.settings import MarketplaceConfig, SyncSettings  # noqa: E402
 from amazon_connector.simulator import Simulator, generate_world  # noqa: E402
+from amazon_connector.simulator.arguments import (  # noqa: E402
+	OneLineParser,
+	count,
+	marketplace_codes,
+	non_negative_float,
+	positive_floats,
+)
 from amazon_connector.simulator.connect import account_config, scaled_clock  # noqa: E402
 from amazon_connector.simulator.marketplaces import by_code  # noqa: E402
 from amazon_connector.spapi.client import SpApiSession  # noqa: E402
@@ -215,16 +221,26 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main(argv=None) -> int:
-	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	parser.add_argument("--skus", type=int, default=1000, help="changed SKUs per marketplace")
-	parser.add_argument("--marketplaces", default="US")
-	parser.add_argument("--feed-seconds", type=float, default=120.0, help="Amazon's processing time per feed")
+	parser = OneLineParser(prog="benchmarks/stock_push_benchmark.py", description=__doc__.splitlines()[0])
+	parser.add_argument("--skus", type=count(1), default=1000, help="changed SKUs per marketplace")
+	parser.add_argument("--marketplaces", type=marketplace_codes, default="US", help="e.g. US,DE")
 	parser.add_argument(
-		"--latency-hours", type=float, default=2.0, help="Amazon's hours of stock changes (0: none)"
+		"--feed-seconds", type=non_negative_float, default=120.0, help="Amazon's processing time per feed"
 	)
-	parser.add_argument("--changes-per-hour", default="60,600", help="stock changes per hour, one run each")
+	parser.add_argument(
+		"--latency-hours",
+		type=non_negative_float,
+		default=2.0,
+		help="Amazon's hours of stock changes (0: none)",
+	)
+	parser.add_argument(
+		"--changes-per-hour",
+		type=positive_floats,
+		default="60,600",
+		help="stock changes per hour, one run each",
+	)
 	args = parser.parse_args(argv)
-	codes = [c.strip() for c in args.marketplaces.split(",") if c.strip()]
+	codes = args.marketplaces
 	world = seller_with_skus(args.skus, codes)
 	changed = args.skus * len(codes)
 	print(
@@ -235,7 +251,7 @@ def main(argv=None) -> int:
 	print_ways(world, codes, changed, "prices", args.feed_seconds)
 	if args.latency_hours <= 0:
 		return 0
-	for per_hour in (float(x) for x in args.changes_per_hour.split(",") if x.strip()):
+	for per_hour in args.changes_per_hour:
 		accepted, made, calls = latency(world, codes, args.latency_hours, per_hour, args.feed_seconds)
 		minutes = [seconds / 60 for seconds in accepted]
 		print(

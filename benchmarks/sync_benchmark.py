@@ -43,7 +43,7 @@ from amazon_connector.core.engine.pipeline import run_pipeline  # noqa: E402
 from amazon_connector.core.preview import PreviewErp  # noqa: E402
 from amazon_connector.core.settings import SyncSettings  # noqa: E402
 from amazon_connector.demo.progress import ConsoleProgress  # noqa: E402
-from amazon_connector.simulator.arguments import OneLineParser, count  # noqa: E402
+from amazon_connector.simulator.arguments import OneLineParser, count, needs_frappe, whole_number  # noqa: E402
 from amazon_connector.simulator.connect import (  # noqa: E402
 	account_config,
 	credentials,
@@ -218,7 +218,7 @@ def _stop_on_sigterm() -> None:
 def parse_arguments(argv) -> object:
 	parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
 	parser.add_argument("--orders", type=count(1), default=10_000)
-	parser.add_argument("--seed", type=int, help="default 1; with --site a new one per run")
+	parser.add_argument("--seed", type=whole_number, help="default 1; with --site a new one per run")
 	parser.add_argument("--days", type=count(1), default=180, help="the world's date range, ending now")
 	parser.add_argument(
 		"--history",
@@ -235,13 +235,16 @@ def parse_arguments(argv) -> object:
 	)
 	args = parser.parse_args(argv)
 	if args.site:
-		try:
-			import frappe  # noqa: F401
-		except ImportError:
-			parser.error(
-				"--site needs Frappe: run the benchmark with the bench's Python, from frappe-bench/sites "
-				"(../env/bin/python /path/to/benchmarks/sync_benchmark.py --site SITE)"
-			)
+		needs_frappe(
+			parser,
+			"--site",
+			"run the benchmark with the bench's Python, from frappe-bench/sites "
+			"(../env/bin/python /path/to/benchmarks/sync_benchmark.py --site SITE)",
+		)
+	else:
+		for option, value in (("--company", args.company), ("--profile", args.profile)):
+			if value:
+				parser.error(f"{option} is for runs into a bench site: add --site SITE")
 	return args
 
 

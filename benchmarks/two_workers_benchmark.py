@@ -21,7 +21,6 @@ made, getOrder calls and the simulator's 429 answers per operation, and the wall
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -31,21 +30,27 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from amazon_connector.simulator.arguments import OneLineParser, count, needs_frappe, whole_number  # noqa: E402
+
+PROG = "benchmarks/two_workers_benchmark.py"
 
 
 def main() -> int:
-	parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+	parser = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0])
 	parser.add_argument("--site", required=True)
-	parser.add_argument("--orders", type=int, default=30)
-	parser.add_argument("--touches", type=int, default=150)
+	parser.add_argument("--orders", type=count(1), default=30)
+	parser.add_argument("--touches", type=count(1), default=150)
 	parser.add_argument("--buckets", choices=("shared", "separate"), default="shared")
-	parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
+	parser.add_argument("--seed", type=whole_number, default=int(time.time()) % 100000)
 	args = parser.parse_args()
-	if args.orders < 1:
-		parser.error("--orders must be 1 or more")
 	bench = Path.cwd()
 	if not (bench / "sites" / args.site).is_dir():
 		parser.error(f"run it in a frappe-bench folder with the site {args.site}")
+	needs_frappe(
+		parser, "this benchmark", f"run it with the bench's Python (env/bin/python {PROG} --site {args.site})"
+	)
 
 	import boto3
 	import frappe

@@ -41,6 +41,16 @@ def load_model(spapi_models):
 	return load
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+	"""Fold the contract tests' skips into one line of the short summary (`-ra`), so that a run without
+	the models does not list each of them before the words at its end."""
+	outcome = yield
+	report = outcome.get_result()
+	if report.skipped and isinstance(report.longrepr, tuple) and NOT_FOUND in str(report.longrepr[2]):
+		report.longrepr = (__file__, None, report.longrepr[2])
+
+
 def pytest_unconfigure(config):
 	"""Say after the final tally, in words, that the contract tests did not run and how to run them."""
 	reporter = config.pluginmanager.get_plugin("terminalreporter")

@@ -20,6 +20,10 @@ SIMULATOR = [sys.executable, "-m", "amazon_connector.simulator", "--generate", "
 BENCHMARK = [sys.executable, str(REPO / "benchmarks" / "sync_benchmark.py")]
 
 
+def benchmark(name: str) -> list[str]:
+	return [sys.executable, str(REPO / "benchmarks" / f"{name}.py")]
+
+
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
 	# No Frappe on the path: the benchmark's --site must be refused, not crash on the import.
 	env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -48,7 +52,35 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
 			BENCHMARK + ["--site", "test_site"],
 			"--site needs Frappe: run the benchmark with the bench's Python",
 		),
+		(BENCHMARK + ["--seed", "x"], "argument --seed: 'x' is not a whole number"),
+		(BENCHMARK + ["--company", "Acme"], "--company is for runs into a bench site: add --site SITE"),
+		(benchmark("stock_push_benchmark") + ["--skus", "0"], "argument --skus: must be 1 or more, not 0"),
+		(benchmark("stock_push_benchmark") + ["--changes-per-hour", "60,abc"], "'abc' is not a number"),
+		(benchmark("stock_push_benchmark") + ["--marketplaces", "XX"], "Unknown marketplace 'XX'"),
+		(
+			benchmark("stock_push_benchmark") + ["--feed-seconds", "-1"],
+			"must be 0 or more and finite, not -1",
+		),
+		(benchmark("mcf_benchmark") + ["--orders", "-5"], "argument --orders: must be 1 or more, not -5"),
+		(benchmark("fault_benchmark") + ["--days", "0"], "argument --days: must be 1 or more, not 0"),
+		(benchmark("fault_benchmark") + ["--runs", "0"], "argument --runs: must be 1 or more, not 0"),
+		(benchmark("kill_benchmark") + ["--orders", "-5"], "argument --orders: must be 1 or more, not -5"),
+		(benchmark("kill_benchmark") + ["--kills", "-1"], "argument --kills: must be 1 or more, not -1"),
+		(
+			benchmark("notification_latency_benchmark") + ["--minutes", "-1"],
+			"argument --minutes: must be more",
+		),
+		(
+			benchmark("two_workers_benchmark") + ["--site", "nowhere"],
+			"in a frappe-bench folder with the site",
+		),
+		(
+			benchmark("bench_kill_benchmark") + ["--site", "nowhere"],
+			"not a frappe-bench folder with the site",
+		),
+		(benchmark("inclusive_vat_rounding") + ["--seed", "q"], "argument --seed: 'q' is not a whole number"),
 		(SIMULATOR + ["--port", "99999"], "argument --port: must be from 0 to 65535, not 99999"),
+		(SIMULATOR + ["--seed", "1.5"], "argument --seed: '1.5' is not a whole number"),
 		(SIMULATOR + ["--time-scale", "0"], "argument --time-scale: must be more than 0 and finite, not 0"),
 		(SIMULATOR[:4] + ["--orders", "-5"], "argument --orders: must be 0 or more, not -5"),
 	],
@@ -58,6 +90,13 @@ def test_a_bad_argument_is_one_line_naming_it(tmp_path, command, expected):
 	line = one_line_error(run(command, tmp_path))
 	assert expected in line
 	assert line.endswith("(see --help)")
+
+
+def test_an_out_path_that_is_a_file_is_named_as_one(tmp_path):
+	blocker = tmp_path / "a-file"
+	blocker.write_text("not a folder")
+	line = one_line_error(run(DEMO + ["--orders", "1", "--out", str(blocker)], tmp_path))
+	assert f"--out {blocker}: is a file, not a folder" in line
 
 
 def test_an_unwritable_out_folder_is_refused_before_the_run(tmp_path):

@@ -60,6 +60,18 @@ def test_demo_prints_the_worlds_orders_and_money(tmp_path):
 	skipped_orders = int(stages["orders"][4])
 	assert skipped_orders > 0 and f"skipped (orders): {demo.SKIPPED_MEANS['orders']}" in output
 
+	# Each stage's "created" is found among the records it would make (Finances 2024-06-19, as a new
+	# account: the fees stage books order fees, account entries, settlement deposits and credit notes).
+	made = {" ".join(row[:-1]): int(row[-1]) for row in printed_table(output, "Would be created in ERPNext")}
+	assert int(stages["invoices"][0]) == made["sales invoices"]
+	booked = ("order fee entries", "account entries", "settlement deposits", "credit notes")
+	assert int(stages["fees"][0]) == sum(made[kind] for kind in booked), output
+	assert all(made[kind] > 0 for kind in booked), made
+	assert made["sales orders"] == sum(n for n, _ in expected.values())
+	made_by_orders = made["items"] - int(stages["products"][0])
+	assert made_by_orders >= 0
+	assert (f"items: {made_by_orders} of them" in output) == (made_by_orders > 0)
+
 	calls = {row[0]: int(row[1]) for row in printed_table(output, "API calls per operation")}
 	assert calls["searchOrders"] >= 1 and calls["createReport"] == len(world["account"]["marketplaces"])
 	assert sum(calls.values()) == sum(summary["api_calls"].values())

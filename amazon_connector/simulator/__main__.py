@@ -9,7 +9,7 @@ import errno
 import sys
 import threading
 
-from .arguments import OneLineParser, count, fail, port, positive_float
+from .arguments import OneLineParser, count, fail, port, positive_float, whole_number
 from .generator import DEFAULT_MARKETPLACES, generate_world
 from .server import Simulator
 from .world import WorldError, load_world, write_world
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
 	source = parser.add_mutually_exclusive_group(required=True)
 	source.add_argument("--world", help="serve this world file (JSON)")
 	source.add_argument("--generate", action="store_true", help="generate a world")
-	parser.add_argument("--seed", type=int, default=1)
+	parser.add_argument("--seed", type=whole_number, default=1)
 	parser.add_argument("--orders", type=count(0), default=200)
 	parser.add_argument("--start", help="first order date (ISO 8601); default 60 days before --end")
 	parser.add_argument("--end", help="last order date (ISO 8601); default today 00:00 UTC")

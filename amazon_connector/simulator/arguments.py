@@ -36,11 +36,70 @@ def count(minimum: int = 0):
 	return _number(int, minimum, what="whole number")
 
 
+def whole_number(text: str) -> int:
+	"""Any whole number (a seed)."""
+	try:
+		return int(text)
+	except ValueError:
+		raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+whole_number.__name__ = "whole number"
+
+
 def positive_float(text: str) -> float:
-	value = _number(float, 0.0, what="number")(text)
-	if value == 0 or value == float("inf"):
+	try:
+		value = float(text)
+	except ValueError:
+		raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+	if not (0 < value < float("inf")):  # NaN fails this too
 		raise argparse.ArgumentTypeError(f"must be more than 0 and finite, not {text}")
 	return value
+
+
+positive_float.__name__ = "number"
+
+
+def non_negative_float(text: str) -> float:
+	try:
+		value = float(text)
+	except ValueError:
+		raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+	if not (0 <= value < float("inf")):  # NaN fails this too
+		raise argparse.ArgumentTypeError(f"must be 0 or more and finite, not {text}")
+	return value
+
+
+non_negative_float.__name__ = "number"
+
+
+def positive_floats(text: str) -> list[float]:
+	"""Comma-separated numbers, each more than 0 ("60,600")."""
+	values = [positive_float(part.strip()) for part in text.split(",") if part.strip()]
+	if not values:
+		raise argparse.ArgumentTypeError(f"{text!r} names no number")
+	return values
+
+
+positive_floats.__name__ = "list of numbers"
+
+
+def marketplace_codes(text: str) -> list[str]:
+	"""Comma-separated marketplace codes the simulator knows ("US,DE")."""
+	from .marketplaces import by_code
+
+	codes = [part.strip().upper() for part in text.split(",") if part.strip()]
+	if not codes:
+		raise argparse.ArgumentTypeError(f"{text!r} names no marketplace")
+	for code in codes:
+		try:
+			by_code(code)
+		except ValueError as exc:
+			raise argparse.ArgumentTypeError(str(exc)) from None
+	return codes
+
+
+marketplace_codes.__name__ = "marketplace codes"
 
 
 port = _number(int, 0, 65535, what="port number")
@@ -48,6 +107,8 @@ port = _number(int, 0, 65535, what="port number")
 
 def writable_folder(parser: argparse.ArgumentParser, option: str, path: Path) -> Path:
 	"""`path` made if missing and tried with a scratch file, or the parser's one-line error."""
+	if path.exists() and not path.is_dir():
+		parser.error(f"{option} {path}: is a file, not a folder")
 	try:
 		path.mkdir(parents=True, exist_ok=True)
 		with tempfile.TemporaryFile(dir=path):
@@ -55,6 +116,15 @@ def writable_folder(parser: argparse.ArgumentParser, option: str, path: Path) ->
 	except OSError as exc:
 		parser.error(f"{option} {path}: cannot write there ({exc.strerror or exc})")
 	return path
+
+
+def needs_frappe(parser: argparse.ArgumentParser, what: str, how: str) -> None:
+	"""The parser's one-line error when Frappe cannot be imported (the system's or the repository's
+	virtual environment's Python instead of the bench's): `what` needs it, `how` says how to run it."""
+	try:
+		import frappe  # noqa: F401
+	except ImportError:
+		parser.error(f"{what} needs Frappe: {how}")
 
 
 def fail(prog: str, message: str, status: int = 1) -> int:
