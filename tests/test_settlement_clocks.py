@@ -11,6 +11,7 @@ breakdowns), never from the app's mapping.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ import pytest
 from test_transaction_sync import booked_by_transaction, erp, source_of
 
 from amazon_connector import simulator as sim_package
+from amazon_connector.core.engine.invoices import InvoiceSync
 from amazon_connector.core.engine.transactions import REQUEST_CUTOFF, TransactionSync
 from amazon_connector.core.settings import SyncSettings
 
@@ -58,8 +60,8 @@ def settlement_of(transaction: dict) -> str:
 	)
 
 
-@pytest.mark.parametrize("hour", HOURS)
-def test_every_closed_settlement_leaves_its_sale_side_on_clearing(make_simulator, hour):
+def world_at(make_simulator, hour: int):
+	"""(simulator, world, settings) of the bench test's world with the clock at `hour` o'clock."""
 	clock = MIDNIGHT + timedelta(hours=hour)
 	end = clock - timedelta(days=3)
 	world = sim_package.generate_world(
@@ -73,12 +75,20 @@ def test_every_closed_settlement_leaves_its_sale_side_on_clearing(make_simulator
 		settlement_days=7,
 		transactions_page_size=60,
 	)
+	after = date.fromisoformat(world["generated"]["start"][:10]) - timedelta(days=1)
+	return sim, world, SyncSettings(account_key="sim-txn", after_date=after)
+
+
+def members_of(served: list[dict], group_id: str) -> list[dict]:
+	return [t for t in served if settlement_of(t) == group_id and t["transactionType"] != "Transfer"]
+
+
+@pytest.mark.parametrize("hour", HOURS)
+def test_every_closed_settlement_leaves_its_sale_side_on_clearing(make_simulator, hour):
+	sim, world, settings = world_at(make_simulator, hour)
 	port = erp(world)  # orders not submitted: nothing is invoiced, the sale sides stay off clearing
 	limit = sim.now() - REQUEST_CUTOFF
-	after = date.fromisoformat(world["generated"]["start"][:10]) - timedelta(days=1)
-	report = TransactionSync(
-		source_of(sim), port, SyncSettings(account_key="sim-txn", after_date=after), now=sim.now
-	).run()
+	report = TransactionSync(source_of(sim), port, settings, now=sim.now).run()
 	assert report.failures == [], report.failures[:3]
 	served = [t for posted, t in sim.finance_book().transactions() if posted < limit]
 	moved = booked_by_transaction(port)
@@ -90,16 +100,63 @@ def test_every_closed_settlement_leaves_its_sale_side_on_clearing(make_simulator
 		record = port.settlements[group.group_id]
 		assert record["status"] == "Booked", (group.group_id, record["draft"].unbooked[:3])
 		deposit = Decimal(str(book.group_body(group)["OriginalTotal"]["CurrencyAmount"]))
-		members = [
-			t for t in served if settlement_of(t) == group.group_id and t["transactionType"] != "Transfer"
-		]
-		keys = {
-			k.removesuffix(":deferred").removesuffix(":released")
-			for m in record["draft"].members
-			for k in m.entry_keys
-		}
+		members = members_of(served, group.group_id)
+		keys = {_base(k) for m in record["draft"].members for k in m.entry_keys}
 		on_clearing = sum((moved.get(k, Decimal(0)) for k in keys), Decimal(0)) - deposit
 		assert on_clearing + sum((sale_side(t) for t in members), Decimal(0)) == 0, (hour, group.group_id)
 		released += sum(1 for t in members if t["transactionStatus"] == "DEFERRED_RELEASED")
 	if hour == RELEASED_HOUR:
 		assert released
+
+
+def test_a_refund_without_breakdowns_ties_its_settlement_out_with_invoices_on(make_simulator):
+	"""Invoices on: the buyer's money comes through the invoices and credit notes; a refund Amazon
+	shows without any breakdown has no credit note, its whole total is its entry's, and its
+	settlement still leaves nothing on clearing."""
+	sim, world, settings = world_at(make_simulator, RELEASED_HOUR)
+	port = erp(world)
+	for record in port.sales_orders.values():
+		record["docstatus"] = 1
+	limit = sim.now() - REQUEST_CUTOFF
+	TransactionSync(source_of(sim), port, settings, now=sim.now).run()
+	InvoiceSync(None, port, settings).run()
+	report = TransactionSync(source_of(sim), port, settings, now=sim.now).run()
+	assert report.failures == [], report.failures[:3]
+	served = [t for posted, t in sim.finance_book().transactions() if posted < limit]
+	moved = booked_by_transaction(port)
+	bare = 0
+	for group in (g for g in sim.finance_book().groups.values() if g.closed):
+		draft = port.settlements[group.group_id]["draft"]
+		assert port.settlements[group.group_id]["status"] == "Booked", draft.unbooked[:3]
+		for transaction in members_of(served, group.group_id):
+			if transaction["transactionType"] == "Refund" and "breakdowns" not in json.dumps(transaction):
+				bare += 1
+				key = f"txn:{transaction['transactionId']}"
+				assert moved[key] == Decimal(str(transaction["totalAmount"]["currencyAmount"]))
+				assert not any(
+					d.amazon_order_id == _related(transaction, "ORDER_ID") for d in port.credit_notes.values()
+				)
+		on_clearing = sum(
+			(
+				sum((moved.get(k, Decimal(0)) for k in {_base(k) for k in m.entry_keys}), Decimal(0)) + m.sale
+				for m in draft.members
+			),
+			Decimal(0),
+		)
+		assert on_clearing - draft.deposit == 0, group.group_id
+	assert bare
+
+
+def _base(key: str) -> str:
+	return key.removesuffix(":deferred").removesuffix(":released")
+
+
+def _related(transaction: dict, name: str) -> str:
+	return next(
+		(
+			r["relatedIdentifierValue"]
+			for r in transaction["relatedIdentifiers"]
+			if r["relatedIdentifierName"] == name
+		),
+		"",
+	)

@@ -3,6 +3,7 @@ deferred transactions that release, settlements that add up, and v0 switched off
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -114,9 +115,14 @@ def test_every_page_validates_against_the_model(http, load_model, world_start):
 	for kind in ("Shipment", "Refund", "ServiceFee", "ProductAdsPayment", "Adjustment", "CouponPayment",
 		"SellerDealPayment", "SAFETReimbursement", "FBALiquidation", "GuaranteeClaim", "Transfer"):  # fmt: skip
 		assert types[kind], f"no {kind} transaction in the world"
-	# Both shapes the model allows: with and without transaction-level breakdowns.
+	# Both shapes the model allows: with and without transaction-level breakdowns, and refunds with
+	# no breakdown anywhere (their items' totals alone; a few, in larger worlds, not even items).
 	assert any("breakdowns" in t for t in transactions)
 	assert any("breakdowns" not in t and t.get("items") for t in transactions)
+	refunds = [t for t in transactions if t["transactionType"] == "Refund"]
+	bare = [t for t in refunds if "breakdowns" not in json.dumps(t)]
+	assert bare and len(bare) < len(refunds)
+	assert any(t.get("items") for t in bare)
 
 
 def test_each_transaction_adds_up_to_its_total(http, world_start):
@@ -126,8 +132,13 @@ def test_each_transaction_adds_up_to_its_total(http, world_start):
 		if "breakdowns" in transaction:
 			assert _leaves(transaction["breakdowns"]) == total, transaction["transactionId"]
 		if transaction.get("items"):
-			items = sum((_leaves(item["breakdowns"]) for item in transaction["items"]), Decimal(0))
+			items = sum(
+				(Decimal(str(i["totalAmount"]["currencyAmount"])) for i in transaction["items"]), Decimal(0)
+			)
 			assert items == total, transaction["transactionId"]
+			for item in transaction["items"]:
+				if "breakdowns" in item:
+					assert _leaves(item["breakdowns"]) == Decimal(str(item["totalAmount"]["currencyAmount"]))
 
 
 def test_the_same_money_as_finances_v0(http, world_start):

@@ -176,3 +176,59 @@ def test_deferred_then_released():
 	assert released.release.total == Decimal("-80.15")
 	assert released.release.posted_date.isoformat() == "2026-05-09T10:00:00+00:00"
 	assert map_transaction(shipment()).deferral is None
+
+
+def _bare_refund(with_items: bool) -> dict:
+	"""A refund as the model allows it at its barest: a total and no breakdown anywhere."""
+	transaction = shipment(transactionType="Refund", transactionId="R-1", totalAmount=_money("-21.40"))
+	del transaction["breakdowns"]
+	if with_items:
+		transaction["items"] = [
+			{
+				"description": "SKU-1",
+				"totalAmount": _money("-21.40"),
+				"contexts": [{"contextType": "ProductContext", "sku": "SKU-1", "quantityShipped": 2}],
+			}
+		]
+	return transaction
+
+
+@pytest.mark.parametrize("with_items", [True, False])
+def test_a_refund_without_breakdowns_books_its_total_on_its_own_account(with_items):
+	from amazon_connector.core.mapping.transaction_refunds import refund_drafts
+
+	transaction = _bare_refund(with_items)
+	plan = map_transaction(transaction)
+	# No credit note can be made from a net total: the whole total is booked, off clearing.
+	assert refund_drafts(plan, transaction) == []
+	[line] = plan.fee_draft.lines
+	assert line.account_label == "Amazon Refunds Without Breakdown"
+	assert line.amount == Decimal("21.40")  # the seller's cost; clearing is credited the same
+	assert plan.fee_draft.total == Decimal("21.40") and not plan.fee_draft.sale_amounts
+	assert plan.sale == 0 and not plan.unposted  # nothing left for an invoice or a credit note to bring
+	assert plan.figures == {"refunds": Decimal("-21.40")}
+	assert ("SKU-1 x 2" in line.remark) is with_items
+	assert "Return / Credit Note" in plan.fee_draft.remark
+
+
+def test_a_refund_with_breakdowns_only_per_item_still_makes_its_credit_note():
+	from amazon_connector.core.mapping.transaction_refunds import refund_drafts
+
+	transaction = _bare_refund(True)
+	transaction["items"][0]["breakdowns"] = [
+		_node("Sales", "-25.00", _node("Principal", "-25.00")),
+		_node("Expenses", "3.60", _node("AmazonFees", "3.60", _node("Commission", "3.60"))),
+	]
+	plan = map_transaction(transaction)
+	[draft] = refund_drafts(plan, transaction)
+	assert draft.total == Decimal("25.00")
+	assert plan.sale == Decimal("-25.00")
+	assert [(x.fee_type, x.amount) for x in plan.fee_draft.lines] == [("Commission", Decimal("-3.60"))]
+
+
+def test_a_shipment_without_breakdowns_is_all_sale():
+	transaction = shipment()
+	del transaction["breakdowns"]
+	plan = map_transaction(transaction)
+	assert plan.fee_draft.is_empty and plan.sale == Decimal("80.15")
+	assert plan.figures == {"sales": Decimal("80.15")}

@@ -7,7 +7,8 @@ the buyer paid: Principal, Tax, ShippingCharge, ...), "Promotions", "Expenses" >
 withholds). Events not broken into components (reimbursements, reserves, service fees, ...)
 carry one breakdown of their type. Both optional shapes occur, chosen by a stable hash: some
 transactions carry breakdowns only per item (`items[].breakdowns`), none at transaction level;
-some account-level ones carry no breakdown at all.
+some account-level ones carry no breakdown at all, and so do some refunds (only their total, with
+or without their items' totals and SKUs).
 
 Deferred transactions: a merchant-fulfilled shipment whose order id hashes into the deferred
 tenth is held by Amazon's delivery-date policy (DD7): until its maturity date it is DEFERRED, with
@@ -273,7 +274,18 @@ def to_transaction(
 		transaction["items"] = items
 	if contexts:
 		transaction["contexts"] = contexts
-	shape = _hash("shape", transaction["transactionId"]) % 4
+	# An order's transactions take their shape from the order (stable however the world is dated);
+	# the others from their id.
+	shape_key = f"{order_id}:{event_type}" if order_id else transaction["transactionId"]
+	shape = _hash("shape", shape_key) % 4
+	if event_type == "Refund" and _hash("breakdowns", shape_key) % 3 == 0:
+		# A refund with no breakdown anywhere: its total (and its items' totals, SKUs and units, or,
+		# for some, no items either) is all Amazon shows.
+		for item in items:
+			item.pop("breakdowns", None)
+		if _hash("refund-items", order_id) % 2:
+			transaction.pop("items", None)
+		return transaction
 	# Both shapes the model allows: breakdowns at transaction level, or only per item / none at all.
 	if not (items and shape == 0) and not (not items and shape == 1 and len(tree.leaves) == 1):
 		transaction["breakdowns"] = tree.render()

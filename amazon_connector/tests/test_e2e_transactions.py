@@ -8,13 +8,14 @@ never from the app's mapping.
 
 The world is laid out from a fixed hour of the day (`WORLD_HOUR`, UTC): which transactions fall
 into which settlement, and which settlements have closed, is then the same on every run. At that
-hour three weekly settlements have closed and the last one holds deferred shipments Amazon has
-released into it. AMAZON_CONNECTOR_E2E_HOUR lays the world out from another hour (to try the same
+hour three weekly settlements have closed, the last one holds deferred shipments Amazon has
+released into it and a refund Amazon shows without any breakdown. AMAZON_CONNECTOR_E2E_HOUR lays the world out from another hour (to try the same
 checks on other settlements).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections import defaultdict
@@ -186,6 +187,27 @@ class TestE2ETransactions(TestCase):
 		# on the type's: the model allows both shapes and the world draws either.
 		self.assertTrue({"Amazon Subscription Fees", "Amazon Service Fees"} & names)
 		self.assertTrue({"Amazon FBA Storage Fees", "Amazon Service Fees"} & names)
+		# A refund Amazon shows without any breakdown: no credit note can be made of a net total, so its
+		# whole total is on its own account, against Amazon Clearing.
+		bare = [t for t in served if t["transactionType"] == "Refund" and "breakdowns" not in json.dumps(t)]
+		if world_hour() == WORLD_HOUR:
+			self.assertTrue(bare, "at WORLD_HOUR the world has a refund without breakdowns")
+		for transaction in bare:
+			total = Decimal(str(transaction["totalAmount"]["currencyAmount"]))
+			je = frappe.get_doc(
+				"Journal Entry", {"amazon_fee_event_key": f"txn:{transaction['transactionId']}"}
+			)
+			moved = defaultdict(Decimal)
+			for row in je.accounts:
+				name = frappe.db.get_value("Account", row.account, "account_name")
+				moved[name] += Decimal(str(flt(row.debit - row.credit, 2)))
+			self.assertEqual(
+				dict(moved), {"Amazon Refunds Without Breakdown": -total, CLEARING_ACCOUNT_LABEL: total}
+			)
+			self.assertEqual(je.amazon_order_id, _related(transaction, "ORDER_ID"))
+			self.assertFalse(
+				frappe.db.exists("Amazon Refund", {"source": ("like", f"%{transaction['transactionId']}")})
+			)
 
 		# Each closed settlement: booked once, its deposit Amazon's, and on Amazon Clearing the
 		# settlement's entries leave exactly its sale side (what the invoices' payments bring).

@@ -273,9 +273,7 @@ class SettlementSync(AccountEngine[AmazonSource]):
 					transaction_type=plan.transaction_type,
 					amazon_order_id=plan.amazon_order_id,
 					entry_keys=keys,
-					sale=(plan.figures.get("sales", Decimal(0)) + plan.figures.get("refunds", Decimal(0)))
-					if plan.amazon_order_id
-					else Decimal(0),
+					sale=plan.sale,
 					refund_key=refunds[0].refund_key if refunds else "",
 				)
 			)

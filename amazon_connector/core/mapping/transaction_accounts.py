@@ -76,6 +76,16 @@ BREAKDOWN_ACCOUNT_LABELS: dict[str, str] = {
 	"LiquidationFeeAmount": "Amazon FBA Liquidation Fees",
 }
 
+# A refund-like transaction of an order with no breakdown at all (the model allows it): only its
+# total is known, net of whatever fees Amazon gave back or kept, so no credit note can say what the
+# buyer got back. The total is booked on an account of its own, for the bookkeeper to settle with
+# the credit note they make by hand.
+NOT_ITEMISED_ACCOUNT_LABELS: dict[str, str] = {
+	"Refund": "Amazon Refunds Without Breakdown",
+	"GuaranteeClaim": "Amazon A-to-z Guarantee Claims Without Breakdown",
+	"Chargeback": "Amazon Chargebacks Without Breakdown",
+}
+
 # Types the transactions engine does not book as account money, and why.
 TRANSFER_TYPES = ("Transfer", "Disbursement")  # the payout: booked by its settlement (clearing -> bank)
 

@@ -15,6 +15,10 @@ What a transaction becomes:
   withholds ("MarketplaceFacilitator..." leaves), chargebacks and points. The sale side ("Sales",
   "Promotions": what the buyer paid) is on the Sales Order and its invoice, and is kept on the
   draft as `sale_amounts`; a refund's sale side is what the credit note gives back, recorded.
+  Without any breakdown (transaction or items), a shipment's total is its sale (the invoice's); a
+  refund's, claim's or chargeback's total is booked whole on its "... Without Breakdown" account
+  (`NOT_ITEMISED_ACCOUNT_LABELS`): a credit note cannot be made from a net total, and its money
+  must still reach Amazon Clearing.
 - not tied to an order (ServiceFee, ProductAdsPayment, Adjustment, reimbursements, reserves,
   coupons, deals, liquidations, ...): an AccountEntryDraft keyed "txn:<transactionId>", each
   leaf on its account (see `transaction_accounts`), balanced on Amazon Clearing.
@@ -49,6 +53,7 @@ from .fee_keys import event_key, fingerprint_json
 from .transaction_accounts import (
 	BREAKDOWN_ACCOUNT_LABELS,
 	DEFERRED_ACCOUNT_LABEL,
+	NOT_ITEMISED_ACCOUNT_LABELS,
 	RESERVE_ACCOUNT_LABEL,
 	TRANSFER_TYPES,
 	transaction_account_label,
@@ -110,6 +115,7 @@ class TransactionPlan:
 	unknown_type: bool = False
 	is_transfer: bool = False
 	figures: dict[str, Decimal] = field(default_factory=dict)  # reconciliation lines, seller's view
+	sale: Decimal = Decimal(0)  # the buyer's money, which the invoices (not these entries) bring
 
 	@property
 	def v0_key_prefix(self) -> str:
@@ -291,11 +297,18 @@ def _plan(transaction: dict, key: str) -> TransactionPlan:
 	for leaf in found:
 		line = figure_of(leaf, transaction_type, bool(order_id))
 		plan.figures[line] = plan.figures.get(line, Decimal(0)) + leaf.amount
+		if order_id and order_category(leaf) is None:
+			plan.sale += leaf.amount
 	if not found:
-		# No breakdown at all: an order's money is its sale (no fee to book); the rest is the type's.
+		# No breakdown at all: a shipment's money is its sale (no fee to book); a reversal's is booked
+		# whole (see the module's text); the rest is the type's.
 		line = ("refunds" if transaction_type in REVERSALS else "sales") if order_id else "other"
 		plan.figures[line] = total
-	if order_id:
+		if order_id and transaction_type not in REVERSALS:
+			plan.sale = total
+	if order_id and not found and transaction_type in REVERSALS:
+		_not_itemised_entry(plan, transaction)
+	elif order_id:
 		_order_entries(plan, transaction, found)
 	else:
 		_account_entry(plan, transaction, found)
@@ -361,6 +374,48 @@ def _order_entries(plan: TransactionPlan, transaction: dict, found: list[Leaf]) 
 				amazon_order_id=plan.amazon_order_id,
 			)
 		)
+
+
+def _not_itemised_entry(plan: TransactionPlan, transaction: dict) -> None:
+	"""A refund-like transaction with no breakdown: its whole total on its own account."""
+	label = (
+		NOT_ITEMISED_ACCOUNT_LABELS.get(plan.transaction_type)
+		or transaction_account_label(plan.transaction_type)[0]
+	)
+	units = [
+		f"{c.get('sku')} x {c.get('quantityShipped')}" if c.get("quantityShipped") else str(c.get("sku"))
+		for item in transaction.get("items") or []
+		if isinstance(item, dict)
+		for c in item.get("contexts") or []
+		if isinstance(c, dict) and c.get("sku")
+	]
+	what = f" (SKU {', '.join(units[:5])})" if units else ""
+	plan.fee_draft = FeeEntryDraft(
+		amazon_order_id=plan.amazon_order_id,
+		event_key=plan.key,
+		currency=plan.currency,
+		posted_date=plan.posted_date,
+		lines=[
+			FeeLineDraft(
+				fee_type=plan.transaction_type or "Untyped",
+				category=CATEGORY_FEE,
+				amount=-plan.total,
+				account_label=label,
+				remark=f"{plan.transaction_type} without breakdown{what}",
+			)
+		]
+		if plan.total
+		else [],
+		marketplace_id=plan.marketplace_id,
+		event_type=plan.transaction_type,
+		marketplace_name=(transaction.get("marketplaceDetails") or {}).get("marketplaceName") or "",
+		remark=f"Amazon transaction {plan.transaction_id or plan.key} ({plan.transaction_type}, "
+		f"{transaction.get('description') or 'no description'}, posted {transaction.get('postedDate')}) "
+		f"came without a breakdown: its total {plan.total} {plan.currency} is on {label}, since no credit "
+		"note can be made from a net total. When you credit the buyer (Sales Invoice: Create > Return / "
+		"Credit Note), move the credit note's amount from there.",
+		settlement_id=plan.settlement_id,
+	)
 
 
 def _account_entry(plan: TransactionPlan, transaction: dict, found: list[Leaf]) -> None:
