@@ -32,7 +32,11 @@ doc_events = {
 	},
 	# A submitted Delivery Note of a merchant-fulfilled Amazon order is confirmed to Amazon in the
 	# background (erpnext_adapter.shipments).
-	"Delivery Note": {"on_submit": "amazon_connector.erpnext_adapter.shipments.on_delivery_note_submit"},
+	# A Sales Return asked back through Amazon is submitted by the mcf stage once Amazon has the units.
+	"Delivery Note": {
+		"on_submit": "amazon_connector.erpnext_adapter.shipments.on_delivery_note_submit",
+		"before_submit": "amazon_connector.erpnext_adapter.fulfilment_returns.refuse_submit_before_amazon",
+	},
 }
 
 # Keep the typed `DF` blocks of the DocType controllers in step when a DocType is saved.

@@ -344,7 +344,7 @@ def _mcf_sales_order_fields() -> list[dict]:
 			fieldname="amazon_mcf_message",
 			fieldtype="Small Text",
 			label="Amazon's Message",
-			description="Amazon's refusal or what it could not fulfil, with its reason.",
+			description="Amazon's refusal or what it could not fulfil, with its reason; where returns stand.",
 			allow_on_submit=1,
 			insert_after="amazon_fulfillment_order_id",
 		),

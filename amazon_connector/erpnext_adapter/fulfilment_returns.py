@@ -31,6 +31,18 @@ DELIVERY_NOTE = "Delivery Note"
 REQUESTED, RECEIVED = "Requested", "Received"
 
 
+def refuse_submit_before_amazon(doc, method=None) -> None:
+	"""Delivery Note before_submit: a return Amazon has not received yet is not submitted by hand (its
+	units are not back in the FBA warehouse); the mcf stage submits it with the sellable units."""
+	if doc.get("amazon_mcf_return_order") and doc.get("amazon_mcf_return_status") == REQUESTED:
+		frappe.throw(
+			_(
+				"{0} waits for Amazon to receive the units of fulfilment order {1}; it is submitted with the "
+				"units that arrive sellable once Amazon reports them. Delete it to give the return up."
+			).format(doc.name, doc.amazon_mcf_return_order)
+		)
+
+
 def returnable_rows(order) -> list[dict]:
 	"""Each shipped row of the Sales Order with the units that can still be asked back."""
 	rows = frappe.get_all(
@@ -238,9 +250,9 @@ def apply_returns(state: FulfilmentState) -> tuple[bool, str]:
 			row.idx = idx
 			row.qty = -sellable[row.so_detail] / (row.conversion_factor or 1)
 		note.set("items", kept)
-		note.amazon_mcf_return_status = RECEIVED
 		note.amazon_mcf_return_message = " ".join(p for p in (returns_text(state), unsellable) if p)
 		note.posting_date = nowdate()
+		note.amazon_mcf_return_status = RECEIVED
 		note.flags.ignore_permissions = True
 		note.save()
 		note.submit()

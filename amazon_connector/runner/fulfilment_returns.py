@@ -90,4 +90,5 @@ def request(name: str, lines) -> dict:
 			said.append(returns.record_answer(note, result, item_names))
 	message = " ".join(said)
 	adapter.record_message(order.name, message)
-	return {"ok": ok, "status": order.amazon_mcf_status, "message": message}
+	status = _("return accepted") if ok else order.amazon_mcf_status
+	return {"ok": ok, "status": status, "message": message}

@@ -402,6 +402,9 @@ class TestE2EMultiChannelFulfilmentAfterSending(_MultiChannelFulfilmentCase):
 		)
 		assert [(flt(r.qty), r.warehouse) for r in lines] == [(-2.0, self.account.doc.fba_warehouse)]
 		assert return_buttons.options(name)["rows"][0]["returnable"] == 1  # two are on their way
+		with self.assertRaises(frappe.ValidationError) as caught:
+			frappe.get_doc("Delivery Note", draft.name).submit()  # not by hand before Amazon has the units
+		assert "waits for Amazon to receive the units" in str(caught.exception)
 		sim.fulfillment.return_conditions.update(
 			{f"{draft.name}-1": "Sellable", f"{draft.name}-2": "Defective"}
 		)

@@ -72,7 +72,10 @@ function show_return_dialog(frm, answer) {
 	answer.rows.forEach((row, n) => {
 		const reasons = answer.reasons[row.sku] || [];
 		fields.push(
-			{ fieldtype: "Section Break", label: `${row.item_code}: ${row.item_name || ""}` },
+			{
+				fieldtype: "Section Break",
+				label: row.item_name && row.item_name !== row.item_code ? `${row.item_code}: ${row.item_name}` : row.item_code,
+			},
 			{
 				fieldtype: "HTML",
 				fieldname: `info_${n}`,
@@ -188,10 +191,14 @@ function cancel_amazon_fulfilment(frm) {
 }
 
 function report(frm, answer) {
+	// Amazon's words are shown as text; the return label page it names is a link.
+	const message = frappe.utils
+		.escape_html(answer.message || "")
+		.replace(/https?:\/\/[^\s()<>"]+/g, (url) => `<a href="${url}" target="_blank" rel="noopener noreferrer">${url}</a>`);
 	frappe.msgprint({
 		title: answer.ok ? __("Amazon: {0}", [answer.status]) : __("Amazon did not take it"),
 		indicator: answer.ok ? "green" : "red",
-		message: frappe.utils.escape_html(answer.message || ""),
+		message,
 	});
 	frm.reload_doc();
 }
