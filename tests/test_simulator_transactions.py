@@ -123,6 +123,9 @@ def test_every_page_validates_against_the_model(http, load_model, world_start):
 	bare = [t for t in refunds if "breakdowns" not in json.dumps(t)]
 	assert bare and len(bare) < len(refunds)
 	assert any(t.get("items") for t in bare)
+	assert any(
+		"breakdowns" in t and any("breakdowns" not in i for i in t.get("items") or ()) for t in transactions
+	)
 
 
 def test_each_transaction_adds_up_to_its_total(http, world_start):

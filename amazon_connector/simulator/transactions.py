@@ -5,10 +5,11 @@ whose recursive `breakdowns` carry the same amounts under Amazon's 2024 grouping
 the buyer paid: Principal, Tax, ShippingCharge, ...), "Promotions", "Expenses" > "AmazonFees"
 (Commission, FBAPerUnitFulfillmentFee, ...), "Tax" > "MarketplaceFacilitator" (the tax Amazon
 withholds). Events not broken into components (reimbursements, reserves, service fees, ...)
-carry one breakdown of their type. Both optional shapes occur, chosen by a stable hash: some
+carry one breakdown of their type. The optional shapes occur, chosen by a stable hash: some
 transactions carry breakdowns only per item (`items[].breakdowns`), none at transaction level;
-some account-level ones carry no breakdown at all, and so do some refunds (only their total, with
-or without their items' totals and SKUs).
+some carry them only at transaction level, their items with a total and no breakdowns; some
+account-level ones carry no breakdown at all, and so do some refunds (only their total, with or
+without their items' totals and SKUs).
 
 Deferred transactions: a merchant-fulfilled shipment whose order id hashes into the deferred
 tenth is held by Amazon's delivery-date policy (DD7): until its maturity date it is DEFERRED, with
@@ -289,6 +290,10 @@ def to_transaction(
 	# Both shapes the model allows: breakdowns at transaction level, or only per item / none at all.
 	if not (items and shape == 0) and not (not items and shape == 1 and len(tree.leaves) == 1):
 		transaction["breakdowns"] = tree.render()
+	if items and shape == 2:
+		# The third: breakdowns at transaction level, items with their totals only.
+		for item in items:
+			del item["breakdowns"]
 	return transaction
 
 

@@ -33,7 +33,7 @@ from ..drafts.transactions import SettlementDraft, SettlementMember
 from ..mapping.listings_report import decode_report
 from ..mapping.settlement_report import REPORT_TYPE, SettlementReportError, read_settlement_report
 from ..mapping.transaction_refunds import refund_drafts
-from ..mapping.transactions import TransactionPlan, map_transaction
+from ..mapping.transactions import TransactionError, TransactionPlan, map_transaction
 from ..money import parse_amount
 from ..ports import Outcome
 from ..sources import AmazonSource
@@ -266,7 +266,10 @@ class SettlementSync(AccountEngine[AmazonSource]):
 			v0 = self._v0_key(plan)
 			if v0 and plan.fee_draft is not None:
 				keys = [v0 if k == plan.fee_draft.event_key else k for k in keys]
-			refunds = refund_drafts(plan, transactions.get(plan.key) or {})
+			try:
+				refunds = refund_drafts(plan, transactions.get(plan.key) or {})
+			except TransactionError:  # refused by the transactions engine, which names it; no credit note
+				refunds = []
 			members.append(
 				SettlementMember(
 					transaction_id=plan.transaction_id or plan.key,

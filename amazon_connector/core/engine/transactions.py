@@ -233,10 +233,14 @@ class TransactionSync(AccountEngine[AmazonSource]):
 				return
 			if not order_known:
 				run.without_order.add(plan.amazon_order_id)
+		try:
+			refunds = refund_drafts(plan, transaction)
+		except TransactionError as exc:  # its items disagree with its total: nothing of it is booked
+			run.fail(plan.key, str(exc), transaction, order=plan.amazon_order_id)
+			return
 		ok = True
 		for draft in plan.entries:
 			ok &= self._post(run, plan, draft)
-		refunds = refund_drafts(plan, transaction)
 		if refunds and not callable(getattr(self.port, "post_refund", None)):
 			# An ERP side without credit notes yet (the ERPNext one gets them with its invoices):
 			# the refund's sale side stays recorded, as with the v0 feed.

@@ -22,6 +22,7 @@ looks accounts up by this label only when creating them; see the adapter's notes
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from ..drafts import orders as order_kinds
@@ -119,6 +120,18 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9 _.\-]+")
 _MAX_TYPE_LENGTH = 60
 
 
+def type_in_label(amazon_type: str) -> str:
+	"""Amazon's type as it appears in an account's name: as it is when it reads well; otherwise what
+	reads well of it plus a digest of the whole, so two types that differ only in characters left out
+	(or past the length kept), such as Japanese names, never share an account."""
+	raw = (amazon_type or "").strip()
+	clean = _UNSAFE.sub("", raw).strip()[:_MAX_TYPE_LENGTH].strip()
+	if clean == raw:
+		return clean
+	digest = hashlib.sha256(raw.encode()).hexdigest()[:6]
+	return f"{clean} ~{digest}" if clean else f"~{digest}"
+
+
 def withheld_tax_name(fee_type: str) -> str:
 	"""'MarketplaceFacilitatorTax-Principal' -> 'MarketplaceFacilitatorTax'; 'TCS-CGST' -> 'TCS'."""
 	return (fee_type or "").split("-", 1)[0]
@@ -137,7 +150,7 @@ def account_label(fee_type: str, category: str) -> str:
 	if label:
 		return label
 	prefix = _FALLBACK_PREFIX.get(category, _FALLBACK_PREFIX[CATEGORY_FEE])
-	clean = _UNSAFE.sub("", fee_type or "").strip()[:_MAX_TYPE_LENGTH]
+	clean = type_in_label(fee_type)
 	return f"{prefix} ({clean})" if clean else prefix
 
 

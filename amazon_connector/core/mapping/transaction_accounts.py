@@ -16,7 +16,7 @@ asset accounts beside the Amazon Clearing account, not under the fee group:
 
 from __future__ import annotations
 
-import re
+from .account_labels import type_in_label
 
 RESERVE_ACCOUNT_LABEL = "Amazon Reserve"
 DEFERRED_ACCOUNT_LABEL = "Amazon Deferred"
@@ -89,16 +89,13 @@ NOT_ITEMISED_ACCOUNT_LABELS: dict[str, str] = {
 # Types the transactions engine does not book as account money, and why.
 TRANSFER_TYPES = ("Transfer", "Disbursement")  # the payout: booked by its settlement (clearing -> bank)
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9 _.\-]+")
-_MAX_TYPE_LENGTH = 60
-
 
 def transaction_account_label(transaction_type: str) -> tuple[str, bool]:
 	"""(label, known): the type's account, or its own fallback account when the type is unknown."""
 	label = TRANSACTION_ACCOUNT_LABELS.get(transaction_type)
 	if label:
 		return label, True
-	clean = _UNSAFE.sub("", transaction_type or "").strip()[:_MAX_TYPE_LENGTH] or "untyped"
+	clean = type_in_label(transaction_type) or "untyped"
 	return f"Amazon Other Transactions ({clean})", False
 
 

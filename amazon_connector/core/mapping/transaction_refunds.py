@@ -12,9 +12,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..drafts.refunds import CHARGEBACK, GUARANTEE_CLAIM, REFUND, RefundDraft, RefundLineDraft
+from ..money import MoneyError, parse_quantity
 from .fee_keys import KeyNumbering
 from .refunds import refund_key
-from .transactions import Leaf, TransactionPlan, leaves, order_category
+from .transactions import Leaf, TransactionError, TransactionPlan, leaves, order_category
 
 REFUND_TYPES = (REFUND, GUARANTEE_CLAIM, CHARGEBACK)
 SOURCE_PREFIX = "finances-2024-06-19:"
@@ -28,24 +29,20 @@ def refund_drafts(plan: TransactionPlan, transaction: dict) -> list[RefundDraft]
 	"""The buyer's side of a refund, per item, for the credit note; [] for any other transaction."""
 	if plan.transaction_type not in REFUND_TYPES or not plan.amazon_order_id:
 		return []
-	lines = []
-	items = transaction.get("items") or [{"breakdowns": transaction.get("breakdowns"), "contexts": []}]
-	for item in items:
-		context = next((c for c in item.get("contexts") or [] if isinstance(c, dict) and c.get("sku")), {})
-		line = RefundLineDraft(sku=context.get("sku") or item.get("description") or "")
-		line.quantity = Decimal(str(context.get("quantityShipped") or 0))
-		adjustment = [
-			r.get("itemRelatedIdentifierValue")
-			for r in item.get("relatedIdentifiers") or []
-			if r.get("itemRelatedIdentifierName") == "ORDER_ADJUSTMENT_ITEM_ID"
-		]
-		line.adjustment_item_id = adjustment[0] if adjustment else ""
-		for leaf in leaves(item.get("breakdowns")):
-			_credit(line, leaf)
-		if line.total or line.other:
-			lines.append(line)
+	items = transaction.get("items") or []
+	lines = _lines(items)
+	if not lines:  # items without breakdowns of their own: the transaction's breakdowns are the money
+		only = items[0] if len(items) == 1 and isinstance(items[0], dict) else {}
+		lines = _lines([{**only, "breakdowns": transaction.get("breakdowns")}])
 	if not lines:
 		return []
+	credited = sum((line.total for line in lines), Decimal(0))
+	sale = sum((plan.fee_draft.sale_amounts.values() if plan.fee_draft else ()), Decimal(0))
+	if credited != -sale:
+		raise TransactionError(
+			f"transaction {plan.transaction_id or plan.key} ({plan.transaction_type}): its items give back "
+			f"{credited} {plan.currency} to the buyer, its breakdowns {-sale} {plan.currency}"
+		)
 	key = KeyNumbering()(refund_key(plan.amazon_order_id, plan.transaction_type, plan.posted_date, lines))
 	return [
 		RefundDraft(
@@ -59,6 +56,38 @@ def refund_drafts(plan: TransactionPlan, transaction: dict) -> list[RefundDraft]
 			source=f"{SOURCE_PREFIX}{plan.transaction_id or plan.key}",
 		)
 	]
+
+
+def _lines(items: list) -> list[RefundLineDraft]:
+	lines = []
+	for item in items:
+		if not isinstance(item, dict):
+			continue  # map_transaction refuses such a transaction before it gets here
+		context = next((c for c in item.get("contexts") or [] if isinstance(c, dict) and c.get("sku")), {})
+		line = RefundLineDraft(sku=context.get("sku") or item.get("description") or "")
+		line.quantity = _quantity(context.get("quantityShipped"))
+		adjustment = [
+			r.get("itemRelatedIdentifierValue")
+			for r in item.get("relatedIdentifiers") or []
+			if isinstance(r, dict) and r.get("itemRelatedIdentifierName") == "ORDER_ADJUSTMENT_ITEM_ID"
+		]
+		line.adjustment_item_id = str(adjustment[0] or "") if adjustment else ""
+		for leaf in leaves(item.get("breakdowns")):
+			_credit(line, leaf)
+		if line.total or line.other:
+			lines.append(line)
+	return lines
+
+
+def _quantity(value) -> Decimal:
+	"""Units given back as Amazon counts them (its sign kept); 0 when it does not tell a believable one:
+	the credit note's amounts still hold."""
+	try:
+		negative = isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
+		units = Decimal(parse_quantity(-value if negative else (value or 0)))
+	except MoneyError:
+		return Decimal(0)
+	return -units if negative else units
 
 
 def _credit(line: RefundLineDraft, leaf: Leaf) -> None:

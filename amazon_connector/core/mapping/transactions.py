@@ -32,6 +32,7 @@ A transaction without `transactionId` (the model has it optional) is keyed by a 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -46,7 +47,7 @@ from ..drafts.fees import (
 	UnpostedFinanceEvent,
 )
 from ..drafts.transactions import HOME_BESIDE_CLEARING, HOME_FEE_GROUP, AccountEntryDraft, AccountLineDraft
-from ..money import MoneyError, parse_amount
+from ..money import MoneyError, parse_amount, round_money
 from ..timestamps import TimestampError, parse_timestamp
 from .account_labels import FEE_ACCOUNT_LABELS, WITHHELD_TAX_LABELS, account_label, withheld_tax_name
 from .fee_keys import event_key, fingerprint_json
@@ -75,6 +76,9 @@ SALE_GROUPS = {
 }
 SALE_LEAVES = {"principal", "principle", "tax", "shippingcharge", "shippingtax", "giftwrap", "giftwraptax",
 	"product charges", "productcharges", "shipping", "promotion", "promotions"}  # fmt: skip
+STATUSES = (DEFERRED, RELEASED, DEFERRED_RELEASED)
+FLOAT_NOISE = Decimal("1e-9")
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 CHARGEBACK_TYPES = ("ShippingChargeback", "GiftwrapChargeback", "CODChargeback")
 POINTS_TYPES = ("CostOfPointsGranted", "CostOfPointsReturned")
 
@@ -88,6 +92,7 @@ class Leaf:
 	path: tuple[str, ...]  # breakdown types from the top, the leaf's own last
 	amount: Decimal  # as Amazon reported it (seller's point of view)
 	sku: str = ""
+	currency: str = ""  # as Amazon named it on the leaf ("" when it did not)
 
 	@property
 	def type(self) -> str:
@@ -131,11 +136,18 @@ class TransactionPlan:
 def _money(value, where: str) -> tuple[Decimal, str]:
 	if not isinstance(value, dict):
 		raise TransactionError(f"{where}: not a Currency object")
-	currency = value.get("currencyCode") or ""
+	currency = str(value.get("currencyCode") or "").strip().upper()
 	try:
-		return parse_amount(value.get("currencyAmount"), currency), currency
+		return _without_float_noise(parse_amount(value.get("currencyAmount"), currency), currency), currency
 	except MoneyError as exc:
 		raise TransactionError(f"{where}: {exc}") from None
+
+
+def _without_float_noise(amount: Decimal, currency: str) -> Decimal:
+	"""12.990000000000002 -> 12.99: a JSON number written from a binary float carries noise far below
+	the currency's unit; it is not money, and kept it would make exact totals disagree."""
+	rounded = round_money(amount, currency)
+	return rounded if abs(amount - rounded) < FLOAT_NOISE else amount
 
 
 def breakdown_list(value) -> list:
@@ -150,17 +162,22 @@ def breakdown_list(value) -> list:
 
 
 def leaves(breakdowns, path: tuple[str, ...] = (), sku: str = "") -> list[Leaf]:
+	"""The money of a breakdown tree: its leaves. A breakdown without an amount (the model has it
+	optional) adds nothing; one whose children add nothing is a leaf of its own amount."""
 	found = []
 	for node in breakdown_list(breakdowns):
 		if not isinstance(node, dict):
 			raise TransactionError(f"breakdown under {'/'.join(path) or 'the transaction'} is not an object")
 		name = str(node.get("breakdownType") or "Unnamed")
-		children = breakdown_list(node.get("breakdowns"))
-		if children:
-			found += leaves(children, path + (name,), sku)
-		else:
-			amount, _ = _money(node.get("breakdownAmount"), f"breakdown {'/'.join(path + (name,))}")
-			found.append(Leaf(path + (name,), amount, sku))
+		inner = leaves(node.get("breakdowns"), path + (name,), sku)
+		if inner:
+			found += inner
+			continue
+		amount = node.get("breakdownAmount")
+		if amount is None or (isinstance(amount, dict) and amount.get("currencyAmount") in (None, "")):
+			continue
+		value, currency = _money(amount, f"breakdown {'/'.join(path + (name,))}")
+		found.append(Leaf(path + (name,), value, sku, currency))
 	return found
 
 
@@ -171,6 +188,8 @@ def transaction_leaves(transaction: dict) -> list[Leaf]:
 		return top
 	found = []
 	for item in transaction.get("items") or []:
+		if not isinstance(item, dict):
+			raise TransactionError(f"an item is a {type(item).__name__}, not an object")
 		sku = next(
 			(c.get("sku") for c in item.get("contexts") or [] if isinstance(c, dict) and c.get("sku")), ""
 		)
@@ -256,17 +275,39 @@ def map_transaction(transaction: dict) -> TransactionPlan:
 	name = f"transaction {transaction.get('transactionId') or key}"
 	try:
 		return _plan(transaction, key)
-	except (TransactionError, TimestampError, TypeError, ValueError) as exc:
+	except (TransactionError, TimestampError, TypeError, ValueError, AttributeError) as exc:
 		raise TransactionError(f"{name} ({transaction.get('transactionType') or 'untyped'}): {exc}") from None
 
 
 def _plan(transaction: dict, key: str) -> TransactionPlan:
 	transaction_type = str(transaction.get("transactionType") or "")
-	total, currency = _money(transaction.get("totalAmount"), "totalAmount")
+	found = transaction_leaves(transaction)
+	given = transaction.get("totalAmount")
+	if found and (given is None or (isinstance(given, dict) and given.get("currencyAmount") in (None, ""))):
+		# The model has the total (and its amount) optional; the leaves are the money then.
+		total = sum((leaf.amount for leaf in found), Decimal(0))
+		named = str((given or {}).get("currencyCode") or "").strip().upper()
+		currency = named or next((leaf.currency for leaf in found if leaf.currency), "")
+	else:
+		total, currency = _money(transaction.get("totalAmount"), "totalAmount")
+	if not _CURRENCY_CODE.fullmatch(currency):
+		raise TransactionError(
+			f"its currency {currency!r} is not an ISO 4217 code"
+			if currency
+			else "Amazon named no currency for its total"
+		)
+	if other := sorted({leaf.currency for leaf in found if leaf.currency and leaf.currency != currency}):
+		raise TransactionError(f"its total is in {currency}, some breakdowns in {', '.join(other)}")
 	posted = parse_timestamp(transaction.get("postedDate"))
 	if posted is None:
 		raise TransactionError("no postedDate")
-	status = str(transaction.get("transactionStatus") or RELEASED).upper()
+	status = str(transaction.get("transactionStatus") or RELEASED).strip().upper()
+	if status not in STATUSES:
+		# Booked as released, money Amazon does not pay out yet would sit on Amazon Clearing; refused,
+		# the transaction is read again on later runs.
+		raise TransactionError(
+			f"its status {status!r} is none of those the connector books ({', '.join(STATUSES)})"
+		)
 	order_id = _related(transaction, "ORDER_ID")
 	plan = TransactionPlan(
 		key=key,
@@ -287,7 +328,6 @@ def _plan(transaction: dict, key: str) -> TransactionPlan:
 		plan.is_transfer = True
 		plan.figures["deposit"] = -total
 		return plan
-	found = transaction_leaves(transaction)
 	if found:
 		added = sum((leaf.amount for leaf in found), Decimal(0))
 		if added != total:
@@ -320,6 +360,9 @@ def _order_entries(plan: TransactionPlan, transaction: dict, found: list[Leaf]) 
 	booked: dict[tuple[str, str], Decimal] = {}
 	skus: dict[tuple[str, str], list[str]] = {}
 	sale: dict[str, Decimal] = {}
+	if not found and plan.total:
+		# No breakdown: all of it is the sale side (no fee to book), kept like a breakdown would be.
+		sale[plan.transaction_type or "Total"] = plan.total
 	for leaf in found:
 		category = order_category(leaf)
 		if category is None:
