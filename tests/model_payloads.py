@@ -60,15 +60,20 @@ def _leaf(schema: dict):
 	if kind == "number":
 		return AMOUNTS
 	if kind == "integer":
-		return st.integers(min_value=-3, max_value=10**6)
+		return st.one_of(st.integers(min_value=-3, max_value=10**6), st.sampled_from([10**9, 2**63]))
 	if kind == "boolean":
 		return st.booleans()
 	return st.none()
 
 
-def sometimes_null(strategy, one_in: int = 5):
-	"""The strategy's values, and null one time in `one_in`."""
-	return st.integers(0, one_in - 1).flatmap(lambda i: st.none() if i == 0 else strategy)
+def one_in(n: int):
+	"""True about one time in n. (Hypothesis favours the ends of a range, so the middle is the rare value.)"""
+	return st.sampled_from(range(n)).map(lambda i: i == n // 2)
+
+
+def sometimes_null(strategy, n: int = 5):
+	"""The strategy's values, and null about one time in n."""
+	return one_in(n).flatmap(lambda rare: st.none() if rare else strategy)
 
 
 def payloads(

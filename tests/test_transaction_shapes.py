@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from model_payloads import AMOUNTS, CURRENCIES, TIMES, UNDOCUMENTED, payloads
+from model_payloads import AMOUNTS, CURRENCIES, TIMES, UNDOCUMENTED, one_in, payloads
 
 from amazon_connector.core.drafts.fees import CATEGORY_CHARGEBACK, CATEGORY_FEE, CATEGORY_WITHHELD_TAX
 from amazon_connector.core.mapping.account_labels import (
@@ -148,7 +148,7 @@ def _consistent(transaction: dict, data) -> str:
 	parent the sum of its children; the total the sum of the leaves), most of the time."""
 	currency = data.draw(CURRENCIES)
 	for money in _walk(transaction, []):
-		if data.draw(st.integers(0, 19)):  # one in twenty keeps its own currency
+		if not data.draw(one_in(20)):  # one in twenty keeps its own currency
 			money["currencyCode"] = currency
 	top, found = _leaf_sum(transaction.get("breakdowns"))
 	if not found:
@@ -158,7 +158,7 @@ def _consistent(transaction: dict, data) -> str:
 				added, item_found = _leaf_sum(item.get("breakdowns"))
 				top += added
 				found = found or item_found
-	if found and data.draw(st.integers(0, 9)):  # one in ten keeps a total that disagrees
+	if found and not data.draw(one_in(10)):  # one in ten keeps a total that disagrees
 		transaction["totalAmount"] = {"currencyAmount": top, "currencyCode": currency}
 	return currency, top
 

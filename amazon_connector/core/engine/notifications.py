@@ -119,6 +119,11 @@ class OrderChange:
 	notification_id: str = ""
 
 
+def _object(value) -> dict:
+	"""A part of the message that should be an object; anything else reads as empty."""
+	return value if isinstance(value, dict) else {}
+
+
 def parse_notification(body: str) -> OrderChange:
 	"""An ORDER_CHANGE notification's order and time of change. Raises PoisonMessage."""
 	try:
@@ -130,16 +135,17 @@ def parse_notification(body: str) -> OrderChange:
 	kind = document.get("NotificationType")
 	if kind != ORDER_CHANGE:
 		raise PoisonMessage(f"notification type {kind!r} is not {ORDER_CHANGE}")
-	change = ((document.get("Payload") or {}).get("OrderChangeNotification")) or {}
-	order_id = str(change.get("AmazonOrderId") or "").strip()
+	change = _object(_object(document.get("Payload")).get("OrderChangeNotification"))
+	order_id = change.get("AmazonOrderId")
+	order_id = order_id.strip() if isinstance(order_id, str) else ""
 	if not order_id:
 		raise PoisonMessage("ORDER_CHANGE without Payload.OrderChangeNotification.AmazonOrderId")
-	moment = (change.get("OrderChangeTrigger") or {}).get("TimeOfOrderChange") or document.get("EventTime")
+	moment = _object(change.get("OrderChangeTrigger")).get("TimeOfOrderChange") or document.get("EventTime")
 	try:
 		changed_at = parse_timestamp(moment) if moment else None
-	except ValueError:
+	except (TypeError, ValueError):
 		changed_at = None
-	notification_id = str((document.get("NotificationMetadata") or {}).get("NotificationId") or "")
+	notification_id = str(_object(document.get("NotificationMetadata")).get("NotificationId") or "")
 	return OrderChange(order_id, changed_at, notification_id)
 
 

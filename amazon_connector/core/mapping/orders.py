@@ -41,6 +41,7 @@ Decisions (why):
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -77,6 +78,7 @@ from .order_money import (
 from .order_parties import address_of, customer_of, without_personal_data
 
 PENDING_STATUSES = {"PENDING", "PENDING_AVAILABILITY"}
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 ACCEPTED_STATUSES = {"UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED"}
 CANCELLED = "CANCELLED"
 REPLACEMENT_ASSOCIATIONS = {"REPLACEMENT_ORIGINAL_ID", "EXCHANGE_ORIGINAL_ID"}
@@ -262,7 +264,12 @@ class _OrderMapper:
 				self.order_id, f"Amazon sent amounts in several currencies ({', '.join(sorted(found))})"
 			)
 		if found:
-			return found.pop()
+			currency = found.pop()
+			if not _CURRENCY_CODE.fullmatch(currency):
+				raise OrderMappingError(
+					self.order_id, f"Amazon's currency code {currency!r} is not an ISO 4217 code"
+				)
+			return currency
 		if self.marketplace and self.marketplace.currency:
 			return self.marketplace.currency.upper()
 		raise OrderMappingError(
