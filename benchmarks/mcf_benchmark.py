@@ -2,9 +2,12 @@
 
     python benchmarks/mcf_benchmark.py [--orders 100]
 
-`--orders` orders of another channel are previewed and sent to the local simulator, which ships
-them; the mcf status stage then follows them twice: once while all are open (each is read, each
-shipment delivered on the in-memory ERP), once after (orders Amazon ended are not read again).
+`--orders` orders of another channel are previewed and sent to the local simulator; each is then
+changed (a faster speed) and the change sent; the simulator ships them, and the mcf status stage
+follows them twice: once while all are open (each is read, each shipment delivered on the
+in-memory ERP), once after (orders Amazon ended are not read again). Then one unit of each order is
+returned (Amazon's reasons for each SKU, then the return), and the stage follows the returns while
+the units travel and after Amazon processed them.
 Prints, per step: API calls per operation and the seconds Amazon's default plans imply (2 requests/s,
 burst 30 for every Fulfillment Outbound operation; burst first, then one call per 1/rate s).
 Asserts nothing.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -24,6 +28,7 @@ from amazon_connector.core.drafts.fulfilment import (  # noqa: E402
 	FulfilmentAddress,
 	FulfilmentLine,
 	FulfilmentOrderDraft,
+	ReturnLine,
 )
 from amazon_connector.core.engine import fulfilment  # noqa: E402
 from amazon_connector.core.engine.fulfilment import FulfilmentStatusSync  # noqa: E402
@@ -33,6 +38,7 @@ from amazon_connector.core.settings import SyncSettings  # noqa: E402
 from amazon_connector.simulator import Simulator, generate_world  # noqa: E402
 from amazon_connector.simulator.arguments import OneLineParser, count  # noqa: E402
 from amazon_connector.simulator.connect import account_config  # noqa: E402
+from amazon_connector.simulator.fulfillment import DEFAULT_RETURN_DELAY  # noqa: E402
 from amazon_connector.spapi.client import SpApiSession  # noqa: E402
 from amazon_connector.spapi.source import SpApiSource  # noqa: E402
 from amazon_connector.spapi.throttle import ThrottleRegistry  # noqa: E402
@@ -97,6 +103,10 @@ def main(argv=None) -> int:
 				fulfilment.preview(source, order(n))
 				erp.apply_fulfilment_state(fulfilment.send(source, order(n)))
 			report("preview and send", before, stats(), time.perf_counter() - started)
+			before, started = stats(), time.perf_counter()
+			for n in range(args.orders):
+				fulfilment.update(source, replace(order(n), shipping_speed="Expedited"))
+			report("update (speed changed)", before, stats(), time.perf_counter() - started)
 			sim.advance_clock(4 * 3600)  # Amazon ships them all
 			for label in ("status stage, all open", "status stage, after Amazon ended them"):
 				before, started = stats(), time.perf_counter()
@@ -106,6 +116,32 @@ def main(argv=None) -> int:
 				print(
 					f"  {result.counts.get('updated', 0)} orders changed; {delivered} shipments delivered in all"
 				)
+			before, started = stats(), time.perf_counter()
+			for n in range(args.orders):
+				draft = order(n)
+				for line in draft.lines:
+					fulfilment.return_reasons(source, line.sku, US, draft.seller_fulfillment_order_id)
+				shipped = sim.fulfillment.orders[draft.seller_fulfillment_order_id]["shipments"][0]
+				line_id = shipped["fulfillmentShipmentItem"][0]["sellerFulfillmentOrderItemId"]
+				back = ReturnLine(line_id, shipped["amazonShipmentId"], 1, "CR-UNWANTED_ITEM")
+				erp.note_return(
+					draft.seller_fulfillment_order_id,
+					fulfilment.request_return(source, draft.seller_fulfillment_order_id, f"RET-{n}", [back]),
+				)
+			report("return one unit of each (reasons per SKU, then the return)", before, stats(),
+				time.perf_counter() - started)  # fmt: skip
+			for label, wait in (
+				("status stage, units on their way", 0),
+				("status stage, units processed", 1),
+			):
+				sim.advance_clock(wait * (DEFAULT_RETURN_DELAY + 60))
+				before, started = stats(), time.perf_counter()
+				FulfilmentStatusSync(source, erp, settings).run()
+				report(label, before, stats(), time.perf_counter() - started)
+			back = sum(1 for r in erp.fulfilment_orders.values() for c in r.get("returns", {}).values() if c)
+			print(
+				f"  {back} returned units received in all; {len(erp.open_fulfilment_orders())} orders still read"
+			)
 	finally:
 		sim.stop()
 	return 0
