@@ -200,20 +200,27 @@ def test_sellable_units_are_fulfillable_again_and_damaged_ones_are_not(sim, sour
 	order_id = state.seller_fulfillment_order_id
 	assert sim.fba_inventory.quantity(US, "MCF-MUG") == 7
 	result = fulfilment.request_return(
-		source, order_id, "RET-3", [ReturnLine("row-1", shipment_of(state, "row-1"), 2, "CR-DEFECTIVE")]
+		source, order_id, "RET-3", [ReturnLine("row-1", shipment_of(state, "row-1"), 3, "CR-DEFECTIVE")]
 	)
-	sim.fulfillment.receive_returns(order_id, {"RET-3-1": "Sellable", "RET-3-2": "Defective"})
+	# The third unit is processed without a condition (the model leaves returnReceivedCondition optional).
+	sim.fulfillment.receive_returns(order_id, {"RET-3-1": "Sellable", "RET-3-2": "Defective", "RET-3-3": ""})
 	payload = order_view(sim, load_model, order_id)
+	assert [("returnReceivedCondition" in i) for i in payload["returnItems"]] == [True, True, False]
 	state = read_fulfilment_order(payload)
 	assert {u.seller_return_item_id: u.condition for u in state.returns} == {
 		"RET-3-1": "Sellable",
 		"RET-3-2": "Defective",
+		"RET-3-3": "",
 	}
+	assert [u.sellable for u in state.returns] == [True, False, False]  # no condition: not counted sellable
 	assert all(u.processed and u.status_changed for u in state.returns)
-	assert "Returns: 2 of 2 units received by Amazon (1 Defective, 1 Sellable)." in state.message
+	assert (
+		"Returns: 3 of 3 units received by Amazon (1 Defective, 1 Sellable, 1 condition not given)."
+		in state.message
+	)
 	assert sim.fba_inventory.quantity(US, "MCF-MUG") == 8
-	assert sim.fba_inventory.quantity(US, "MCF-MUG", "unfulfillable") == 1
-	assert {i["fulfillmentCenterId"] for i in payload["returnItems"]} and len(result.accepted) == 2
+	assert sim.fba_inventory.quantity(US, "MCF-MUG", "unfulfillable") == 2
+	assert {i["fulfillmentCenterId"] for i in payload["returnItems"]} and len(result.accepted) == 3
 
 
 def test_the_status_stage_reads_shipped_orders_until_their_returns_are_back(sim, source):
