@@ -1,5 +1,6 @@
-"""Stock to Amazon: patches for a few SKUs, a JSON_LISTINGS_FEED for many, Amazon's refusals named,
-failing feeds, pacing, and every simulator answer checked against Amazon's models."""
+"""Stock to Amazon: patches for a few SKUs, Amazon's refusals named, pacing, and every simulator
+answer checked against Amazon's models. The feeds for many SKUs, read back on later runs, are in
+test_stock_feeds."""
 
 from __future__ import annotations
 
@@ -142,33 +143,6 @@ def test_an_fba_offer_is_refused_by_amazon(sim, source):
 	assert sim.listings_push.applied == []
 
 
-def test_many_changes_go_as_one_feed_per_marketplace(sim, source):
-	erp = erp_for(sim)
-	refused = sorted(erp.merchant_listings)[2]
-	sim.listings_push.rejections[refused[1]] = ("90220", "quantity is not allowed for this listing.")
-	report = StockPush(source, erp, settings(sim, stock_patch_limit=2)).run()
-	calls = source.stats()["calls"]
-	assert calls["createFeed"] == 2 and calls["createFeedDocument"] == 2 and "patchListingsItem" not in calls
-	expected = {k: v["available"] for k, v in erp.merchant_listings.items() if k[1] != refused[1]}
-	assert applied(sim) == expected
-	failed = {f.amazon_id: f.reason for f in report.failures}
-	assert set(failed) == {f"{refused[1]} ({m})" for m, s in erp.merchant_listings if s == refused[1]}
-	assert all("quantity is not allowed" in reason for reason in failed.values())
-	assert report.counts["updated"] == len(expected)
-
-
-def test_a_failing_feed_names_every_sku_and_changes_nothing(sim, source):
-	erp = erp_for(sim, (US,))
-	sim.listings_push.fail_feeds = 1
-	report = StockPush(source, erp, settings(sim, stock_patch_limit=1)).run()
-	assert report.failed == len(erp.merchant_listings)
-	assert all("FATAL" in f.reason for f in report.failures), report.failures[0].reason
-	assert sim.listings_push.applied == []
-	assert all(v["last_pushed"] is None for v in erp.merchant_listings.values())
-	again = StockPush(source, erp, settings(sim, stock_patch_limit=1)).run()
-	assert again.failed == 0 and len(applied(sim)) == len(erp.merchant_listings)
-
-
 def test_a_malformed_feed_document_ends_fatal_with_a_report(sim):
 	with session_for(sim) as session:
 		created = session.call(
@@ -178,10 +152,9 @@ def test_a_malformed_feed_document_ends_fatal_with_a_report(sim):
 		feed = session.call(
 			"createFeed", feeds.FeedsApi, "new_feed", feeds.FEED_TYPE, created["feedDocumentId"], [US]
 		).body
-		status, result_id = feeds._wait(session, feed["feedId"], 5, 3600)
-		assert status == "FATAL" and result_id
-		result = feeds.FeedResult(feed["feedId"], status)
-		feeds._read_report(session, result_id, {}, result)
+		status = feeds._wait(session, feed["feedId"], 5, 3600)
+		assert status.status == "FATAL" and status.result_document_id and status.processing_end
+		result = feeds.read_feed_result(session, status, {})
 		assert "not a valid JSON_LISTINGS_FEED" in result.feed_issues[0]
 
 

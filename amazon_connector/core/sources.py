@@ -146,6 +146,17 @@ class StockSource(UsageCounted, Protocol):
 		"""A JSON_LISTINGS_FEED of `spapi.feeds.FeedMessage`s, sent and waited for: its
 		`spapi.feeds.FeedResult` (Amazon's errors per SKU). Raises `FeedFailed` for a FATAL feed."""
 
+	def create_listings_feed(self, seller_id: str, marketplace_ids: list[str], messages: list):
+		"""A JSON_LISTINGS_FEED of `spapi.feeds.FeedMessage`s, uploaded and created, not waited for:
+		its `spapi.feeds.SubmittedFeed` (the feed id, and the SKU of each message id)."""
+
+	def get_feed_status(self, feed_id: str):
+		"""Feeds getFeed: a `spapi.feeds.FeedStatus` (processing status, result document, end time)."""
+
+	def read_feed_result(self, status, skus_by_message: dict[int, str]):
+		"""The processing report of a finished feed (its `spapi.feeds.FeedStatus`): a
+		`spapi.feeds.FeedResult` with Amazon's errors per SKU."""
+
 
 class ShipmentsSource(Protocol):
 	def confirm_shipment(

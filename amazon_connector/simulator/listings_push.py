@@ -6,9 +6,12 @@ Both apply the same offer patches to the world's listing rows (the listings repo
 does not list in the marketplace, a merchant quantity on an Amazon-fulfilled offer, a patch of
 an attribute the simulator does not know, and any SKU a test names in `rejections` (with its
 code and message). Every accepted change is kept in `applied`, so tests can count what reached
-Amazon. Feeds move IN_QUEUE -> IN_PROGRESS -> DONE on the simulator clock (the report delays);
-a feed whose document is not a JSON_LISTINGS_FEED ends FATAL with a processing report saying why,
-and `fail_feeds` makes the next feeds end FATAL as if Amazon had an internal failure.
+Amazon (with the moment Amazon applied it, `at`). Feeds move IN_QUEUE -> IN_PROGRESS -> DONE on
+the simulator clock (the report delays, or per feed the next of `feed_seconds`, which lets a later
+feed finish before an earlier one); a feed is applied at the moment it finishes, in the order the
+feeds finish, before any later patch or read, whether or not anyone asks for its status. A feed
+whose document is not a JSON_LISTINGS_FEED ends FATAL with a processing report saying why, and
+`fail_feeds` makes the next feeds end FATAL as if Amazon had an internal failure.
 """
 
 from __future__ import annotations
@@ -36,9 +39,11 @@ class ListingsPush:
 	def __init__(self, sim: Simulator):
 		self.sim = sim
 		self._lock = threading.Lock()
+		self._processing = threading.RLock()  # one feed processed at a time, in the order they finish
 		self.rejections: dict[str, tuple[str, str]] = {}  # SKU -> (code, message) Amazon answers with
 		self.applied: list[dict] = []  # {"via", "marketplaceId", "sku", "quantity"/"price"}
 		self.fail_feeds = 0
+		self.feed_seconds: list[float] = []  # the next feeds' queue + processing seconds, in order
 		self._uploads: dict[str, dict] = {}
 		self._feeds: dict[str, dict] = {}
 
@@ -47,8 +52,9 @@ class ListingsPush:
 		rows = self.sim.world.listings.get(marketplace_id, [])
 		return next((r for r in rows if r.get("seller-sku") == sku), None)
 
-	def apply(self, via: str, sku: str, marketplace_ids: list[str], patches) -> list[dict]:
-		"""Apply one SKU's patches in each marketplace; Amazon's issues (empty when accepted)."""
+	def apply(self, via: str, sku: str, marketplace_ids: list[str], patches, at=None) -> list[dict]:
+		"""Apply one SKU's patches in each marketplace (at the moment `at`, else now); Amazon's issues
+		(empty when accepted)."""
 		issues = []
 		if sku in self.rejections:
 			code, message = self.rejections[sku]
@@ -83,13 +89,17 @@ class ListingsPush:
 					changes.append((marketplace_id, row, change))
 		if issues:
 			return issues  # Amazon applies a submission whole or not at all
+		moment = iso(at or self.sim.clock.now())
 		with self._lock, self.sim.world.lock:
 			for marketplace_id, row, change in changes:
 				row.update(change)
-				self.applied.append({"via": via, "marketplaceId": marketplace_id, "sku": sku, **change})
+				self.applied.append(
+					{"via": via, "marketplaceId": marketplace_id, "sku": sku, "at": moment, **change}
+				)
 		return []
 
 	def quantity(self, marketplace_id: str, sku: str) -> int | None:
+		self.settle()
 		row = self._row(marketplace_id, sku)
 		value = (row or {}).get("quantity") or ""
 		return int(value) if value.isdigit() else None
@@ -108,6 +118,7 @@ class ListingsPush:
 			raise invalid("The request body is not valid JSON.") from None
 		if not body.get("productType") or "patches" not in body:
 			raise invalid("productType and patches are required.")
+		self.settle()  # the feeds Amazon finished before this patch came
 		issues = self.apply("patch", sku, marketplaces, body.get("patches"))
 		answer = {
 			"sku": sku,
@@ -166,13 +177,23 @@ class ListingsPush:
 			feed_id = f"{secrets.randbelow(10**11):011d}"
 			failing = self.fail_feeds > 0
 			self.fail_feeds -= 1 if failing else 0
+			queue = self.sim.reports.queue.total_seconds()
+			processing = self.sim.reports.processing.total_seconds()
+			if self.feed_seconds:  # this feed's own time, split as the report delays are
+				total = max(0.0, float(self.feed_seconds.pop(0)))
+				share = queue / (queue + processing) if queue + processing else 0.0
+				queue, processing = total * share, total * (1 - share)
+			created = parse_iso(iso(self.sim.clock.now()))  # whole seconds, as Amazon shows it
+			started = created + timedelta(seconds=queue)
 			self._feeds[feed_id] = {
 				"feedId": feed_id,
 				"feedType": feed_type,
 				"marketplaceIds": list(marketplaces),
-				"createdTime": iso(self.sim.clock.now()),
+				"createdTime": iso(created),
 				"_content": upload["content"],
 				"_fail": failing,
+				"_started": started,
+				"_finished": started + timedelta(seconds=processing),
 			}
 		return Reply.json(202, {"feedId": feed_id})
 
@@ -181,10 +202,9 @@ class ListingsPush:
 			feed = self._feeds.get(request.path_params["feedId"])
 		if feed is None:
 			raise ApiError(404, "NotFound", f"Feed {request.path_params['feedId']} is not found.")
+		self.settle()
 		now = self.sim.clock.now()
-		created = parse_iso(feed["createdTime"])
-		started = created + timedelta(seconds=self.sim.reports.queue.total_seconds())
-		finished = started + timedelta(seconds=self.sim.reports.processing.total_seconds())
+		started, finished = feed["_started"], feed["_finished"]
 		view = {k: v for k, v in feed.items() if not k.startswith("_")}
 		if now < started:
 			view["processingStatus"] = "IN_QUEUE"
@@ -199,24 +219,35 @@ class ListingsPush:
 			view["resultFeedDocumentId"] = document_id
 		return Reply.json(200, view)
 
+	def settle(self) -> None:
+		"""Apply every feed that has finished by now, in the order they finished."""
+		now = self.sim.clock.now()
+		with self._processing:
+			with self._lock:
+				due = sorted(
+					(f for f in self._feeds.values() if "_status" not in f and f["_finished"] <= now),
+					key=lambda f: f["_finished"],
+				)
+			for feed in due:
+				self._process(feed)
+
 	def _process(self, feed: dict) -> tuple[str, str]:
 		"""Process a feed once (when it is first seen finished): apply its messages, store the report."""
-		with self._lock:
+		with self._processing:
 			if "_status" in feed:
 				return feed["_status"], feed["_document"]
-			feed["_status"] = "PROCESSING"
-		status, issues, summary = self._run_feed(feed)
-		report = {
-			"header": {"sellerId": self.sim.world.seller_id, "version": "2.0", "feedId": feed["feedId"]},
-			"issues": issues,
-			"summary": summary,
-		}
-		document_id = self.sim.reports.store(
-			json.dumps(report).encode("utf-8"), "UTF-8", self.sim.reports.compress
-		)
-		with self._lock:
-			feed["_status"], feed["_document"] = status, document_id
-		return status, document_id
+			status, issues, summary = self._run_feed(feed)
+			report = {
+				"header": {"sellerId": self.sim.world.seller_id, "version": "2.0", "feedId": feed["feedId"]},
+				"issues": issues,
+				"summary": summary,
+			}
+			document_id = self.sim.reports.store(
+				json.dumps(report).encode("utf-8"), "UTF-8", self.sim.reports.compress
+			)
+			with self._lock:
+				feed["_status"], feed["_document"] = status, document_id
+			return status, document_id
 
 	def _run_feed(self, feed: dict) -> tuple[str, list[dict], dict]:
 		empty = {
@@ -249,7 +280,11 @@ class ListingsPush:
 					"message": "A message needs a messageId, a sku and operationType PATCH."}]  # fmt: skip
 			else:
 				found = self.apply(
-					"feed", str(message["sku"]), feed["marketplaceIds"], message.get("patches")
+					"feed",
+					str(message["sku"]),
+					feed["marketplaceIds"],
+					message.get("patches"),
+					at=feed["_finished"],
 				)
 			for issue in found:
 				issues.append({"messageId": message_id, **issue})

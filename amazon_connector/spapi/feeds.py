@@ -1,10 +1,13 @@
 """Feeds 2021-06-30 with JSON_LISTINGS_FEED: many listings changes in one submission.
 
-createFeedDocument -> upload the JSON to its presigned URL -> createFeed -> getFeed until DONE (or
-CANCELLED / FATAL) -> getFeedDocument of the result -> download (maybe gzipped) -> the processing
-report, whose issues name the message (and so the SKU) they are about. A feed holds at most 25,000
-messages; createFeed allows one feed every two minutes after a burst of 15, so many changes go in
-few feeds, not many.
+createFeedDocument -> upload the JSON to its presigned URL -> createFeed (`create_listings_feed`);
+later getFeed until DONE (or CANCELLED / FATAL) (`get_feed_status`) -> getFeedDocument of the
+result -> download (maybe gzipped) -> the processing report, whose issues name the message (and so
+the SKU) they are about (`read_feed_result`). The three steps are separate so that a caller can
+submit a feed and read its report on a later run instead of waiting minutes for Amazon's
+processing; `submit_listings_feed` does all three and waits. A feed holds at most 25,000 messages;
+createFeed allows one feed every two minutes after a burst of 15, so many changes go in few feeds,
+not many.
 """
 
 from __future__ import annotations
@@ -73,16 +76,32 @@ def feed_document(seller_id: str, messages: Iterable[FeedMessage]) -> tuple[byte
 	return json.dumps(body, ensure_ascii=False).encode("utf-8"), by_id
 
 
-def submit_listings_feed(
-	session,
-	seller_id: str,
-	marketplace_ids: list[str],
-	messages: list[FeedMessage],
-	*,
-	poll_interval: float = 30.0,
-	deadline: float = 3600.0,
-) -> FeedResult:
-	"""Send the messages as one feed and wait for Amazon's processing report."""
+@dataclass(frozen=True)
+class SubmittedFeed:
+	"""A feed Amazon took (createFeed answered): its id, and which SKU each message id carries."""
+
+	feed_id: str
+	skus_by_message: dict[int, str]
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+	"""getFeed's answer: where Amazon's processing is, and the result document once it ended."""
+
+	feed_id: str
+	status: str  # IN_QUEUE, IN_PROGRESS, DONE, CANCELLED or FATAL (or a status Amazon adds later)
+	result_document_id: str = ""
+	processing_end: str = ""  # Amazon's processingEndTime (ISO 8601); "" while processing or not given
+
+	@property
+	def finished(self) -> bool:
+		return self.status == DONE or self.status in FAILED
+
+
+def create_listings_feed(
+	session, seller_id: str, marketplace_ids: list[str], messages: list[FeedMessage]
+) -> SubmittedFeed:
+	"""Upload the messages as one JSON_LISTINGS_FEED and create the feed; do not wait for it."""
 	content, by_id = feed_document(seller_id, messages)
 	created = session.call("createFeedDocument", FeedsApi, "new_feed_document", CONTENT_TYPE).body
 	document_id, url = str(created.get("feedDocumentId") or ""), created.get("url")
@@ -97,28 +116,64 @@ def submit_listings_feed(
 	feed_id = str(feed.get("feedId") or "")
 	if not feed_id:
 		raise SpApiError("createFeed answered without a feedId", operation="createFeed")
-	status, result_id = _wait(session, feed_id, poll_interval, deadline)
-	result = FeedResult(feed_id, status)
-	if result_id:
-		_read_report(session, result_id, by_id, result)
-	if status in FAILED:
-		reason = "; ".join(result.feed_issues) or f"Amazon ended feed {feed_id} {status}"
+	return SubmittedFeed(feed_id, by_id)
+
+
+def get_feed_status(session, feed_id: str) -> FeedStatus:
+	feed = session.call("getFeed", FeedsApi, "get_feed", feed_id).body
+	return FeedStatus(
+		feed_id,
+		str(feed.get("processingStatus") or ""),
+		str(feed.get("resultFeedDocumentId") or ""),
+		str(feed.get("processingEndTime") or ""),
+	)
+
+
+def read_feed_result(session, status: FeedStatus, skus_by_message: dict[int, str]) -> FeedResult:
+	"""The processing report of a finished feed (a CANCELLED feed may have none: then its status
+	is the only issue)."""
+	result = FeedResult(status.feed_id, status.status)
+	if status.result_document_id:
+		_read_report(session, status.result_document_id, skus_by_message, result)
+	if status.status in FAILED and not result.feed_issues:
+		result.feed_issues.append(f"Amazon ended feed {status.feed_id} {status.status}")
+	return result
+
+
+def submit_listings_feed(
+	session,
+	seller_id: str,
+	marketplace_ids: list[str],
+	messages: list[FeedMessage],
+	*,
+	poll_interval: float = 30.0,
+	deadline: float = 3600.0,
+) -> FeedResult:
+	"""Send the messages as one feed and wait for Amazon's processing report."""
+	submitted = create_listings_feed(session, seller_id, marketplace_ids, messages)
+	status = _wait(session, submitted.feed_id, poll_interval, deadline)
+	result = read_feed_result(session, status, submitted.skus_by_message)
+	if status.status in FAILED:
+		reason = "; ".join(result.feed_issues)
 		raise FeedFailed(
-			f"Feed {feed_id} ended {status}: {reason}", operation="getFeed", code=status, details=""
+			f"Feed {status.feed_id} ended {status.status}: {reason}",
+			operation="getFeed",
+			code=status.status,
+			details="",
 		)
 	return result
 
 
-def _wait(session, feed_id: str, poll_interval: float, deadline: float) -> tuple[str, str]:
+def _wait(session, feed_id: str, poll_interval: float, deadline: float) -> FeedStatus:
 	give_up_at = session.clock() + deadline
 	while True:
-		feed = session.call("getFeed", FeedsApi, "get_feed", feed_id).body
-		status = str(feed.get("processingStatus") or "")
-		if status == DONE or status in FAILED:
-			return status, str(feed.get("resultFeedDocumentId") or "")
+		status = get_feed_status(session, feed_id)
+		if status.finished:
+			return status
 		if session.clock() + poll_interval > give_up_at:
 			raise DeadlineExceeded(
-				f"Feed {feed_id} was still {status or 'not ready'} after {deadline:g} s", operation="getFeed"
+				f"Feed {feed_id} was still {status.status or 'not ready'} after {deadline:g} s",
+				operation="getFeed",
 			)
 		session.sleep(poll_interval)
 

@@ -175,6 +175,17 @@ class SpApiSource:
 		}
 		return feeds.submit_listings_feed(self.session, seller_id, marketplace_ids, messages, **options)
 
+	def create_listings_feed(
+		self, seller_id: str, marketplace_ids: list[str], messages: list[feeds.FeedMessage]
+	) -> feeds.SubmittedFeed:
+		return feeds.create_listings_feed(self.session, seller_id, marketplace_ids, messages)
+
+	def get_feed_status(self, feed_id: str) -> feeds.FeedStatus:
+		return feeds.get_feed_status(self.session, feed_id)
+
+	def read_feed_result(self, status: feeds.FeedStatus, skus_by_message: dict[int, str]) -> feeds.FeedResult:
+		return feeds.read_feed_result(self.session, status, skus_by_message)
+
 	# -- shipments -------------------------------------------------------------------------------
 	def confirm_shipment(
 		self,

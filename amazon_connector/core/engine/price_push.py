@@ -11,11 +11,13 @@ and shows Amazon's message on the SKU's mapping and in the log.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from ...spapi.listings_push import price_patch
 from ..drafts.listings import OfferPrice
 from ..ports import Outcome
 from .base import AccountEngine
+from .feeds_in_flight import Item
 from .listing_patches import ListingsPatchSender, PatchChange
 from .report import RecordFailure, SyncReport, source_stats
 
@@ -34,6 +36,7 @@ class PricePush(AccountEngine):
 		prices = [p for p in self.port.offer_prices() if p.marketplace_id in currencies]
 		changed = [p for p in prices if p.last_pushed is None or p.price != p.last_pushed]
 		report.count(Outcome.UNCHANGED, len(prices) - len(changed))
+		currency_of = {(p.marketplace_id, p.sku): p.currency for p in changed}
 		changes = []
 		for offer in changed:
 			wanted = currencies[offer.marketplace_id]
@@ -49,8 +52,10 @@ class PricePush(AccountEngine):
 			except ValueError as exc:
 				self._refuse(report, offer, str(exc))
 				continue
+			before = None if offer.last_pushed is None else str(offer.last_pushed)
+			item = Item(offer.marketplace_id, offer.sku, str(offer.price), before)
 			changes.append(
-				PatchChange(offer.sku, patch, [offer], f"{offer.sku}: {offer.price} {offer.currency}")
+				PatchChange(offer.sku, patch, [item], f"{offer.sku}: {offer.price} {offer.currency}")
 			)
 		sender = ListingsPatchSender(
 			self.source,
@@ -58,16 +63,16 @@ class PricePush(AccountEngine):
 			self.settings,
 			report,
 			record_kind=SKU_KIND,
-			on_pushed=lambda o: self.port.mark_price_pushed(o.marketplace_id, o.sku, o.price),
-			on_rejected=lambda o, reason: self.port.mark_price_rejected(
-				o.marketplace_id, o.sku, o.price, reason
+			on_pushed=lambda i: self.port.mark_price_pushed(i.marketplace_id, i.sku, Decimal(i.value)),
+			on_rejected=lambda i, reason: self.port.mark_price_rejected(
+				i.marketplace_id, i.sku, Decimal(i.value), reason
 			),
-			event_of=lambda o: {
-				"marketplace_id": o.marketplace_id,
-				"sku": o.sku,
-				"before": None if o.last_pushed is None else str(o.last_pushed),
-				"after": str(o.price),
-				"currency": o.currency,
+			event_of=lambda i: {
+				"marketplace_id": i.marketplace_id,
+				"sku": i.sku,
+				"before": i.before,
+				"after": i.value,
+				"currency": currency_of[(i.marketplace_id, i.sku)],
 			},
 		)
 		sender.send(changes, progress)
