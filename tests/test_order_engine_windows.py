@@ -406,6 +406,24 @@ def test_progress_is_reported_per_window():
 	assert calls[0][0] == 0 and calls[-1][0] == calls[-1][1] and calls[-1][1] > 1
 
 
+def test_progress_inside_a_window_counts_its_orders_as_they_are_read():
+	calls = []
+	sync(FakeAmazon(world(6)), preview_with_items("SKU-1")).run(
+		progress=lambda d, t, m: calls.append((d, t, m))
+	)
+	by_window: dict[int, list[str]] = {}
+	for done, _, message in calls:
+		by_window.setdefault(done, []).append(message)
+	crowded = [told for told in by_window.values() if len(told) > 2]
+	assert crowded, by_window  # some window held orders
+	for told in crowded:
+		assert told[0].startswith("Reading orders created ") and not told[0].endswith(" read")
+		counts = [m.rsplit(": ", 1)[1] for m in told[1:] if m.endswith(" read")]
+		assert counts == [f"{n} order{'s' if n != 1 else ''} read" for n in range(1, len(counts) + 1)], told
+	windows_told = {d for d, _, _ in calls}
+	assert len(windows_told) > 1  # the window count still moves as windows end
+
+
 def test_no_enabled_marketplace_reads_nothing():
 	amazon = FakeAmazon(world(2))
 	report = sync(amazon, PreviewErp("acct"), settings=settings(marketplaces=())).run()

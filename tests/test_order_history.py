@@ -5,6 +5,7 @@ exactly once and resumable."""
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -171,3 +172,22 @@ def test_the_history_reads_each_shipment_event_once(sim, world):
 	ranges = sorted(recorder.ranges)
 	assert all(earlier[1] <= later[0] for earlier, later in zip(ranges, ranges[1:], strict=False))
 	assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))  # and no gap between
+
+
+def test_the_history_tells_its_progress_every_order_in_words_a_person_reads(sim, world):
+	"""A report period holds hundreds of orders (minutes of Sales Orders on a bench): its progress is
+	told with the orders read so far, not only when the period ends, and without ISO timestamps."""
+	port = PreviewErp("sim")
+	engine = Pipeline(source(sim), port, settings(world, True), now=sim.now).engine("orders")
+	engine.item_resolver = items_for(port)
+	calls: list[tuple] = []
+	engine.run(progress=lambda done, total, message: calls.append((done, total, message)))
+	waits = [c for c in calls if c[2].startswith("Waiting for Amazon to prepare the order report of ")]
+	assert waits and "minutes" in waits[0][2]  # the minutes Amazon takes are not silent
+	periods = [c for c in calls if c[2].startswith("Reading the order reports of ")]
+	first = [c for c in periods if c[0] == 0]
+	counts = [int(m.rsplit(": ", 1)[1].split()[0]) for _, _, m in first if m.endswith(" read")]
+	assert counts and counts == list(range(1, len(counts) + 1)), first[:5]  # one tell per order
+	assert len(counts) > 1
+	told = periods + waits
+	assert all(" UTC" in m and not re.search(r"\d{4}-\d\d-\d\dT", m) for _, _, m in told), told[0]

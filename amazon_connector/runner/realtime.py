@@ -8,6 +8,7 @@ import frappe
 from frappe import _
 
 from ..core.engine.pipeline import stage_label
+from ..core.progress import shown_percent
 from ..erpnext_adapter.settings import SETTINGS_DOCTYPE
 
 JOB_EVENT = "amazon_connector_job"  # the app bundle listens for it (public/js)
@@ -26,9 +27,8 @@ class FormPublisher:
 		if now - self._last < self.MIN_INTERVAL and not finished:
 			return
 		self._last = now
-		percent = (100.0 * done / total) if total else min(95.0, 100.0 * done / (done + 100.0)) or 1.0
 		frappe.publish_progress(
-			percent,
+			shown_percent(done, total),
 			title=_("Amazon: syncing {0}").format(_(stage_label(stage))),
 			doctype=SETTINGS_DOCTYPE,
 			docname=self.account,

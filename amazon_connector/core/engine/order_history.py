@@ -33,9 +33,9 @@ from ..mapping.order_report import OrderReportError, ReportOrderIncomplete, grou
 from ..ports import ErpPort
 from ..settings import SyncSettings
 from ..sources import AmazonSource
-from ..timestamps import parse_timestamp
+from ..timestamps import parse_timestamp, readable_span
 from .base import AccountEngine, Clock
-from .orders import OrderSync
+from .orders import OrderSync, window_progress
 from .report import RecordFailure, SyncReport, failure_reason, source_stats
 from .windows import SETTLE, clamp_after
 
@@ -132,12 +132,30 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 			end = checkpoint["done_to"]
 			start = max(checkpoint["after"], end - timedelta(days=REPORT_DAYS))
 			label = f"{_iso(start)} .. {_iso(end)}"
-			if progress:
-				progress(done, total, f"Reading the order reports of {label}")
+			tick = (
+				window_progress(
+					progress, done, total, f"Reading the order reports of {readable_span(start, end)}"
+				)
+				if progress
+				else None
+			)
 			try:
 				item_ids, facilitator = self._shipment_index(start, end)
+				read = [0]
 				for marketplace_id in marketplaces:
-					self._read_report(orders, marketplace_id, start, end, item_ids, facilitator, report)
+					if progress:
+						# Said while the run waits, as the products stage does for its listings report.
+						config = self.settings.marketplace(marketplace_id)
+						progress(
+							done,
+							total,
+							f"Waiting for Amazon to prepare the order report of "
+							f"{(config.country if config else '') or marketplace_id} for "
+							f"{readable_span(start, end)}; Amazon takes minutes to make one",
+						)
+					self._read_report(
+						orders, marketplace_id, start, end, item_ids, facilitator, report, tick, read
+					)
 			except Exception as exc:  # Amazon unreachable, a report FATAL, an unreadable file...
 				report.count("failed")
 				report.failures.append(RecordFailure("order report", label, failure_reason(exc)))
@@ -154,7 +172,19 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 		if progress:
 			progress(done, done, "Order history done")
 
-	def _read_report(self, orders, marketplace_id, start, end, item_ids, facilitator, report) -> None:
+	def _read_report(
+		self, orders, marketplace_id, start, end, item_ids, facilitator, report, tick=None, read=None
+	) -> None:
+		"""Import one marketplace's report of [start, end]; `read[0]` counts the period's orders (of all
+		its marketplaces) for `tick`."""
+		read = read if read is not None else [0]
+
+		def handle(order) -> None:
+			orders.process_order(order, report)
+			read[0] += 1
+			if tick:
+				tick(read[0])
+
 		document = self.source.fetch_order_report(marketplace_id, start, end)
 		config = self.settings.marketplace(marketplace_id)
 		text, _ = decode_report(document.content, document.charset, config.country if config else "")
@@ -180,7 +210,7 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 				report.count("failed")
 				report.failures.append(RecordFailure("order", report_order.amazon_order_id, str(exc)))
 				continue
-			orders.process_order(order, report)
+			handle(order)
 		for order_id in by_search:
 			try:
 				order = self.source.get_order(order_id)
@@ -190,7 +220,7 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 					RecordFailure("order", order_id, f"could not be read from Amazon: {failure_reason(exc)}")
 				)
 				continue
-			orders.process_order(order, report)
+			handle(order)
 		if by_search:
 			report.note(
 				f"{len(by_search)} order(s) of {marketplace_id} placed {_iso(start)} .. {_iso(end)} were read "

@@ -155,14 +155,15 @@ class OrderSync(AccountEngine[OrdersSource]):
 	def _read_windows(self, plan: RunPlan, marketplace_ids: list[str], report: SyncReport, progress) -> None:
 		done = 0
 		for window in plan.windows():
+			tick = None
 			if progress:
 				# Backfill windows are sized as they go, so the total is an estimate at the current size.
 				left = len(plan.incremental) - done if window.by == UPDATED else 0
 				total = done + max(left, 0) + plan.backfill_windows_left()
-				progress(done, total, f"Reading orders {window.readable}")
+				tick = window_progress(progress, done, total, f"Reading orders {window.readable}")
 			token, seen = plan.checkpoint.resume_of(window)
 			try:
-				seen = self._read_window(plan, window, marketplace_ids, report, token, seen)
+				seen = self._read_window(plan, window, marketplace_ids, report, token, seen, tick)
 			except WindowTooLarge as crowded:
 				smaller = plan.split(window, crowded.orders)
 				self.port.set_checkpoint(CHECKPOINT_KIND, plan.checkpoint.to_dict())
@@ -196,10 +197,15 @@ class OrderSync(AccountEngine[OrdersSource]):
 		if progress:
 			progress(done, done, "Done")
 
-	def _read_window(self, plan: RunPlan, window: Window, marketplace_ids, report, token, seen: int) -> int:
+	def _read_window(
+		self, plan: RunPlan, window: Window, marketplace_ids, report, token, seen: int, tick=None
+	) -> int:
 		"""Handle the orders of `window` from the page `token` names (None: the first), checkpointing
-		after every page; returns the orders the window held."""
+		after every page; returns the orders the window held. `tick(n)` is told every order read, so
+		that a crowded window (minutes of Sales Orders) shows its progress while it is read."""
 		counted = [seen]
+		if tick:
+			tick(seen)
 
 		def page_done(next_token: str | None) -> None:
 			if next_token and counted[0] >= plan.max_orders and can_split(window):
@@ -212,13 +218,15 @@ class OrderSync(AccountEngine[OrdersSource]):
 			for order in self._search(window, marketplace_ids, token, page_done):
 				counted[0] += 1
 				self.process_order(order, report)
+				if tick:
+					tick(counted[0])
 		except Exception as exc:
 			if not token or counted[0] != seen or getattr(exc, "status", None) != 400:
 				raise
 			# Amazon no longer takes the stored page token (they expire): read the window from its start.
 			report.note(f"The stored page of orders {window.label} has expired; the window is read again.")
 			plan.checkpoint.page = None
-			return self._read_window(plan, window, marketplace_ids, report, None, 0)
+			return self._read_window(plan, window, marketplace_ids, report, None, 0, tick)
 		return counted[0]
 
 	def _search(self, window: Window, marketplace_ids: list[str], token=None, on_page=None) -> Iterable[dict]:
@@ -369,3 +377,15 @@ def _cancel_reason(draft: SalesOrderDraft) -> str:
 def _listed(values: list[str]) -> str:
 	shown = ", ".join(values[:_LISTED])
 	return shown + (f" and {len(values) - _LISTED} more" if len(values) > _LISTED else "")
+
+
+def window_progress(progress, done: int, total: int, message: str):
+	"""The progress of one window or report period, told with the orders read in it so far (the
+	count of windows moves only when one ends; the callers' publishers keep the pace of updates)."""
+	progress(done, total, message)
+
+	def tick(orders: int) -> None:
+		if orders:
+			progress(done, total, f"{message}: {orders} order{'s' if orders != 1 else ''} read")
+
+	return tick
