@@ -160,6 +160,7 @@ def test_run_creates_one_item_per_sku(amazon):
 		("catalog", US.marketplace_id, ("B000000001", "B000000002"))
 	]
 	assert progress[-1] == (3, 3)
+	assert "3 SKUs in 1 marketplace: " in report.messages[-1], report.messages  # not "1 marketplaces"
 
 
 def test_second_run_is_all_unchanged_and_a_price_change_is_one_update(amazon):

@@ -123,7 +123,7 @@ class ProductSync:
 		counts = ", ".join(
 			f"{report.counts.get(k, 0)} {k}" for k in ("created", "updated", "unchanged", "skipped", "failed")
 		)
-		report.note(f"{len(primary)} SKUs in {len(marketplaces)} marketplaces: {counts}.")
+		report.note(f"{_count(len(primary), 'SKU')} in {_count(len(marketplaces), 'marketplace')}: {counts}.")
 		return report.finish(source_stats(self.source))
 
 	def _read_report(self, marketplace: MarketplaceConfig, report: SyncReport) -> list[ListingRow]:
@@ -338,6 +338,10 @@ class ProductSync:
 					row = replace(row, sku=sku)
 				return row, catalog_from_listings_item(item, marketplace.marketplace_id)
 		return ListingRow(line=0, sku=sku, asin=asin), None
+
+
+def _count(n: int, noun: str) -> str:
+	return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _name(marketplace: MarketplaceConfig) -> str:
