@@ -195,6 +195,28 @@ def test_both_authorization_shapes_and_the_units_status_coming_back(sim, source,
 	assert "Returns: 1 of 1 units received by Amazon" in state.message
 
 
+def test_a_unit_is_not_processed_before_amazon_gave_its_authorization(make_simulator, world, load_model):
+	sim = make_simulator(world, mcf_return_delay=60.0)
+	sim.set_fba_quantities(US, "MCF-MUG", fulfillable=20)
+	with paced_session(sim, "Late") as session:
+		source = SpApiSource(session)
+		for n in range(1, 10):
+			state = shipped(sim, source, f"SO-L{n}", lines=(("MCF-MUG", 1),))
+			line = ReturnLine("row-1", shipment_of(state, "row-1"), 1, "CR-DEFECTIVE")
+			if not fulfilment.request_return(
+				source, state.seller_fulfillment_order_id, f"RET-L{n}", [line]
+			).authorizations:
+				break
+		order_id = state.seller_fulfillment_order_id
+		sim.advance_clock(120)  # past the return delay, but the authorization is an hour away
+		(unit,) = read_fulfilment_order(order_view(sim, load_model, order_id)).returns
+		assert unit.status == "New" and unit.authorization_id == ""
+		sim.advance_clock(3600)
+		state = read_fulfilment_order(order_view(sim, load_model, order_id))
+	(unit,) = state.returns
+	assert unit.processed and unit.authorization_id == state.authorizations[0].authorization_id
+
+
 def test_sellable_units_are_fulfillable_again_and_damaged_ones_are_not(sim, source, load_model):
 	state = shipped(sim, source, "SO-R3", lines=(("MCF-MUG", 3),))
 	order_id = state.seller_fulfillment_order_id

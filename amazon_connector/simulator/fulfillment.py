@@ -586,6 +586,7 @@ class Fulfillment:
 		for unit in taken:
 			unit["authorization"] = authorization
 			unit["late"] = late
+			unit["authorized"] = now + timedelta(seconds=AUTHORIZATION_DELAY if late else 0)
 			if not late:
 				unit["returnAuthorizationId"] = authorization["returnAuthorizationId"]
 		if late:
@@ -595,12 +596,13 @@ class Fulfillment:
 
 	def _advance_returns(self, record: dict, now: datetime) -> None:
 		for unit in record["returns"]:
-			if unit.get("late") and now >= unit["requested"] + timedelta(seconds=AUTHORIZATION_DELAY):
+			if unit.get("late") and now >= unit["authorized"]:
 				unit["late"] = False
 				unit["returnAuthorizationId"] = unit["authorization"]["returnAuthorizationId"]
 				if unit["authorization"] not in record["authorizations"]:
 					record["authorizations"].append(unit["authorization"])
-			due = unit["requested"] + timedelta(seconds=self.return_delay)
+			# A unit travels under its authorization: it cannot arrive before that was given.
+			due = max(unit["requested"] + timedelta(seconds=self.return_delay), unit["authorized"])
 			if unit["status"] == "New" and now >= due:
 				self._process(record, unit, due)
 
@@ -635,11 +637,11 @@ class Fulfillment:
 			now = self.sim.clock.now()
 			self.return_conditions.update(conditions or {})
 			for unit in record["returns"]:
-				if unit.get("late"):
-					unit["requested"] = now - timedelta(seconds=AUTHORIZATION_DELAY)
+				unit["authorized"] = min(unit["authorized"], now)
+			self._advance_returns(record, now)  # the late authorizations are given
+			for unit in record["returns"]:
 				if unit["status"] == "New":
 					self._process(record, unit, now)
-			self._advance_returns(record, now)
 			return self._view(record)
 
 	@staticmethod
