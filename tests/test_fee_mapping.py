@@ -215,6 +215,18 @@ def test_a_positive_commission_is_a_credit_not_a_cost():
 	assert draft.total == Decimal("-0.75")
 
 
+def test_float_noise_in_a_json_number_is_not_money():
+	noisy = mfn_shipment_positive_commission()
+	noisy["ShipmentFeeList"] = []
+	noisy["ShipmentItemList"][0]["ItemFeeList"] = [
+		fee("Commission", -1.9500000000000002),
+		fee("FixedClosingFee", -0.333),
+	]
+	draft = only_draft(map_financial_events(page_of(ShipmentEventList=[noisy])))
+	# the noise goes; an amount finer than a cent by more than noise stays as Amazon wrote it
+	assert lines_of(draft) == {"Commission": Decimal("1.95"), "FixedClosingFee": Decimal("0.333")}
+
+
 def test_jpy_amounts_and_points_cost():
 	draft = only_draft(map_financial_events(page_of(ShipmentEventList=[jp_shipment()])))
 	assert draft.currency == "JPY"

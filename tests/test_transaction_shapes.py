@@ -341,3 +341,21 @@ def test_float_noise_in_a_json_number_is_not_money():
 	shipment["breakdowns"] = [_node("Sales", "17.990000000000002"), _node("Commission", "-2.69")]
 	plan = map_transaction(shipment)
 	assert plan.fee_draft.sale_amounts == {"Sales": Decimal("17.99")}
+
+
+def test_a_service_fee_or_adjustment_of_an_unknown_kind_has_an_account_of_its_own():
+	def account(kind: str, leaf: str) -> list[str]:
+		transaction = {
+			"transactionType": kind,
+			"transactionId": f"{kind}-1",
+			"postedDate": "2026-05-02T10:00:00Z",
+			"totalAmount": {"currencyAmount": -0.89, "currencyCode": "EUR"},
+			"breakdowns": [_node("Expenses", "-0.89", _node("AmazonFees", "-0.89", _node(leaf, "-0.89")))],
+		}
+		return [line.account_label for line in map_transaction(transaction).account_draft.lines]
+
+	assert account("ServiceFee", "LowInventoryLevelFee") == ["Amazon Service Fees (LowInventoryLevelFee)"]
+	assert account("ServiceFee", "InboundPlacementFee") == ["Amazon Service Fees (InboundPlacementFee)"]
+	assert account("Adjustment", "WAREHOUSE_DAMAGE") == ["Amazon Account Adjustments (WAREHOUSE_DAMAGE)"]
+	assert account("ServiceFee", "Subscription") == ["Amazon Subscription Fees"]
+	assert account("ProductAdsPayment", "charge") == ["Amazon Advertising"]  # one kind of money: its type's

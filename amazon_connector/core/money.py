@@ -77,6 +77,18 @@ def parse_amount(value, currency: str = "") -> Decimal:
 	return amount
 
 
+# JSON numbers written from binary floats carry noise far below any currency's unit
+# (12.990000000000002); it is not money.
+FLOAT_NOISE = Decimal("1e-9")
+
+
+def without_float_noise(amount: Decimal, currency: str) -> Decimal:
+	"""12.990000000000002 -> 12.99; an amount finer than the currency's unit by more than noise
+	(0.333 USD) is kept as Amazon wrote it."""
+	rounded = round_money(amount, currency)
+	return rounded if abs(amount - rounded) < FLOAT_NOISE else amount
+
+
 def money_of(money: dict | None) -> tuple[Decimal, str] | None:
 	"""(amount, currency) of an Amazon Money object (2026-01-01 `amount`/`currencyCode`, or
 	Finances v0 `CurrencyAmount`/`CurrencyCode`), or None when absent."""

@@ -460,6 +460,15 @@ class _Generator:
 				{"PostedDate": iso(middle + timedelta(days=6)), "OriginalRemovalOrderId": f"L{rng.randrange(10**6, 10**7)}",
 					"LiquidationProceedsAmount": money_of("31.00"), "LiquidationFeeAmount": money_of("-4.65")}
 			)  # fmt: skip
+			# A fee type the connector's tables do not know (Amazon adds them: this one came in 2024), once
+			# in the first marketplace and in about half of the others: it must land on an account of
+			# its own, never be dropped or lumped in.
+			first = marketplace is self.marketplaces[0]
+			if first or random.Random(f"unknown-fee-{self.seed}-{marketplace.marketplace_id}").random() < 0.5:
+				self.events["ServiceFeeEventList"].append(
+					{"FeeReason": "LowInventoryLevelFee", "PostedDate": iso(middle + timedelta(hours=8)),
+						"FeeList": [{"FeeType": "LowInventoryLevelFee", "FeeAmount": money_of("-0.89")}]}
+				)  # fmt: skip
 			shipped = self.claimable.get(marketplace.marketplace_id)
 			if shipped:
 				order = self.orders[rng.choice(shipped)]

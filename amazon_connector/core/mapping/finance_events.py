@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..money import MoneyError, money_of
+from ..money import MoneyError, money_of, without_float_noise
 
 
 @dataclass
@@ -54,4 +54,4 @@ def event_money(value, where: str) -> tuple[Decimal, str]:
 	amount, currency = parsed
 	if not currency:
 		raise MoneyError(f"{where} has an amount without a currency")
-	return amount, currency.upper()
+	return without_float_noise(amount, currency), currency.upper()

@@ -5,7 +5,9 @@ Finances v0 event lists (ShipmentEventList -> Shipment, ServiceFeeEventList -> S
 `Transfer` for the payout to the bank. Every one of them has an account here. Within a transaction,
 a breakdown whose type is a known fee (FEE_ACCOUNT_LABELS: Subscription, FBAStorageFee, ...) goes to
 that fee's account, the one the v0 feed used too; everything else of the transaction goes to its
-type's account. A type missing from the table is never put in a shared bucket: it gets its own
+type's account, except in service fees and adjustments, which carry many kinds of money: a kind
+not in the tables there gets an account of its own ("Amazon Service Fees (LowInventoryLevelFee)").
+A type missing from the table is never put in a shared bucket: it gets its own
 "Amazon Other Transactions (<type>)" account, and the engine logs it.
 
 Two kinds of money are not costs or income but Amazon holding the seller's money; they live on

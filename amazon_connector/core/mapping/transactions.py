@@ -47,9 +47,15 @@ from ..drafts.fees import (
 	UnpostedFinanceEvent,
 )
 from ..drafts.transactions import HOME_BESIDE_CLEARING, HOME_FEE_GROUP, AccountEntryDraft, AccountLineDraft
-from ..money import MoneyError, parse_amount, round_money
+from ..money import MoneyError, parse_amount, without_float_noise
 from ..timestamps import TimestampError, parse_timestamp
-from .account_labels import FEE_ACCOUNT_LABELS, WITHHELD_TAX_LABELS, account_label, withheld_tax_name
+from .account_labels import (
+	FEE_ACCOUNT_LABELS,
+	WITHHELD_TAX_LABELS,
+	account_label,
+	type_in_label,
+	withheld_tax_name,
+)
 from .fee_keys import event_key, fingerprint_json
 from .transaction_accounts import (
 	BREAKDOWN_ACCOUNT_LABELS,
@@ -77,8 +83,9 @@ SALE_GROUPS = {
 SALE_LEAVES = {"principal", "principle", "tax", "shippingcharge", "shippingtax", "giftwrap", "giftwraptax",
 	"product charges", "productcharges", "shipping", "promotion", "promotions"}  # fmt: skip
 STATUSES = (DEFERRED, RELEASED, DEFERRED_RELEASED)
-FLOAT_NOISE = Decimal("1e-9")
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+# Transaction types that carry many kinds of money, each named by its breakdown type.
+MANY_KINDS_TYPES = ("ServiceFee", "Adjustment")
 CHARGEBACK_TYPES = ("ShippingChargeback", "GiftwrapChargeback", "CODChargeback")
 POINTS_TYPES = ("CostOfPointsGranted", "CostOfPointsReturned")
 
@@ -138,16 +145,9 @@ def _money(value, where: str) -> tuple[Decimal, str]:
 		raise TransactionError(f"{where}: not a Currency object")
 	currency = str(value.get("currencyCode") or "").strip().upper()
 	try:
-		return _without_float_noise(parse_amount(value.get("currencyAmount"), currency), currency), currency
+		return without_float_noise(parse_amount(value.get("currencyAmount"), currency), currency), currency
 	except MoneyError as exc:
 		raise TransactionError(f"{where}: {exc}") from None
-
-
-def _without_float_noise(amount: Decimal, currency: str) -> Decimal:
-	"""12.990000000000002 -> 12.99: a JSON number written from a binary float carries noise far below
-	the currency's unit; it is not money, and kept it would make exact totals disagree."""
-	rounded = round_money(amount, currency)
-	return rounded if abs(amount - rounded) < FLOAT_NOISE else amount
 
 
 def breakdown_list(value) -> list:
@@ -262,6 +262,10 @@ def _account_leaf_label(leaf: Leaf, transaction_type: str) -> tuple[str, str]:
 	label = BREAKDOWN_ACCOUNT_LABELS.get(leaf.type) or FEE_ACCOUNT_LABELS.get(leaf.type)
 	if not label:
 		label = transaction_account_label(transaction_type)[0]
+		if transaction_type in MANY_KINDS_TYPES and leaf.type not in (transaction_type, "Unnamed"):
+			# A service fee or adjustment of a kind not in the tables: an account of its own beside
+			# the type's, never the type's account shared with every other unknown kind.
+			label = f"{label} ({type_in_label(leaf.type)})"
 	home = HOME_BESIDE_CLEARING if label == RESERVE_ACCOUNT_LABEL else HOME_FEE_GROUP
 	return label, home
 
