@@ -282,6 +282,9 @@ def test_settlements_use_the_report_where_the_list_of_settlements_is_gone(make_s
 		else:
 			assert record["status"] == "Booked", group.group_id
 			assert draft.report_total == deposit == draft.report_lines_total
+			if "FundTransferDate" not in body:  # carried into the next settlement, not paid out
+				assert draft.carried_forward == deposit and draft.paid == 0
+				continue
 			assert draft.deposit_date == datetime.fromisoformat(
 				body["FundTransferDate"].replace("Z", "+00:00")
 			)

@@ -192,13 +192,17 @@ def test_settlements_add_up_and_closed_ones_pay_out(http, load_model, world_star
 	reserves = 0
 	for group in closed:
 		members = by_group[group["FinancialEventGroupId"]]
-		(transfer,) = [t for t in members if t["transactionType"] == "Transfer"]
+		transfers = [t for t in members if t["transactionType"] == "Transfer"]
 		others = sum(
-			(Decimal(str(t["totalAmount"]["currencyAmount"])) for t in members if t is not transfer),
+			(Decimal(str(t["totalAmount"]["currencyAmount"])) for t in members if t not in transfers),
 			Decimal(0),
 		)
 		deposit = Decimal(str(group["OriginalTotal"]["CurrencyAmount"]))
-		assert others == deposit
+		assert others + Decimal(str(group["BeginningBalance"]["CurrencyAmount"])) == deposit
+		if "FundTransferDate" not in group:  # a small negative balance, carried into the next one
+			assert not transfers and -20 < deposit < 0
+			continue
+		(transfer,) = transfers
 		assert Decimal(str(transfer["totalAmount"]["currencyAmount"])) == -deposit
 		assert transfer["postedDate"] == group["FundTransferDate"]
 		reserves += sum(1 for t in members if "Reserve" in str(t.get("breakdowns")))

@@ -52,7 +52,11 @@ from ..core.mapping.account_labels import (
 	SHIPPING_LABEL,
 	WITHHELD_TAX_LABELS,
 )
-from ..core.mapping.transaction_accounts import DEFERRED_ACCOUNT_LABEL, RESERVE_ACCOUNT_LABEL
+from ..core.mapping.transaction_accounts import (
+	CARRIED_ACCOUNT_LABEL,
+	DEFERRED_ACCOUNT_LABEL,
+	RESERVE_ACCOUNT_LABEL,
+)
 from .errors import AdapterError
 
 # Where each label's account lives.
@@ -80,7 +84,12 @@ def home_of_label(label: str) -> str:
 		return HOME_TAX
 	if label in (SHIPPING_LABEL, GIFT_WRAP_LABEL, OTHER_CHARGES_LABEL, DISCOUNT_LABEL):
 		return HOME_INCOME
-	if label in (CLEARING_ACCOUNT_LABEL, RESERVE_ACCOUNT_LABEL, DEFERRED_ACCOUNT_LABEL):
+	if label in (
+		CLEARING_ACCOUNT_LABEL,
+		RESERVE_ACCOUNT_LABEL,
+		DEFERRED_ACCOUNT_LABEL,
+		CARRIED_ACCOUNT_LABEL,
+	):
 		return HOME_CLEARING  # money Amazon holds for the seller: assets beside the receivables
 	return HOME_FEES
 

@@ -8,9 +8,12 @@
   Bank Entry dated the deposit date, debiting the bank account chosen for the currency in Amazon
   Settings and crediting Amazon Clearing by Amazon's deposit, with the settlement id as its
   reference number (cheque_no) and in `amazon_settlement_id`; its key "settlement:<id>" makes it
-  unique. A settlement that is open, waits for transactions (or for the invoices' payments and
-  refunds of its orders, see `settlement_vouchers`), or does not add up is recorded, not booked;
-  the record says why. Once booked, every voucher of the settlement carries its id and the record
+  unique. An opening balance Amazon carried in from the previous settlement comes off "Amazon
+  Carried Balances" in the same entry, and a settlement Amazon did not pay out but carried on
+  moves its balance there instead of to the bank (see `core.engine.settlements`): the clearing row
+  is always minus the settlement's transactions. A settlement that is open, waits for transactions
+  (or for the invoices' payments and refunds of its orders, see `settlement_vouchers`), or does not
+  add up is recorded, not booked; the record says why. Once booked, every voucher of the settlement carries its id and the record
   shows their balance on the clearing account (0.00).
 """
 
@@ -25,6 +28,7 @@ from frappe import _
 from ..core.drafts.fees import CATEGORY_FEE, FeeEntryDraft, FeeLineDraft
 from ..core.drafts.transactions import AccountEntryDraft, SettlementDraft
 from ..core.engine.settlements import BEFORE_START, DONE, settlement_status
+from ..core.mapping.transaction_accounts import CARRIED_ACCOUNT_LABEL
 from ..core.ports import Outcome
 from .accounts import Accounts
 from .context import AdapterContext
@@ -111,7 +115,7 @@ class Settlements:
 		balance = None
 		if status == "Booked":
 			bank = self.banks.get(draft.currency)
-			if not bank:
+			if not bank and draft.paid:
 				status, outcome = "Waiting", Outcome.SKIPPED
 				note = _(
 					"No bank account for {0} in Amazon Settings (Settlement Bank Accounts): add one, the next run books it."
@@ -142,12 +146,22 @@ class Settlements:
 					"account: {1}"
 				).format(len(set(outside)), ", ".join(sorted(set(outside))[:10]))
 			)
-		if balance and draft.opening_balance:
+		if draft.opening_balance:
 			notes.append(
-				_("Amazon carried an opening balance of {0} into this settlement.").format(
-					draft.opening_balance
-				)
+				_(
+					"Amazon carried an opening balance of {0} {1} into this settlement from the previous one; "
+					"it comes off {2}."
+				).format(draft.opening_balance, draft.currency, CARRIED_ACCOUNT_LABEL)
 			)
+		if draft.carried_forward:
+			notes.append(
+				_(
+					"Amazon did not pay this settlement's balance of {0} {1} out but carried it into the next "
+					"settlement; it waits on {2} until that one is booked."
+				).format(draft.carried_forward, draft.currency, CARRIED_ACCOUNT_LABEL)
+			)
+		if balance:
+			notes.append(_("Its vouchers leave {0} on the clearing account.").format(balance))
 		return " ".join(notes)
 
 	def _record(
@@ -167,6 +181,7 @@ class Settlements:
 			"deposit_date": _naive(draft.deposit_date),
 			"trace_id": draft.trace_id,
 			"opening_balance": float(draft.opening_balance),
+			"carried_forward": float(draft.carried_forward),
 			"transactions_total": float(draft.transactions_total),
 			"deposit": float(draft.deposit) if draft.deposit is not None else None,
 			"difference": float(draft.difference) if draft.difference is not None else None,
@@ -196,18 +211,18 @@ class Settlements:
 				{"doctype": SETTLEMENT_DOCTYPE, "settlement_id": draft.settlement_id, **values}
 			).insert(ignore_permissions=True)
 
-	def _deposit(self, draft: SettlementDraft, bank: str) -> str:
+	def _deposit(self, draft: SettlementDraft, bank: str | None) -> str:
 		key = f"settlement:{draft.settlement_id}"
 		existing = frappe.db.get_value("Journal Entry", {"amazon_fee_event_key": key}, "name")
 		if existing:
 			return existing
-		if frappe.db.get_value("Account", bank, "company") != self.ctx.company:
+		if bank and frappe.db.get_value("Account", bank, "company") != self.ctx.company:
 			raise AdapterError(
 				_("Settlement {0}: bank account {1} does not belong to company {2}").format(
 					draft.settlement_id, bank, self.ctx.company
 				)
 			)
-		deposit = draft.deposit or Decimal(0)
+		deposit = draft.paid
 		moment = draft.deposit_date or draft.end
 		posting_date = to_system_time(moment).date() if moment else frappe.utils.getdate()
 		like = FeeEntryDraft(
@@ -218,18 +233,25 @@ class Settlements:
 		remark = _("Amazon settlement {0}: deposit of {1} {2}").format(
 			draft.settlement_id, deposit, draft.currency
 		)
+		if draft.opening_balance:
+			remark += "; " + _("opening balance {0} carried in").format(draft.opening_balance)
+		if draft.carried_forward:
+			remark += "; " + _("balance {0} carried into the next settlement").format(draft.carried_forward)
 		clearing = self.accounts.clearing_account(draft.currency)
-		rows = [
-			self.fee_entries._row(bank, deposit, rate, like, cost_center, remark),
-			self.fee_entries._row(clearing, -deposit, rate, like, cost_center, remark),
-		]
+		rows = []
+		if deposit:
+			rows.append(self.fee_entries._row(bank, deposit, rate, like, cost_center, remark))
+		if draft.carried_change:
+			carried = self.accounts.account(CARRIED_ACCOUNT_LABEL)
+			rows.append(self.fee_entries._row(carried, draft.carried_change, rate, like, cost_center, remark))
+		rows.append(self.fee_entries._row(clearing, draft.clearing_amount, rate, like, cost_center, remark))
 		self.fee_entries._balance(rows, like, prefer=clearing)
 		if rate_source:
 			remark += " " + _("converted at {0} ({1})").format(rate, rate_source)
 		doc = frappe.get_doc(
 			{
 				"doctype": "Journal Entry",
-				"voucher_type": "Bank Entry",
+				"voucher_type": "Bank Entry" if deposit else "Journal Entry",
 				"company": self.ctx.company,
 				"posting_date": posting_date,
 				"cheque_no": draft.settlement_id,

@@ -5,7 +5,9 @@ format: amazon.com (and the other non-European marketplaces) `1234.56` and `2026
 amazon.co.uk `1234.56` and `01/11/2026 07:00:00 UTC`, the euro marketplaces `1234,56` and
 `01.11.2026 07:00:00 UTC`. Every other settlement of a currency groups thousands (`1,234.56`,
 `1.234,56`), so both shapes are served. Made from the same transactions the feed serves, so its rows
-add up to its total, which is the payout.
+add up to its total, which is the payout; a balance carried in from the previous settlement is a row
+of its own ("Repayment of negative Amazon balance"), and a settlement whose negative balance Amazon
+carries on has no deposit date.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ COLUMNS = ("settlement-id", "settlement-start-date", "settlement-end-date", "dep
 DECIMAL_COMMA = {"DE", "FR", "IT", "ES", "NL", "BE", "SE", "PL", "TR"}
 TRANSACTION_TYPES = {"Shipment": "Order", "Refund": "Refund", "GuaranteeClaim": "A-to-z Guarantee Claim",
 	"Chargeback": "Chargeback Refund"}  # fmt: skip
+OPENING_DESCRIPTION = "Repayment of negative Amazon balance"
 AMOUNT_TYPES = {
 	"Sales": "ItemPrice",
 	"Expenses": "ItemFees",
@@ -83,6 +86,20 @@ def render(
 		"currency": currency,
 	}
 	rows = [summary]
+	opening = Decimal(str((body.get("BeginningBalance") or {}).get("CurrencyAmount") or 0))
+	if opening:
+		start = time_of("FinancialEventGroupStart")
+		rows.append(
+			{
+				"settlement-id": settlement_id,
+				"transaction-type": "other-transaction",
+				"amount-type": "other-transaction",
+				"amount-description": OPENING_DESCRIPTION,
+				"amount": fmt.amount(opening),
+				"posted-date": fmt.day(start),
+				"posted-date-time": fmt.moment(start),
+			}
+		)
 	for transaction in transactions:
 		rows += _rows(transaction, settlement_id, fmt)
 	lines = ["\t".join(COLUMNS)]

@@ -8,7 +8,13 @@ the previous reserve back (+R, in the next one); the group's `OriginalTotal` is 
 the bank on its `FundTransferDate`, and the 2024 feed shows that payout as a `Transfer`
 transaction of minus that amount. An open group's `OriginalTotal` is its balance so far. So the
 transactions of a closed settlement, the payout included, add up to zero, to the cent, and its
-total equals the sum of its other transactions (BeginningBalance 0).
+total equals its `BeginningBalance` plus the sum of its other transactions.
+
+A settlement that closes with a small negative balance (above minus CARRY_LIMIT) is not paid out,
+as Amazon does with those: no transfer, no `FundTransferDate`, and its balance is carried into the
+next settlement of its currency as that one's `BeginningBalance` (its settlement report shows it as
+a "Repayment of negative Amazon balance" row). The next one's reserve and payout count it. A larger
+negative balance Amazon charges to the seller (a payout of a negative amount).
 
 The book is kept up to date, not rebuilt: `refresh(now)` reads only the events added to the world
 since the last refresh (each is decoded once, to learn its settlement and the amount it adds) and
@@ -44,6 +50,8 @@ from .transactions import (
 PERIOD = timedelta(days=14)
 TRANSFER_DELAY = timedelta(days=1)
 RESERVE_SHARE = Decimal("0.10")
+CARRY_LIMIT = {"JPY": Decimal(2000)}  # other currencies: 20 units
+
 
 # How entries posted at the same moment are ordered: the world's events, then reserves, then payouts.
 _EVENT, _RESERVE, _TRANSFER = 0, 1, 2
@@ -89,6 +97,8 @@ class _Group:
 	reserves: list = field(default_factory=list)  # _Entry of the reserves released and held here
 	reserve_total: Decimal = Decimal(0)
 	transfer: _Entry | None = None  # the payout, once closed
+	opening: Decimal = Decimal(0)  # the balance carried in from the previous settlement
+	carried: bool = False  # closed with a negative balance: carried into the next, not paid out
 
 	@property
 	def transfer_date(self) -> datetime:
@@ -96,7 +106,7 @@ class _Group:
 
 	@property
 	def balance(self) -> Decimal:
-		return self.base + self.reserve_total
+		return self.opening + self.base + self.reserve_total
 
 
 class FinanceBook:
@@ -195,12 +205,15 @@ class FinanceBook:
 		for group in self.groups.values():
 			group.closed = group.transfer_date <= self.now
 			group.reserves, group.reserve_total, group.transfer = [], Decimal(0), None
+			group.opening, group.carried = Decimal(0), False
 		reserves: list[_Entry] = []
 		for currency in sorted({c for c, _ in self.groups}):
 			held = Decimal(0)
+			carried = Decimal(0)
 			indices = sorted(i for c, i in self.groups if c == currency)
 			for index in range(indices[0], indices[-1] + 1):
 				group = self._group(currency, self.origin + index * self.period)
+				group.opening = carried
 				if not group.closed:
 					break
 				posted = group.transfer_date - timedelta(minutes=1)
@@ -212,7 +225,11 @@ class FinanceBook:
 				held = round_money(balance * RESERVE_SHARE, currency) if balance > 0 else Decimal(0)
 				if held:
 					reserves.append(self._hold(group, -held, posted, "Current Reserve Amount", len(reserves)))
-				group.transfer = _Entry(group.transfer_date, _TRANSFER, 0, "", None, group=group)
+				limit = CARRY_LIMIT.get(currency, Decimal(20))
+				carried = group.balance if -limit < group.balance < 0 else Decimal(0)
+				group.carried = bool(carried)
+				if not group.carried:
+					group.transfer = _Entry(group.transfer_date, _TRANSFER, 0, "", None, group=group)
 		changed = [e.blob for e in reserves] != [e.blob for e in self._reserve_entries]
 		self._reserve_entries = reserves
 		if changed:  # the v0 view keeps its identity while nothing changes
@@ -316,10 +333,12 @@ class FinanceBook:
 			"ProcessingStatus": "Closed" if group.closed else "Open",
 			"OriginalTotal": currency_amount(balance, group.currency),
 			"ConvertedTotal": currency_amount(balance, group.currency),
-			"BeginningBalance": currency_amount(Decimal(0), group.currency),
+			"BeginningBalance": currency_amount(group.opening, group.currency),
 			"FinancialEventGroupStart": iso(group.start),
 		}
-		if group.closed:
+		if group.closed and group.carried:
+			body["FinancialEventGroupEnd"] = iso(group.end)  # not transferred: no transfer date
+		elif group.closed:
 			body.update(
 				{
 					"FinancialEventGroupEnd": iso(group.end),

@@ -95,6 +95,8 @@ class SettlementDraft:
 	# (None when a row could not be read), a second view of the same payout.
 	report_total: Decimal | None = None
 	report_lines_total: Decimal | None = None
+	# Amazon's total when it did not pay it out but carried it into the next settlement (0: paid).
+	carried_forward: Decimal = Decimal(0)
 
 	@property
 	def before_start(self) -> bool:
@@ -118,3 +120,20 @@ class SettlementDraft:
 	@property
 	def closed(self) -> bool:
 		return self.status == "Closed"
+
+	@property
+	def paid(self) -> Decimal:
+		"""What reaches the bank: Amazon's total, unless it carried it on."""
+		return (self.deposit or Decimal(0)) - self.carried_forward
+
+	@property
+	def carried_change(self) -> Decimal:
+		"""What the deposit entry moves onto the carried-balances account: the balance carried out
+		to the next settlement, minus the opening balance carried in from the previous one."""
+		return self.carried_forward - self.opening_balance
+
+	@property
+	def clearing_amount(self) -> Decimal:
+		"""The deposit entry's row on Amazon Clearing (seller's view; minus its transactions' total
+		when the settlement agrees): what leaves clearing for the bank and the carried balances."""
+		return -(self.paid + self.carried_change)

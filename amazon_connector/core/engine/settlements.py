@@ -21,6 +21,13 @@ summed. The port then records it (a durable "Amazon Settlement" row with both fi
   from v0): recorded as "Before Start", never booked (its deposit is the seller's, as before);
 - Closed and agreeing: the deposit is booked (Amazon Clearing -> the bank account of its currency,
   dated the deposit date, referencing the settlement id), once.
+Opening balances: Amazon does not pay out a settlement that closes with a negative balance (a small
+one, at least); it carries the balance into the next settlement, whose opening balance
+(`BeginningBalance`, or its settlement report's opening row) it is. The carried settlement has no
+transfer (no FundTransferDate, no payout transaction, no deposit date in its report): its balance
+moves from Amazon Clearing to "Amazon Carried Balances" (`carried_forward`), and the next one's
+opening balance moves back, with its deposit. So each settlement leaves 0.00 on clearing, the bank
+line is Amazon's deposit, and the carried-balances account is 0.00 once the next one is booked.
 """
 
 from __future__ import annotations
@@ -175,6 +182,7 @@ class SettlementSync(AccountEngine[AmazonSource]):
 				"end": parsed.end.isoformat() if parsed.end else "",
 				"deposit_date": parsed.deposit_date.isoformat() if parsed.deposit_date else "",
 				"lines_total": "" if parsed.failures else str(parsed.lines_total),
+				"opening": str(parsed.opening),
 			}
 		return kept
 
@@ -208,13 +216,17 @@ class SettlementSync(AccountEngine[AmazonSource]):
 			start = parse_timestamp(group.get("FinancialEventGroupStart"))
 			end = parse_timestamp(group.get("FinancialEventGroupEnd"))
 			trace = group.get("TraceId") or ""
+			# Closed without a transfer: Amazon carried its balance into the next settlement.
+			carried = not deposit_date
 		else:
 			# Without Amazon's list of settlements: the payout transaction is what Amazon paid, and its
 			# settlement report (when read) has the settlement's own deposit date, currency and period.
 			payout = payouts[0] if payouts else None
 			total = Decimal(transfer["amount"]) if transfer else Decimal(amazon_report["total"])
-			opening = Decimal(0)
+			opening = Decimal(amazon_report.get("opening") or 0)
 			status = "Closed"
+			# Neither a payout nor a deposit date in Amazon's report: its balance was carried on.
+			carried = not transfer and not payouts and not amazon_report.get("deposit_date")
 			deposit_date = parse_timestamp(amazon_report.get("deposit_date") or None) or (
 				payout.posted_date if payout else parse_timestamp(transfer.get("date"))
 			)
@@ -247,6 +259,7 @@ class SettlementSync(AccountEngine[AmazonSource]):
 			trace_id=trace,
 			figures=figures,
 			figure_orders=orders,
+			carried_forward=total if str(status).lower() == "closed" and carried else Decimal(0),
 		)
 		if amazon_report:
 			draft.report_total = Decimal(amazon_report["total"])

@@ -5,8 +5,10 @@ tab-separated file with Amazon's column names; its first data row is the settlem
 (settlement-id, settlement-start-date, settlement-end-date, deposit-date, total-amount, currency),
 every further row one amount (transaction-type, order-id, amount-type, amount-description, amount,
 posted-date, ...). What it adds to the transactions feed: the settlement's own total, deposit date
-and currency, also when Amazon's list of settlements (Finances v0) is gone, and a second sum
-(its rows) to check that total against.
+and currency, also when Amazon's list of settlements (Finances v0) is gone, a second sum (its rows)
+to check that total against, and the balance Amazon carried in from the previous settlement (its
+opening balance: a row no transaction of the feed has, see OPENING_DESCRIPTIONS). A settlement
+whose balance Amazon did not pay out has no deposit date.
 
 Amounts and dates are written in the marketplace's format: `95.00` and `2026-11-01 07:00:00 UTC` on
 amazon.com, `95,00` and `01.11.2026 07:00:00 UTC` on amazon.de / .fr / .it / .es, `95.00` and
@@ -48,6 +50,17 @@ _DATE_FORMATS = (
 )
 
 
+# Rows that carry the previous settlement's balance in (amount-description, compared lower case).
+OPENING_DESCRIPTIONS = frozenset(
+	{
+		"repayment of negative amazon balance",
+		"previous settlement balance",
+		"opening balance",
+		"beginning balance",
+	}
+)
+
+
 class SettlementReportError(ValueError):
 	"""A settlement report that cannot be read at all; the message names it."""
 
@@ -81,6 +94,14 @@ class SettlementReport:
 	@property
 	def lines_total(self) -> Decimal:
 		return sum((line.amount for line in self.lines), Decimal(0))
+
+	@property
+	def opening(self) -> Decimal:
+		"""The balance carried in from the previous settlement (its opening balance)."""
+		return sum(
+			(line.amount for line in self.lines if line.amount_description.lower() in OPENING_DESCRIPTIONS),
+			Decimal(0),
+		)
 
 
 def parse_report_amount(text: str, currency: str) -> Decimal:

@@ -13,7 +13,9 @@ A type missing from the table is never put in a shared bucket: it gets its own
 Two kinds of money are not costs or income but Amazon holding the seller's money; they live on
 asset accounts beside the Amazon Clearing account, not under the fee group:
 - "Amazon Reserve": what Amazon holds back when a settlement closes and gives back later;
-- "Amazon Deferred": sales Amazon has posted but holds until their maturity date (DEFERRED).
+- "Amazon Deferred": sales Amazon has posted but holds until their maturity date (DEFERRED);
+- "Amazon Carried Balances": a settlement's balance Amazon did not pay out but carried into the
+  next settlement (its opening balance), held there between the two deposits.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .account_labels import type_in_label
 
 RESERVE_ACCOUNT_LABEL = "Amazon Reserve"
 DEFERRED_ACCOUNT_LABEL = "Amazon Deferred"
+CARRIED_ACCOUNT_LABEL = "Amazon Carried Balances"
 
 TRANSACTION_ACCOUNT_LABELS: dict[str, str] = {
 	# Order money: the sale is on the Sales Order / invoice, the fees on the order's fee entry; what

@@ -1,6 +1,7 @@
-"""One Amazon settlement, line by line, in its own currency: how the opening balance, sales,
-refunds, fees by type, taxes withheld, other money and the reserve change add up to the deposit,
-and the difference (0.00 when the settlement ties out). Each line lists the orders behind it; the
+"""One Amazon settlement, line by line, in its own currency: how the opening balance (what Amazon
+carried in from the previous settlement), sales, refunds, fees by type, taxes withheld, other money
+and the reserve change add up to the deposit (and what Amazon carried into the next settlement
+instead of paying it out), and the difference (0.00 when the settlement ties out). Each line lists the orders behind it; the
 report's links open them and the settlement's Journal Entries."""
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ def execute(filters=None):
 		"type": "bar",
 	}
 	summary = [
-		{"label": _("Deposit"), "value": doc.deposit, "datatype": "Currency", "currency": doc.currency},
+		{
+			"label": _("Deposit"),
+			"value": (doc.deposit or 0) - (doc.get("carried_forward") or 0),
+			"datatype": "Currency",
+			"currency": doc.currency,
+		},
 		{
 			"label": _("Difference"),
 			"value": doc.difference,
@@ -115,6 +121,10 @@ def settlement_rows(doc) -> list[dict]:
 			)
 		)
 	rows.append(row(_("Reserve change"), figures.get("reserve", 0), ["reserve"]))
-	rows.append(row(_("Deposit"), -(doc.deposit or 0), is_figure=False))
+	carried = doc.get("carried_forward") or 0
+	if carried:
+		# Not paid out: Amazon carried it into the next settlement, whose opening balance it is.
+		rows.append(row(_("Carried to the next settlement"), -carried, is_figure=False))
+	rows.append(row(_("Deposit"), -((doc.deposit or 0) - carried), is_figure=False))
 	rows.append(row(_("Difference"), doc.difference or 0, is_figure=False))
 	return rows
