@@ -114,7 +114,11 @@ def test_a_failing_invoice_fails_alone():
 		return original(order_id)
 
 	port.invoice_order = invoice_order
-	report = InvoiceSync(None, port, settings()).run()
+	told: list[tuple] = []
+	report = InvoiceSync(None, port, settings()).run(progress=lambda *call: told.append(call))
+	# Every order is told (an invoice takes ERPNext seconds), and the end says what failed.
+	assert [done for done, _, _ in told] == [0, 1, 2]
+	assert told[-1][2] == "Invoiced 1 of 2 shipped orders; 1 could not be invoiced (see the sync log)"
 	assert sorted(port.invoices) == [JP_ORDER]
 	assert [f.amazon_id for f in report.failures] == [US_ORDER]
 	assert "FBA warehouse" in report.failures[0].reason

@@ -29,10 +29,19 @@ def run_sync_job(account: str, stages: list[str], triggered_by: str = "manual", 
 		# (through RQ) on every attempt.
 		publisher.done(_("Sync not started"), frappe.utils.escape_html(str(exc)), "red")
 		return
-	except Exception:
-		# Stages log their own failures; this is a run that could not start (settings, credentials).
-		# The form must still hear that it ended; RQ and the Error Log keep the traceback.
-		publisher.done(_("Sync not started"), _("The sync could not start; see the Error Log."), "red")
+	except Exception as exc:
+		# Stages log their own failures; this is a run that could not start (settings, credentials) or
+		# one stopped after it started (the database refused the sync log's last write, a deadlock): not
+		# "not started", since what it did before stays. The form must still hear that it ended; RQ and
+		# the Error Log keep the traceback.
+		reason = (
+			frappe.utils.escape_html(str(exc))
+			if isinstance(exc, frappe.ValidationError)
+			else _(
+				"The sync stopped with an error; see the Error Log. The next run goes on from the last checkpoint."
+			)
+		)
+		publisher.done(_("Amazon sync stopped"), reason, "red")
 		raise
 	publisher.done(_("Amazon sync finished"), summary_html(results), indicator(results))
 

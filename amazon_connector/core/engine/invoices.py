@@ -38,13 +38,21 @@ class InvoiceSync:
 		report = SyncReport(self.kind, self.settings.account_key)
 		order_ids = self.port.orders_awaiting_invoice()
 		for index, order_id in enumerate(order_ids):
-			if progress and index % 20 == 0:
+			# Told for every order (the publishers keep the pace): an invoice takes ERPNext a second or
+			# more, so a tell every 20 left the form at the same count for half a minute.
+			if progress:
 				progress(index, len(order_ids), f"Invoicing shipped orders ({index} of {len(order_ids)})")
 			run_isolated(
 				report, self.port, "invoice", order_id, lambda o=order_id: self.port.invoice_order(o)
 			)
 		if progress:
-			progress(len(order_ids), len(order_ids), f"Invoiced {len(order_ids)} shipped orders")
+			invoiced, failed = report.counts.get("created", 0), report.failed
+			progress(
+				len(order_ids),
+				len(order_ids),
+				f"Invoiced {invoiced} of {len(order_ids)} shipped orders"
+				+ (f"; {failed} could not be invoiced (see the sync log)" if failed else ""),
+			)
 		failed = [f.amazon_id for f in report.failures if f.record_kind == "invoice"]
 		if failed:
 			report.note(
