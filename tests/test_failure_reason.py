@@ -3,7 +3,7 @@ by its kind and text."""
 
 from __future__ import annotations
 
-from amazon_connector.core.engine.report import SyncReport, failure_reason, run_isolated
+from amazon_connector.core.engine.report import SyncReport, failure_reason, plain_text, run_isolated
 from amazon_connector.core.preview import PreviewErp
 
 
@@ -20,6 +20,29 @@ def test_any_other_error_keeps_its_kind_so_a_programming_error_is_recognisable()
 	assert failure_reason(KeyError("sku")) == "KeyError: 'sku'"
 	# An empty message would leave nothing to read: the kind is kept then too.
 	assert failure_reason(Explained()) == "Explained: "
+
+
+class ValidationError(Exception):
+	"""Stands for an ERP's own validation error, whose message is written for a dialog."""
+
+
+def test_the_markup_of_a_message_written_for_a_dialog_is_not_shown_as_text():
+	message = (
+		'Valuation Rate for the Item <a href="http://site:8000/app/item/AC-NOTE-0015">AC-NOTE-0015</a>, is '
+		"required for Sales Invoice ACC-SINV-1.<br><br>Here are the options:<li>If the item is a sample, "
+		"tick it</li><li>Else set a rate &amp; retry</li>"
+	)
+	reason = failure_reason(ValidationError(message))
+	assert reason == (
+		"ValidationError: Valuation Rate for the Item AC-NOTE-0015, is required for Sales Invoice ACC-SINV-1. "
+		"Here are the options: If the item is a sample, tick it Else set a rate & retry"
+	)
+	assert failure_reason(Explained("Stock <b>low</b>")) == "Stock low"
+
+
+def test_text_without_markup_is_left_as_it_is():
+	for text in ("amount <= 0 and > 5", "a  b\n c", "Item SKU<1> costs 2 < 3"):
+		assert plain_text(text) == text
 
 
 def test_a_failed_record_is_logged_with_that_reason_and_the_others_go_on():

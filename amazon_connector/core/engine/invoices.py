@@ -46,12 +46,12 @@ class InvoiceSync:
 				report, self.port, "invoice", order_id, lambda o=order_id: self.port.invoice_order(o)
 			)
 		if progress:
-			invoiced, failed = report.counts.get("created", 0), report.failed
+			invoiced, refused = report.counts.get("created", 0), report.failed
 			progress(
 				len(order_ids),
 				len(order_ids),
 				f"Invoiced {invoiced} of {len(order_ids)} shipped orders"
-				+ (f"; {failed} could not be invoiced (see the sync log)" if failed else ""),
+				+ (f"; {refused} could not be invoiced (see the sync log)" if refused else ""),
 			)
 		failed = [f.amazon_id for f in report.failures if f.record_kind == "invoice"]
 		if failed:

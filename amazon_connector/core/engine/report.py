@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
@@ -100,8 +102,24 @@ def failure_reason(exc: BaseException) -> str:
 	if isinstance(exc, SpApiError):
 		return user_message(exc)
 	if getattr(exc, "user_facing", False) and str(exc):
-		return str(exc)
-	return f"{type(exc).__name__}: {exc}"
+		return plain_text(str(exc))
+	return f"{type(exc).__name__}: {plain_text(str(exc))}"
+
+
+# ERPNext writes its messages for a dialog: links, line breaks and lists in HTML. The sync log and the
+# form's summary show a reason as text, where the markup would be read as it is ("<a href=...>").
+_BREAK = re.compile(r"<\s*(?:br|hr|li|/li|/p|/div|/ul|/ol)\b[^<>]*>", re.IGNORECASE)
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")  # a tag, not a comparison ("amount <= 0 and > 5")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(text: str) -> str:
+	"""`text` without HTML markup: breaks and list items become spaces, other tags go (a link keeps its
+	text), entities are read; text without markup is left as it is."""
+	if "<" not in text and "&" not in text:
+		return text
+	text = _TAG.sub("", _BREAK.sub(" ", text))
+	return _SPACE.sub(" ", html.unescape(text)).strip()
 
 
 def is_transient(exc: BaseException) -> bool:
