@@ -77,11 +77,16 @@ class SalesOrders:
 		self.tax_setup = TaxSetup(ctx)
 		self._uoms: dict[str, str] = {}
 		self._list_currencies: dict[str, str | None] = {}
+		# The order `state` has just found absent: the order engine asks for its state and then
+		# upserts it, and a second look-up would find the same nothing (a concurrent import of it is
+		# caught by the insert's unique key, see `_insert_unless_raced`).
+		self._absent: str | None = None
 
 	def forget(self) -> None:
 		"""Drop remembered look-ups (after a record's writes were rolled back)."""
 		self._uoms.clear()
 		self._list_currencies.clear()
+		self._absent = None
 
 	# -- look-ups ----------------------------------------------------------------------------
 	def find(self, amazon_order_id: str):
@@ -115,8 +120,10 @@ class SalesOrders:
 		return row
 
 	def state(self, amazon_order_id: str) -> SalesOrderState | None:
-		# Fees name either an Amazon order or an MCF order (their ids never look alike).
-		row = self.find(amazon_order_id) or self.find_fulfilment(amazon_order_id)
+		# Fees name either an Amazon order or an MCF order (their ids never look alike): one query
+		# for both (each column has its unique index), since most orders asked for are new.
+		row = self._find_either(amazon_order_id)
+		self._absent = None if row else amazon_order_id
 		if not row:
 			return None
 		return SalesOrderState(
@@ -126,9 +133,33 @@ class SalesOrders:
 			amazon_status=row.amazon_status or "",
 		)
 
+	def _find_either(self, order_id: str):
+		"""`find`'s row of the Sales Order of this Amazon order id, else `find_fulfilment`'s."""
+		so = frappe.qb.DocType("Sales Order")
+		rows = (
+			frappe.qb.from_(so)
+			.select(
+				so.name,
+				so.docstatus,
+				so.amazon_status,
+				so.amazon_last_updated,
+				so.amazon_mcf_status,
+				so.amazon_order_id,
+			)
+			.where((so.amazon_order_id == order_id) | (so.amazon_fulfillment_order_id == order_id))
+			.run(as_dict=True)
+		)
+		row = next((r for r in rows if r.amazon_order_id == order_id), None)
+		if row is None and rows:
+			row = rows[0]
+			# Shaped as `find_fulfilment`'s row: the status is Amazon's fulfilment status.
+			row.update(amazon_status=row.amazon_mcf_status, amazon_last_updated=None)
+		return row
+
 	# -- upsert ------------------------------------------------------------------------------
 	def upsert(self, draft: SalesOrderDraft) -> Outcome:
-		existing = self.find(draft.amazon_order_id)
+		absent, self._absent = self._absent == draft.amazon_order_id, None
+		existing = None if absent else self.find(draft.amazon_order_id)
 		if draft.is_cancelled and not draft.lines:
 			if existing:
 				return self.cancel(

@@ -257,6 +257,23 @@ class TestErpNextAdapterOrders(AdapterTestCase):
 		self.assertFalse(port.sales_orders._insert_unless_raced(plan, draft))
 		self.assertEqual(frappe.db.count("Sales Order", {"amazon_order_id": draft.amazon_order_id}), 1)
 
+	def test_an_order_found_absent_then_imported_by_another_job_is_updated_not_doubled(self):
+		draft = f.order_draft("111-0000013-0000013", lines=[("WIDGET", "_TAC-WIDGET", 1, "10.00")])
+		port = self.port()
+		# This job finds no Sales Order for the order, which it remembers for its upsert ...
+		self.assertIsNone(port.sales_order_state(draft.amazon_order_id))
+		# ... while another job imports it (as the scheduled sync and a notification drain may).
+		self.port().upsert_sales_order(draft)
+		frappe.db.set_single_value("Selling Settings", "allow_against_multiple_purchase_orders", 1)
+		later = replace(draft, last_updated=draft.last_updated + timedelta(hours=1), amazon_status="SHIPPED")
+		self.assertEqual(port.upsert_sales_order(later), Outcome.UPDATED)
+		self.assertEqual(frappe.db.count("Sales Order", {"amazon_order_id": draft.amazon_order_id}), 1)
+		self.assertEqual(self.order_of(draft.amazon_order_id).amazon_status, "SHIPPED")
+		state = port.sales_order_state(draft.amazon_order_id)
+		self.assertEqual(
+			(state.name, state.amazon_status), (self.order_of(draft.amazon_order_id).name, "SHIPPED")
+		)
+
 	def test_pending_submission_stays_draft_until_amazon_accepts(self):
 		draft = f.order_draft(
 			"111-0000004-0000004", lines=[("WIDGET", "_TAC-WIDGET", 1, "10.00")], submit=False
