@@ -107,6 +107,7 @@ def into_erpnext(args) -> int:
 		)
 		first_call = len(sequence)
 		profiler = cProfile.Profile() if args.profile else None
+		queries0 = statements()
 		wall0, cpu0 = time.perf_counter(), time.process_time()
 		if profiler:
 			profiler.enable()
@@ -114,6 +115,7 @@ def into_erpnext(args) -> int:
 		if profiler:
 			profiler.disable()
 		connector_wall, connector_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+		connector_queries = statements() - queries0
 		progress.close()
 		made = [
 			name
@@ -157,17 +159,20 @@ def into_erpnext(args) -> int:
 		f"\nSales Orders made by the orders stage: {n} (seed {seed}); new Customers {len(parties[0])}, "
 		f"new Addresses {len(parties[1])} (made again by ERPNext's own side)"
 	)
-	print(f"{'per Sales Order':40s} {'wall ms':>9s} {'CPU ms':>8s}")
+	print(f"{'per Sales Order':40s} {'wall ms':>9s} {'CPU ms':>8s} {'SQL statements':>15s}")
 	print(
-		f"{'connector (job runner, orders stage)':40s} {1000 * connector_wall / n:9.1f} {1000 * connector_cpu / n:8.1f}"
+		f"{'connector (job runner, orders stage)':40s} {1000 * connector_wall / n:9.1f} "
+		f"{1000 * connector_cpu / n:8.1f} {connector_queries / n:15.1f}"
 	)
-	for way, (wall, cpu) in own.items():
-		print(f"{'ERPNext own, inserted ' + way:40s} {1000 * wall / n:9.1f} {1000 * cpu / n:8.1f}")
-	for way, (wall, cpu) in own.items():
+	for way, (wall, cpu, queries) in own.items():
+		print(
+			f"{'ERPNext own, inserted ' + way:40s} {1000 * wall / n:9.1f} {1000 * cpu / n:8.1f} {queries / n:15.1f}"
+		)
+	for way, (wall, cpu, queries) in own.items():
 		print(
 			f"connector / ERPNext own ({way}): wall {connector_wall / wall:.3f} "
 			f"({100 * (connector_wall / wall - 1):+.1f} %), CPU {connector_cpu / cpu:.3f} "
-			f"({100 * (connector_cpu / cpu - 1):+.1f} %)"
+			f"({100 * (connector_cpu / cpu - 1):+.1f} %), SQL statements {connector_queries / queries:.3f}"
 		)
 	if profiler:
 		print("(the connector ran under the profiler, which slows it: run without --profile for the ratio)")
@@ -191,6 +196,14 @@ def _runtime(clock, sleep, sequence: list[str]):
 	return Runtime(
 		session_factory=lambda config: SpApiSession(config, clock=clock, sleep=sleep, on_call=sequence.append)
 	)
+
+
+def statements() -> int:
+	"""Statements this database session has sent so far (MariaDB's Questions): unlike the times, the
+	same on a busy machine as on a quiet one."""
+	import frappe
+
+	return int(frappe.db.sql("show session status like 'Questions'")[0][1])
 
 
 def warm_up(account: str) -> None:
@@ -251,8 +264,8 @@ def new_parties(customers_before: set[str], addresses_before: set[str]) -> tuple
 
 def erpnext_own_cost(
 	names: list[str], tag: str, parties: tuple[dict, dict], *, at_once: bool, profile: str | None = None
-) -> tuple[float, float]:
-	"""(wall, CPU) seconds to make the same Sales Orders with the ORM, submitted where the
+) -> tuple[float, float, int]:
+	"""(wall, CPU) seconds and SQL statements to make the same Sales Orders with the ORM, submitted where the
 	connector submitted them (`at_once`: inserted with docstatus 1; else inserted, then submitted),
 	with copies of the Customers and Addresses the connector created, committing as the runner does.
 	`tag` makes their PO numbers unique."""
@@ -265,6 +278,7 @@ def erpnext_own_cost(
 	copied: dict[str, str] = {}  # the connector's Customer or Address -> this pass's copy
 	frappe.db.commit()
 	profiler = cProfile.Profile() if profile else None
+	queries0 = statements()
 	wall0, cpu0 = time.perf_counter(), time.process_time()
 	if profiler:
 		profiler.enable()
@@ -298,7 +312,8 @@ def erpnext_own_cost(
 	if profiler:
 		profiler.disable()
 		profiler.dump_stats(profile)  # to set beside the connector's profile
-	return time.perf_counter() - wall0, time.process_time() - cpu0
+	wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+	return wall, cpu, statements() - queries0
 
 
 def own_order(doc, tag: str) -> tuple[dict, bool]:

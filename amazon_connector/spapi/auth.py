@@ -22,6 +22,7 @@ from sp_api.base.credential_provider import CredentialProvider
 
 from amazon_connector.spapi.account import AccountConfig
 from amazon_connector.spapi.errors import AuthError, NetworkError, ServerError, ThrottledError, redact
+from amazon_connector.spapi.tls import tls_context
 
 LWA_OPERATION = "lwaToken"
 DEFAULT_EXPIRES_IN = 3600.0
@@ -149,7 +150,7 @@ class LwaTokenClient(AccessTokenClient):
 		self._clock = clock
 		self._cache = cache
 		self._on_request = on_request
-		self._http = httpx.Client(timeout=timeout)
+		self._http = httpx.Client(timeout=timeout, verify=tls_context())
 
 	def __repr__(self) -> str:
 		return f"LwaTokenClient(account={self.account.key!r}, url={self.token_url!r})"

@@ -44,6 +44,7 @@ from amazon_connector.spapi.errors import (
 )
 from amazon_connector.spapi.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from amazon_connector.spapi.throttle import DEFAULT_REGISTRY, ThrottleRegistry, parse_rate_limit
+from amazon_connector.spapi.tls import tls_context
 from amazon_connector.spapi.transport import HttpFailure, RecordingTransport
 from amazon_connector.spapi.usage_plans import plan_for
 
@@ -130,10 +131,10 @@ class SpApiSession:
 			clock=token_clock,
 			on_request=self._count_token_request,
 		)
-		self._http = httpx.Client(timeout=self.timeout)
+		self._http = httpx.Client(timeout=self.timeout, verify=tls_context())
 		# Presigned document URLs get a client of their own, which never carries the API's headers;
 		# made once, since a client per download spends long on its TLS set-up and a URL lives minutes.
-		self._downloads = httpx.Client(timeout=self.timeout, follow_redirects=True)
+		self._downloads = httpx.Client(timeout=self.timeout, follow_redirects=True, verify=tls_context())
 		self._transport = RecordingTransport(self._http, on_send=self._count_call)
 		self._clients: dict[type, Any] = {}
 		self._closed = False
@@ -171,6 +172,9 @@ class SpApiSession:
 			restricted_data_token=restricted_data_token,
 			timeout=self.timeout,
 			auth_token_client_class=lambda **_ignored: self._tokens,
+			# The client's own transport is replaced below; made with the shared context, its
+			# construction loads no certificates.
+			verify=tls_context(),
 		)
 		# The library picks endpoint and marketplace from SP_API_DEFAULT_MARKETPLACE when set, even over an
 		# explicit argument; the account decides here, not the environment.
@@ -266,7 +270,7 @@ class SpApiSession:
 		def attempt() -> None:
 			self._count_call()
 			try:
-				with httpx.Client(timeout=self.timeout) as http:
+				with httpx.Client(timeout=self.timeout, verify=tls_context()) as http:
 					response = http.put(url, content=content, headers={"Content-Type": content_type})
 			except httpx.TransportError as exc:
 				raise self._network_failure(operation, exc, url=url) from None
