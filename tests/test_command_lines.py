@@ -62,6 +62,10 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
 			"must be 0 or more and finite, not -1",
 		),
 		(benchmark("mcf_benchmark") + ["--orders", "-5"], "argument --orders: must be 1 or more, not -5"),
+		(
+			benchmark("settlement_reports_benchmark") + ["--orders", "0"],
+			"argument --orders: must be 1 or more, not 0",
+		),
 		(benchmark("fault_benchmark") + ["--days", "0"], "argument --days: must be 1 or more, not 0"),
 		(benchmark("fault_benchmark") + ["--runs", "0"], "argument --runs: must be 1 or more, not 0"),
 		(benchmark("kill_benchmark") + ["--orders", "-5"], "argument --orders: must be 1 or more, not -5"),

@@ -293,3 +293,32 @@ def test_settlements_use_the_report_where_the_list_of_settlements_is_gone(make_s
 	assert downloads == len(closed)
 	again = TransactionSync(source_of(sim), port, settings, now=sim.now).run()
 	assert again.api_calls.get("getReports", 0) >= 1 and again.api_calls.get("getReportDocument", 0) == 0
+
+
+def test_the_simulator_makes_a_settlement_report_once_and_keeps_a_bounded_number(
+	make_simulator, eu_world, monkeypatch
+):
+	"""Listing reports makes no file; the first read of a report makes its file, a second read does
+	not; past PUBLISHED_KEPT files the oldest read is let go and made again, the same, when read."""
+	from amazon_connector.simulator import reports as sim_reports
+
+	monkeypatch.setattr(sim_reports, "PUBLISHED_KEPT", 2)
+	sim = make_simulator(eu_world, limits=False)
+	http = SimHttp(sim)
+	for _ in range(3):
+		listed = http.get("/reports/2021-06-30/reports", reportTypes=REPORT_TYPE, pageSize=100).json()[
+			"reports"
+		]
+	http.close()
+	assert len(listed) >= 3 and sim.reports.files_made == 0
+	source = source_of(sim)
+
+	def read(meta) -> bytes:
+		return source.download_report(meta["reportId"], meta["reportDocumentId"]).content
+
+	first = read(listed[0])
+	assert read(listed[0]) == first and sim.reports.files_made == 1
+	read(listed[1])
+	read(listed[2])  # three made, two kept: the first is let go
+	assert sim.reports.files_made == 3 and len(sim.reports._kept) == 2
+	assert read(listed[0]) == first and sim.reports.files_made == 4

@@ -547,29 +547,37 @@ class Operations:
 		return Reply.json(200, body)
 
 	def _publish_settlement_reports(self) -> None:
+		"""Each closed settlement's report, published once; its file is made when first read (see
+		reports.py), not on every listing."""
 		book = self.sim.finance_book()
 		marketplaces = self.world.account.get("marketplaces", [])
 		for group in sorted(book.groups.values(), key=lambda g: (g.currency, g.index)):
 			if not group.closed:
 				continue
-			market = next((m for m in marketplaces if m.get("currencyCode") == group.currency), {})
-			body = book.group_body(group)
-			text = settlement_report.render(
-				body,
-				book.group_transactions(group),
-				country=market.get("countryCode", ""),
-				grouped=bool(group.index % 2),
-				minor=minor_units(group.currency),
-			)
-			charset = self.world.report_charset(market.get("marketplaceId", ""))
 			report_id = str(int(group.group_id[-10:], 16) % 10**11).zfill(11)
+			if self.sim.reports.published(report_id):
+				continue
+			market = next((m for m in marketplaces if m.get("currencyCode") == group.currency), {})
+			charset = self.world.report_charset(market.get("marketplaceId", ""))
+
+			def make(group=group, market=market, charset=charset) -> tuple[bytes, str]:
+				current = self.sim.finance_book()
+				text = settlement_report.render(
+					current.group_body(group),
+					current.group_transactions(group),
+					country=market.get("countryCode", ""),
+					grouped=bool(group.index % 2),
+					minor=minor_units(group.currency),
+				)
+				return text.encode(python_codec(charset), errors="replace"), charset
+
 			self.sim.reports.publish(
 				report_id,
 				settlement_report.REPORT_TYPE,
 				[market["marketplaceId"]] if market.get("marketplaceId") else [],
 				group.transfer_date,
 				{"dataStartTime": iso(group.start), "dataEndTime": iso(group.end)},
-				(text.encode(python_codec(charset), errors="replace"), charset),
+				make,
 			)
 
 	def get_report(self, request: Request) -> Reply:

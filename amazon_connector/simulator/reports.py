@@ -1,11 +1,18 @@
 """Reports that move IN_QUEUE -> IN_PROGRESS -> DONE (or FATAL / CANCELLED) on the simulator clock,
-and documents served at presigned-style URLs that expire like Amazon's (five minutes)."""
+and documents served at presigned-style URLs that expire like Amazon's (five minutes).
+
+Reports Amazon makes on its own schedule (settlement reports) are published once, as a record and
+the means to make their file: the file is made when it is first read and kept among the last
+PUBLISHED_KEPT files read, PUBLISHED_KEPT_BYTES at most (made again, the same, when read after
+falling out). So listing reports
+costs nothing per settlement, and a world of many settlements holds a bounded number of files."""
 
 from __future__ import annotations
 
 import gzip
 import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -15,6 +22,9 @@ URL_LIFETIME = timedelta(minutes=5)
 _MADE = threading.Event()  # the file of a report published whole is made already
 _MADE.set()
 MAKING_WAIT = 20.0  # real seconds getReport waits for a report's file whose time is up (see status)
+# Files of published reports kept once made (see the module's text): at most so many, and so many bytes.
+PUBLISHED_KEPT = 64
+PUBLISHED_KEPT_BYTES = 256 * 1024 * 1024
 
 
 class Reports:
@@ -25,6 +35,9 @@ class Reports:
 		self.compress = compress
 		self._reports: dict[str, dict] = {}
 		self._documents: dict[str, tuple[bytes, str, bool]] = {}
+		self._makers: dict[str, Callable[[], tuple[bytes, str]]] = {}  # published: how to make the file
+		self._kept: OrderedDict[str, tuple[bytes, str]] = OrderedDict()  # their files, last read last
+		self.files_made = 0  # published files made so far (each read of one not kept makes it again)
 		self._lock = threading.Lock()
 
 	def create(
@@ -78,10 +91,15 @@ class Reports:
 		finally:
 			record["_made"].set()
 
+	def published(self, report_id: str) -> bool:
+		with self._lock:
+			return report_id in self._reports
+
 	def publish(self, report_id: str, report_type: str, marketplace_ids: list[str], created, data: dict,
-		document: tuple[bytes, str]) -> None:  # fmt: skip
+		make_document: Callable[[], tuple[bytes, str]]) -> None:  # fmt: skip
 		"""A report Amazon makes on its own schedule (a settlement report), done by `created`: kept
-		once under its own id, so every listing shows the same report and document."""
+		once under its own id, so every listing shows the same report and document; its file
+		(`make_document()`: bytes and charset) is made when first read."""
 		with self._lock:
 			if report_id in self._reports:
 				return
@@ -96,7 +114,7 @@ class Reports:
 				"_document": document_id,
 				"_made": _MADE,
 			}
-			self._documents[document_id] = (*document, self.compress)
+			self._makers[document_id] = make_document
 
 	def listed(self, report_types: list[str] | None, statuses: list[str] | None, since, until) -> list[dict]:
 		"""getReports: the reports created in [since, until] of the types and statuses asked, newest first."""
@@ -149,27 +167,57 @@ class Reports:
 				view["reportDocumentId"] = record["_document"]
 		return view
 
-	def document(self, document_id: str) -> dict | None:
+	def _known(self, document_id: str) -> bool:
+		with self._lock:
+			return document_id in self._documents or document_id in self._makers
+
+	def _file(self, document_id: str) -> tuple[bytes, str, bool] | None:
+		"""(bytes, charset, compressed) of a document: stored, kept once made, or made now."""
 		with self._lock:
 			entry = self._documents.get(document_id)
-		if entry is None:
+			if entry is not None:
+				return entry
+			make = self._makers.get(document_id)
+			if make is None:
+				return None
+			made = self._kept.get(document_id)
+			if made is not None:
+				self._kept.move_to_end(document_id)
+				return (*made, self.compress)
+		made = make()  # outside the lock: a large settlement's file takes a while
+		with self._lock:
+			self.files_made += 1
+			self._kept[document_id] = made
+			while len(self._kept) > 1 and (
+				len(self._kept) > PUBLISHED_KEPT
+				or sum(len(content) for content, _ in self._kept.values()) > PUBLISHED_KEPT_BYTES
+			):
+				self._kept.popitem(last=False)
+		return (*made, self.compress)
+
+	def document(self, document_id: str) -> dict | None:
+		with self._lock:
+			known = document_id in self._documents or document_id in self._makers
+			compressed = self._documents[document_id][2] if document_id in self._documents else self.compress
+		if not known:
 			return None
 		# A presigned URL is signed against the wall clock, which the simulator's time scale does not
 		# speed up (at a scale of 3600 five scaled minutes would be 83 ms); clock jumps still count.
 		expires = self.sim.clock.wall_seconds() + URL_LIFETIME.total_seconds()
 		url = f"{self.sim.base_url}/_sim/documents/{document_id}?X-Amz-Expires-At={int(expires)}"
 		answer = {"reportDocumentId": document_id, "url": url}
-		if entry[2]:
+		if compressed:
 			answer["compressionAlgorithm"] = "GZIP"
 		return answer
 
 	def download(self, document_id: str, expires_at: str | None) -> tuple[bytes, str] | str:
 		"""The stored bytes and charset, or a reason to deny (an S3-style AccessDenied)."""
-		with self._lock:
-			entry = self._documents.get(document_id)
-		if entry is None:
+		if not self._known(document_id):
 			return "The specified key does not exist."
 		if not expires_at or not expires_at.isdigit() or int(expires_at) < self.sim.clock.wall_seconds():
 			return "Request has expired"
+		entry = self._file(document_id)
+		if entry is None:
+			return "The specified key does not exist."
 		content, charset, compressed = entry
 		return (gzip.compress(content, mtime=0) if compressed else content), charset
