@@ -10,9 +10,9 @@ quantity, and the stock push runs twice against the local simulator: once forced
 with a changed price on its price list) the same two ways. Prints, per way: API calls per
 operation, calls per 1,000 changed SKUs or prices, and the seconds Amazon's default usage plans
 imply (burst first, then one call per 1/rate s), plus `--feed-seconds` per feed for Amazon's own
-processing, which no plan states (it is minutes in practice). The stock push submits its feeds and
-reads their reports on later runs; here the later runs come every 30 s of Amazon's time until the
-reports are in (the price push waits for its feeds, polling every 30 s).
+processing, which no plan states (it is minutes in practice). Both pushes submit their feeds and
+read their reports on later runs; here the later runs come every 30 s of Amazon's time until the
+reports are in.
 
 Latency: stock changes arrive at random moments (`--changes-per-hour`, each a sale of one unit of
 a random SKU) for `--latency-hours` of Amazon's time; the scheduler's tick comes every 5 minutes
@@ -40,6 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from amazon_connector.core.engine.feeds_in_flight import FeedsInFlight  # noqa: E402
+from amazon_connector.core.engine.price_push import KIND as PRICE_KIND  # noqa: E402
 from amazon_connector.core.engine.price_push import PricePush  # noqa: E402
 from amazon_connector.core.engine.stock_push import KIND as STOCK_KIND  # noqa: E402
 from amazon_connector.core.engine.stock_push import StockPush  # noqa: E402
@@ -109,7 +110,7 @@ def bench_settings(world: dict, codes: list[str], **extra) -> SyncSettings:
 			MarketplaceConfig(by_code(c).marketplace_id, currency=by_code(c).currency) for c in codes
 		),
 		seller_id=world["account"]["sellerId"],
-		extra=extra,  # feeds are polled every 30 s (Amazon's seconds)
+		extra=extra,
 	)
 
 
@@ -120,7 +121,7 @@ def run(world: dict, codes: list[str], patch_limit: int, kind: str = "stock") ->
 	try:
 		erp = preview_for(world, codes, kind)
 		settings = bench_settings(world, codes, stock_patch_limit=patch_limit)
-		engine = StockPush if kind == "stock" else PricePush
+		engine, push_kind = (StockPush, STOCK_KIND) if kind == "stock" else (PricePush, PRICE_KIND)
 		with SpApiSession(
 			account_config(sim.account, base_url, "bench"), throttle=ThrottleRegistry()
 		) as session:
@@ -129,8 +130,8 @@ def run(world: dict, codes: list[str], patch_limit: int, kind: str = "stock") ->
 			started = time.perf_counter()
 			report = engine(source, erp, settings, now=sim.clock.now).run()
 			sent, failures = report.counts.get("updated", 0), list(report.failures)
-			# The stock push reads its feeds' reports on later runs: one every 30 s of Amazon's time.
-			while kind == "stock" and FeedsInFlight.load(erp, STOCK_KIND).unfinished_feeds():
+			# A push reads its feeds' reports on later runs: one every 30 s of Amazon's time.
+			while FeedsInFlight.load(erp, push_kind).unfinished_feeds():
 				sim.advance_clock(30)
 				report = engine(source, erp, settings, now=sim.clock.now).run()
 				sent, failures = sent + report.counts.get("updated", 0), failures + report.failures

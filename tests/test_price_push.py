@@ -1,5 +1,5 @@
 """Prices to Amazon: changed price-list prices go as purchasable_offer patches for a few SKUs and
-as a JSON_LISTINGS_FEED for many, only when they changed, reach the simulator's listings, and a
+as a JSON_LISTINGS_FEED for many (read back on the next run), only when they changed, reach the simulator's listings, and a
 price Amazon refuses (or one in the wrong currency) is named with the reason, the others going."""
 
 from __future__ import annotations
@@ -79,8 +79,14 @@ def test_many_changed_prices_go_as_one_feed(sim):
 	erp = erp_with_prices(sim, count)
 	report = push(sim, erp, stock_patch_limit=5)
 	assert report.api_calls["createFeed"] == 1 and "patchListingsItem" not in report.api_calls
-	assert report.counts["updated"] == count, report.failures
+	assert report.counts["submitted"] == count and report.counts["updated"] == 0, report.failures
+	assert "getFeed" not in report.api_calls  # not waited for: the next run reads its report
+	sim.advance_clock(100)
+	read_back = push(sim, erp, stock_patch_limit=5)
+	assert read_back.api_calls == {"getFeed": 1, "getFeedDocument": 1, "downloadFeedDocument": 1}
+	assert read_back.counts["updated"] == count, read_back.failures
 	assert sent_prices(sim) == {sku: e["price"] for (_, sku), e in erp.offer_price_list.items()}
+	assert all(e["last_pushed"] == e["price"] for e in erp.offer_price_list.values())
 
 
 def test_refused_and_wrong_currency_prices_are_named_and_the_others_go(sim):

@@ -1,6 +1,7 @@
 """Stock feeds across runs: a run submits its JSON_LISTINGS_FEED and returns; a later run reads the
 feed's report. Slow feeds, changes made while a feed is processing, feeds Amazon finishes out of
-order, refused SKUs, FATAL feeds, lost feeds and throttling, against the simulator (whose clock the
+order, refused SKUs, FATAL feeds, feeds given up (cancelled on Amazon, or still read when Amazon
+is already processing them), runs that die around createFeed, and throttling, against the simulator (whose clock the
 tests move: Amazon's processing takes 90 s there unless a test says otherwise)."""
 
 from __future__ import annotations
@@ -223,20 +224,128 @@ def test_a_fatal_feed_is_named_and_sent_again(sim, source):
 	assert confirmed(erp) == available(erp) == amazon(sim, erp)
 
 
-def test_a_feed_amazon_never_finishes_is_given_up_and_sent_again(sim, source):
+def test_a_feed_still_queued_at_the_deadline_is_cancelled_on_amazon_and_sent_again(sim, source):
 	erp = erp_for(sim)
-	sim.listings_push.feed_seconds = [10**6]
+	sim.listings_push.feed_seconds = [10**6]  # a third of it in Amazon's queue
 	push(sim, source, erp, feed_deadline=1800)
+	(stuck,) = in_flight(erp).unfinished_feeds()
 	sim.advance_clock(1500)
-	assert push(sim, source, erp, feed_deadline=1800).failed == 0
+	assert push(sim, source, erp, feed_deadline=1800).failed == 0 and calls(source, "cancelFeed") == 0
 	sim.advance_clock(400)
 	report = push(sim, source, erp, feed_deadline=1800)
+	assert calls(source, "cancelFeed") == 1
 	assert report.failed == len(erp.merchant_listings)
-	assert all("had not finished feed" in f.reason for f in report.failures)
-	assert calls(source, "createFeed") == 2
+	assert all(
+		"had not finished feed" in f.reason and "cancelled on Amazon" in f.reason for f in report.failures
+	)
+	assert calls(source, "createFeed") == 2  # its SKUs go again in the same run
+	assert source.get_feed_status(stuck.feed_id).status == "CANCELLED"
 	sim.advance_clock(FEED_SECONDS + 1)
 	push(sim, source, erp, feed_deadline=1800)
 	assert confirmed(erp) == available(erp) == amazon(sim, erp)
+	sim.advance_clock(10**6)  # the cancelled feed is never applied
+	assert amazon(sim, erp) == available(erp) and len(sim.listings_push.applied) == len(erp.merchant_listings)
+
+
+def test_a_feed_amazon_is_processing_at_the_deadline_is_sent_again_and_still_read(sim, source):
+	erp = erp_for(sim)
+	keys = sorted(erp.merchant_listings)
+	sim.listings_push.feed_seconds = [3000, 60]  # 1000 s in the queue, then processing until 3000 s
+	push(sim, source, erp, feed_deadline=1800)
+	sim.advance_clock(1900)  # IN_PROGRESS: Amazon no longer cancels it
+	for key in keys[:2]:
+		erp.merchant_listings[key]["available"] = 0
+	report = push(sim, source, erp, feed_deadline=1800)
+	assert calls(source, "cancelFeed") == 0
+	assert any("read until it ends" in m for m in report.messages), report.messages
+	assert calls(source, "createFeed") == 2 and report.counts["submitted"] == len(keys)
+	sim.advance_clock(70)
+	push(sim, source, erp, feed_deadline=1800)  # the newer feed is confirmed
+	assert confirmed(erp) == available(erp)
+	assert len(in_flight(erp).unfinished_feeds()) == 1  # the old one is still read
+
+	sim.advance_clock(1200)  # Amazon finishes the old feed last: it set its older quantities
+	assert {k for k, v in amazon(sim, erp).items() if v != available(erp)[k]} == set(keys[:2])
+	late = push(sim, source, erp, feed_deadline=1800)
+	# The two whose quantity changed since go again; the others Amazon got twice with one value.
+	assert any("2 to send again" in m for m in late.messages), late.messages
+	sim.advance_clock(FEED_SECONDS + 1)
+	push(sim, source, erp, feed_deadline=1800)
+	assert confirmed(erp) == available(erp) == amazon(sim, erp)
+	assert in_flight(erp).state()["submissions"] == []
+
+
+class Killed(BaseException):
+	"""The worker dies here: no `except Exception` runs, nothing after it is saved."""
+
+
+class DiesAfterCreateFeed(SpApiSource):
+	def create_feed(self, document_id, marketplace_ids):
+		super().create_feed(document_id, marketplace_ids)  # Amazon has the feed ...
+		raise Killed  # ... and the run never hears of it
+
+
+class DiesBeforeCreateFeed(SpApiSource):
+	def create_feed(self, document_id, marketplace_ids):
+		raise Killed
+
+
+def test_a_run_killed_after_createfeed_reads_the_feed_amazon_made(sim, source):
+	erp = erp_for(sim)
+	with pytest.raises(Killed):
+		push(sim, DiesAfterCreateFeed(source.session), erp)
+	(orphan,) = in_flight(erp).unfinished_feeds()
+	assert not orphan.feed_id and orphan.document_id
+	sim.advance_clock(20)
+	push(sim, source, erp)
+	assert calls(source, "getFeeds") == 1 and calls(source, "createFeed") == 1  # not sent twice
+	(found,) = in_flight(erp).unfinished_feeds()
+	assert len(found.candidates) == 1
+	assert source.get_feed_status(found.candidates[0]).status == "IN_QUEUE"
+	sim.advance_clock(FEED_SECONDS)
+	report = push(sim, source, erp)
+	assert any("may be feed" in m for m in report.messages), report.messages
+	assert report.counts["submitted"] == len(erp.merchant_listings)  # confirmed only by a feed of its own
+	sim.advance_clock(FEED_SECONDS + 1)
+	push(sim, source, erp)
+	assert confirmed(erp) == available(erp) == amazon(sim, erp)
+	assert in_flight(erp).state()["submissions"] == []
+
+
+def test_a_run_killed_before_createfeed_sends_its_skus_on_the_next_run(sim, source):
+	erp = erp_for(sim)
+	with pytest.raises(Killed):
+		push(sim, DiesBeforeCreateFeed(source.session), erp)
+	assert len(in_flight(erp).unfinished_feeds()) == 1
+	report = push(sim, source, erp)
+	assert any("Amazon made no feed" in m for m in report.messages), report.messages
+	assert calls(source, "getFeeds") == 1 and calls(source, "createFeed") == 1
+	sim.advance_clock(FEED_SECONDS + 1)
+	push(sim, source, erp)
+	assert confirmed(erp) == available(erp) == amazon(sim, erp)
+
+
+def test_createfeed_without_an_answer_is_looked_for_and_with_a_refusal_is_not(make_simulator, world):
+	sim = make_simulator(
+		world,
+		time_scale=1.0,
+		report_delays=(30.0, 60.0),
+		faults={"script": [{"operation": "createFeed", "fault": "server_error", "count": 20}]},
+	)
+	clock, sleep = scaled_clock(600.0)
+	account = account_config(sim.account, sim.base_url, "Stock Seller")
+	with SpApiSession(account, clock=clock, sleep=sleep, throttle=ThrottleRegistry()) as session:
+		source = SpApiSource(session)
+		erp = erp_for(sim)
+		report = push(sim, source, erp)
+		assert any("got no answer" in m for m in report.messages), report.messages
+		assert len(in_flight(erp).unfinished_feeds()) == 1  # Amazon may have made it: kept
+		sim.configure_faults({})
+		again = push(sim, source, erp)
+		assert any("Amazon made no feed" in m for m in again.messages), again.messages
+		sim.advance_clock(FEED_SECONDS + 1)
+		push(sim, source, erp)
+		assert confirmed(erp) == available(erp) == amazon(sim, erp)
 
 
 def test_throttled_feed_calls_are_retried(make_simulator, world):

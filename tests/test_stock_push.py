@@ -152,7 +152,10 @@ def test_a_malformed_feed_document_ends_fatal_with_a_report(sim):
 		feed = session.call(
 			"createFeed", feeds.FeedsApi, "new_feed", feeds.FEED_TYPE, created["feedDocumentId"], [US]
 		).body
-		status = feeds._wait(session, feed["feedId"], 5, 3600)
+		status = feeds.get_feed_status(session, feed["feedId"])
+		while not status.finished:
+			session.sleep(5)
+			status = feeds.get_feed_status(session, feed["feedId"])
 		assert status.status == "FATAL" and status.result_document_id and status.processing_end
 		result = feeds.read_feed_result(session, status, {})
 		assert "not a valid JSON_LISTINGS_FEED" in result.feed_issues[0]
@@ -258,3 +261,88 @@ def test_every_answer_matches_the_models(make_simulator, world, load_model):
 		report = gzip.decompress(report)
 	assert json.loads(report)["summary"]["messagesAccepted"] == 1
 	assert sim.listings_push.quantity(US, row["seller-sku"]) == 9
+
+
+def test_cancelfeed_and_getfeeds_answer_as_the_model_says(make_simulator, world, load_model):
+	sim = make_simulator(world, time_scale=1.0, report_delays=(30.0, 60.0))  # the test moves the clock
+	headers = {"x-amz-access-token": sim.access_token()}
+	base, model = sim.base_url, "feeds-2021-06-30.json"
+	sku = merchant_rows(sim, US)[0]["seller-sku"]
+	feed_path, list_path = "/feeds/2021-06-30/feeds/{feedId}", "/feeds/2021-06-30/feeds"
+
+	def create() -> str:
+		document = httpx.post(
+			f"{base}/feeds/2021-06-30/documents", json={"contentType": feeds.CONTENT_TYPE}, headers=headers
+		).json()
+		content, _ = feeds.feed_document(
+			sim.world.seller_id, [feeds.FeedMessage(sku, (listings_push.quantity_patch(4),))]
+		)
+		httpx.put(document["url"], content=content)
+		body = {
+			"feedType": feeds.FEED_TYPE,
+			"marketplaceIds": [US],
+			"inputFeedDocumentId": document["feedDocumentId"],
+		}
+		return httpx.post(f"{base}{list_path}", json=body, headers=headers).json()["feedId"]
+
+	cancelled = [create() for _ in range(4)]
+	done = create()
+	for feed_id in cancelled:  # in Amazon's queue: cancelled (200, no body)
+		assert httpx.delete(f"{base}/feeds/2021-06-30/feeds/{feed_id}", headers=headers).status_code == 200
+	shapes = set()
+	for feed_id in cancelled:
+		answer = httpx.get(f"{base}/feeds/2021-06-30/feeds/{feed_id}", headers=headers)
+		feed = _validate(load_model, model, feed_path, "get", answer)
+		assert feed["processingStatus"] == "CANCELLED" and "resultFeedDocumentId" not in feed
+		shapes.add("processingEndTime" in feed)
+	assert shapes == {True, False}  # the model leaves a cancelled feed's end time optional: both
+	sim.advance_clock(120)
+	refused = httpx.delete(f"{base}/feeds/2021-06-30/feeds/{done}", headers=headers)  # DONE: not cancelled
+	assert refused.status_code == 400
+	_validate(load_model, model, feed_path, "delete", refused)
+	assert sim.listings_push.quantity(US, sku) == 4 and len(sim.listings_push.applied) == 1
+
+	listed = httpx.get(
+		f"{base}{list_path}", params={"feedTypes": feeds.FEED_TYPE, "pageSize": 2}, headers=headers
+	)
+	page = _validate(load_model, model, list_path, "get", listed)
+	assert len(page["feeds"]) == 2 and page["nextToken"]
+	seen = [f["feedId"] for f in page["feeds"]]
+	while "nextToken" in page:
+		page = httpx.get(
+			f"{base}{list_path}", params={"nextToken": page["nextToken"]}, headers=headers
+		).json()
+		seen += [f["feedId"] for f in page["feeds"]]
+	assert sorted(seen) == sorted([*cancelled, done])
+	only_done = httpx.get(
+		f"{base}{list_path}",
+		params={"feedTypes": feeds.FEED_TYPE, "processingStatuses": "DONE,FATAL", "marketplaceIds": US},
+		headers=headers,
+	)
+	assert [f["feedId"] for f in _validate(load_model, model, list_path, "get", only_done)["feeds"]] == [done]
+	other = httpx.get(
+		f"{base}{list_path}", params={"feedTypes": feeds.FEED_TYPE, "marketplaceIds": DE}, headers=headers
+	)
+	assert other.json()["feeds"] == []
+	mixed = httpx.get(
+		f"{base}{list_path}", params={"nextToken": "x", "feedTypes": feeds.FEED_TYPE}, headers=headers
+	)
+	assert mixed.status_code == 400
+	_validate(load_model, model, list_path, "get", mixed)
+	assert httpx.get(f"{base}{list_path}", headers=headers).status_code == 400  # feedTypes or nextToken
+
+
+def test_the_access_layer_cancels_and_lists_feeds(sim):
+	with session_for(sim) as session:
+		document = feeds.upload_listings_feed(
+			session, sim.world.seller_id, [feeds.FeedMessage(merchant_rows(sim, US)[0]["seller-sku"], ())]
+		)
+		feed_id = feeds.create_feed(session, document.document_id, [US])
+		since = sim.clock.now()
+		found = feeds.find_feeds(session, [US], since.replace(year=since.year - 1))
+		assert [f.feed_id for f in found] == [feed_id] and found[0].status in (
+			"IN_QUEUE",
+			"IN_PROGRESS",
+			"DONE",
+		)
+		assert feeds.find_feeds(session, [DE], since.replace(year=since.year - 1)) == []

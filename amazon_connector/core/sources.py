@@ -134,21 +134,12 @@ class StockSource(UsageCounted, Protocol):
 		"""Listings Items patchListingsItem: a `spapi.listings_push.Submission` (ACCEPTED or INVALID
 		with Amazon's issues)."""
 
-	def submit_listings_feed(
-		self,
-		seller_id: str,
-		marketplace_ids: list[str],
-		messages: list,
-		*,
-		poll_interval: float | None = None,
-		deadline: float | None = None,
-	):
-		"""A JSON_LISTINGS_FEED of `spapi.feeds.FeedMessage`s, sent and waited for: its
-		`spapi.feeds.FeedResult` (Amazon's errors per SKU). Raises `FeedFailed` for a FATAL feed."""
+	def upload_listings_feed(self, seller_id: str, messages: list):
+		"""createFeedDocument and the upload of `spapi.feeds.FeedMessage`s as one JSON_LISTINGS_FEED:
+		its `spapi.feeds.FeedDocument` (the document id, and the SKU of each message id)."""
 
-	def create_listings_feed(self, seller_id: str, marketplace_ids: list[str], messages: list):
-		"""A JSON_LISTINGS_FEED of `spapi.feeds.FeedMessage`s, uploaded and created, not waited for:
-		its `spapi.feeds.SubmittedFeed` (the feed id, and the SKU of each message id)."""
+	def create_feed(self, document_id: str, marketplace_ids: list[str]) -> str:
+		"""Feeds createFeed of an uploaded document, not waited for: the feed id."""
 
 	def get_feed_status(self, feed_id: str):
 		"""Feeds getFeed: a `spapi.feeds.FeedStatus` (processing status, result document, end time)."""
@@ -156,6 +147,13 @@ class StockSource(UsageCounted, Protocol):
 	def read_feed_result(self, status, skus_by_message: dict[int, str]):
 		"""The processing report of a finished feed (its `spapi.feeds.FeedStatus`): a
 		`spapi.feeds.FeedResult` with Amazon's errors per SKU."""
+
+	def cancel_feed(self, feed_id: str) -> None:
+		"""Feeds cancelFeed: Amazon cancels a feed still IN_QUEUE; any other it refuses (an error)."""
+
+	def find_feeds(self, marketplace_ids: list[str], created_since: datetime) -> list:
+		"""Feeds getFeeds: the `spapi.feeds.FeedStatus` of every JSON_LISTINGS_FEED of these
+		marketplaces created since `created_since`, in any status."""
 
 
 class ShipmentsSource(Protocol):

@@ -11,7 +11,13 @@ the simulator clock (the report delays, or per feed the next of `feed_seconds`, 
 feed finish before an earlier one); a feed is applied at the moment it finishes, in the order the
 feeds finish, before any later patch or read, whether or not anyone asks for its status. A feed
 whose document is not a JSON_LISTINGS_FEED ends FATAL with a processing report saying why, and
-`fail_feeds` makes the next feeds end FATAL as if Amazon had an internal failure.
+`fail_feeds` makes the next feeds end FATAL as if Amazon had an internal failure. cancelFeed
+cancels a feed still IN_QUEUE (and refuses any other with a 400, as the model says): it is never
+applied, and getFeed/getFeeds show it CANCELLED without a result document, with a
+processingEndTime (the moment of the cancel) for every other cancelled feed and without for the
+others, the model leaving it optional. getFeeds lists feeds by feedTypes, marketplaceIds, processingStatuses and
+createdSince/createdUntil, newest first, pageSize at a time, its nextToken the only parameter of
+the next page.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ class ListingsPush:
 		self.feed_seconds: list[float] = []  # the next feeds' queue + processing seconds, in order
 		self._uploads: dict[str, dict] = {}
 		self._feeds: dict[str, dict] = {}
+		self._cancels = 0
 
 	# -- applying patches ------------------------------------------------------------------------
 	def _row(self, marketplace_id: str, sku: str) -> dict | None:
@@ -203,21 +210,96 @@ class ListingsPush:
 		if feed is None:
 			raise ApiError(404, "NotFound", f"Feed {request.path_params['feedId']} is not found.")
 		self.settle()
-		now = self.sim.clock.now()
-		started, finished = feed["_started"], feed["_finished"]
+		return Reply.json(200, self._view(feed, self.sim.clock.now()))
+
+	def _status(self, feed: dict, now) -> str:
+		if "_cancelled" in feed:
+			return "CANCELLED"
+		if now < feed["_started"]:
+			return "IN_QUEUE"
+		if now < feed["_finished"]:
+			return "IN_PROGRESS"
+		return self._process(feed)[0]
+
+	def _view(self, feed: dict, now) -> dict:
+		"""The model's Feed object as of `now` (a finished feed is processed when first seen)."""
 		view = {k: v for k, v in feed.items() if not k.startswith("_")}
-		if now < started:
-			view["processingStatus"] = "IN_QUEUE"
-		elif now < finished:
-			view["processingStatus"] = "IN_PROGRESS"
-			view["processingStartTime"] = iso(started)
+		status = self._status(feed, now)
+		view["processingStatus"] = status
+		if status == "CANCELLED":
+			if feed["_cancel_shows_end"]:  # the model leaves the end time of a cancelled feed optional
+				view["processingEndTime"] = iso(feed["_cancelled"])
+		elif status != "IN_QUEUE":
+			view["processingStartTime"] = iso(feed["_started"])
+			if status != "IN_PROGRESS":
+				view["processingEndTime"] = iso(feed["_finished"])
+				view["resultFeedDocumentId"] = feed["_document"]
+		return view
+
+	def cancel_feed(self, request: Request) -> Reply:
+		feed_id = request.path_params["feedId"]
+		self.settle()
+		now = self.sim.clock.now()
+		with self._processing, self._lock:
+			feed = self._feeds.get(feed_id)
+			if feed is None:
+				raise ApiError(404, "NotFound", f"Feed {feed_id} is not found.")
+			if "_cancelled" not in feed:
+				if "_status" in feed or now >= feed["_started"]:
+					status = feed.get("_status") or ("IN_PROGRESS" if now < feed["_finished"] else "DONE")
+					raise invalid(
+						f"Feed {feed_id} is {status}: only feeds with processingStatus IN_QUEUE can be cancelled."
+					)
+				feed["_cancelled"] = parse_iso(iso(now))
+				feed["_cancel_shows_end"] = self._cancels % 2 == 0  # every other one: both shapes
+				self._cancels += 1
+		return Reply(200, b"", "application/json")
+
+	def get_feeds(self, request: Request) -> Reply:
+		token = request.param("nextToken")
+		if token is not None:
+			if len({k for k, _ in request.query}) > 1:
+				raise invalid("nextToken must be the only parameter.", "Specifying nextToken with any other parameters will cause the request to fail.")  # fmt: skip
+			state = self.sim.tokens.read(token, "nextToken")
 		else:
-			status, document_id = self._process(feed)
-			view.update(
-				processingStatus=status, processingStartTime=iso(started), processingEndTime=iso(finished)
-			)
-			view["resultFeedDocumentId"] = document_id
-		return Reply.json(200, view)
+			types = request.params("feedTypes")
+			if not types:
+				raise invalid("Either feedTypes or nextToken is required.")
+			now = self.sim.clock.now()
+			try:
+				since = parse_iso(request.param("createdSince")) if request.param("createdSince") else None
+				until = parse_iso(request.param("createdUntil")) if request.param("createdUntil") else now
+			except ValueError:
+				raise invalid("createdSince and createdUntil must be ISO 8601 date-times.") from None
+			since = since or now - timedelta(days=90)
+			size = request.param("pageSize") or "10"
+			if not size.isdigit() or not 1 <= int(size) <= 100:
+				raise invalid("pageSize must be from 1 to 100.")
+			statuses = request.params("processingStatuses")
+			known = {"CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE"}
+			if statuses and set(statuses) - known:
+				raise invalid(f"Invalid processingStatuses: {', '.join(sorted(set(statuses) - known))}.")
+			state = {"types": types, "marketplaces": request.params("marketplaceIds"), "statuses": statuses,
+				"since": iso(since), "until": iso(min(until, now)), "size": int(size), "offset": 0}  # fmt: skip
+		self.settle()
+		now = self.sim.clock.now()
+		since, until = parse_iso(state["since"]), parse_iso(state["until"])
+		with self._lock:
+			feeds = sorted(self._feeds.values(), key=lambda f: (f["createdTime"], f["feedId"]), reverse=True)
+		found = []
+		for feed in feeds:
+			if feed["feedType"] not in state["types"] or not since <= parse_iso(feed["createdTime"]) <= until:
+				continue
+			if state["marketplaces"] and not set(state["marketplaces"]) & set(feed["marketplaceIds"]):
+				continue
+			view = self._view(feed, now)
+			if not state["statuses"] or view["processingStatus"] in state["statuses"]:
+				found.append(view)
+		offset, size = state["offset"], state["size"]
+		body: dict = {"feeds": found[offset : offset + size]}
+		if offset + size < len(found):
+			body["nextToken"] = self.sim.tokens.issue({**state, "offset": offset + size})
+		return Reply.json(200, body)
 
 	def settle(self) -> None:
 		"""Apply every feed that has finished by now, in the order they finished."""
@@ -225,7 +307,11 @@ class ListingsPush:
 		with self._processing:
 			with self._lock:
 				due = sorted(
-					(f for f in self._feeds.values() if "_status" not in f and f["_finished"] <= now),
+					(
+						f
+						for f in self._feeds.values()
+						if "_status" not in f and "_cancelled" not in f and f["_finished"] <= now
+					),
 					key=lambda f: f["_finished"],
 				)
 			for feed in due:

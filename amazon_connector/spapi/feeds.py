@@ -1,13 +1,16 @@
 """Feeds 2021-06-30 with JSON_LISTINGS_FEED: many listings changes in one submission.
 
-createFeedDocument -> upload the JSON to its presigned URL -> createFeed (`create_listings_feed`);
-later getFeed until DONE (or CANCELLED / FATAL) (`get_feed_status`) -> getFeedDocument of the
-result -> download (maybe gzipped) -> the processing report, whose issues name the message (and so
-the SKU) they are about (`read_feed_result`). The three steps are separate so that a caller can
-submit a feed and read its report on a later run instead of waiting minutes for Amazon's
-processing; `submit_listings_feed` does all three and waits. A feed holds at most 25,000 messages;
-createFeed allows one feed every two minutes after a burst of 15, so many changes go in few feeds,
-not many.
+createFeedDocument -> upload the JSON to its presigned URL (`upload_listings_feed`) -> createFeed
+(`create_feed`); later getFeed until DONE (or CANCELLED / FATAL) (`get_feed_status`) ->
+getFeedDocument of the result -> download (maybe gzipped) -> the processing report, whose issues
+name the message (and so the SKU) they are about (`read_feed_result`). The steps are separate so
+that a caller can keep the document id before asking Amazon for the feed, and read the report on a
+later run instead of waiting minutes for Amazon's processing. `cancel_feed` (cancelFeed, 2/s, burst
+15) takes back a feed still IN_QUEUE, the only status Amazon cancels; `find_feeds` (getFeeds,
+0.0222/s, burst 10) lists the JSON_LISTINGS_FEEDs created since a moment, which is how a feed whose
+createFeed answer never arrived is found again (Amazon's Feed carries no input document id).
+A feed holds at most 25,000 messages; createFeed allows one feed every two minutes after a burst
+of 15, so many changes go in few feeds, not many.
 """
 
 from __future__ import annotations
@@ -17,19 +20,21 @@ import json
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
+from amazon_connector.spapi._params import csv
 from amazon_connector.spapi.apis import FeedsApi
-from amazon_connector.spapi.errors import DeadlineExceeded, SpApiError
+from amazon_connector.spapi.errors import SpApiError
 
 FEED_TYPE = "JSON_LISTINGS_FEED"
 CONTENT_TYPE = "application/json; charset=UTF-8"
 MAX_MESSAGES = 25_000
 DONE = "DONE"
-FAILED = ("CANCELLED", "FATAL")
-
-
-class FeedFailed(SpApiError):
-	"""The feed ended CANCELLED or FATAL: Amazon processed none of its messages."""
+IN_QUEUE = "IN_QUEUE"
+CANCELLED = "CANCELLED"
+FATAL = "FATAL"
+FAILED = (CANCELLED, FATAL)
+FEEDS_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,11 @@ def feed_document(seller_id: str, messages: Iterable[FeedMessage]) -> tuple[byte
 
 
 @dataclass(frozen=True)
-class SubmittedFeed:
-	"""A feed Amazon took (createFeed answered): its id, and which SKU each message id carries."""
+class FeedDocument:
+	"""A JSON_LISTINGS_FEED uploaded to Amazon, not yet a feed: its document id, and which SKU each
+	message id carries."""
 
-	feed_id: str
+	document_id: str
 	skus_by_message: dict[int, str]
 
 
@@ -92,16 +98,15 @@ class FeedStatus:
 	status: str  # IN_QUEUE, IN_PROGRESS, DONE, CANCELLED or FATAL (or a status Amazon adds later)
 	result_document_id: str = ""
 	processing_end: str = ""  # Amazon's processingEndTime (ISO 8601); "" while processing or not given
+	created: str = ""  # Amazon's createdTime (ISO 8601)
 
 	@property
 	def finished(self) -> bool:
 		return self.status == DONE or self.status in FAILED
 
 
-def create_listings_feed(
-	session, seller_id: str, marketplace_ids: list[str], messages: list[FeedMessage]
-) -> SubmittedFeed:
-	"""Upload the messages as one JSON_LISTINGS_FEED and create the feed; do not wait for it."""
+def upload_listings_feed(session, seller_id: str, messages: list[FeedMessage]) -> FeedDocument:
+	"""createFeedDocument and the upload of the messages as one JSON_LISTINGS_FEED."""
 	content, by_id = feed_document(seller_id, messages)
 	created = session.call("createFeedDocument", FeedsApi, "new_feed_document", CONTENT_TYPE).body
 	document_id, url = str(created.get("feedDocumentId") or ""), created.get("url")
@@ -110,22 +115,57 @@ def create_listings_feed(
 			"createFeedDocument answered without a document id or URL", operation="createFeedDocument"
 		)
 	session.upload(url, content, CONTENT_TYPE, operation="uploadFeedDocument")
+	return FeedDocument(document_id, by_id)
+
+
+def create_feed(session, document_id: str, marketplace_ids: list[str]) -> str:
+	"""createFeed of an uploaded document: the feed id. Amazon processes it later."""
 	feed = session.call(
 		"createFeed", FeedsApi, "new_feed", FEED_TYPE, document_id, list(marketplace_ids)
 	).body
 	feed_id = str(feed.get("feedId") or "")
 	if not feed_id:
 		raise SpApiError("createFeed answered without a feedId", operation="createFeed")
-	return SubmittedFeed(feed_id, by_id)
+	return feed_id
+
+
+def cancel_feed(session, feed_id: str) -> None:
+	"""cancelFeed: Amazon cancels a feed still IN_QUEUE (HTTP 200) and refuses any other (HTTP 400)."""
+	session.call("cancelFeed", FeedsApi, "cancel_feed", feed_id)
+
+
+def find_feeds(session, marketplace_ids: list[str], created_since: datetime) -> list[FeedStatus]:
+	"""getFeeds: every JSON_LISTINGS_FEED of these marketplaces created since `created_since`, in any
+	status, page by page (a nextToken is sent as the only parameter, as Amazon requires)."""
+	params: dict = {  # the library passes these as they are: arrays go comma-delimited (csv)
+		"feedTypes": FEED_TYPE,
+		"marketplaceIds": csv(marketplace_ids, name="marketplaceIds"),
+		"createdSince": created_since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+		"pageSize": FEEDS_PAGE_SIZE,
+	}
+	found: list[FeedStatus] = []
+	token = None
+	while True:
+		body = session.call(
+			"getFeeds", FeedsApi, "get_feeds", **({"nextToken": token} if token else params)
+		).body
+		found.extend(_status(feed) for feed in body.get("feeds") or [] if isinstance(feed, dict))
+		token = body.get("nextToken")
+		if not token:
+			return found
 
 
 def get_feed_status(session, feed_id: str) -> FeedStatus:
-	feed = session.call("getFeed", FeedsApi, "get_feed", feed_id).body
+	return _status(session.call("getFeed", FeedsApi, "get_feed", feed_id).body, feed_id)
+
+
+def _status(feed: dict, feed_id: str = "") -> FeedStatus:
 	return FeedStatus(
-		feed_id,
+		str(feed.get("feedId") or feed_id),
 		str(feed.get("processingStatus") or ""),
 		str(feed.get("resultFeedDocumentId") or ""),
 		str(feed.get("processingEndTime") or ""),
+		str(feed.get("createdTime") or ""),
 	)
 
 
@@ -138,44 +178,6 @@ def read_feed_result(session, status: FeedStatus, skus_by_message: dict[int, str
 	if status.status in FAILED and not result.feed_issues:
 		result.feed_issues.append(f"Amazon ended feed {status.feed_id} {status.status}")
 	return result
-
-
-def submit_listings_feed(
-	session,
-	seller_id: str,
-	marketplace_ids: list[str],
-	messages: list[FeedMessage],
-	*,
-	poll_interval: float = 30.0,
-	deadline: float = 3600.0,
-) -> FeedResult:
-	"""Send the messages as one feed and wait for Amazon's processing report."""
-	submitted = create_listings_feed(session, seller_id, marketplace_ids, messages)
-	status = _wait(session, submitted.feed_id, poll_interval, deadline)
-	result = read_feed_result(session, status, submitted.skus_by_message)
-	if status.status in FAILED:
-		reason = "; ".join(result.feed_issues)
-		raise FeedFailed(
-			f"Feed {status.feed_id} ended {status.status}: {reason}",
-			operation="getFeed",
-			code=status.status,
-			details="",
-		)
-	return result
-
-
-def _wait(session, feed_id: str, poll_interval: float, deadline: float) -> FeedStatus:
-	give_up_at = session.clock() + deadline
-	while True:
-		status = get_feed_status(session, feed_id)
-		if status.finished:
-			return status
-		if session.clock() + poll_interval > give_up_at:
-			raise DeadlineExceeded(
-				f"Feed {feed_id} was still {status.status or 'not ready'} after {deadline:g} s",
-				operation="getFeed",
-			)
-		session.sleep(poll_interval)
 
 
 def _read_report(session, document_id: str, by_id: dict[int, str], result: FeedResult) -> None:

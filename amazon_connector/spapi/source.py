@@ -159,32 +159,23 @@ class SpApiSource:
 	) -> listings_push.Submission:
 		return listings_push.patch_listings_item(self.session, seller_id, sku, marketplace_ids, patches)
 
-	def submit_listings_feed(
-		self,
-		seller_id: str,
-		marketplace_ids: list[str],
-		messages: list[feeds.FeedMessage],
-		*,
-		poll_interval: float | None = None,
-		deadline: float | None = None,
-	) -> feeds.FeedResult:
-		options = {
-			name: value
-			for name, value in (("poll_interval", poll_interval), ("deadline", deadline))
-			if value is not None
-		}
-		return feeds.submit_listings_feed(self.session, seller_id, marketplace_ids, messages, **options)
+	def upload_listings_feed(self, seller_id: str, messages: list[feeds.FeedMessage]) -> feeds.FeedDocument:
+		return feeds.upload_listings_feed(self.session, seller_id, messages)
 
-	def create_listings_feed(
-		self, seller_id: str, marketplace_ids: list[str], messages: list[feeds.FeedMessage]
-	) -> feeds.SubmittedFeed:
-		return feeds.create_listings_feed(self.session, seller_id, marketplace_ids, messages)
+	def create_feed(self, document_id: str, marketplace_ids: list[str]) -> str:
+		return feeds.create_feed(self.session, document_id, marketplace_ids)
 
 	def get_feed_status(self, feed_id: str) -> feeds.FeedStatus:
 		return feeds.get_feed_status(self.session, feed_id)
 
 	def read_feed_result(self, status: feeds.FeedStatus, skus_by_message: dict[int, str]) -> feeds.FeedResult:
 		return feeds.read_feed_result(self.session, status, skus_by_message)
+
+	def cancel_feed(self, feed_id: str) -> None:
+		feeds.cancel_feed(self.session, feed_id)
+
+	def find_feeds(self, marketplace_ids: list[str], created_since: datetime) -> list[feeds.FeedStatus]:
+		return feeds.find_feeds(self.session, marketplace_ids, created_since)
 
 	# -- shipments -------------------------------------------------------------------------------
 	def confirm_shipment(

@@ -108,6 +108,8 @@ OPERATIONS: dict[str, tuple[str, str, str, UsagePlan]] = {
 	),
 	"createFeed": ("feeds-2021-06-30.json", "POST", "/feeds/2021-06-30/feeds", UsagePlan(0.0083, 15)),
 	"getFeed": ("feeds-2021-06-30.json", "GET", "/feeds/2021-06-30/feeds/{feedId}", UsagePlan(2, 15)),
+	"getFeeds": ("feeds-2021-06-30.json", "GET", "/feeds/2021-06-30/feeds", UsagePlan(0.0222, 10)),
+	"cancelFeed": ("feeds-2021-06-30.json", "DELETE", "/feeds/2021-06-30/feeds/{feedId}", UsagePlan(2, 15)),
 	"getFeedDocument": (
 		"feeds-2021-06-30.json",
 		"GET",

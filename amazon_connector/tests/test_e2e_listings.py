@@ -2,14 +2,18 @@
 listing's status and Amazon's issues on its Amazon Item (filterable by status), and, with "Push
 Prices to Amazon" on, the marketplace price list's prices reach the simulator's listings once,
 again only for a price changed in ERPNext (which the product sync no longer overwrites), and a
-price Amazon refuses is shown on the SKU's mapping with Amazon's message."""
+price Amazon refuses is shown on the SKU's mapping with Amazon's message; many changed prices go
+in a feed whose report the next run reads."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import frappe
 
+from amazon_connector.core.engine import price_push
+from amazon_connector.core.engine.feeds_in_flight import FeedsInFlight
 from amazon_connector.core.engine.listing_health import ListingHealthCheck
 from amazon_connector.core.engine.price_push import PricePush
 from amazon_connector.simulator.listing_issues import issue
@@ -38,9 +42,9 @@ class TestE2EListings(TestCase):
 		report = products.run()
 		assert not report.failures, e2e.failure_lines(report)[:5]
 
-	def run_engine(self, engine_class):
+	def run_engine(self, engine_class, **extra):
 		account = self.account
-		return engine_class(SpApiSource(account.session()), account.port(), account.settings()).run()
+		return engine_class(SpApiSource(account.session()), account.port(), account.settings(**extra)).run()
 
 	def mapping(self, sku: str, *fields):
 		return frappe.db.get_value(
@@ -185,3 +189,26 @@ class TestE2EListings(TestCase):
 		retried = self.run_engine(PricePush)
 		self.assertFalse(retried.failures, e2e.failure_lines(retried)[:5])
 		self.assertEqual(sent()[-1], (other, Decimal("0.50")))
+
+		# Many prices change: they go in a feed, kept in the price push's checkpoint, whose report
+		# the next run reads; only then are they the mappings' accepted prices.
+		for name in frappe.get_all("Item Price", filters={"price_list": price_list}, pluck="name"):
+			rate = Decimal(str(frappe.db.get_value("Item Price", name, "price_list_rate")))
+			frappe.db.set_value("Item Price", name, "price_list_rate", float(rate + 1))
+		before = len(sent())
+		submitted = self.run_engine(PricePush, stock_patch_limit=0)
+		self.assertFalse(submitted.failures, e2e.failure_lines(submitted)[:5])
+		self.assertEqual(submitted.counts["submitted"], len(expected))
+		checkpoint = frappe.db.get_value(
+			"Amazon Sync Checkpoint",
+			{"amazon_account": self.account.name, "kind": FeedsInFlight.checkpoint_kind(price_push.KIND)},
+			"value",
+		)
+		self.assertEqual(len(FeedsInFlight(json.loads(checkpoint)).unfinished_feeds()), 1)
+		self.assertEqual(self.mapping(sku, "price_pushed").price_pushed, 123.45)  # not yet confirmed
+		sim.advance_clock(5)  # Amazon processes the feed
+		read_back = self.run_engine(PricePush, stock_patch_limit=0)
+		self.assertFalse(read_back.failures, e2e.failure_lines(read_back)[:5])
+		self.assertEqual(read_back.counts["updated"], len(expected))
+		self.assertEqual(len(sent()) - before, len(expected))  # each once
+		self.assertEqual(self.mapping(sku, "price_pushed").price_pushed, 124.45)

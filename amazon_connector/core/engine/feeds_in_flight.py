@@ -13,14 +13,25 @@ could still be overtaken by. From it:
 - an older feed that Amazon finished after a newer submission of the same SKU with another value
   (a patch applied at once, or a newer feed Amazon processed first) may have left Amazon with the
   older value: the SKU is marked to be sent again, with ERPNext's value of then;
-- a feed that ended CANCELLED or FATAL is forgotten: its SKUs fall back to what was sent before
-  (an older feed in flight, or the last confirmed value), so the push sends them again.
+- a feed that ended CANCELLED (Amazon cancels only feeds that have not started) is forgotten: its
+  SKUs fall back to what was sent before (an older feed in flight, or the last confirmed value),
+  so the push sends them again;
+- a feed whose outcome is not known per SKU confirms nothing (`settle(certain=False)`): a FATAL
+  one (Amazon's model: "some, none, or all of the operations ... may have completed"), and one
+  whose id Amazon's createFeed answer never brought back. Each of its SKUs is sent again unless a
+  newer submission carries it, and then by the same end-time rule as above;
+- a feed given up waiting for (`release`) stays recorded until it ends, since Amazon may still
+  apply it; its SKUs are sent again at once, and the end-time rule covers the feed ending later.
+A submission is recorded before createFeed, with the id of its uploaded document and no feed id:
+a run that dies before Amazon's answer is saved leaves it so, and a later run looks for the feeds
+Amazon may have made of it (`candidates`, see listing_patches).
 Amazon does not promise an order between submissions (its Feeds FAQ says feeds are queued and
 processed in order, but a patch skips that queue), hence the comparison of end times.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,10 +63,24 @@ class Submission:
 	submitted_at: str = ""  # ISO 8601 on the engine's clock
 	finished: bool = False
 	ended_at: str = ""  # a feed's processingEndTime (Amazon's clock); "" for patches or when not given
+	document_id: str = ""  # the uploaded input document, recorded before createFeed
+	# A feed without an id (createFeed's answer was lost): the feeds Amazon may have made of its
+	# document, once looked up (None: not yet).
+	candidates: list[str] | None = None
+	released: bool = False  # given up waiting for: its SKUs were sent again; still read until it ends
 
 	@property
 	def skus_by_message(self) -> dict[int, str]:
 		return {index: item.sku for index, item in enumerate(self.items, start=1)}
+
+	@property
+	def marketplace_ids(self) -> list[str]:
+		return sorted({item.marketplace_id for item in self.items})
+
+	@property
+	def name(self) -> str:
+		"""How the log names it: the feed id, or the document Amazon's feed was to be made of."""
+		return self.feed_id or f"of document {self.document_id or '(none)'}"
 
 
 @dataclass
@@ -108,9 +133,28 @@ class FeedsInFlight:
 	def must_resend(self, key: Key) -> bool:
 		return key in self.resend
 
+	def needs_sending(self, key: Key, wanted: Any, confirmed: Any, same: Callable[[Any, Any], bool]) -> bool:
+		"""Does ERPNext's `wanted` value have to go? When it differs from the value in flight (else
+		from the one Amazon confirmed), or when the SKU is marked to be sent again."""
+		if key in self.resend:
+			return True
+		sending, value = self.in_flight(key)
+		reference = value if sending else confirmed
+		return reference is None or not same(wanted, reference)
+
+	def known_feed_ids(self) -> set[str]:
+		return {s.feed_id for s in self.submissions if s.feed_id}
+
 	# -- recording -------------------------------------------------------------------------------
-	def add_feed(self, feed_id: str, items: list[Item], submitted_at: str) -> Submission:
-		return self._add(Submission(0, FEED, list(items), feed_id, submitted_at))
+	def add_feed(
+		self, feed_id: str, items: list[Item], submitted_at: str, document_id: str = ""
+	) -> Submission:
+		"""A feed, or (feed_id "") the document about to be made a feed by createFeed."""
+		return self._add(Submission(0, FEED, list(items), feed_id, submitted_at, document_id=document_id))
+
+	def identify(self, feed: Submission, feed_id: str) -> None:
+		"""createFeed answered: the submission is that feed."""
+		feed.feed_id, feed.candidates = feed_id, None
 
 	def add_patch(self, items: list[Item], submitted_at: str) -> None:
 		"""An accepted patch: kept only while an unfinished feed carries one of its SKUs (the one
@@ -120,23 +164,25 @@ class FeedsInFlight:
 		if any(keys & {i.key for i in s.items} for s in self.unfinished_feeds()):
 			self._add(Submission(0, PATCH, list(items), submitted_at=submitted_at, finished=True))
 
-	def settle(self, feed: Submission, ended_at: str, errors: dict[str, str]) -> Settled:
-		"""A feed Amazon finished (DONE): `errors` maps each SKU it refused to Amazon's message."""
+	def settle(self, feed: Submission, ended_at: str, errors: dict[str, str], *, certain=True) -> Settled:
+		"""A feed Amazon finished (DONE): `errors` maps each SKU it refused to Amazon's message.
+		Not `certain`: Amazon may have applied any of its SKUs or none (a FATAL feed, or one found
+		only among candidates): nothing is confirmed, and what would be is sent again."""
 		settled = Settled()
 		accepted = []
 		later = [(s, {i.key: i.value for i in s.items}) for s in self.submissions if s.seq > feed.seq]
 		for item in feed.items:
 			newer = [(s, values[item.key]) for s, values in later if item.key in values]
-			if item.sku in errors:
+			if certain and item.sku in errors:
 				settled.rejected.append((item, errors[item.sku], not newer))
 				continue
 			accepted.append(item)
 			finished_other = [
 				s for s, value in newer if s.finished and value != item.value and _overtaken(s, ended_at)
 			]
-			if not newer:
+			if not newer and certain:
 				settled.confirmed.append(item)
-			elif finished_other:
+			elif not newer or finished_other:
 				settled.resend.append(item)
 				self.resend.add(item.key)
 			else:
@@ -145,8 +191,18 @@ class FeedsInFlight:
 		self._changed()
 		return settled
 
+	def release(self, feed: Submission) -> list[Item]:
+		"""Stop waiting for an unfinished feed Amazon may still apply: the SKUs it is the newest
+		submission of are sent again; the feed stays recorded until it ends."""
+		feed.released = True
+		newest = self._newest()
+		items = [i for i in feed.items if newest.get(i.key, (None, None))[0] is feed]
+		self.resend |= {i.key for i in items}
+		return items
+
 	def drop(self, feed: Submission) -> None:
-		"""A feed that ended CANCELLED or FATAL, or that Amazon lost: none of it counts."""
+		"""A feed Amazon never applies (ended CANCELLED, cancelled by us, never made, or lost): none
+		of it counts."""
 		self.submissions = [s for s in self.submissions if s is not feed]
 		self._changed()
 
@@ -199,6 +255,9 @@ def _submission(raw: dict) -> Submission:
 		submitted_at=str(raw.get("submitted_at") or ""),
 		finished=bool(raw.get("finished")),
 		ended_at=str(raw.get("ended_at") or ""),
+		document_id=str(raw.get("document_id") or ""),
+		candidates=None if raw.get("candidates") is None else [str(c) for c in raw["candidates"]],
+		released=bool(raw.get("released")),
 	)
 
 
@@ -211,4 +270,7 @@ def _raw(submission: Submission) -> dict:
 		"submitted_at": submission.submitted_at,
 		"finished": submission.finished,
 		"ended_at": submission.ended_at,
+		"document_id": submission.document_id,
+		"candidates": submission.candidates,
+		"released": submission.released,
 	}

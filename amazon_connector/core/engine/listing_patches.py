@@ -6,10 +6,20 @@ same usage plans, so they share this path:
   5), each covering every marketplace the change names in one call;
 - more: a JSON_LISTINGS_FEED per marketplace (at most 25,000 messages each), so that 1,000 changes
   of one marketplace cost five calls and one feed, not 1,000 calls.
-With `in_flight` (the stock push) a feed is submitted and left to Amazon: `collect`, on the next runs,
-reads the status and report of the feeds still processing (`feeds_in_flight` decides what each
-accepted SKU means), so a run takes seconds and changes made meanwhile go out in a newer feed.
-Without it (the price push) a run waits for each feed's report.
+A feed is submitted and left to Amazon: `collect`, on the next runs, reads the status and report
+of the feeds still processing (`feeds_in_flight` decides what each accepted SKU means), so a run
+takes seconds and changes made meanwhile go out in a newer feed. Each push kind keeps its own
+bookkeeping (checkpoint "<kind>_feeds").
+The uploaded document's id is recorded before createFeed. Should the run die before Amazon's answer
+is saved (or the answer never arrive), the next run lists the JSON_LISTINGS_FEEDs of the
+marketplace created since (getFeeds) and takes every one none of its records names as possibly
+that feed: Amazon's Feed object carries no input document id, so no answer tells which it is. The
+submission then waits until all those candidates have ended and confirms nothing: its SKUs are
+sent again (`settle(certain=False)`), so no older value Amazon may have applied late stays there.
+A feed still unfinished after `feed_deadline` (4 h) is cancelled (cancelFeed, which Amazon allows
+only while it is IN_QUEUE) and its SKUs sent again; one Amazon is already processing cannot be
+cancelled, so its SKUs are sent again and the feed is still read until it ends, when the ordering
+guard of `feeds_in_flight` decides whether they must go once more.
 A SKU Amazon refuses keeps its last pushed value (the next run tries again) and its mapping shows
 Amazon's message (`on_rejected`); a call or feed that fails as a whole names every SKU in it but
 leaves the mappings as they were (nothing new to say about the listing).
@@ -23,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from ...spapi.feeds import DONE, MAX_MESSAGES, FeedMessage
+from ...spapi.feeds import CANCELLED, DONE, IN_QUEUE, MAX_MESSAGES, FeedMessage
 from ..ports import Outcome
 from ..settings import SyncSettings
 from ..timestamps import TimestampError, as_utc, parse_timestamp
@@ -36,6 +46,9 @@ DEFAULT_PATCH_LIMIT = 20
 # A feed Amazon has not finished after this long is given up (its SKUs are sent again). Amazon
 # processes a feed in minutes; hours mean it is lost, and its SKUs should not wait for it forever.
 DEFAULT_FEED_DEADLINE = 4 * 3600.0
+# How long before a submission's own moment a feed Amazon made of it may look created: the two
+# clocks (this server's and Amazon's) may differ by this much.
+CLOCK_MARGIN = timedelta(minutes=5)
 
 
 @dataclass
@@ -60,7 +73,7 @@ class ListingsPatchSender:
 		on_pushed: Callable[[Item], None],
 		on_rejected: Callable[[Item, str], None],
 		event_of: Callable[[Item], dict],
-		in_flight: FeedsInFlight | None = None,
+		in_flight: FeedsInFlight,
 		push_kind: str = "",
 		now: Callable[[], datetime] | None = None,
 	):
@@ -79,28 +92,24 @@ class ListingsPatchSender:
 		limit = extra.get("stock_patch_limit")
 		self.patch_limit = DEFAULT_PATCH_LIMIT if limit in (None, "") else int(limit)  # 0: feeds only
 		self.feed_deadline = float(extra.get("feed_deadline") or DEFAULT_FEED_DEADLINE)
-		self.feed_options = {
-			name: float(extra[key])
-			for name, key in (("poll_interval", "report_poll_interval"), ("deadline", "report_deadline"))
-			if extra.get(key)
-		}
 
 	# -- feeds sent on earlier runs ----------------------------------------------------------------
 	def collect(self, progress=None) -> None:
 		"""Read the status of every feed still processing; settle those Amazon finished."""
-		if self.in_flight is None:
-			return
 		feeds = self.in_flight.unfinished_feeds()
 		for done, feed in enumerate(feeds, start=1):
-			_progress(progress, done, len(feeds), f"Feed {feed.feed_id}: Amazon's report")
+			_progress(progress, done, len(feeds), f"Feed {feed.name}: Amazon's report")
 			try:
-				self._collect(feed)
+				if feed.feed_id:
+					self._collect(feed)
+				else:
+					self._recover(feed)
 			except Exception as exc:  # read again on the next run; the other feeds go on
 				self.report.note(
-					f"Feed {feed.feed_id} could not be read, tried again next run: {failure_reason(exc)}"
+					f"Feed {feed.name} could not be read, tried again next run: {failure_reason(exc)}"
 				)
-				if not feed.finished:
-					self._give_up_if_late(feed)
+				if not feed.finished and feed in self.in_flight.submissions:
+					self._give_up_if_late(feed, unreadable=True)
 			self.in_flight.save(self.port, self.push_kind)
 
 	def _collect(self, feed: Submission) -> None:
@@ -111,18 +120,26 @@ class ListingsPatchSender:
 		result = self.source.read_feed_result(status, feed.skus_by_message)
 		if status.status != DONE:
 			reason = "; ".join(result.feed_issues)
-			self.report.note(
-				f"Feed {feed.feed_id} ended {status.status} ({reason}): its {len(feed.items)} SKUs go again "
-				"(those a newer feed carries go with it)."
-			)
-			self.in_flight.drop(feed)  # type: ignore[union-attr]
 			self._failed(feed.items, f"Feed {feed.feed_id} ended {status.status}: {reason}", tell_port=False)
+			if status.status == CANCELLED:  # nothing of it was applied
+				self.report.note(
+					f"Feed {feed.feed_id} ended CANCELLED ({reason}): its {len(feed.items)} SKUs go again "
+					"(those a newer feed carries go with it)."
+				)
+				self.in_flight.drop(feed)
+				return
+			# FATAL: Amazon may have applied some of it, so nothing is confirmed and all goes again.
+			settled = self.in_flight.settle(feed, status.processing_end, {}, certain=False)
+			self.report.note(
+				f"Feed {feed.feed_id} ended {status.status} ({reason}): {len(settled.resend)} SKUs go again, "
+				f"{len(settled.superseded)} already sent again with a newer value."
+			)
 			return
 		errors = {sku: "; ".join(texts) for sku, texts in result.errors.items()}
 		if result.feed_issues:  # an issue of no one message: Amazon took none of it as given
 			errors = {item.sku: "; ".join(result.feed_issues) for item in feed.items}
 		marketplaces = _marketplaces(feed.items)
-		settled = self.in_flight.settle(feed, status.processing_end, errors)  # type: ignore[union-attr]
+		settled = self.in_flight.settle(feed, status.processing_end, errors)
 		self.report.note(
 			f"Feed {feed.feed_id} for {marketplaces} done: {len(settled.confirmed)} confirmed, "
 			f"{len(settled.rejected)} refused, {len(settled.superseded)} already sent again with a newer value, "
@@ -133,37 +150,94 @@ class ListingsPatchSender:
 				self._pushed([item])
 			except Exception as exc:  # not recorded: the SKU goes again, to be confirmed by its answer
 				self._failed([item], failure_reason(exc), tell_port=False)
-				self.in_flight.resend.add(item.key)  # type: ignore[union-attr]
+				self.in_flight.resend.add(item.key)
 		for item, reason, newest in settled.rejected:
 			self._failed([item], reason or "refused by Amazon", tell_port=newest)
 
-	def _give_up_if_late(self, feed: Submission, status: str = "") -> None:
-		try:
-			submitted = parse_timestamp(feed.submitted_at)
-		except TimestampError:
-			submitted = None
+	def _recover(self, feed: Submission) -> None:
+		"""A submission whose createFeed answer was never saved: find the feeds Amazon may have made
+		of its document, wait for them all to end, then send its SKUs again."""
+		if feed.candidates is None:
+			since = _moment(feed.submitted_at) or _aware(self.now())
+			known = self.in_flight.known_feed_ids()
+			found = self.source.find_feeds(feed.marketplace_ids, since - CLOCK_MARGIN)
+			feed.candidates = sorted({f.feed_id for f in found if f.feed_id and f.feed_id not in known})
+			if not feed.candidates:
+				self.report.note(
+					f"Amazon made no feed {feed.name} (getFeeds lists none since it was uploaded): "
+					f"its {len(feed.items)} SKUs go again."
+				)
+				self.in_flight.drop(feed)
+				return
+			self.report.note(
+				f"The createFeed answer for document {feed.document_id} was never kept; the feeds Amazon "
+				f"may have made of it ({', '.join(feed.candidates)}) are read until they end."
+			)
+		ended, applied = [], False
+		for feed_id in feed.candidates:
+			status = self.source.get_feed_status(feed_id)
+			if not status.finished:
+				self._give_up_if_late(feed, status.status)
+				return
+			if status.status != CANCELLED:
+				applied = True
+				ended.append(status.processing_end)
+		if not applied:  # Amazon applied none of them
+			self.report.note(f"The feeds that may be feed {feed.name} were all cancelled: its SKUs go again.")
+			self.in_flight.drop(feed)
+			return
+		# The latest end: any of them may be ours. One without a (readable) end time counts as last.
+		moments = [_moment(e) for e in ended]
+		latest = [m for m in moments if m is not None]
+		ended_at = max(latest).isoformat() if latest and len(latest) == len(moments) else ""
+		settled = self.in_flight.settle(feed, ended_at, {}, certain=False)
+		self.report.note(
+			f"The feeds that may be feed {feed.name} have ended: {len(settled.resend)} SKUs go again "
+			f"(which value Amazon kept is not known), {len(settled.superseded)} already sent again."
+		)
+
+	def _give_up_if_late(self, feed: Submission, status: str = "", *, unreadable=False) -> None:
+		submitted = _moment(feed.submitted_at)
 		if submitted is None or _aware(self.now()) - submitted < timedelta(seconds=self.feed_deadline):
 			return
 		hours = self.feed_deadline / 3600
-		reason = (
-			f"Amazon had not finished feed {feed.feed_id} ({status or 'status unknown'}) after {hours:g} h; "
-			"its SKUs are sent again"
-		)
+		waited = f"Amazon had not finished feed {feed.name} ({status or 'status unknown'}) after {hours:g} h"
+		if feed.released:
+			if unreadable:  # its SKUs went again already; a feed Amazon no longer shows is let go
+				self.report.note(f"{waited} and it can no longer be read: it is no longer waited for.")
+				self.in_flight.drop(feed)
+			return
+		if feed.feed_id and status in (IN_QUEUE, ""):
+			try:
+				self.source.cancel_feed(feed.feed_id)
+			except Exception as exc:  # Amazon started it meanwhile (only IN_QUEUE feeds are cancelled)
+				self.report.note(f"Feed {feed.feed_id} could not be cancelled: {failure_reason(exc)}")
+			else:
+				reason = f"{waited}; it was cancelled on Amazon and its SKUs are sent again"
+				self.report.note(reason)
+				self.in_flight.drop(feed)
+				self._failed(feed.items, reason, tell_port=False)
+				return
+		if not feed.feed_id and feed.candidates is None:  # nothing on Amazon to wait for was found
+			reason = f"{waited} and no feed Amazon made of it could be found; its SKUs are sent again"
+			self.report.note(reason)
+			self.in_flight.drop(feed)
+			self._failed(feed.items, reason, tell_port=False)
+			return
+		# Amazon is processing it (or it may be another's): it may still apply, so it stays recorded.
+		items = self.in_flight.release(feed)
+		reason = f"{waited}; its SKUs are sent again, and the feed is read until it ends"
 		self.report.note(reason)
-		self.in_flight.drop(feed)  # type: ignore[union-attr]
-		self._failed(feed.items, reason, tell_port=False)
+		self._failed(items, reason, tell_port=False)
 
 	# -- this run's changes ------------------------------------------------------------------------
 	def send(self, changes: list[PatchChange], progress=None) -> None:
 		if changes:
 			if len(changes) <= self.patch_limit:
 				self._patch(changes, progress)
-			elif self.in_flight is not None:
-				self._submit_feeds(changes, progress)
 			else:
-				self._feeds(changes, progress)
-		if self.in_flight is not None:
-			self.in_flight.save(self.port, self.push_kind)
+				self._submit_feeds(changes, progress)
+		self.in_flight.save(self.port, self.push_kind)
 
 	def _patch(self, changes: list[PatchChange], progress) -> None:
 		for done, change in enumerate(changes, start=1):
@@ -177,8 +251,7 @@ class ListingsPatchSender:
 				self._failed(change.items, failure_reason(exc), tell_port=False)
 				continue
 			if submission.accepted:
-				if self.in_flight is not None:
-					self.in_flight.add_patch(change.items, self._stamp())
+				self.in_flight.add_patch(change.items, self._stamp())
 				self._pushed(change.items)
 			else:
 				self._failed(change.items, submission.error_text())
@@ -201,46 +274,38 @@ class ListingsPatchSender:
 			items = [item for item, _ in batch]
 			messages = [FeedMessage(item.sku, (patch,)) for item, patch in batch]
 			try:
-				submitted = self.source.create_listings_feed(self.seller_id, [marketplace_id], messages)
-			except Exception as exc:  # not submitted: none of its SKUs changed, the next run sends them
-				reason = failure_reason(exc)
-				self.report.note(
-					f"The {self.report.kind} feed for {marketplace_id} was not submitted: {reason}"
-				)
-				self._failed(items, reason, tell_port=False)
+				document = self.source.upload_listings_feed(self.seller_id, messages)
+			except Exception as exc:  # no feed asked for: none of its SKUs changed, the next run sends them
+				self._not_submitted(marketplace_id, items, exc)
 				continue
-			self.in_flight.add_feed(submitted.feed_id, items, self._stamp())  # type: ignore[union-attr]
-			# Kept at once: a run that dies now must still read this feed's report later.
-			self.in_flight.save(self.port, self.push_kind)  # type: ignore[union-attr]
+			# Kept before createFeed: a run that dies before Amazon's answer is saved still finds the feed.
+			feed = self.in_flight.add_feed("", items, self._stamp(), document.document_id)
+			self.in_flight.save(self.port, self.push_kind)
+			try:
+				feed_id = self.source.create_feed(document.document_id, [marketplace_id])
+			except Exception as exc:
+				if _refused(exc):  # Amazon answered no: there is no feed
+					self.in_flight.drop(feed)
+					self._not_submitted(marketplace_id, items, exc)
+				else:  # no answer: Amazon may have made the feed; the next run looks for it
+					self.report.note(
+						f"createFeed for document {document.document_id} ({marketplace_id}, {len(items)} SKUs) "
+						f"got no answer ({failure_reason(exc)}); the next run looks for the feed on Amazon."
+					)
+				self.in_flight.save(self.port, self.push_kind)
+				continue
+			self.in_flight.identify(feed, feed_id)
+			self.in_flight.save(self.port, self.push_kind)
 			self.report.count("submitted", len(items))
 			self.report.note(
-				f"Feed {submitted.feed_id} for {marketplace_id}: {len(items)} SKUs submitted; "
+				f"Feed {feed_id} for {marketplace_id}: {len(items)} SKUs submitted; "
 				"Amazon's report is read on the next runs."
 			)
 
-	def _feeds(self, changes: list[PatchChange], progress) -> None:
-		batches = self._batches(changes)
-		for done, (marketplace_id, batch) in enumerate(batches, start=1):
-			_progress(progress, done, len(batches), f"Feed of {len(batch)} SKUs for {marketplace_id}")
-			items = [item for item, _ in batch]
-			messages = [FeedMessage(item.sku, (patch,)) for item, patch in batch]
-			try:
-				result = self.source.submit_listings_feed(
-					self.seller_id, [marketplace_id], messages, **self.feed_options
-				)
-			except Exception as exc:  # the feed failed as a whole: none of its SKUs changed
-				reason = failure_reason(exc)
-				self.report.note(f"The {self.report.kind} feed for {marketplace_id} failed: {reason}")
-				self._failed(items, reason, tell_port=False)
-				continue
-			self.report.note(
-				f"Feed {result.feed_id} for {marketplace_id}: {len(items)} SKUs, {result.summary or {}}"
-			)
-			for item in items:
-				if result.accepted(item.sku):
-					self._pushed([item])
-				else:
-					self._failed([item], "; ".join(result.errors.get(item.sku) or result.feed_issues))
+	def _not_submitted(self, marketplace_id: str, items: list[Item], exc: Exception) -> None:
+		reason = failure_reason(exc)
+		self.report.note(f"The {self.report.kind} feed for {marketplace_id} was not submitted: {reason}")
+		self._failed(items, reason, tell_port=False)
 
 	# -- outcomes ----------------------------------------------------------------------------------
 	def _pushed(self, items: list[Item]) -> None:
@@ -271,6 +336,19 @@ class ListingsPatchSender:
 
 def _aware(moment: datetime) -> datetime:
 	return as_utc(moment)
+
+
+def _moment(value: str) -> datetime | None:
+	try:
+		return parse_timestamp(value)
+	except TimestampError:  # unreadable: as if not given
+		return None
+
+
+def _refused(exc: Exception) -> bool:
+	"""Amazon answered the call with a refusal (4xx, throttling included), so it did nothing."""
+	status = getattr(exc, "status", None)
+	return isinstance(status, int) and 400 <= status < 500
 
 
 def _marketplaces(items: list[Item]) -> str:

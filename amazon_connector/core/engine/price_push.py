@@ -1,11 +1,14 @@
 """Prices to Amazon (opt-in): the ERPNext Item Price of each marketplace's price list as the offer price.
 
 The ERP port lists, per SKU and marketplace, the price on the marketplace's price list and the
-price Amazon last accepted; only prices that differ are sent, as `purchasable_offer` patches
-through the same path as the stock push (`listing_patches`: patches for a few, a feed per
-marketplace for many). A price in another currency than the marketplace's, or not above zero, is
-named and left out; a price Amazon refuses keeps the last pushed one (the next run tries again)
-and shows Amazon's message on the SKU's mapping and in the log.
+price Amazon last accepted. As the stock push does, a run first reads the reports of the feeds
+earlier runs submitted (`feeds_in_flight`, checkpoint "price_push_feeds": a price becomes the
+accepted one only when its feed carries the SKU's newest price), then sends the prices that differ
+from the newest one sent (the one in flight, else the accepted one) as `purchasable_offer`
+patches through the same path (`listing_patches`: patches for a few, a feed per marketplace for
+many, submitted without waiting for Amazon's processing). A price in another currency than the
+marketplace's, or not above zero, is named and left out; a price Amazon refuses keeps the last
+pushed one (the next run tries again) and shows Amazon's message on the SKU's mapping and in the log.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from ...spapi.listings_push import price_patch
 from ..drafts.listings import OfferPrice
 from ..ports import Outcome
 from .base import AccountEngine
-from .feeds_in_flight import Item
+from .feeds_in_flight import FeedsInFlight, Item
 from .listing_patches import ListingsPatchSender, PatchChange
 from .report import RecordFailure, SyncReport, source_stats
 
@@ -33,10 +36,36 @@ class PricePush(AccountEngine):
 				"Pushing prices needs the account's Seller ID (patchListingsItem names the seller)"
 			)
 		currencies = {m.marketplace_id: m.currency for m in self.settings.enabled_marketplaces}
+		offer_currency: dict[tuple[str, str], str] = {}
+		in_flight = FeedsInFlight.load(self.port, KIND)
+		sender = ListingsPatchSender(
+			self.source,
+			self.port,
+			self.settings,
+			report,
+			record_kind=SKU_KIND,
+			on_pushed=lambda i: self.port.mark_price_pushed(i.marketplace_id, i.sku, Decimal(i.value)),
+			on_rejected=lambda i, reason: self.port.mark_price_rejected(
+				i.marketplace_id, i.sku, Decimal(i.value), reason
+			),
+			event_of=lambda i: {
+				"marketplace_id": i.marketplace_id,
+				"sku": i.sku,
+				"before": i.before,
+				"after": i.value,
+				# A price goes only in its marketplace's currency (or, with none set, its list's).
+				"currency": currencies.get(i.marketplace_id) or offer_currency.get(i.key, ""),
+			},
+			in_flight=in_flight,
+			push_kind=KIND,
+			now=self.now,
+		)
+		sender.collect(progress)
 		prices = [p for p in self.port.offer_prices() if p.marketplace_id in currencies]
-		changed = [p for p in prices if p.last_pushed is None or p.price != p.last_pushed]
+		offer_currency.update({(p.marketplace_id, p.sku): p.currency for p in prices})
+		changed = [p for p in prices if _changed(p, in_flight)]
+		waiting = sum(1 for p in prices if in_flight.in_flight((p.marketplace_id, p.sku))[0])
 		report.count(Outcome.UNCHANGED, len(prices) - len(changed))
-		currency_of = {(p.marketplace_id, p.sku): p.currency for p in changed}
 		changes = []
 		for offer in changed:
 			wanted = currencies[offer.marketplace_id]
@@ -57,28 +86,11 @@ class PricePush(AccountEngine):
 			changes.append(
 				PatchChange(offer.sku, patch, [item], f"{offer.sku}: {offer.price} {offer.currency}")
 			)
-		sender = ListingsPatchSender(
-			self.source,
-			self.port,
-			self.settings,
-			report,
-			record_kind=SKU_KIND,
-			on_pushed=lambda i: self.port.mark_price_pushed(i.marketplace_id, i.sku, Decimal(i.value)),
-			on_rejected=lambda i, reason: self.port.mark_price_rejected(
-				i.marketplace_id, i.sku, Decimal(i.value), reason
-			),
-			event_of=lambda i: {
-				"marketplace_id": i.marketplace_id,
-				"sku": i.sku,
-				"before": i.before,
-				"after": i.value,
-				"currency": currency_of[(i.marketplace_id, i.sku)],
-			},
-		)
 		sender.send(changes, progress)
 		report.note(
-			f"{len(prices)} offer prices, {len(changed)} changed: {report.counts.get('updated', 0)} sent, "
-			f"{report.counts.get('failed', 0)} refused or failed."
+			f"{len(prices)} offer prices, {len(changed)} changed: {report.counts.get('updated', 0)} "
+			f"confirmed by Amazon, {report.counts.get('submitted', 0)} submitted in feeds, "
+			f"{report.counts.get('failed', 0)} refused or failed; {waiting} in feeds Amazon was still processing."
 		)
 		return report.finish(source_stats(self.source))
 
@@ -89,3 +101,9 @@ class PricePush(AccountEngine):
 				SKU_KIND, f"{offer.sku} ({offer.marketplace_id})", f"Item {offer.item_code}: {reason}"
 			)
 		)
+
+
+def _changed(offer: OfferPrice, in_flight: FeedsInFlight) -> bool:
+	key = (offer.marketplace_id, offer.sku)
+	# Prices in flight are kept as text; 19.9 and 19.90 are one price.
+	return in_flight.needs_sending(key, offer.price, offer.last_pushed, lambda a, b: a == Decimal(str(b)))

@@ -90,7 +90,4 @@ class StockPush(AccountEngine[StockSource]):
 
 def _changed(entry: MerchantStock, in_flight: FeedsInFlight) -> bool:
 	key = (entry.marketplace_id, entry.sku)
-	if in_flight.must_resend(key):
-		return True
-	sending, value = in_flight.in_flight(key)
-	return entry.available != (value if sending else entry.last_pushed)
+	return in_flight.needs_sending(key, entry.available, entry.last_pushed, lambda a, b: a == int(b))
