@@ -28,7 +28,13 @@ doctype_js = {"Sales Order": "public/js/sales_order.js", "Delivery Note": "publi
 doc_events = {
 	# A Sales Order Amazon is still fulfilling is not cancelled in ERPNext alone: Amazon would ship it.
 	"Sales Order": {
-		"before_cancel": "amazon_connector.erpnext_adapter.fulfilment.refuse_cancel_while_at_amazon"
+		"before_cancel": "amazon_connector.erpnext_adapter.fulfilment.refuse_cancel_while_at_amazon",
+		# ERPNext 16 keeps a fixed tax row's item-wise detail only in memory until the document is
+		# saved: it is put back before every validation (erpnext_adapter.tax_detail).
+		"before_validate": "amazon_connector.erpnext_adapter.tax_detail.bind_item_wise_details",
+	},
+	"Sales Invoice": {
+		"before_validate": "amazon_connector.erpnext_adapter.tax_detail.bind_item_wise_details"
 	},
 	# A submitted Delivery Note of a merchant-fulfilled Amazon order is confirmed to Amazon in the
 	# background (erpnext_adapter.shipments).

@@ -53,7 +53,7 @@ from .errors import AdapterError
 from .inserts import insert_once
 from .sales_orders import AMAZON_FULFILLED, SHIPPED_STATUSES, to_system_time
 from .shipment_invoices import check_order_billed, cut_to_part, pending_parts
-from .tax_detail import item_wise_detail, read_detail
+from .tax_detail import copy_details, item_wise_detail, read_detail
 from .tax_setup import TaxSetup
 
 PAYABLE_ACCOUNT_TYPES = ("Bank", "Cash")
@@ -153,6 +153,8 @@ class SalesInvoices:
 		)
 		invoice.set("payment_schedule", [])
 		whole = key == amazon_order_id
+		if whole:
+			copy_details(order, invoice)  # a part's detail is its own share (`cut_to_part`)
 		closing = True if whole else cut_to_part(invoice, order, part, amazon_order_id)
 		if order.currency != self.ctx.company_currency:
 			debit_to = self.accounts.receivable_account(order.currency)

@@ -11,7 +11,6 @@ order's invoices add up to the Sales Order to the cent and bill it in full.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 
@@ -31,7 +30,7 @@ from ..core.mapping.shipment_parts import ShipmentPart, covers_all, parts_from_j
 from ..core.money import round_money
 from .errors import AdapterError
 from .sales_orders import from_system_time, to_system_time
-from .tax_detail import read_detail
+from .tax_detail import read_detail, set_detail
 
 
 def parts_of(order) -> list[ShipmentPart]:
@@ -123,7 +122,7 @@ def cut_to_part(invoice, order, part: ShipmentPart, amazon_order_id: str) -> boo
 		tax.tax_amount = float(share.amount)
 		if tax.get("dont_recompute_tax") and share.detail:
 			detail = {k: [_rate_of(rates[tax.idx], k), v] for k, v in share.detail.items()}
-			tax.item_wise_tax_detail = json.dumps(detail, separators=(",", ":"))
+			set_detail(tax, detail)
 	return closing
 
 

@@ -15,7 +15,6 @@ the app's code):
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,6 +25,7 @@ from frappe.utils import flt
 
 from amazon_connector.core.engine.invoices import InvoiceSync
 from amazon_connector.core.mapping.refunds import REFUND_LISTS
+from amazon_connector.erpnext_adapter.tax_detail import detail_of
 from amazon_connector.simulator.ledger import refund_event
 from amazon_connector.simulator.marketplaces import BY_ID
 from amazon_connector.simulator.pricing import vat_rate_of
@@ -148,8 +148,8 @@ class TestE2EVatBooks(TestCase):
 			so = frappe.get_doc("Sales Order", {"amazon_order_id": row.amazon_order_id})
 			self.assertEqual(flt(si.grand_total, 2), flt(so.grand_total, 2), row.amazon_order_id)
 			self.assertEqual(
-				[(t.account_head, flt(t.tax_amount, 2), t.item_wise_tax_detail) for t in si.taxes],
-				[(t.account_head, flt(t.tax_amount, 2), t.item_wise_tax_detail) for t in so.taxes],
+				[(t.account_head, flt(t.tax_amount, 2), detail_of(t)) for t in si.taxes],
+				[(t.account_head, flt(t.tax_amount, 2), detail_of(t)) for t in so.taxes],
 			)
 
 		rates = self.world_rates()
@@ -177,7 +177,7 @@ class TestE2EVatBooks(TestCase):
 				rate = vat_rate(tax.description)
 				if rate is None:
 					continue
-				detail = json.loads(tax.item_wise_tax_detail or "{}")
+				detail = detail_of(tax)
 				self.assertTrue(detail, (record.refund_key, tax.description))
 				self.assertLessEqual(set(detail), keys, record.refund_key)  # the note's own lines only
 				for key, (item_rate, _amount) in detail.items():

@@ -116,22 +116,20 @@ class TestPersonalDataRetention(TestCase):
 		kept_orders = [o for o in self.orders() if o.name not in old_names]
 		recent_customers = {o.customer for o in kept_orders}
 		recent_addresses = {o.customer_address for o in kept_orders}
+		# ERPNext 15's Sales Order repeats the buyer's name in its title; 16's shows customer_name.
+		has_title = frappe.get_meta("Sales Order").has_field("title")
 		for order in old:
 			was = before[order.name]
 			so = frappe.db.get_value(
 				"Sales Order",
 				order.name,
-				[
-					"customer_name",
-					"title",
-					"address_display",
-					"shipping_address",
-					"amazon_personal_data_removed",
-				],
+				["customer_name", "address_display", "shipping_address", "amazon_personal_data_removed"]
+				+ (["title"] if has_title else []),
 				as_dict=True,
 			)
 			self.assertEqual(so.customer_name, REDACTED)
-			self.assertEqual(so.title, REDACTED)
+			if has_title:
+				self.assertEqual(so.title, REDACTED)
 			self.assertTrue(so.amazon_personal_data_removed)
 			for text in (so.address_display, so.shipping_address):
 				self.assertNotIn(was["address_line1"], text or "")
