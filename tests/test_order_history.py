@@ -191,3 +191,17 @@ def test_the_history_tells_its_progress_every_order_in_words_a_person_reads(sim,
 	assert len(counts) > 1
 	told = periods + waits
 	assert all(" UTC" in m and not re.search(r"\d{4}-\d\d-\d\dT", m) for _, _, m in told), told[0]
+
+
+def test_a_retry_of_failed_orders_reads_them_again_with_the_history_on(sim, world):
+	# The Retry button of an orders log runs the orders engine's retry: with the history from
+	# reports on, that engine is OrderHistorySync, which reads each order again by its id.
+	port = PreviewErp("sim")
+	engine = Pipeline(source(sim), port, settings(world, True), now=sim.now).engine("orders")
+	assert isinstance(engine, OrderHistorySync)
+	engine.item_resolver = items_for(port)
+	order_id = world["orders"][0]["orderId"]
+	report = engine.retry([order_id, "111-9999999-9999999"])
+	assert order_id in port.sales_orders
+	assert report.counts.get("created", 0) + report.counts.get("unchanged", 0) >= 1
+	assert [f.amazon_id for f in report.failures] == ["111-9999999-9999999"]

@@ -24,6 +24,7 @@ of a period in one document. So, when the settings' extra says `order_history_fr
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -100,6 +101,14 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 		report.windows.extend(searched.windows)
 		report.messages.extend(searched.messages)
 		return report.finish(source_stats(self.source))
+
+	def retry(self, amazon_order_ids: Iterable[str], progress=None) -> SyncReport:
+		"""Failed orders are read again one by one as the order engine reads them (getOrder): the
+		history from reports keeps nothing of its own to retry."""
+		orders = OrderSync(
+			self.source, self.port, self.settings, item_resolver=self.item_resolver, now=self._now
+		)
+		return orders.retry(amazon_order_ids, progress=progress)
 
 	# -- history ---------------------------------------------------------------------------------
 	def _checkpoint(self) -> dict:
