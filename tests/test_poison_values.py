@@ -220,3 +220,12 @@ def test_an_order_line_of_1e26_fails_that_order():
 	assert (
 		Decimal(PRICED[0]["proceeds"]["grandTotal"]["amount"]) == map_order(PRICED[0], SETTINGS).grand_total
 	)
+
+
+def test_an_overflowed_quantity_ordered_fails_its_order_by_name():
+	# Found by the property test above: a quantity past a billion was taken as units to sell.
+	order = copy.deepcopy(PRICED[0])
+	order["orderItems"][0]["quantityOrdered"] = 1_000_002_980
+	with pytest.raises(OrderMappingError) as raised:
+		map_order(order, SETTINGS)
+	assert order["orderId"] in str(raised.value) and "1,000,002,980" in str(raised.value)

@@ -60,7 +60,7 @@ from ..drafts.orders import (
 	SalesOrderDraft,
 	SalesOrderLineDraft,
 )
-from ..money import money_of, round_money
+from ..money import MAX_QUANTITY, money_of, round_money
 from ..settings import SyncSettings
 from ..timestamps import TimestampError, parse_timestamp
 from .order_money import (
@@ -287,6 +287,8 @@ class _OrderMapper:
 		ordered = item.get("quantityOrdered")
 		if not isinstance(ordered, int) or isinstance(ordered, bool) or ordered < 0:
 			raise ItemMoneyError(f"quantityOrdered is not a whole number of units ({ordered!r})")
+		if ordered >= MAX_QUANTITY:  # an overflowed field, not an order: as parse_quantity bounds reports
+			raise ItemMoneyError(f"quantityOrdered is not a believable number of units ({ordered:,})")
 		unit_price = read_money((product.get("price") or {}).get("unitPrice"), currency, "unitPrice")
 		cancellation = item.get("cancellation") or {}
 		executed = bool(cancellation.get("cancellationExecution"))
