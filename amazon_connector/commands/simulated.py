@@ -121,10 +121,10 @@ def point_account_at(sim, company: str, after_date, *, forget_checkpoints: bool 
 			"lwa_client_secret": account["client_secret"],
 			"refresh_token": account["refresh_token"],
 			"company": company,
-			"warehouse": doc.warehouse or _leaf("Warehouse", {"company": company}),
-			"item_group": doc.item_group or _leaf("Item Group", {}),
-			"customer_group": doc.customer_group or _leaf("Customer Group", {}),
-			"territory": doc.territory or _leaf("Territory", {}),
+			"warehouse": _kept_leaf("Warehouse", doc.warehouse) or _leaf("Warehouse", {"company": company}),
+			"item_group": _kept_leaf("Item Group", doc.item_group) or _leaf("Item Group", {}),
+			"customer_group": _kept_leaf("Customer Group", doc.customer_group) or _leaf("Customer Group", {}),
+			"territory": _kept_leaf("Territory", doc.territory) or _leaf("Territory", {}),
 			"account_group": doc.account_group or _fee_group(company),
 			"after_date": after_date,
 		}
@@ -148,6 +148,13 @@ def point_account_at(sim, company: str, after_date, *, forget_checkpoints: bool 
 		# Orders and fees already imported are still found by their Amazon ids.
 		frappe.db.delete("Amazon Sync Checkpoint", {"amazon_account": ACCOUNT})
 	frappe.db.commit()  # the job reads the record from the database
+
+
+def _kept_leaf(doctype: str, name: str | None) -> str | None:
+	"""The record's own choice, unless it is a group, which Amazon Settings refuses."""
+	if name and frappe.db.get_value(doctype, name, "is_group") == 0:
+		return name
+	return None
 
 
 def _leaf(doctype: str, filters: dict) -> str:

@@ -76,6 +76,65 @@ class TestAmazonSettingsValidation(TestCase):
 		doc.fba_warehouse = f.make_warehouse(self.other, "Amazon FBA")
 		self.assertRefused(doc, doc.fba_warehouse, OTHER_COMPANY)
 
+	def test_a_group_customer_group_is_refused_naming_the_field_and_the_group(self):
+		# Selling Settings' default is the root group; ERPNext refuses it on every new customer.
+		root = f._root("Customer Group", "All Customer Groups")
+		doc = self.doc()
+		doc.customer_group = root
+		self.assertRefused(doc, "Customer Group", root, "is a group")
+
+	def test_a_group_territory_or_item_group_is_refused(self):
+		for fieldname, doctype, default in (
+			("territory", "Territory", "All Territories"),
+			("item_group", "Item Group", "All Item Groups"),
+		):
+			with self.subTest(fieldname):
+				root = f._root(doctype, default)
+				doc = self.doc()
+				doc.set(fieldname, root)
+				self.assertRefused(doc, doc.meta.get_label(fieldname), root, "is a group")
+
+	def test_a_group_warehouse_is_refused(self):
+		group = frappe.db.get_value("Warehouse", {"company": self.company, "is_group": 1}, "name")
+		for fieldname in ("warehouse", "fba_warehouse"):
+			with self.subTest(fieldname):
+				doc = self.doc()
+				doc.set(fieldname, group)
+				self.assertRefused(doc, group, "is a group")
+
+	def test_the_leaves_of_the_trees_are_taken(self):
+		doc = self.doc()
+		doc.customer_group = f.make_customer_group("_Test Amazon Leaf Buyers")
+		doc.territory = f.make_territory("_Test Amazon Leaf Territory")
+		doc.save()
+		self.assertEqual(self.doc().customer_group, "_Test Amazon Leaf Buyers")
+		self.addCleanup(
+			frappe.db.set_value,
+			"Amazon Settings",
+			doc.name,
+			{"customer_group": self.settings.customer_group, "territory": self.settings.territory},
+		)
+
+	def test_a_settlement_bank_account_must_be_a_ledger_of_the_company(self):
+		group = frappe.db.get_value("Account", {"company": self.company, "is_group": 1}, "name")
+		other = frappe.db.get_value("Account", {"company": OTHER_COMPANY, "is_group": 0}, "name")
+		for account in (group, other):
+			with self.subTest(account):
+				doc = self.doc()
+				doc.set("settlement_bank_accounts", [])
+				doc.append("settlement_bank_accounts", {"currency": "USD", "bank_account": account})
+				self.assertRefused(doc, account, "ledger account of company")
+
+	def test_the_simulator_set_up_replaces_a_group_by_a_leaf(self):
+		from amazon_connector.commands.simulated import _kept_leaf, _leaf
+
+		root = f._root("Customer Group", "All Customer Groups")
+		leaf = f.make_customer_group()
+		self.assertIsNone(_kept_leaf("Customer Group", root))
+		self.assertEqual(_kept_leaf("Customer Group", leaf), leaf)
+		picked = _leaf("Customer Group", {})
+		self.assertEqual(frappe.db.get_value("Customer Group", picked, "is_group"), 0)
+
 	def test_account_group_of_another_company_is_refused(self):
 		doc = self.doc()
 		doc.account_group = f.make_account_group(self.other)

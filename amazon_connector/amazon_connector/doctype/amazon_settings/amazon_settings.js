@@ -6,6 +6,10 @@ frappe.ui.form.on("Amazon Settings", {
 		for (const fieldname of ["warehouse", "fba_warehouse"]) {
 			frm.set_query(fieldname, () => ({ filters: { company: frm.doc.company, is_group: 0 } }));
 		}
+		// ERPNext takes only leaves of these trees on customers and items (the server refuses groups too).
+		for (const fieldname of ["customer_group", "territory", "item_group"]) {
+			frm.set_query(fieldname, () => ({ filters: { is_group: 0 } }));
+		}
 		// Amazon's fees are expenses: only expense groups are offered (the server refuses others too).
 		frm.set_query("account_group", () => ({
 			filters: { company: frm.doc.company, is_group: 1, root_type: "Expense" },

@@ -22,6 +22,15 @@ from amazon_connector.spapi.account import CUSTOM, is_loopback_url
 # An after date this many days back or more gets a word on how long the first import takes.
 LONG_BACKFILL_DAYS = 90
 
+# Tree links that ERPNext accepts only as leaves on the customers, items and stock lines made from them.
+LEAF_LINKS = (
+	("customer_group", "Customer Group"),
+	("territory", "Territory"),
+	("item_group", "Item Group"),
+	("warehouse", "Warehouse"),
+	("fba_warehouse", "Warehouse"),
+)
+
 
 class AmazonSettings(Document):
 	# begin: auto-generated types
@@ -86,7 +95,9 @@ class AmazonSettings(Document):
 		self.validate_item_code_field()
 		self.validate_after_date()
 		self.validate_warehouses()
+		self.validate_tree_leaves()
 		self.validate_accounts()
+		self.validate_settlement_bank_accounts()
 		self.validate_marketplaces()
 		self.validate_marketplace_vat()
 		self.validate_unique_authorization()
@@ -209,6 +220,37 @@ class AmazonSettings(Document):
 						frappe.bold(self.company),
 					),
 					title=_("Wrong Company"),
+				)
+
+	def validate_tree_leaves(self):
+		"""ERPNext books only on the leaves of these trees: a group (such as the root All Customer Groups,
+		Selling Settings' default) would be taken here and then fail every order at its first customer,
+		item or stock line."""
+		for fieldname, doctype in LEAF_LINKS:
+			name = self.get(fieldname)
+			if name and frappe.db.get_value(doctype, name, "is_group"):
+				frappe.throw(
+					_("{0} {1} is a group {2}; choose one under it (a {2} that is not a group).").format(
+						_(self.meta.get_label(fieldname)), frappe.bold(name), _(doctype)
+					),
+					title=_("Group Not Allowed"),
+				)
+
+	def validate_settlement_bank_accounts(self):
+		"""Payouts are booked on these accounts: each must be a ledger account of the company."""
+		for row in self.get("settlement_bank_accounts") or []:
+			if not row.bank_account:
+				continue
+			company, is_group = frappe.db.get_value("Account", row.bank_account, ["company", "is_group"]) or (
+				None,
+				0,
+			)
+			if company != self.company or is_group:
+				frappe.throw(
+					_(
+						"Settlement Bank Accounts row {0}: {1} must be a ledger account of company {2}."
+					).format(row.idx, frappe.bold(row.bank_account), frappe.bold(self.company)),
+					title=_("Settlement Bank Account"),
 				)
 
 	def validate_accounts(self):
