@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from test_transaction_sync import booked_by_transaction, erp, source_of
+from test_transaction_sync import booked_by_transaction, erp, invoiced, invoicing_erp, source_of
 
 from amazon_connector import simulator as sim_package
 from amazon_connector.core.engine.invoices import InvoiceSync
@@ -46,6 +46,8 @@ def sale_side(transaction: dict) -> Decimal:
 	found = _leaves(transaction.get("breakdowns"))
 	if not found:
 		found = [leaf for item in transaction.get("items") or [] for leaf in _leaves(item.get("breakdowns"))]
+	if not found and transaction["transactionType"] == "Shipment":
+		return Decimal(str(transaction["totalAmount"]["currencyAmount"]))  # its net total, all Amazon shows
 	return sum((a for top, a in found if top in ("Sales", "Promotions")), Decimal(0))
 
 
@@ -114,9 +116,7 @@ def test_a_refund_without_breakdowns_ties_its_settlement_out_with_invoices_on(ma
 	shows without any breakdown has no credit note, its whole total is its entry's, and its
 	settlement still leaves nothing on clearing."""
 	sim, world, settings = world_at(make_simulator, RELEASED_HOUR)
-	port = erp(world)
-	for record in port.sales_orders.values():
-		record["docstatus"] = 1
+	port = invoicing_erp(world)
 	limit = sim.now() - REQUEST_CUTOFF
 	TransactionSync(source_of(sim), port, settings, now=sim.now).run()
 	InvoiceSync(None, port, settings).run()
@@ -138,7 +138,8 @@ def test_a_refund_without_breakdowns_ties_its_settlement_out_with_invoices_on(ma
 				)
 		on_clearing = sum(
 			(
-				sum((moved.get(k, Decimal(0)) for k in {_base(k) for k in m.entry_keys}), Decimal(0)) + m.sale
+				sum((moved.get(k, Decimal(0)) for k in {_base(k) for k in m.entry_keys}), Decimal(0))
+				+ invoiced(port, m)
 				for m in draft.members
 			),
 			Decimal(0),
@@ -160,3 +161,56 @@ def _related(transaction: dict, name: str) -> str:
 		),
 		"",
 	)
+
+
+def test_a_shipment_without_breakdowns_books_what_amazon_kept_and_its_settlement_ties_out(make_simulator):
+	"""Invoices on: the invoice puts the buyer's gross on clearing, a shipment Amazon shows without any
+	breakdown pays its net total; the difference is booked once, on its own account, when the order is
+	invoiced (the transaction waits until then), and each settlement leaves nothing on clearing."""
+	sim, world, settings = world_at(make_simulator, RELEASED_HOUR)
+	port = invoicing_erp(world)
+	limit = sim.now() - REQUEST_CUTOFF
+	served = [t for posted, t in sim.finance_book().transactions() if posted < limit]
+	bare = [
+		t
+		for t in served
+		if t["transactionType"] == "Shipment"
+		and "breakdowns" not in json.dumps(t)
+		and t.get("transactionStatus") != "DEFERRED"
+	]
+	assert bare
+	first = TransactionSync(source_of(sim), port, settings, now=sim.now).run()
+	assert first.failures == [], first.failures[:3]
+	pending = port.get_checkpoint("transactions")["pending"]
+	for transaction in bare:  # not invoiced yet: what Amazon kept is not known, nothing is booked
+		assert f"txn:{transaction['transactionId']}" not in port.fee_entries
+		assert pending[f"txn:{transaction['transactionId']}"]["why"] == "invoice"
+	InvoiceSync(None, port, settings).run()
+	report = TransactionSync(source_of(sim), port, settings, now=sim.now).run()
+	assert report.failures == [], report.failures[:3]
+	TransactionSync(source_of(sim), port, settings, now=sim.now).run()  # read again: booked once
+	for transaction in bare:
+		order_id = _related(transaction, "ORDER_ID")
+		entry = port.fee_entries[f"txn:{transaction['transactionId']}"]
+		net = Decimal(str(transaction["totalAmount"]["currencyAmount"]))
+		gross = Decimal(str(port.invoices[order_id]["grand_total"]))
+		assert gross > net
+		[line] = entry.lines
+		assert (line.account_label, line.amount) == ("Amazon Fees Without Breakdown", gross - net)
+		assert order_id in line.remark and order_id in entry.remark
+	moved = booked_by_transaction(port)
+	checked = 0
+	for group in (g for g in sim.finance_book().groups.values() if g.closed):
+		draft = port.settlements[group.group_id]["draft"]
+		assert port.settlements[group.group_id]["status"] == "Booked", draft.unbooked[:3]
+		on_clearing = sum(
+			(
+				sum((moved.get(k, Decimal(0)) for k in {_base(k) for k in m.entry_keys}), Decimal(0))
+				+ invoiced(port, m)
+				for m in draft.members
+			),
+			Decimal(0),
+		)
+		assert on_clearing - draft.deposit == 0, group.group_id
+		checked += any(f"txn:{t['transactionId']}" in m.entry_keys for t in bare for m in draft.members)
+	assert checked

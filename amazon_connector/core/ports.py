@@ -10,6 +10,7 @@ import enum
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from .drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
@@ -18,6 +19,9 @@ from .drafts.listings import ListingHealth, OfferPrice
 from .drafts.shipments import CarrierCode, DeliveryView, ShipmentDraft
 from .drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from .drafts.transactions import AccountEntryDraft, SettlementDraft, SettlementMember
+
+# What the ERP holds on clearing for an order's sale (TransactionsPort.order_sale_on_clearing).
+SALE_INVOICED, SALE_TO_INVOICE, SALE_OUTSIDE = "invoiced", "to invoice", "outside"
 
 
 class Outcome(enum.Enum):
@@ -115,6 +119,12 @@ class TransactionsPort(Protocol):
 
 	def booked_entry_keys(self, keys: list[str]) -> set[str]:
 		"""Which of these fee-entry / account-entry keys the ERP holds (booked or cancelled on purpose)."""
+
+	def order_sale_on_clearing(self, amazon_order_id: str) -> tuple[str, Decimal]:
+		"""What the ERP holds on the clearing account for this order's sale: (SALE_INVOICED, the amount
+		its invoices' payments put there, in the order's currency), (SALE_TO_INVOICE, 0) while the ERP
+		will put it there but has not yet, or (SALE_OUTSIDE, 0) when the ERP leaves the buyer's money to
+		the seller (invoices off, billed by hand)."""
 
 	def sale_sides_missing(self, members: list[SettlementMember]) -> list[str]:
 		"""What of these settlement members' sale sides (the buyer's money: the invoice's payment, the

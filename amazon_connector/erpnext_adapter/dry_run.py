@@ -12,6 +12,7 @@ account's checkpoints.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import frappe
 
@@ -100,6 +101,11 @@ class ComparingPreview(PreviewErp):
 		return super().book_settlement(draft)
 
 	# -- invoices and refunds ----------------------------------------------------------------------
+	def order_sale_on_clearing(self, amazon_order_id: str) -> tuple[str, Decimal]:
+		if amazon_order_id in self.invoices or amazon_order_id in self.sales_orders:
+			return super().order_sale_on_clearing(amazon_order_id)
+		return self.erp.order_sale_on_clearing(amazon_order_id)
+
 	def orders_awaiting_invoice(self) -> list[str]:
 		waiting = set(super().orders_awaiting_invoice()) | set(self.erp.orders_awaiting_invoice())
 		return sorted(waiting - set(self.invoices))

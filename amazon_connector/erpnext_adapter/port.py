@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
+from decimal import Decimal
 
 from ..core.drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from ..core.drafts.fulfilment import FulfilmentState
@@ -157,6 +158,9 @@ class ErpNextPort:
 
 	def booked_entry_keys(self, keys: list[str]) -> set[str]:
 		return self.account_entries.booked(keys)
+
+	def order_sale_on_clearing(self, amazon_order_id: str) -> tuple[str, Decimal]:
+		return self.settlements.vouchers.order_sale_on_clearing(amazon_order_id)
 
 	def sale_sides_missing(self, members: list[SettlementMember]) -> list[str]:
 		return self.settlements.sale_sides_missing(members)

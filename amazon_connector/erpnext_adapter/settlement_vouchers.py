@@ -21,6 +21,7 @@ from frappe import _
 from frappe.utils import flt
 
 from ..core.drafts.transactions import SettlementDraft, SettlementMember
+from ..core.ports import SALE_INVOICED, SALE_OUTSIDE, SALE_TO_INVOICE
 from .context import AdapterContext
 
 REFUND_DOCTYPE = "Amazon Refund"
@@ -114,6 +115,30 @@ class SettlementVouchers:
 			)
 			or ""
 		)
+
+	def order_sale_on_clearing(self, amazon_order_id: str) -> tuple[str, Decimal]:
+		"""What the order's invoices' Payment Entries put on the clearing account (see
+		ports.TransactionsPort.order_sale_on_clearing)."""
+		if self._to_be_invoiced(amazon_order_id):
+			return SALE_TO_INVOICE, Decimal(0)  # not (fully) invoiced yet
+		invoices = frappe.get_all(
+			"Sales Invoice",
+			filters={"amazon_order_id": amazon_order_id, "docstatus": 1, "is_return": 0},
+			fields=["name", "grand_total"],
+		)
+		if not invoices:
+			return SALE_OUTSIDE, Decimal(0)
+		total = Decimal(0)
+		for invoice in invoices:
+			received = frappe.db.get_value(
+				"Payment Entry",
+				{"amazon_payment_key": f"inv:{invoice.name}", "docstatus": 1},
+				"received_amount",
+			)
+			if received is None and flt(invoice.grand_total):
+				return SALE_TO_INVOICE, Decimal(0)  # invoiced, its payment not submitted yet
+			total += Decimal(str(flt(received or 0, 9)))
+		return SALE_INVOICED, total
 
 	def _to_be_invoiced(self, amazon_order_id: str) -> bool:
 		"""Whether the invoices stage will invoice this order (so its sale belongs on clearing)."""

@@ -8,8 +8,8 @@ withholds). Events not broken into components (reimbursements, reserves, service
 carry one breakdown of their type. The optional shapes occur, chosen by a stable hash: some
 transactions carry breakdowns only per item (`items[].breakdowns`), none at transaction level;
 some carry them only at transaction level, their items with a total and no breakdowns; some
-account-level ones carry no breakdown at all, and so do some refunds (only their total, with or
-without their items' totals and SKUs).
+account-level ones carry no breakdown at all, and so do some refunds and shipments (one order in
+five: only the net total, with or without their items' totals and SKUs).
 
 Deferred transactions: a merchant-fulfilled shipment whose order id hashes into the deferred
 tenth is held by Amazon's delivery-date policy (DD7): until its maturity date it is DEFERRED, with
@@ -279,9 +279,10 @@ def to_transaction(
 	# the others from their id.
 	shape_key = f"{order_id}:{event_type}" if order_id else transaction["transactionId"]
 	shape = _hash("shape", shape_key) % 4
-	if event_type == "Refund" and _hash("breakdowns", shape_key) % 3 == 0:
-		# A refund with no breakdown anywhere: its total (and its items' totals, SKUs and units, or,
-		# for some, no items either) is all Amazon shows.
+	bare = _hash("breakdowns", shape_key) % (3 if event_type == "Refund" else 5) == 0
+	if event_type in ("Refund", "Shipment") and bare:
+		# A refund or shipment with no breakdown anywhere: its total (net of a shipment's fees) and its
+		# items' totals, SKUs and units, or, for some, no items either, are all Amazon shows.
 		for item in items:
 			item.pop("breakdowns", None)
 		if _hash("refund-items", order_id) % 2:

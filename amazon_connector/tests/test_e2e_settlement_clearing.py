@@ -10,6 +10,7 @@ Expectations come from the simulator's books (its settlements and deposits), nev
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import frappe
@@ -19,7 +20,7 @@ from amazon_connector.core.engine.pipeline import FEES, INVOICES, ORDERS, Pipeli
 from amazon_connector.spapi.source import SpApiSource
 from amazon_connector.tests import e2e_support as e2e
 from amazon_connector.tests.e2e_support import TestCase
-from amazon_connector.tests.test_e2e_transactions import make_bank
+from amazon_connector.tests.test_e2e_transactions import _related, make_bank
 
 CURRENCIES = {"US": "USD", "UK": "GBP"}
 
@@ -151,6 +152,40 @@ class TestE2ESettlementClearing(TestCase):
 			)
 			self.assertEqual(gl_balance(group.group_id, clearing), Decimal("0.00"), group.group_id)
 			self.assertEqual(flt(record.clearing_balance, 2), 0, group.group_id)
+
+		# Shipments Amazon shows without any breakdown (their net total only): what their order's invoice
+		# put on clearing beyond that total is on "Amazon Fees Without Breakdown", in their entry.
+		closed_ids = {g.group_id for g in closed}
+		bare = [
+			t
+			for _, t in book.transactions()
+			if t["transactionType"] == "Shipment"
+			and "breakdowns" not in json.dumps(t)
+			and _related(t, "SETTLEMENT_ID") in closed_ids
+		]
+		self.assertTrue(bare, "the closed settlements should hold shipments without breakdowns")
+		for transaction in bare:
+			order_id = _related(transaction, "ORDER_ID")
+			je = frappe.get_doc(
+				"Journal Entry", {"amazon_fee_event_key": f"txn:{transaction['transactionId']}"}
+			)
+			invoiced = sum(
+				Decimal(str(flt(p.received_amount, 2)))
+				for p in frappe.get_all(
+					"Payment Entry",
+					filters={"amazon_order_id": order_id, "payment_type": "Receive", "docstatus": 1},
+					fields=["received_amount"],
+				)
+			)
+			net = Decimal(str(transaction["totalAmount"]["currencyAmount"]))
+			kept = [
+				Decimal(str(flt(r.debit_in_account_currency - r.credit_in_account_currency, 2)))
+				for r in je.accounts
+				if frappe.db.get_value("Account", r.account, "account_name")
+				== "Amazon Fees Without Breakdown"
+			]
+			self.assertEqual(kept, [invoiced - net], transaction["transactionId"])
+			self.assertIn(order_id, je.user_remark or "")
 
 		# A second run books nothing: no Journal Entry, Payment Entry, invoice or settlement more.
 		def counts():

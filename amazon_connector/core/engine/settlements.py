@@ -40,9 +40,14 @@ from ..drafts.transactions import SettlementDraft, SettlementMember
 from ..mapping.listings_report import decode_report
 from ..mapping.settlement_report import REPORT_TYPE, SettlementReportError, read_settlement_report
 from ..mapping.transaction_refunds import refund_drafts
-from ..mapping.transactions import TransactionError, TransactionPlan, map_transaction
+from ..mapping.transactions import (
+	TransactionError,
+	TransactionPlan,
+	add_fees_without_breakdown,
+	map_transaction,
+)
 from ..money import parse_amount
-from ..ports import Outcome
+from ..ports import SALE_INVOICED, Outcome
 from ..sources import AmazonSource
 from ..timestamps import parse_timestamp
 from .base import AccountEngine
@@ -275,6 +280,12 @@ class SettlementSync(AccountEngine[AmazonSource]):
 	def _members(self, plans: list[TransactionPlan], transactions: dict[str, dict]) -> list[SettlementMember]:
 		members = []
 		for plan in plans:
+			if plan.bare_sale:
+				# The transactions engine adds what Amazon kept once the order is invoiced; the
+				# settlement waits for that entry like any other.
+				state, on_clearing = self.port.order_sale_on_clearing(plan.amazon_order_id)
+				if state == SALE_INVOICED:
+					add_fees_without_breakdown(plan, on_clearing)
 			keys = _keys(plan)
 			v0 = self._v0_key(plan)
 			if v0 and plan.fee_draft is not None:

@@ -20,6 +20,9 @@ How a run goes
      posted second: `TransactionPlan.v0_key_prefix`) books nothing again.
    - not of an order: its account entry (service fees, advertising, reimbursements, reserves, ...).
      An unknown type gets its own account and a note in the log.
+   - of an order, without any breakdown (a shipment's net total only), invoices on: pending until
+     the order is invoiced; then what the invoices put on clearing beyond the total is booked on
+     "Amazon Fees Without Breakdown" with the transaction's fee entry.
    - DEFERRED: the fees as usual, and the total moved to "Amazon Deferred"; the transaction stays
      pending until Amazon shows it released, then the total moves back to clearing.
    A transaction that cannot be mapped (breakdowns that do not add up) fails alone and is pending.
@@ -38,8 +41,14 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta, timezone
 
 from ..mapping.transaction_refunds import refund_drafts
-from ..mapping.transactions import DEFERRED, TransactionError, TransactionPlan, map_transaction
-from ..ports import ErpPort, Outcome
+from ..mapping.transactions import (
+	DEFERRED,
+	TransactionError,
+	TransactionPlan,
+	add_fees_without_breakdown,
+	map_transaction,
+)
+from ..ports import SALE_INVOICED, SALE_TO_INVOICE, ErpPort, Outcome
 from ..settings import SyncSettings
 from ..sources import AmazonSource
 from ..timestamps import parse_timestamp
@@ -233,6 +242,18 @@ class TransactionSync(AccountEngine[AmazonSource]):
 				return
 			if not order_known:
 				run.without_order.add(plan.amazon_order_id)
+		if plan.bare_sale and order_known:
+			try:
+				state, on_clearing = self.port.order_sale_on_clearing(plan.amazon_order_id)
+			except Exception as exc:  # the ERP could not answer for this order; the others go on
+				run.fail(plan.key, f"{type(exc).__name__}: {exc}", transaction, order=plan.amazon_order_id)
+				return
+			if state == SALE_TO_INVOICE:
+				# What Amazon kept is the invoice's amount less the net total: known once invoiced.
+				run.wait(plan, "invoice")
+				return
+			if state == SALE_INVOICED:
+				add_fees_without_breakdown(plan, on_clearing)
 		try:
 			refunds = refund_drafts(plan, transaction)
 		except TransactionError as exc:  # its items disagree with its total: nothing of it is booked

@@ -90,6 +90,9 @@ NOT_ITEMISED_ACCOUNT_LABELS: dict[str, str] = {
 	"GuaranteeClaim": "Amazon A-to-z Guarantee Claims Without Breakdown",
 	"Chargeback": "Amazon Chargebacks Without Breakdown",
 }
+# A sale Amazon shows without breakdowns (its net total only): what the invoice put on clearing
+# beyond that total is Amazon's fees and withheld taxes, not itemised.
+FEES_NOT_ITEMISED_ACCOUNT_LABEL = "Amazon Fees Without Breakdown"
 
 # Types the transactions engine does not book as account money, and why.
 TRANSFER_TYPES = ("Transfer", "Disbursement")  # the payout: booked by its settlement (clearing -> bank)

@@ -15,7 +15,10 @@ What a transaction becomes:
   withholds ("MarketplaceFacilitator..." leaves), chargebacks and points. The sale side ("Sales",
   "Promotions": what the buyer paid) is on the Sales Order and its invoice, and is kept on the
   draft as `sale_amounts`; a refund's sale side is what the credit note gives back, recorded.
-  Without any breakdown (transaction or items), a shipment's total is its sale (the invoice's); a
+  Without any breakdown (transaction or items), a shipment's total is its sale (`bare_sale`): with
+  invoices off that is all; with them on, the invoice put the buyer's gross on clearing and Amazon
+  pays the net total, so the engine adds the difference (what the ERP holds for the order less the
+  total) to the fee entry on "Amazon Fees Without Breakdown" (`add_fees_without_breakdown`); a
   refund's, claim's or chargeback's total is booked whole on its "... Without Breakdown" account
   (`NOT_ITEMISED_ACCOUNT_LABELS`): a credit note cannot be made from a net total, and its money
   must still reach Amazon Clearing.
@@ -60,6 +63,7 @@ from .fee_keys import event_key, fingerprint_json
 from .transaction_accounts import (
 	BREAKDOWN_ACCOUNT_LABELS,
 	DEFERRED_ACCOUNT_LABEL,
+	FEES_NOT_ITEMISED_ACCOUNT_LABEL,
 	NOT_ITEMISED_ACCOUNT_LABELS,
 	RESERVE_ACCOUNT_LABEL,
 	TRANSFER_TYPES,
@@ -128,6 +132,7 @@ class TransactionPlan:
 	is_transfer: bool = False
 	figures: dict[str, Decimal] = field(default_factory=dict)  # reconciliation lines, seller's view
 	sale: Decimal = Decimal(0)  # the buyer's money, which the invoices (not these entries) bring
+	bare_sale: bool = False  # an order's sale without any breakdown: its total is net of Amazon's fees
 
 	@property
 	def v0_key_prefix(self) -> str:
@@ -350,6 +355,7 @@ def _plan(transaction: dict, key: str) -> TransactionPlan:
 		plan.figures[line] = total
 		if order_id and transaction_type not in REVERSALS:
 			plan.sale = total
+			plan.bare_sale = bool(total)
 	if order_id and not found and transaction_type in REVERSALS:
 		_not_itemised_entry(plan, transaction)
 	elif order_id:
@@ -421,6 +427,37 @@ def _order_entries(plan: TransactionPlan, transaction: dict, found: list[Leaf]) 
 				amazon_order_id=plan.amazon_order_id,
 			)
 		)
+
+
+def add_fees_without_breakdown(plan: TransactionPlan, on_clearing: Decimal) -> None:
+	"""A sale without breakdowns whose order's invoices put `on_clearing` on Amazon Clearing: the part
+	Amazon kept (on_clearing - its net total) is booked on its own account, on the transaction's fee
+	entry (keyed by the transaction, so once), and the settlement ties out."""
+	if not plan.bare_sale or plan.fee_draft is None:
+		return
+	kept = on_clearing - plan.total
+	if not kept or any(
+		line.account_label == FEES_NOT_ITEMISED_ACCOUNT_LABEL for line in plan.fee_draft.lines
+	):
+		return
+	order = plan.amazon_order_id
+	plan.fee_draft.lines.append(
+		FeeLineDraft(
+			fee_type=plan.transaction_type or "Untyped",
+			category=CATEGORY_FEE,
+			amount=kept,
+			account_label=FEES_NOT_ITEMISED_ACCOUNT_LABEL,
+			remark=f"{plan.transaction_type} of order {order} without breakdown: invoiced {on_clearing} "
+			f"{plan.currency}, Amazon pays {plan.total} {plan.currency}",
+		)
+	)
+	plan.fee_draft.remark += (
+		f" It came without a breakdown: the order {order}'s invoices put {on_clearing} {plan.currency} on "
+		f"the clearing account, Amazon pays {plan.total} {plan.currency}; the {kept} {plan.currency} it "
+		f"kept (fees and withheld taxes, not itemised) is on {FEES_NOT_ITEMISED_ACCOUNT_LABEL}."
+	)
+	plan.figures[f"fee:{FEES_NOT_ITEMISED_ACCOUNT_LABEL}"] = -kept
+	plan.figures["sales"] = plan.figures.get("sales", Decimal(0)) + kept
 
 
 def _not_itemised_entry(plan: TransactionPlan, transaction: dict) -> None:

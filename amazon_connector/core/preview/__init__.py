@@ -10,6 +10,7 @@ import copy
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
+from decimal import Decimal
 
 from ..drafts import FeeEntryDraft, ItemDraft, RefundDraft, SalesOrderDraft
 from ..drafts.fulfilment import FulfilmentState, ReturnResult
@@ -19,6 +20,9 @@ from ..drafts.stock import FbaQuantities, FbaStockChange, MerchantStock
 from ..drafts.transactions import AccountEntryDraft, SettlementDraft, SettlementMember
 from ..engine.settlements import DONE, settlement_status
 from ..ports import (
+	SALE_INVOICED,
+	SALE_OUTSIDE,
+	SALE_TO_INVOICE,
 	ErpPort,
 	InventoryPort,
 	Outcome,
@@ -219,6 +223,15 @@ class PreviewErp:
 
 	def settlement_done(self, settlement_id: str) -> bool:
 		return (self.settlements.get(settlement_id) or {}).get("status") in DONE
+
+	def order_sale_on_clearing(self, amazon_order_id: str) -> tuple[str, Decimal]:
+		"""As the adapter with invoices on: an invoiced order's grand total, a submitted order's to come."""
+		invoice = self.invoices.get(amazon_order_id)
+		if invoice is not None and invoice.get("grand_total") is not None:
+			return SALE_INVOICED, Decimal(str(invoice["grand_total"]))
+		if invoice is not None or (self.sales_orders.get(amazon_order_id) or {}).get("docstatus") == 1:
+			return SALE_TO_INVOICE, Decimal(0)
+		return SALE_OUTSIDE, Decimal(0)
 
 	def sale_sides_missing(self, members: list[SettlementMember]) -> list[str]:
 		"""As the adapter with invoices on: a submitted order's sale waits for its invoice, and an
