@@ -178,13 +178,17 @@ class TestE2ESettlementClearing(TestCase):
 				)
 			)
 			net = Decimal(str(transaction["totalAmount"]["currencyAmount"]))
-			kept = [
+			clearing = clearing_of(company, transaction["totalAmount"]["currencyCode"])
+			names = {frappe.db.get_value("Account", r.account, "account_name") for r in je.accounts}
+			self.assertIn("Amazon Fees Without Breakdown", names)
+			# In the transaction's currency (the fee account is in the company's): off clearing, what
+			# Amazon kept of the invoiced amount.
+			on_clearing = sum(
 				Decimal(str(flt(r.debit_in_account_currency - r.credit_in_account_currency, 2)))
 				for r in je.accounts
-				if frappe.db.get_value("Account", r.account, "account_name")
-				== "Amazon Fees Without Breakdown"
-			]
-			self.assertEqual(kept, [invoiced - net], transaction["transactionId"])
+				if r.account == clearing
+			)
+			self.assertEqual(on_clearing, net - invoiced, transaction["transactionId"])
 			self.assertIn(order_id, je.user_remark or "")
 
 		# A second run books nothing: no Journal Entry, Payment Entry, invoice or settlement more.
