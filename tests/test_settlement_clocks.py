@@ -21,6 +21,7 @@ from test_transaction_sync import booked_by_transaction, erp, invoiced, invoicin
 from amazon_connector import simulator as sim_package
 from amazon_connector.core.engine.invoices import InvoiceSync
 from amazon_connector.core.engine.transactions import REQUEST_CUTOFF, TransactionSync
+from amazon_connector.core.mapping.transactions import related_identifier
 from amazon_connector.core.settings import SyncSettings
 
 MIDNIGHT = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -52,14 +53,7 @@ def sale_side(transaction: dict) -> Decimal:
 
 
 def settlement_of(transaction: dict) -> str:
-	return next(
-		(
-			r["relatedIdentifierValue"]
-			for r in transaction.get("relatedIdentifiers") or []
-			if r["relatedIdentifierName"] == "SETTLEMENT_ID"
-		),
-		"",
-	)
+	return related_identifier(transaction, "SETTLEMENT_ID")
 
 
 def world_at(make_simulator, hour: int):
@@ -134,7 +128,8 @@ def test_a_refund_without_breakdowns_ties_its_settlement_out_with_invoices_on(ma
 				key = f"txn:{transaction['transactionId']}"
 				assert moved[key] == Decimal(str(transaction["totalAmount"]["currencyAmount"]))
 				assert not any(
-					d.amazon_order_id == _related(transaction, "ORDER_ID") for d in port.credit_notes.values()
+					d.amazon_order_id == related_identifier(transaction, "ORDER_ID")
+					for d in port.credit_notes.values()
 				)
 		on_clearing = sum(
 			(
@@ -150,17 +145,6 @@ def test_a_refund_without_breakdowns_ties_its_settlement_out_with_invoices_on(ma
 
 def _base(key: str) -> str:
 	return key.removesuffix(":deferred").removesuffix(":released")
-
-
-def _related(transaction: dict, name: str) -> str:
-	return next(
-		(
-			r["relatedIdentifierValue"]
-			for r in transaction["relatedIdentifiers"]
-			if r["relatedIdentifierName"] == name
-		),
-		"",
-	)
 
 
 def test_a_shipment_without_breakdowns_books_what_amazon_kept_and_its_settlement_ties_out(make_simulator):
@@ -190,7 +174,7 @@ def test_a_shipment_without_breakdowns_books_what_amazon_kept_and_its_settlement
 	assert report.failures == [], report.failures[:3]
 	TransactionSync(source_of(sim), port, settings, now=sim.now).run()  # read again: booked once
 	for transaction in bare:
-		order_id = _related(transaction, "ORDER_ID")
+		order_id = related_identifier(transaction, "ORDER_ID")
 		entry = port.fee_entries[f"txn:{transaction['transactionId']}"]
 		net = Decimal(str(transaction["totalAmount"]["currencyAmount"]))
 		gross = Decimal(str(port.invoices[order_id]["grand_total"]))

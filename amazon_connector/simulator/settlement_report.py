@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from ..core.mapping.transactions import related_identifier
+
 REPORT_TYPE = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 COLUMNS = ("settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date", "total-amount",
 	"currency", "transaction-type", "order-id", "merchant-order-id", "adjustment-id", "shipment-id",
@@ -107,14 +109,6 @@ def render(
 	return "\n".join(lines) + "\n"
 
 
-def _related(transaction: dict, name: str) -> str:
-	return next(
-		(r["relatedIdentifierValue"] for r in transaction.get("relatedIdentifiers") or []
-			if r.get("relatedIdentifierName") == name),
-		"",
-	)  # fmt: skip
-
-
 def _leaves(breakdowns, path=()):
 	for node in breakdowns or []:
 		children = node.get("breakdowns") or []
@@ -131,9 +125,9 @@ def _rows(transaction: dict, settlement_id: str, fmt: Format) -> list[dict]:
 	base = {
 		"settlement-id": settlement_id,
 		"transaction-type": TRANSACTION_TYPES.get(kind, "other-transaction"),
-		"order-id": _related(transaction, "ORDER_ID"),
-		"shipment-id": _related(transaction, "SHIPMENT_ID"),
-		"adjustment-id": _related(transaction, "REFUND_ID"),
+		"order-id": related_identifier(transaction, "ORDER_ID"),
+		"shipment-id": related_identifier(transaction, "SHIPMENT_ID"),
+		"adjustment-id": related_identifier(transaction, "REFUND_ID"),
 		"marketplace-name": (transaction.get("marketplaceDetails") or {}).get("marketplaceName", ""),
 		"posted-date": fmt.day(posted),
 		"posted-date-time": fmt.moment(posted),

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import frappe
+from frappe.utils import flt
 
 from amazon_connector.core.engine.fees import FeeSync
 from amazon_connector.core.engine.orders import OrderSync
@@ -50,6 +51,24 @@ ITEM_FEE_LISTS = ("ItemFeeList", "ItemFeeAdjustmentList")
 EVENT_FEE_LISTS = ("ShipmentFeeList", "ShipmentFeeAdjustmentList", "OrderFeeList", "OrderFeeAdjustmentList")
 ITEM_LISTS = ("ShipmentItemList", "ShipmentItemAdjustmentList")
 SHIPMENT_SHAPED = ("ShipmentEventList", "RefundEventList", "GuaranteeClaimEventList", "ChargebackEventList")
+
+
+def ledger_balance(account: str, vouchers: list[str]) -> Decimal:
+	"""Straight from the General Ledger: debit minus credit on `account` of the submitted `vouchers`,
+	in the account's currency, each row to the cent."""
+	rows = frappe.get_all(
+		"GL Entry",
+		filters={"account": account, "voucher_no": ("in", vouchers or ["-"]), "is_cancelled": 0},
+		fields=["debit_in_account_currency", "credit_in_account_currency"],
+	)
+	return sum(
+		(
+			Decimal(str(flt(r.debit_in_account_currency, 2)))
+			- Decimal(str(flt(r.credit_in_account_currency, 2)))
+			for r in rows
+		),
+		Decimal(0),
+	)
 
 
 def parse_time(value: str) -> datetime:

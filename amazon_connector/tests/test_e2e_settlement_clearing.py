@@ -17,10 +17,11 @@ import frappe
 from frappe.utils import flt
 
 from amazon_connector.core.engine.pipeline import FEES, INVOICES, ORDERS, Pipeline
+from amazon_connector.core.mapping.transactions import related_identifier
 from amazon_connector.spapi.source import SpApiSource
 from amazon_connector.tests import e2e_support as e2e
 from amazon_connector.tests.e2e_support import TestCase
-from amazon_connector.tests.test_e2e_transactions import _related, make_bank
+from amazon_connector.tests.test_e2e_transactions import make_bank
 
 CURRENCIES = {"US": "USD", "UK": "GBP"}
 
@@ -42,19 +43,7 @@ def gl_balance(settlement_id: str, account: str) -> Decimal:
 	) + frappe.get_all(
 		"Payment Entry", filters={"amazon_settlement_id": settlement_id, "docstatus": 1}, pluck="name"
 	)
-	rows = frappe.get_all(
-		"GL Entry",
-		filters={"account": account, "voucher_no": ("in", vouchers or ["-"]), "is_cancelled": 0},
-		fields=["debit_in_account_currency", "credit_in_account_currency"],
-	)
-	return sum(
-		(
-			Decimal(str(flt(r.debit_in_account_currency, 2)))
-			- Decimal(str(flt(r.credit_in_account_currency, 2)))
-			for r in rows
-		),
-		Decimal(0),
-	)
+	return e2e.ledger_balance(account, vouchers)
 
 
 class TestE2ESettlementClearing(TestCase):
@@ -161,11 +150,11 @@ class TestE2ESettlementClearing(TestCase):
 			for _, t in book.transactions()
 			if t["transactionType"] == "Shipment"
 			and "breakdowns" not in json.dumps(t)
-			and _related(t, "SETTLEMENT_ID") in closed_ids
+			and related_identifier(t, "SETTLEMENT_ID") in closed_ids
 		]
 		self.assertTrue(bare, "the closed settlements should hold shipments without breakdowns")
 		for transaction in bare:
-			order_id = _related(transaction, "ORDER_ID")
+			order_id = related_identifier(transaction, "ORDER_ID")
 			je = frappe.get_doc(
 				"Journal Entry", {"amazon_fee_event_key": f"txn:{transaction['transactionId']}"}
 			)

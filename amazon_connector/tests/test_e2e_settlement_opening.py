@@ -19,29 +19,14 @@ from frappe.utils import flt
 
 from amazon_connector.core.engine.transactions import TransactionSync
 from amazon_connector.core.mapping.account_labels import CLEARING_ACCOUNT_LABEL
+from amazon_connector.core.mapping.transactions import related_identifier
 from amazon_connector.simulator.clock import iso
 from amazon_connector.spapi.source import SpApiSource
 from amazon_connector.tests import e2e_support as e2e
 from amazon_connector.tests.e2e_support import TestCase
-from amazon_connector.tests.test_e2e_transactions import WORLD_HOUR, _related, _sale_side, make_bank
+from amazon_connector.tests.test_e2e_transactions import WORLD_HOUR, _sale_side, make_bank
 
 SHORTFALL = Decimal("12.50")  # small: Amazon carries it on rather than charging the seller
-
-
-def gl(account: str, vouchers: list[str]) -> Decimal:
-	rows = frappe.get_all(
-		"GL Entry",
-		filters={"account": account, "voucher_no": ("in", vouchers or ["-"]), "is_cancelled": 0},
-		fields=["debit_in_account_currency", "credit_in_account_currency"],
-	)
-	return sum(
-		(
-			Decimal(str(flt(r.debit_in_account_currency, 2)))
-			- Decimal(str(flt(r.credit_in_account_currency, 2)))
-			for r in rows
-		),
-		Decimal(0),
-	)
 
 
 class TestE2ESettlementOpening(TestCase):
@@ -93,7 +78,7 @@ class TestE2ESettlementOpening(TestCase):
 		limit = account.sim.now() - timedelta(minutes=3)
 		served = [t for posted, t in book.transactions() if posted < limit]
 		payouts = {
-			_related(t, "SETTLEMENT_ID"): -Decimal(str(t["totalAmount"]["currencyAmount"]))
+			related_identifier(t, "SETTLEMENT_ID"): -Decimal(str(t["totalAmount"]["currencyAmount"]))
 			for t in served
 			if t["transactionType"] == "Transfer"
 		}
@@ -118,25 +103,28 @@ class TestE2ESettlementOpening(TestCase):
 			)
 			every_voucher += vouchers
 			# The bank line is Amazon's payout: none for the settlement it carried on.
-			self.assertEqual(gl(bank, vouchers), payouts.get(group.group_id, Decimal(0)), group.group_id)
+			self.assertEqual(
+				e2e.ledger_balance(bank, vouchers), payouts.get(group.group_id, Decimal(0)), group.group_id
+			)
 			sale = sum(
 				(
 					_sale_side(t)
 					for t in served
-					if _related(t, "SETTLEMENT_ID") == group.group_id and t["transactionType"] != "Transfer"
+					if related_identifier(t, "SETTLEMENT_ID") == group.group_id
+					and t["transactionType"] != "Transfer"
 				),
 				Decimal(0),
 			)
-			self.assertEqual(gl(clearing, vouchers) + sale, 0, group.group_id)
+			self.assertEqual(e2e.ledger_balance(clearing, vouchers) + sale, 0, group.group_id)
 			self.assertEqual(flt(record.difference, 2), 0)
 		first = frappe.get_doc("Amazon Settlement", self.first.group_id)
 		second = frappe.get_doc("Amazon Settlement", self.second.group_id)
 		self.assertEqual(Decimal(str(flt(first.carried_forward, 2))), -SHORTFALL)
 		self.assertEqual(Decimal(str(flt(second.opening_balance, 2))), -SHORTFALL)
 		self.assertEqual(
-			gl(carried, [first.journal_entry]), -SHORTFALL
+			e2e.ledger_balance(carried, [first.journal_entry]), -SHORTFALL
 		)  # owed to Amazon until the next settlement
-		self.assertEqual(gl(carried, every_voucher), 0)
+		self.assertEqual(e2e.ledger_balance(carried, every_voucher), 0)
 
 		# The reconciliation view: the opening balance on its own line, everything adding up.
 		from amazon_connector.amazon_connector.report.amazon_settlement_reconciliation import (

@@ -29,6 +29,7 @@ from amazon_connector.core.engine.fees import FeeSync
 from amazon_connector.core.engine.pipeline import FEES, Pipeline
 from amazon_connector.core.engine.transactions import TransactionSync
 from amazon_connector.core.mapping.account_labels import CLEARING_ACCOUNT_LABEL
+from amazon_connector.core.mapping.transactions import related_identifier
 from amazon_connector.erpnext_adapter.sales_orders import to_system_time
 from amazon_connector.patches.v1_0 import finances_2024_cutover
 from amazon_connector.spapi.source import SpApiSource
@@ -89,17 +90,6 @@ def _sale_side(transaction: dict) -> Decimal:
 	if not leaves and transaction["transactionType"] == "Shipment":
 		return Decimal(str(transaction["totalAmount"]["currencyAmount"]))
 	return sum((a for p, a in leaves if p[0] in ("Sales", "Promotions")), Decimal(0))
-
-
-def _related(transaction: dict, name: str) -> str:
-	return next(
-		(
-			r["relatedIdentifierValue"]
-			for r in transaction["relatedIdentifiers"]
-			if r["relatedIdentifierName"] == name
-		),
-		"",
-	)
 
 
 class TestE2ETransactions(TestCase):
@@ -207,7 +197,7 @@ class TestE2ETransactions(TestCase):
 			self.assertEqual(
 				dict(moved), {"Amazon Refunds Without Breakdown": -total, CLEARING_ACCOUNT_LABEL: total}
 			)
-			self.assertEqual(je.amazon_order_id, _related(transaction, "ORDER_ID"))
+			self.assertEqual(je.amazon_order_id, related_identifier(transaction, "ORDER_ID"))
 			self.assertFalse(
 				frappe.db.exists("Amazon Refund", {"source": ("like", f"%{transaction['transactionId']}")})
 			)
@@ -261,7 +251,8 @@ class TestE2ETransactions(TestCase):
 			members = [
 				t
 				for t in served
-				if _related(t, "SETTLEMENT_ID") == group.group_id and t["transactionType"] != "Transfer"
+				if related_identifier(t, "SETTLEMENT_ID") == group.group_id
+				and t["transactionType"] != "Transfer"
 			]
 			# A deferred shipment Amazon released into this settlement is its money like any other: its
 			# deferral and release cancel out, its fees are on clearing, its sale side is the buyer's.

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -37,7 +37,7 @@ from ...spapi.feeds import CANCELLED, DONE, IN_QUEUE, MAX_MESSAGES, FeedMessage
 from ..ports import Outcome
 from ..settings import SyncSettings
 from ..timestamps import TimestampError, as_utc, parse_timestamp
-from .feeds_in_flight import FeedsInFlight, Item, Submission
+from .feeds_in_flight import FeedsInFlight, Item, Key, Submission
 from .report import RecordFailure, SyncReport, failure_reason
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,47 @@ class ListingsPatchSender:
 		limit = extra.get("stock_patch_limit")
 		self.patch_limit = DEFAULT_PATCH_LIMIT if limit in (None, "") else int(limit)  # 0: feeds only
 		self.feed_deadline = float(extra.get("feed_deadline") or DEFAULT_FEED_DEADLINE)
+
+	@classmethod
+	def for_push(
+		cls,
+		engine,
+		report: SyncReport,
+		*,
+		record_kind: str,
+		on_pushed: Callable[[Item], None],
+		on_rejected: Callable[[Item, str], None],
+		event_of: Callable[[Item], dict],
+	) -> ListingsPatchSender:
+		"""The sender of a push engine (stock, prices): its feeds in flight are kept under the
+		report's kind, so that each push reads back only the feeds it submitted."""
+		return cls(
+			engine.source,
+			engine.port,
+			engine.settings,
+			report,
+			record_kind=record_kind,
+			on_pushed=on_pushed,
+			on_rejected=on_rejected,
+			event_of=event_of,
+			in_flight=FeedsInFlight.load(engine.port, report.kind),
+			push_kind=report.kind,
+			now=engine.now,
+		)
+
+	def still_processing(self, keys: Iterable[Key]) -> int:
+		"""How many of the (marketplace, SKU) `keys` have their newest value in a feed Amazon is
+		still processing."""
+		return sum(1 for key in keys if self.in_flight.in_flight(key)[0])
+
+	def summary(self, listed: str, changed: int, waiting: int) -> None:
+		"""The run's one-line account in the log: `listed` says what was compared ("12 offer prices")."""
+		counts = self.report.counts
+		self.report.note(
+			f"{listed}, {changed} changed: {counts.get('updated', 0)} confirmed by Amazon, "
+			f"{counts.get('submitted', 0)} submitted in feeds, {counts.get('failed', 0)} refused or "
+			f"failed; {waiting} in feeds Amazon was still processing."
+		)
 
 	# -- feeds sent on earlier runs ----------------------------------------------------------------
 	def collect(self, progress=None) -> None:

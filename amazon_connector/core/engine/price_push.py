@@ -37,11 +37,8 @@ class PricePush(AccountEngine):
 			)
 		currencies = {m.marketplace_id: m.currency for m in self.settings.enabled_marketplaces}
 		offer_currency: dict[tuple[str, str], str] = {}
-		in_flight = FeedsInFlight.load(self.port, KIND)
-		sender = ListingsPatchSender(
-			self.source,
-			self.port,
-			self.settings,
+		sender = ListingsPatchSender.for_push(
+			self,
 			report,
 			record_kind=SKU_KIND,
 			on_pushed=lambda i: self.port.mark_price_pushed(i.marketplace_id, i.sku, Decimal(i.value)),
@@ -56,15 +53,13 @@ class PricePush(AccountEngine):
 				# A price goes only in its marketplace's currency (or, with none set, its list's).
 				"currency": currencies.get(i.marketplace_id) or offer_currency.get(i.key, ""),
 			},
-			in_flight=in_flight,
-			push_kind=KIND,
-			now=self.now,
 		)
 		sender.collect(progress)
+		in_flight = sender.in_flight
 		prices = [p for p in self.port.offer_prices() if p.marketplace_id in currencies]
 		offer_currency.update({(p.marketplace_id, p.sku): p.currency for p in prices})
 		changed = [p for p in prices if _changed(p, in_flight)]
-		waiting = sum(1 for p in prices if in_flight.in_flight((p.marketplace_id, p.sku))[0])
+		waiting = sender.still_processing((p.marketplace_id, p.sku) for p in prices)
 		report.count(Outcome.UNCHANGED, len(prices) - len(changed))
 		changes = []
 		for offer in changed:
@@ -87,11 +82,7 @@ class PricePush(AccountEngine):
 				PatchChange(offer.sku, patch, [item], f"{offer.sku}: {offer.price} {offer.currency}")
 			)
 		sender.send(changes, progress)
-		report.note(
-			f"{len(prices)} offer prices, {len(changed)} changed: {report.counts.get('updated', 0)} "
-			f"confirmed by Amazon, {report.counts.get('submitted', 0)} submitted in feeds, "
-			f"{report.counts.get('failed', 0)} refused or failed; {waiting} in feeds Amazon was still processing."
-		)
+		sender.summary(f"{len(prices)} offer prices", len(changed), waiting)
 		return report.finish(source_stats(self.source))
 
 	def _refuse(self, report: SyncReport, offer: OfferPrice, reason: str) -> None:

@@ -38,11 +38,8 @@ class StockPush(AccountEngine[StockSource]):
 			raise ValueError(
 				"Pushing stock needs the account's Seller ID (patchListingsItem names the seller)"
 			)
-		in_flight = FeedsInFlight.load(self.port, KIND)
-		sender = ListingsPatchSender(
-			self.source,
-			self.port,
-			self.settings,
+		sender = ListingsPatchSender.for_push(
+			self,
 			report,
 			record_kind=SKU_KIND,
 			on_pushed=lambda i: self.port.mark_stock_pushed(i.marketplace_id, i.sku, int(i.value)),
@@ -55,15 +52,13 @@ class StockPush(AccountEngine[StockSource]):
 				"before": i.before,
 				"after": i.value,
 			},
-			in_flight=in_flight,
-			push_kind=KIND,
-			now=self.now,
 		)
 		sender.collect(progress)
+		in_flight = sender.in_flight
 		enabled = {m.marketplace_id for m in self.settings.enabled_marketplaces}
 		stock = [s for s in self.port.merchant_stock() if s.marketplace_id in enabled]
 		changed = [s for s in stock if _changed(s, in_flight)]
-		waiting = sum(1 for s in stock if in_flight.in_flight((s.marketplace_id, s.sku))[0])
+		waiting = sender.still_processing((s.marketplace_id, s.sku) for s in stock)
 		report.count(Outcome.UNCHANGED, len(stock) - len(changed))
 		groups: dict[tuple[str, int], list[MerchantStock]] = defaultdict(list)
 		for entry in changed:
@@ -78,13 +73,7 @@ class StockPush(AccountEngine[StockSource]):
 			for (sku, quantity), entries in groups.items()
 		]
 		sender.send(changes, progress)
-		report.note(
-			f"{len(stock)} merchant-fulfilled listings, {len(changed)} changed: "
-			f"{report.counts.get('updated', 0)} confirmed by Amazon, "
-			f"{report.counts.get('submitted', 0)} submitted in feeds, "
-			f"{report.counts.get('failed', 0)} refused or failed; "
-			f"{waiting} in feeds Amazon was still processing."
-		)
+		sender.summary(f"{len(stock)} merchant-fulfilled listings", len(changed), waiting)
 		return report.finish(source_stats(self.source))
 
 

@@ -202,7 +202,8 @@ def transaction_leaves(transaction: dict) -> list[Leaf]:
 	return found
 
 
-def _related(transaction: dict, name: str) -> str:
+def related_identifier(transaction: dict, name: str) -> str:
+	"""The value of the transaction's related identifier `name` (ORDER_ID, SETTLEMENT_ID, ...), or ""."""
 	for related in transaction.get("relatedIdentifiers") or []:
 		if isinstance(related, dict) and related.get("relatedIdentifierName") == name:
 			return str(related.get("relatedIdentifierValue") or "")
@@ -222,7 +223,7 @@ def transaction_key(transaction: dict) -> str:
 		return f"{KEY_PREFIX}{transaction_id}"
 	identity = {k: transaction.get(k) for k in ("transactionType", "postedDate", "totalAmount", "items",
 		"breakdowns", "description")}  # fmt: skip
-	identity["order"] = _related(transaction, "ORDER_ID")
+	identity["order"] = related_identifier(transaction, "ORDER_ID")
 	return f"{KEY_PREFIX}~{fingerprint_json(identity)}"
 
 
@@ -317,7 +318,7 @@ def _plan(transaction: dict, key: str) -> TransactionPlan:
 		raise TransactionError(
 			f"its status {status!r} is none of those the connector books ({', '.join(STATUSES)})"
 		)
-	order_id = _related(transaction, "ORDER_ID")
+	order_id = related_identifier(transaction, "ORDER_ID")
 	plan = TransactionPlan(
 		key=key,
 		transaction_id=str(transaction.get("transactionId") or ""),
@@ -327,7 +328,9 @@ def _plan(transaction: dict, key: str) -> TransactionPlan:
 		total=total,
 		posted_date=posted,
 		amazon_order_id=order_id,
-		settlement_id=next((v for n in SETTLEMENT_IDENTIFIERS if (v := _related(transaction, n))), ""),
+		settlement_id=next(
+			(v for n in SETTLEMENT_IDENTIFIERS if (v := related_identifier(transaction, n))), ""
+		),
 		marketplace_id=(transaction.get("sellingPartnerMetadata") or {}).get("marketplaceId")
 		or (transaction.get("marketplaceDetails") or {}).get("marketplaceId")
 		or "",
