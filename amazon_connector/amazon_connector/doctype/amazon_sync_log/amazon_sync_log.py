@@ -49,12 +49,16 @@ class AmazonSyncLog(Document):
 			"Queued", "Running", "Success", "Partial Success", "Failed", "Skipped", "Interrupted"
 		]
 		throttle_wait_seconds: DF.Float
+		title: DF.Data | None
 		triggered_by: DF.Data | None
 		unchanged_count: DF.Int
 		updated_count: DF.Int
 		windows: DF.SmallText | None
 
 	# end: auto-generated types
+
+	def validate(self):
+		self.title = log_title(self.kind, self.amazon_account)
 
 	def onload(self):
 		# The form shows the kind as the buttons name it; the stored value is the runner's stage id.
@@ -88,6 +92,13 @@ class AmazonSyncLog(Document):
 				failure, filters=(failure.parent.isin(chunk)) & (failure.parenttype == "Amazon Sync Log")
 			)
 			frappe.db.delete(log, filters=log.name.isin(chunk))
+
+
+def log_title(kind: str | None, account: str | None) -> str:
+	"""What lists and the workspace's Latest Syncs show for a log: the run's kind as the buttons name it
+	and the account ("Orders · Acme US"), rather than the log number or the account alone."""
+	label = stage_label(kind or "")
+	return f"{label} · {account}" if account else label
 
 
 def on_doctype_update():
