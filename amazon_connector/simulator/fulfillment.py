@@ -20,8 +20,11 @@ that Amazon ships from the world's FBA stock.
   like an order's fees), which the transactions feed shows as a ServiceFee transaction with its
   ORDER_ID.
 - cancelFulfillmentOrder: while New, Received or Planning (Amazon's rule); refused afterwards.
-- An order created with fulfillmentAction Hold is validated and then waits (Received) until
-  updateFulfillmentOrder says Ship; Amazon cancels a hold after 14 days.
+- An order created with fulfillmentAction Hold is validated and then waits (Received, its
+  fulfillmentAction Hold) until updateFulfillmentOrder says Ship; the steps then count from the
+  release (the status, and so its statusUpdatedDate, stays until Planning). Amazon cancels a hold
+  after 14 days. Hold is refused with ScheduledDelivery (the model: "Hold is not a valid
+  fulfillmentAction value when the shippingSpeedCategory value is ScheduledDelivery").
 - updateFulfillmentOrder: while New, Received or Planning (nothing picked yet); refused afterwards,
   and, with `update_requires_hold`, for any order without an order hold (Amazon describes the
   operation for held orders). A line's new quantity replaces the units still to ship: lowered (0
@@ -60,6 +63,10 @@ if TYPE_CHECKING:
 	from .server import Simulator
 
 SPEEDS = ("Standard", "Expedited", "Priority")
+SCHEDULED = "ScheduledDelivery"  # JP only, with delivery windows: not simulated, but its Hold rule is
+HOLD_NOT_SCHEDULED = (
+	"Hold is not a valid fulfillmentAction value when the shippingSpeedCategory value is ScheduledDelivery."
+)
 # (per unit, per order) fee in the marketplace's main unit of currency, by speed (JPY x 100).
 FEES = {
 	"Standard": (Decimal("5.45"), Decimal("0")),
@@ -294,6 +301,8 @@ class Fulfillment:
 		order_id = str(body["sellerFulfillmentOrderId"])
 		if len(order_id) > 40 or len(str(body["displayableOrderId"])) > 40:
 			raise invalid("sellerFulfillmentOrderId and displayableOrderId may have at most 40 characters.")
+		if body.get("fulfillmentAction") == "Hold" and body["shippingSpeedCategory"] == SCHEDULED:
+			raise invalid(HOLD_NOT_SCHEDULED)
 		if body["shippingSpeedCategory"] not in SPEEDS:
 			raise invalid(f"Invalid shippingSpeedCategory: {body['shippingSpeedCategory']}.")
 		if body.get("fulfillmentPolicy", "FillOrKill") not in ("FillOrKill", "FillAll", "FillAllAvailable"):
@@ -388,9 +397,12 @@ class Fulfillment:
 					f"Fulfillment order {order_id} has no order hold on it; only an order on hold can be updated."
 				)
 			speed = body.get("shippingSpeedCategory")
+			action = body.get("fulfillmentAction")
+			stays_held = action == "Hold" or (action is None and record["hold"])
+			if stays_held and (speed or record["request"]["shippingSpeedCategory"]) == SCHEDULED:
+				raise invalid(HOLD_NOT_SCHEDULED)
 			if speed is not None and speed not in SPEEDS:
 				raise invalid(f"Invalid shippingSpeedCategory: {speed}.")
-			action = body.get("fulfillmentAction")
 			if action is not None and action not in ("Ship", "Hold"):
 				raise invalid(f"Invalid fulfillmentAction: {action}.")
 			if "destinationAddress" in body:
@@ -422,8 +434,10 @@ class Fulfillment:
 				record["ordered"][line_id] = max(record["ordered"][line_id], units)
 				record["cancelled"][line_id] = record["ordered"][line_id] - units
 			if action == "Ship" and record["hold"]:
+				# Released: the status does not change (so neither does statusUpdatedDate), but its
+				# time in Received counts from now.
 				record["hold"] = False
-				record["updated"] = now  # the steps count from the release
+				record["released"] = now
 			elif action == "Hold":
 				record["hold"] = True
 		return Reply.json(200, {})
@@ -702,7 +716,8 @@ class Fulfillment:
 				record["cancelled"] = dict(record["ordered"])
 			return
 		while record["status"] in NEXT:
-			due = record["updated"] + timedelta(seconds=self.delays[OPEN.index(record["status"])])
+			since = max(record["updated"], record.get("released") or record["updated"])
+			due = since + timedelta(seconds=self.delays[OPEN.index(record["status"])])
 			if now < due:
 				return
 			self._step(record, due)

@@ -8,12 +8,21 @@ bodies and Amazon's answers into these.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 # Amazon's ShippingSpeedCategory values a seller picks from (ScheduledDelivery needs delivery windows
 # that only some marketplaces offer, so it is not offered).
 SHIPPING_SPEEDS = ("Standard", "Expedited", "Priority")
+# Amazon's model: "Hold is not a valid fulfillmentAction value when the shippingSpeedCategory value is
+# ScheduledDelivery".
+SCHEDULED_DELIVERY = "ScheduledDelivery"
+
+# Amazon's FulfillmentAction values: Ship now, or put an order hold on it (Amazon validates the order
+# and reserves its units, and ships nothing until an update says Ship).
+SHIP, HOLD = "Ship", "Hold"
+# Amazon's model (FulfillmentPolicy): "Hold orders are automatically canceled after 14 days".
+HOLD_DAYS = 14
 
 # Amazon's FulfillmentOrderStatus values (Fulfillment Outbound 2020-07-01).
 RECEIVED, PLANNING, PROCESSING = "Received", "Planning", "Processing"
@@ -74,6 +83,7 @@ class FulfilmentOrderDraft:
 	lines: tuple[FulfilmentLine, ...]
 	marketplace_id: str = ""
 	notification_emails: tuple[str, ...] = ()
+	hold: bool = False  # sent with an order hold on it (fulfillmentAction Hold), released later
 
 
 @dataclass(frozen=True)
@@ -243,6 +253,8 @@ class FulfilmentState:
 	lines: dict[str, OrderedLine] = field(default_factory=dict)  # line id -> the line at Amazon
 	returns: list[ReturnItemState] = field(default_factory=list)
 	authorizations: list[ReturnAuthorization] = field(default_factory=list)
+	action: str = ""  # Amazon's fulfillmentAction (Ship, Hold); optional in the model
+	received: datetime | None = None  # when Amazon received the order
 
 	@property
 	def final(self) -> bool:
@@ -251,6 +263,19 @@ class FulfilmentState:
 	@property
 	def refused(self) -> bool:
 		return self.status in REFUSED_STATUSES
+
+	@property
+	def held(self) -> bool:
+		"""Amazon keeps the order on hold: validated (or about to be), its units reserved, nothing
+		shipping until it is released. An order Amazon ended is not held, whatever its action says."""
+		return self.action == HOLD and self.status in UPDATABLE_STATUSES
+
+	@property
+	def hold_ends(self) -> datetime | None:
+		"""When Amazon cancels the order if it is still on hold (14 days after receiving it)."""
+		if not self.held or self.received is None:
+			return None
+		return self.received + timedelta(days=HOLD_DAYS)
 
 	@property
 	def returns_open(self) -> bool:
@@ -267,13 +292,14 @@ class FulfilmentChange:
 	address: FulfilmentAddress | None = None  # the new address, None when unchanged
 	quantities: dict[str, int] = field(default_factory=dict)  # line id -> new units (0: line given up)
 	skus: dict[str, str] = field(default_factory=dict)  # line id -> its SKU (sent with the line)
+	release: bool = False  # the order on hold is released: fulfillmentAction Ship
 
 	@property
 	def empty(self) -> bool:
-		return not self.shipping_speed and self.address is None and not self.quantities
+		return not self.release and not self.shipping_speed and self.address is None and not self.quantities
 
 	def describe(self) -> str:
-		parts = []
+		parts = ["released to ship"] if self.release else []
 		if self.shipping_speed:
 			parts.append(f"shipping speed {self.shipping_speed}")
 		if self.address is not None:

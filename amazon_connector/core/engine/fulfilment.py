@@ -7,6 +7,8 @@ Invalid are not read again) and hands Amazon's state to the ERP port, which show
 Amazon's message on the order and delivers each shipment Amazon shipped, once. One order Amazon
 cannot answer for (unknown to it, a malformed answer) is flagged with the reason and the others go
 on; when Amazon keeps throttling or failing, the run stops and the rest wait for the next one.
+An order on hold at Amazon (sent with fulfillmentAction Hold) is open and read like the others: it
+waits in Received by the seller's choice, so it is shown as held, never as failed or refused.
 """
 
 from __future__ import annotations
@@ -111,6 +113,29 @@ def update(source: FulfilmentSource, draft: FulfilmentOrderDraft) -> tuple[Fulfi
 	return read_fulfilment_order(source.get_fulfillment_order(order_id)), change
 
 
+class NotHeld(NotUpdatable):
+	"""Amazon's order is not on hold (released already, or ended): there is nothing to release."""
+
+
+def release(
+	source: FulfilmentSource, draft: FulfilmentOrderDraft
+) -> tuple[FulfilmentState, FulfilmentChange]:
+	"""Release an order on hold: read Amazon's order first, and only while Amazon holds it send
+	updateFulfillmentOrder with fulfillmentAction Ship and whatever else of the Sales Order differs
+	(speed, address, units per line); then read the order back."""
+	order_id = draft.seller_fulfillment_order_id
+	state = read_fulfilment_order(source.get_fulfillment_order(order_id))
+	if not state.held:
+		raise NotHeld(
+			f"Amazon's fulfilment order {order_id} is not on hold ({state.status}, "
+			f"{state.action or 'no fulfilment action given'}): there is nothing to release.",
+			state,
+		)
+	change = change_between(draft, state, release=True)
+	source.update_fulfillment_order(order_id, update_request(change, draft.marketplace_id))
+	return read_fulfilment_order(source.get_fulfillment_order(order_id)), change
+
+
 def return_reasons(
 	source: FulfilmentSource, sku: str, marketplace_id: str = "", seller_fulfillment_order_id: str = ""
 ) -> list[ReturnReason]:
@@ -133,6 +158,7 @@ class FulfilmentStatusSync(AccountEngine[FulfilmentSource]):
 	def run(self, progress: Callable[[int, int | None, str], None] | None = None) -> SyncReport:
 		report = SyncReport(kind=KIND, account=self.settings.account_key)
 		open_orders = self.port.open_fulfilment_orders()
+		held = 0
 		for done, order_id in enumerate(open_orders, start=1):
 			if progress is not None:
 				progress(done, len(open_orders), order_id)
@@ -152,10 +178,12 @@ class FulfilmentStatusSync(AccountEngine[FulfilmentSource]):
 					)
 					break
 				continue
+			held += state.held
 			self._apply(report, order_id, state)
 		report.note(
 			f"{len(open_orders)} open fulfilment orders read: {report.counts.get('updated', 0)} changed, "
-			f"{report.counts.get('flagged', 0)} refused by Amazon, {report.counts.get('failed', 0)} failed."
+			f"{report.counts.get('flagged', 0)} refused by Amazon, {report.counts.get('failed', 0)} failed, "
+			f"{held} on hold at Amazon until released."
 		)
 		return report.finish(source_stats(self.source))
 

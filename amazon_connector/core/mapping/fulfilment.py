@@ -22,7 +22,10 @@ from datetime import datetime, timezone
 from ..drafts.fulfilment import (
 	CANCELLED,
 	COMPLETE_PARTIALLED,
+	HOLD,
 	INVALID,
+	SCHEDULED_DELIVERY,
+	SHIP,
 	SHIPPING_SPEEDS,
 	UNFULFILLABLE,
 	Fee,
@@ -104,7 +107,12 @@ def problems(draft: FulfilmentOrderDraft) -> list[str]:
 			found.append(f"{label} is missing")
 	if address.country_code and not re.fullmatch(r"[A-Z]{2}", address.country_code):
 		found.append(f"the country {address.country_code!r} is not a two-letter country code")
-	if draft.shipping_speed not in SHIPPING_SPEEDS:
+	if draft.hold and draft.shipping_speed == SCHEDULED_DELIVERY:
+		found.append(
+			f"Amazon takes no order hold at the {SCHEDULED_DELIVERY} speed; send it to ship, or choose "
+			f"{', '.join(SHIPPING_SPEEDS)}"
+		)
+	elif draft.shipping_speed not in SHIPPING_SPEEDS:
 		found.append(
 			f"the shipping speed {draft.shipping_speed!r} is not one of {', '.join(SHIPPING_SPEEDS)}"
 		)
@@ -193,7 +201,8 @@ def create_request(draft: FulfilmentOrderDraft) -> dict:
 		"displayableOrderComment": draft.displayable_order_comment or f"Order {draft.displayable_order_id}",
 		"shippingSpeedCategory": draft.shipping_speed,
 		"destinationAddress": _address(draft),
-		"fulfillmentAction": "Ship",
+		# Hold: Amazon validates the order and reserves its units, and ships when an update says Ship.
+		"fulfillmentAction": HOLD if draft.hold else SHIP,
 		"fulfillmentPolicy": FULFILMENT_POLICY,
 		"items": _items(draft),
 	}
@@ -319,6 +328,8 @@ def read_fulfilment_order(payload: dict) -> FulfilmentState:
 		for shipment in payload.get("fulfillmentShipments") or []:
 			state.shipments.append(_shipment(shipment))
 		state.shipping_speed = str(order.get("shippingSpeedCategory") or "")
+		state.action = str(order.get("fulfillmentAction") or "")
+		state.received = parse_timestamp(order.get("receivedDate"))
 		if isinstance(order.get("destinationAddress"), dict):
 			state.address = read_address(order["destinationAddress"])
 		state.returns = [read_return_item(item) for item in payload.get("returnItems") or []]
@@ -410,8 +421,19 @@ def _shipment(shipment: dict) -> FulfilmentShipment:
 	)
 
 
+def held_text(state: FulfilmentState) -> str:
+	"""What an order on hold means, with the day Amazon cancels it if it is still held."""
+	text = "On hold at Amazon: its units are reserved and nothing ships until the order is released"
+	ends = state.hold_ends
+	if ends is not None:
+		text += f"; Amazon cancels it if it is still on hold on {ends.date().isoformat()}"
+	return text + "."
+
+
 def _state_message(state: FulfilmentState) -> str:
 	parts = []
+	if state.held:
+		parts.append(held_text(state))
 	if state.status in STATUS_MESSAGES:
 		parts.append(STATUS_MESSAGES[state.status])
 	if state.unfulfillable:

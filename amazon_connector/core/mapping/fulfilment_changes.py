@@ -7,13 +7,21 @@ shipping speed, the destination address, and per line the units Amazon is still 
 the Sales Order sends 0 for its line (the line is given up; the rest still ships). Amazon's update
 changes lines it already has, by their sellerFulfillmentOrderItemId: a row added to the Sales Order,
 or a row whose item changed, cannot be sent this way and is named (cancel at Amazon and send again).
+Releasing an order on hold is the same update with fulfillmentAction Ship, carrying whatever else
+differs, so Amazon ships the order as the Sales Order stands.
 """
 
 from __future__ import annotations
 
 from dataclasses import fields
 
-from ..drafts.fulfilment import FulfilmentAddress, FulfilmentChange, FulfilmentOrderDraft, FulfilmentState
+from ..drafts.fulfilment import (
+	SHIP,
+	FulfilmentAddress,
+	FulfilmentChange,
+	FulfilmentOrderDraft,
+	FulfilmentState,
+)
 from .fulfilment import FulfilmentDraftError, address_body, check_draft
 
 
@@ -25,9 +33,12 @@ def _same_address(one: FulfilmentAddress, other: FulfilmentAddress | None) -> bo
 	)
 
 
-def change_between(draft: FulfilmentOrderDraft, state: FulfilmentState) -> FulfilmentChange:
-	"""What of the draft differs from Amazon's order; FulfilmentDraftError naming the rows that an
-	update cannot carry (added, or with another item), or what the draft lacks."""
+def change_between(
+	draft: FulfilmentOrderDraft, state: FulfilmentState, release: bool = False
+) -> FulfilmentChange:
+	"""What of the draft differs from Amazon's order (and, with `release`, that the order on hold is
+	to ship); FulfilmentDraftError naming the rows that an update cannot carry (added, or with another
+	item), or what the draft lacks."""
 	check_draft(draft)
 	blocked = []
 	quantities: dict[str, int] = {}
@@ -59,6 +70,7 @@ def change_between(draft: FulfilmentOrderDraft, state: FulfilmentState) -> Fulfi
 		address=None if _same_address(draft.address, state.address) else draft.address,
 		quantities=quantities,
 		skus=skus,
+		release=release,
 	)
 
 
@@ -69,6 +81,8 @@ def update_request(change: FulfilmentChange, marketplace_id: str = "") -> dict:
 	body: dict = {}
 	if marketplace_id:
 		body["marketplaceId"] = marketplace_id
+	if change.release:
+		body["fulfillmentAction"] = SHIP
 	if change.shipping_speed:
 		body["shippingSpeedCategory"] = change.shipping_speed
 	if change.address is not None:

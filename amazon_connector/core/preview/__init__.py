@@ -379,6 +379,7 @@ class PreviewErp:
 		):
 			return Outcome.UNCHANGED
 		record["status"], record["message"] = state.status, state.message
+		record["held"] = state.held
 		for unit in received:
 			asked[unit.seller_return_item_id] = unit.condition or "received"
 		for shipment in new:
