@@ -151,10 +151,18 @@ def preview_amazon_fulfilment(sales_order: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def send_to_amazon(sales_order: str) -> dict:
+def send_to_amazon(sales_order: str, hold: str | int | None = None) -> dict:
+	"""`hold`: the sender's choice (1: on hold, 0: to ship); absent, the account's default."""
 	from .runner import fulfilment
 
-	return fulfilment.send(sales_order)
+	return fulfilment.send(sales_order, None if hold in (None, "") else bool(frappe.utils.cint(hold)))
+
+
+@frappe.whitelist(methods=["POST"])
+def release_to_amazon(sales_order: str) -> dict:
+	from .runner import fulfilment
+
+	return fulfilment.release(sales_order)
 
 
 @frappe.whitelist(methods=["POST"])

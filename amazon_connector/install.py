@@ -348,6 +348,15 @@ def _mcf_sales_order_fields() -> list[dict]:
 			allow_on_submit=1,
 			insert_after="amazon_fulfillment_order_id",
 		),
+		_ro(
+			fieldname="amazon_mcf_on_hold",
+			fieldtype="Check",
+			label="On Hold at Amazon",
+			description="Amazon holds the order: its units are reserved and nothing ships until Release to Amazon.",
+			depends_on="amazon_mcf_on_hold",
+			allow_on_submit=1,
+			insert_after="amazon_mcf_message",
+		),
 	]
 
 

@@ -15,7 +15,8 @@ Delivery Note out of the account's FBA warehouse.
   Transport Receipt date), so it never lands before the FBA mirror's last count. One per Amazon
   shipment id, enforced by the database.
 - The status, and Amazon's message (a refusal, units it could not fulfil, with Amazon's reason), are
-  written on the submitted Sales Order (fields allowed on submit).
+  written on the submitted Sales Order (fields allowed on submit), and whether Amazon holds the order
+  (sent on hold and not released yet: On Hold at Amazon).
 - Returns asked through Amazon are Sales Returns of those Delivery Notes (fulfilment_returns); the
   orders they belong to are read until Amazon has processed every unit.
 """
@@ -95,8 +96,9 @@ class Fulfilment:
 		self.ctx = ctx
 
 	# -- the draft -------------------------------------------------------------------------------
-	def draft_for(self, order) -> FulfilmentOrderDraft:
-		"""The fulfilment draft of a Sales Order (`core.mapping.fulfilment` checks it in full)."""
+	def draft_for(self, order, hold: bool = False) -> FulfilmentOrderDraft:
+		"""The fulfilment draft of a Sales Order (`core.mapping.fulfilment` checks it in full); `hold`
+		sends it with an order hold on it."""
 		address = self._address(order)
 		marketplace_id = self._marketplace(address.country_code)
 		company = order.company or self.ctx.company
@@ -112,6 +114,7 @@ class Fulfilment:
 			lines=tuple(self._line(row, marketplace_id) for row in order.items),
 			marketplace_id=marketplace_id,
 			notification_emails=(order.contact_email,) if order.get("contact_email") else (),
+			hold=hold,
 		)
 
 	def sent_draft(self, order) -> FulfilmentOrderDraft:
@@ -190,6 +193,7 @@ class Fulfilment:
 				"amazon_fulfillment_order_id": state.seller_fulfillment_order_id,
 				"amazon_mcf_status": state.status,
 				"amazon_mcf_message": state.message,
+				"amazon_mcf_on_hold": int(state.held),
 			},
 		)
 
@@ -210,7 +214,7 @@ class Fulfilment:
 		row = frappe.db.get_value(
 			"Sales Order",
 			{"amazon_fulfillment_order_id": seller_fulfillment_order_id},
-			["name", "amazon_mcf_status", "amazon_mcf_message", "docstatus"],
+			["name", "amazon_mcf_status", "amazon_mcf_message", "amazon_mcf_on_hold", "docstatus"],
 			as_dict=True,
 		)
 		if not row:
@@ -232,6 +236,7 @@ class Fulfilment:
 		if (
 			order.amazon_mcf_status == state.status
 			and (order.amazon_mcf_message or "") == message
+			and bool(order.amazon_mcf_on_hold) == state.held
 			and not delivered
 			and not returned
 		):
@@ -239,7 +244,11 @@ class Fulfilment:
 		frappe.db.set_value(
 			"Sales Order",
 			order.name,
-			{"amazon_mcf_status": state.status, "amazon_mcf_message": message[:1000]},
+			{
+				"amazon_mcf_status": state.status,
+				"amazon_mcf_message": message[:1000],
+				"amazon_mcf_on_hold": int(state.held),
+			},
 		)
 		return Outcome.FLAGGED if state.refused else Outcome.UPDATED
 

@@ -111,6 +111,8 @@ class AmazonSettings:
 	fba_inventory_frequency: str = "Hourly"
 	last_fba_inventory_sync: datetime | None = None
 	fba_fallback_valuation_rate: float = 0.0
+	# Multi-Channel Fulfillment: orders go to Amazon on hold unless the sender chooses to ship
+	send_mcf_orders_on_hold: bool = False
 	# Invoices and credit notes (see erpnext_adapter.sales_invoices)
 	make_sales_invoices: bool = False
 	invoice_from_date: date | None = None  # only orders shipped on or after it are invoiced
@@ -193,6 +195,7 @@ def read_settings(account) -> AmazonSettings:
 		fba_inventory_frequency=get("fba_inventory_frequency") or "Hourly",
 		last_fba_inventory_sync=_moment(get("last_fba_inventory_sync")),
 		fba_fallback_valuation_rate=float(get("fba_fallback_valuation_rate") or 0),
+		send_mcf_orders_on_hold=_check(get("send_mcf_orders_on_hold"), False),
 		push_stock=_check(get("push_stock"), False),
 		stock_safety_buffer=int(get("stock_safety_buffer") or 0),
 		stock_push_frequency=get("stock_push_frequency") or "Every 5 Minutes",

@@ -1,5 +1,5 @@
-"""The Sales Order's Multi-Channel Fulfillment buttons: preview, send to Amazon, send a change, cancel
-at Amazon (returns: runner.fulfilment_returns).
+"""The Sales Order's Multi-Channel Fulfillment buttons: preview, send to Amazon (to ship, or on hold),
+send a change, release an order on hold, cancel at Amazon (returns: runner.fulfilment_returns).
 
 Each is one or two calls to Amazon (2 requests/s, burst 30), made in the request so the person who
 pressed the button sees Amazon's answer at once: fees and promised dates before anything is
@@ -23,7 +23,7 @@ from ..core.drafts.fulfilment import (
 	FulfilmentPreview,
 )
 from ..core.engine import fulfilment
-from ..core.engine.fulfilment import NotUpdatable, refusal_message
+from ..core.engine.fulfilment import NotHeld, NotUpdatable, refusal_message
 from ..core.mapping.fulfilment import (
 	FulfilmentDraftError,
 	check_draft,
@@ -70,9 +70,9 @@ def _source(account: str) -> Iterator[SpApiSource]:
 		session.close()
 
 
-def _draft(adapter: Fulfilment, order):
+def _draft(adapter: Fulfilment, order, hold: bool = False):
 	try:
-		draft = adapter.draft_for(order)
+		draft = adapter.draft_for(order, hold)
 		check_draft(draft)  # everything that is missing, named, before Amazon is asked
 	except (AdapterError, FulfilmentDraftError) as exc:
 		frappe.throw(str(exc))
@@ -91,6 +91,8 @@ def preview(name: str) -> dict:
 	return {
 		"account": account,
 		"shipping_speed": draft.shipping_speed,
+		# The account's default for the dialog's "Send on hold" choice.
+		"hold": read_settings(account).send_mcf_orders_on_hold,
 		"can_send": order.docstatus == 1 and _may_send(order),
 		"previews": [_preview_view(p) for p in previews],
 	}
@@ -127,7 +129,9 @@ def _may_send(order) -> bool:
 	)
 
 
-def send(name: str) -> dict:
+def send(name: str, hold: bool | None = None) -> dict:
+	"""Send the submitted order to Amazon: on hold or to ship as the sender chose, else as the account's
+	Send MCF Orders on Hold says."""
 	order = _order(name)
 	if order.docstatus != 1:
 		frappe.throw(_("Submit Sales Order {0} before sending it to Amazon.").format(order.name))
@@ -138,7 +142,9 @@ def send(name: str) -> dict:
 			)
 		)
 	account, adapter = _adapter(order)
-	draft = _draft(adapter, order)
+	if hold is None:
+		hold = read_settings(account).send_mcf_orders_on_hold
+	draft = _draft(adapter, order, hold)
 	with _source(account) as source:
 		try:
 			state = fulfilment.send(source, draft)
@@ -153,6 +159,7 @@ def send(name: str) -> dict:
 	return {
 		"ok": not state.refused,
 		"status": state.status,
+		"held": state.held,
 		"message": state.message or _("Amazon took the order."),
 	}
 
@@ -194,6 +201,42 @@ def update(name: str) -> dict:
 	else:
 		message = _("Amazon took the change: {0}.").format(change.describe())
 	return {"ok": True, "status": state.status, "message": message}
+
+
+def release(name: str) -> dict:
+	"""Release the order Amazon holds, so that it ships: Amazon's order is read first, and only while
+	Amazon holds it is the release sent, with whatever of the Sales Order differs from Amazon's order
+	(speed, address, quantities, rows taken off). An order Amazon no longer holds is shown as it is."""
+	order = _order(name)
+	if (
+		order.docstatus != 1
+		or not order.get("amazon_fulfillment_order_id")
+		or not order.get("amazon_mcf_on_hold")
+	):
+		frappe.throw(_("Sales Order {0} has no fulfilment order on hold at Amazon.").format(order.name))
+	account, adapter = _adapter(order)
+	try:
+		draft = adapter.sent_draft(order)
+	except AdapterError as exc:
+		frappe.throw(str(exc))
+	with _source(account) as source:
+		try:
+			state, change = fulfilment.release(source, draft)
+		except FulfilmentDraftError as exc:
+			frappe.throw(str(exc))
+		except NotHeld as exc:
+			adapter.record_sent(order.name, exc.state, account)
+			message = " ".join(p for p in (str(exc), exc.state.message) if p)
+			adapter.record_message(order.name, message)
+			return {"ok": False, "status": exc.state.status, "message": message}
+		except SpApiError as exc:
+			return _refused(adapter, order.name, exc)
+	adapter.record_sent(order.name, state, account)
+	return {
+		"ok": True,
+		"status": state.status,
+		"message": _("Amazon released the order to ship: {0}.").format(change.describe()),
+	}
 
 
 def cancel(name: str) -> dict:

@@ -7,7 +7,10 @@ cannot fulfil are shown on the Sales Order with Amazon's reason. Changes made in
 (speed, address, quantities, a row taken off with ERPNext's Update Items) reach Amazon and what ships
 follows them, while Amazon's refusal of a change is shown on the order; a return asked from the Sales
 Order with Amazon's reason codes comes back, once Amazon has processed the units, as a submitted
-Sales Return into the FBA warehouse with the sellable units, and Amazon's refusals are shown."""
+Sales Return into the FBA warehouse with the sellable units, and Amazon's refusals are shown. An order
+sent on hold (the account's default, or the sender's choice) waits at Amazon, shown as held on the
+Sales Order and never as failed by the mcf stage, takes changes, and ships once released with what
+changed meanwhile; Hold at the ScheduledDelivery speed is refused before Amazon is asked."""
 
 from __future__ import annotations
 
@@ -96,6 +99,14 @@ class _MultiChannelFulfilmentCase(TestCase):
 	def follow(self):
 		account = self.account
 		return FulfilmentStatusSync(SpApiSource(account.session()), account.port(), account.settings()).run()
+
+	def update_items(self, name, rows):
+		"""ERPNext's Update Items on the submitted order: (row name, item, qty); rows left out go."""
+		from erpnext.controllers.accounts_controller import update_child_qty_rate
+
+		items = [{"docname": row, "item_code": item, "qty": qty, "rate": 20, "conversion_factor": 1}
+			for row, item, qty in rows]  # fmt: skip
+		update_child_qty_rate("Sales Order", json.dumps(items), name)
 
 	def fba_qty(self, sku) -> float:
 		return flt(
@@ -301,14 +312,6 @@ class TestE2EMultiChannelFulfilmentAfterSending(_MultiChannelFulfilmentCase):
 
 	# -- changes after sending -----------------------------------------------------------------
 
-	def update_items(self, name, rows):
-		"""ERPNext's Update Items on the submitted order: (row name, item, qty); rows left out go."""
-		from erpnext.controllers.accounts_controller import update_child_qty_rate
-
-		items = [{"docname": row, "item_code": item, "qty": qty, "rate": 20, "conversion_factor": 1}
-			for row, item, qty in rows]  # fmt: skip
-		update_child_qty_rate("Sales Order", json.dumps(items), name)
-
 	def test_1_changes_made_after_sending_reach_amazon_and_what_ships_follows_them(self):
 		sim = self.account.sim
 		address = frappe.get_doc({"doctype": "Address", "address_title": "_Test MCF Mover", "address_type": "Shipping",
@@ -464,3 +467,119 @@ class TestE2EMultiChannelFulfilmentAfterSending(_MultiChannelFulfilmentCase):
 			return_buttons.options(open_order)
 		assert "nothing of it that could be returned" in str(caught.exception)
 		buttons.cancel(open_order)
+
+
+class TestE2EMultiChannelFulfilmentOnHold(_MultiChannelFulfilmentCase):
+	"""Orders sent on hold, on a simulator that (as Amazon documents the operation) updates only
+	orders with an order hold on them."""
+
+	ACCOUNT = "_Test E2E MCF Hold"
+	SIM_OPTIONS = {"mcf_update_requires_hold": True}
+
+	def held_default(self, on: bool):
+		frappe.db.set_value("Amazon Settings", self.account.name, "send_mcf_orders_on_hold", int(on))
+
+	def test_1_sent_on_hold_by_the_account_default_changed_and_released_it_ships_as_it_stands(self):
+		sim = self.account.sim
+		self.held_default(True)
+		name = self.order([(MUG, 2), (CAP, 1)], speed="Standard")
+		assert buttons.preview(name)["hold"] is True  # the dialog's choice starts from the default
+		answer = buttons.send(name)
+		assert answer["ok"] and answer["status"] == "Received" and answer["held"], answer
+		order_id = self.so(name).amazon_fulfillment_order_id
+		assert sim.fulfillment.orders[order_id]["request"]["fulfillmentAction"] == "Hold"
+		so = frappe.db.get_value(
+			"Sales Order", name, ["amazon_mcf_on_hold", "amazon_mcf_message"], as_dict=True
+		)
+		assert so.amazon_mcf_on_hold == 1 and so.amazon_mcf_message.startswith("On hold at Amazon")
+
+		sim.advance_clock(AFTER_ALL_STEPS)  # held: Amazon ships nothing, and the stage says so
+		report = self.follow()
+		assert not report.failures and report.counts.get("flagged", 0) == 0, e2e.failure_lines(report)
+		assert any("1 on hold at Amazon until released" in m for m in report.messages), report.messages
+		state = self.so(name)
+		assert state.amazon_mcf_status == "Received" and flt(state.per_delivered) == 0
+		assert frappe.db.get_value("Sales Order", name, "amazon_mcf_on_hold") == 1
+		assert has_open_orders(self.account.name)  # the scheduler keeps reading it
+
+		so = frappe.get_doc("Sales Order", name)
+		so.amazon_mcf_shipping_speed = "Priority"
+		so.save()
+		answer = buttons.update(name)  # a change while held keeps the hold
+		assert answer["ok"] and "shipping speed Priority" in answer["message"], answer
+		assert sim.fulfillment.orders[order_id]["hold"] and frappe.db.get_value(
+			"Sales Order", name, "amazon_mcf_on_hold"
+		)
+
+		mug_row = next(r.name for r in so.items if r.item_code == MUG)
+		cap_row = next(r.name for r in so.items if r.item_code == CAP)
+		self.update_items(name, [(mug_row, MUG, 1), (cap_row, CAP, 1)])  # a difference still pending
+		updates = sim.stats()["calls"]["updateFulfillmentOrder"]
+		answer = buttons.release(name)
+		assert answer["ok"] and answer["status"] == "Received", answer
+		assert "released to ship" in answer["message"] and f"{MUG}: 1 unit" in answer["message"]
+		assert sim.stats()["calls"]["updateFulfillmentOrder"] == updates + 1  # one update carries both
+		assert not sim.fulfillment.orders[order_id]["hold"]
+		so = frappe.db.get_value(
+			"Sales Order", name, ["amazon_mcf_on_hold", "amazon_mcf_message"], as_dict=True
+		)
+		assert so.amazon_mcf_on_hold == 0 and "On hold" not in (so.amazon_mcf_message or "")
+		with self.assertRaises(frappe.ValidationError) as caught:
+			buttons.release(name)  # nothing is held any more
+		assert "no fulfilment order on hold" in str(caught.exception)
+
+		sim.advance_clock(AFTER_ALL_STEPS)
+		report = self.follow()
+		assert not report.failures, e2e.failure_lines(report)
+		state = self.so(name)
+		assert state.amazon_mcf_status == "Complete" and flt(state.per_delivered) == 100
+		rows = frappe.get_all("Delivery Note Item", filters={"against_sales_order": name, "docstatus": 1},
+			fields=["item_code", "qty"], order_by="item_code asc")  # fmt: skip
+		assert [(r.item_code, flt(r.qty)) for r in rows] == [(CAP, 1.0), (MUG, 1.0)]
+		self.held_default(False)
+
+	def test_2_the_senders_choice_wins_and_an_order_amazon_no_longer_holds_is_shown_as_it_is(self):
+		sim = self.account.sim
+		self.held_default(True)
+		shipping = self.order([(MUG, 1)], speed="Standard")
+		from amazon_connector import api
+
+		answer = api.send_to_amazon(shipping, hold="0")  # as the dialog posts an unticked choice
+		assert answer["ok"] and not answer["held"]
+		order_id = self.so(shipping).amazon_fulfillment_order_id
+		assert sim.fulfillment.orders[order_id]["request"]["fulfillmentAction"] == "Ship"
+		assert frappe.db.get_value("Sales Order", shipping, "amazon_mcf_on_hold") == 0
+		buttons.cancel(shipping)
+
+		self.held_default(False)
+		name = self.order([(MUG, 1)], speed="Standard")
+		assert buttons.send(name, hold=True)["held"]
+		order_id = self.so(name).amazon_fulfillment_order_id
+		# Released elsewhere (Seller Central, another tool): the button reads Amazon's order first.
+		SpApiSource(self.account.session()).update_fulfillment_order(order_id, {"fulfillmentAction": "Ship"})
+		updates = sim.stats()["calls"]["updateFulfillmentOrder"]
+		answer = buttons.release(name)
+		assert not answer["ok"] and "is not on hold (Received, Ship)" in answer["message"], answer
+		assert sim.stats()["calls"]["updateFulfillmentOrder"] == updates  # nothing sent
+		assert frappe.db.get_value("Sales Order", name, "amazon_mcf_on_hold") == 0
+
+		cancelled = self.order([(MUG, 1)], speed="Standard")
+		buttons.send(cancelled, hold=True)
+		answer = buttons.cancel(cancelled)  # a held order is cancelled as any other
+		assert answer["ok"] and answer["status"] == "Cancelled"
+		assert frappe.db.get_value("Sales Order", cancelled, "amazon_mcf_on_hold") == 0
+		buttons.cancel(name)
+
+	def test_3_hold_at_the_scheduled_delivery_speed_is_refused_naming_the_order(self):
+		sim = self.account.sim
+		name = self.order([(MUG, 1)], speed="Standard")
+		# A speed the form does not offer (Amazon's JP-only ScheduledDelivery), as an import might set it.
+		frappe.db.set_value("Sales Order", name, "amazon_mcf_shipping_speed", "ScheduledDelivery")
+		created = sim.stats()["calls"].get("createFulfillmentOrder", 0)
+		with self.assertRaises(frappe.ValidationError) as caught:
+			buttons.send(name, hold=True)
+		message = str(caught.exception)
+		assert f"Sales Order {name} cannot be sent to Amazon" in message
+		assert "no order hold at the ScheduledDelivery speed" in message
+		assert sim.stats()["calls"].get("createFulfillmentOrder", 0) == created
+		assert not self.so(name).amazon_fulfillment_order_id

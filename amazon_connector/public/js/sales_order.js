@@ -2,7 +2,7 @@
 // order in their rows (ERPNext allows that only for advances), so they carry its Amazon order id.
 // For an order of another channel marked "Fulfil by Amazon": Amazon's fees and promised dates before
 // it is sent, sending it, sending its changes and cancelling it at Amazon while Amazon still allows
-// that (nothing picked yet), and returning what Amazon shipped.
+// that (nothing picked yet), releasing an order sent on hold, and returning what Amazon shipped.
 // Sent again (as a new fulfilment order) only when Amazon shipped nothing of the last attempt.
 const MCF_RESENDABLE = ["Cancelled", "Unfulfillable", "Invalid"];
 const MCF_CANCELLABLE = ["New", "Received", "Planning"];
@@ -25,6 +25,16 @@ frappe.ui.form.on("Sales Order", {
 		const sent = frm.doc.amazon_fulfillment_order_id && !MCF_RESENDABLE.includes(status);
 		if (!sent) {
 			frm.add_custom_button(__("Preview Amazon fulfilment"), () => preview_amazon_fulfilment(frm), __("Amazon"));
+		}
+		const held = sent && frm.doc.amazon_mcf_on_hold && MCF_UPDATABLE.includes(status);
+		if (held) {
+			frm.set_intro(
+				__("On hold at Amazon: the units are reserved and nothing ships until you choose Amazon > Release to Amazon."),
+				"orange",
+			);
+		}
+		if (held && frm.doc.docstatus === 1) {
+			frm.add_custom_button(__("Release to Amazon"), () => release_to_amazon(frm), __("Amazon"));
 		}
 		if (sent && MCF_UPDATABLE.includes(status) && frm.doc.docstatus === 1) {
 			frm.add_custom_button(__("Update Amazon fulfilment"), () => update_amazon_fulfilment(frm), __("Amazon"));
@@ -52,6 +62,20 @@ function update_amazon_fulfilment(frm) {
 				args: { sales_order: frm.doc.name },
 				freeze: true,
 				freeze_message: __("Sending the change to Amazon…"),
+				callback: ({ message }) => report(frm, message),
+			}),
+	);
+}
+
+function release_to_amazon(frm) {
+	frappe.confirm(
+		__("Release {0} at Amazon, so that Amazon ships it (with the order's present speed, address and quantities)?", [frm.doc.name]),
+		() =>
+			frappe.call({
+				method: "amazon_connector.api.release_to_amazon",
+				args: { sales_order: frm.doc.name },
+				freeze: true,
+				freeze_message: __("Releasing the order at Amazon…"),
 				callback: ({ message }) => report(frm, message),
 			}),
 	);
@@ -156,12 +180,23 @@ function show_preview(frm, answer) {
 					</tr></thead><tbody>${rows}</tbody></table>
 					<p class="text-muted">${__("Fees and dates are Amazon's estimates; the fees Amazon books arrive with its finances.")}</p>`,
 			},
+			{
+				fieldtype: "Check",
+				fieldname: "hold",
+				label: __("Send on hold"),
+				default: answer.hold ? 1 : 0,
+				hidden: answer.can_send ? 0 : 1,
+				description: __(
+					"Amazon reserves the units and ships nothing until you release the order (Amazon > Release to Amazon); the order can still be changed meanwhile. Amazon cancels an order left on hold for 14 days.",
+				),
+			},
 		],
 	});
 	if (answer.can_send && chosen && chosen.fulfillable) {
 		dialog.set_primary_action(__("Send to Amazon"), () => {
+			const hold = dialog.get_value("hold") ? 1 : 0;
 			dialog.hide();
-			send_to_amazon(frm);
+			send_to_amazon(frm, hold);
 		});
 	} else if (!answer.can_send) {
 		dialog.set_message(__("Submit the Sales Order to send it to Amazon."));
@@ -169,10 +204,10 @@ function show_preview(frm, answer) {
 	dialog.show();
 }
 
-function send_to_amazon(frm) {
+function send_to_amazon(frm, hold) {
 	frappe.call({
 		method: "amazon_connector.api.send_to_amazon",
-		args: { sales_order: frm.doc.name },
+		args: { sales_order: frm.doc.name, hold },
 		freeze: true,
 		freeze_message: __("Sending to Amazon…"),
 		callback: ({ message }) => report(frm, message),
