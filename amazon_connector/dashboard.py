@@ -8,6 +8,7 @@ import frappe
 from frappe.query_builder.functions import Sum
 from frappe.utils import add_days, add_to_date, flt, now_datetime, today
 
+from amazon_connector.core.engine.pipeline import stage_label
 from amazon_connector.spapi.usage_plans import plan_for
 
 DAYS = 30
@@ -79,6 +80,8 @@ def accounts_at_a_glance() -> list[dict]:
 			row["last_run"] = {
 				"log": log.name,
 				"kind": log.kind,
+				# As the buttons and the log list name the kind ("Stock to Amazon", not "Stock Push").
+				"label": stage_label(log.kind or ""),
 				"status": log.status,
 				"started": log.started,
 			}

@@ -132,6 +132,7 @@ class TestAccountsAtAGlance(TestCase):
 			(rows[busy.name]["last_run"]["log"], rows[busy.name]["last_run"]["kind"]), (last.name, "products")
 		)
 		self.assertEqual(rows[busy.name]["last_run"]["status"], "Success")
+		self.assertEqual(rows[busy.name]["last_run"]["label"], "Products")
 		self.assertIsNone(rows[idle.name]["last_run"])
 		self.assertEqual(rows[idle.name]["open_failures"], 0)
 

@@ -25,7 +25,7 @@ frappe.xcall("amazon_connector.dashboard.accounts_at_a_glance").then((rows) => {
 			const when = run
 				? `<a href="${frappe.utils.get_form_link("Amazon Sync Log", run.log)}" title="${esc(
 						frappe.datetime.str_to_user(run.started)
-				  )}">${esc(__(frappe.utils.to_title_case(run.kind.replace(/_/g, " "))))}, ${esc(
+				  )}">${esc(__(run.label))}, ${esc(
 						frappe.datetime.prettyDate(run.started)
 				  )}</a>`
 				: `<span class="text-muted">${esc(__("Never run"))}</span>`;
