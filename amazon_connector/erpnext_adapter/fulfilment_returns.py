@@ -25,6 +25,7 @@ from frappe.utils import flt, nowdate
 from ..core.drafts.fulfilment import FulfilmentState, ReturnLine, ReturnResult
 from ..core.mapping.fulfilment import returns_text
 from ..core.mapping.fulfilment_returns import authorization_text, invalid_text
+from ..core.sentences import sentence
 from .errors import AdapterError
 
 DELIVERY_NOTE = "Delivery Note"
@@ -152,7 +153,7 @@ def record_answer(note_name: str, result: ReturnResult, item_names: dict[str, st
 	refused = invalid_text(result.invalid, item_names)
 	if not accepted:
 		frappe.delete_doc(DELIVERY_NOTE, note.name, ignore_permissions=True, force=True)
-		return _("Amazon refused the return: {0}.").format(refused or _("it gave no reason"))
+		return sentence(_("Amazon refused the return: {0}").format(refused or _("it gave no reason")))
 	kept = [row for row in note.items if accepted.get(row.so_detail)]
 	for idx, row in enumerate(kept, start=1):
 		row.idx = idx
@@ -160,7 +161,7 @@ def record_answer(note_name: str, result: ReturnResult, item_names: dict[str, st
 	note.set("items", kept)
 	note.amazon_mcf_return_items = "\n".join(u.seller_return_item_id for u in result.accepted)
 	note.amazon_mcf_return_authorization = authorization_text(result.authorizations)
-	note.amazon_mcf_return_message = _("Amazon refused: {0}.").format(refused) if refused else ""
+	note.amazon_mcf_return_message = sentence(_("Amazon refused: {0}").format(refused)) if refused else ""
 	note.flags.ignore_permissions = True
 	note.save()
 	units = sum(accepted.values())

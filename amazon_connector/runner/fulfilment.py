@@ -31,6 +31,7 @@ from ..core.mapping.fulfilment import (
 	read_fulfilment_order,
 	unfulfillable_text,
 )
+from ..core.sentences import sentence
 from ..erpnext_adapter.context import context_of
 from ..erpnext_adapter.errors import AdapterError
 from ..erpnext_adapter.fulfilment import Fulfilment, account_of
@@ -199,7 +200,7 @@ def update(name: str) -> dict:
 	if change.empty:
 		message = _("Amazon's order already matches the Sales Order; nothing was sent.")
 	else:
-		message = _("Amazon took the change: {0}.").format(change.describe())
+		message = sentence(_("Amazon took the change: {0}").format(change.describe()))
 	return {"ok": True, "status": state.status, "message": message}
 
 

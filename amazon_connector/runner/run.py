@@ -34,6 +34,7 @@ from ..core.engine.pipeline import (
 )
 from ..core.engine.report import SyncReport, failure_reason
 from ..core.ports import ErpPort, SyncLocked
+from ..core.sentences import sentence
 from ..erpnext_adapter.dry_run import ComparingPreview
 from ..erpnext_adapter.settings import (
 	SETTINGS_DOCTYPE,
@@ -235,7 +236,7 @@ class SyncRun:
 		report = crashed_report(stage, self.account, exc, self.scrub(reason))
 		for failure in report.failures:
 			failure.detail = self.scrub(failure.detail)
-		report.messages = [self.scrub(_("The {0} sync stopped: {1}").format(stage, reason))]
+		report.messages = [self.scrub(sentence(_("The {0} sync stopped: {1}").format(stage, reason)))]
 		self._crashes.append((self._current_log(), self.scrub(traceback.format_exc())))
 		return report
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from ..sentences import sentence
 from ..timestamps import as_utc, parse_timestamp
 from .orders import OrderSync
 from .report import RecordFailure, SyncReport, failure_reason, source_stats
@@ -188,7 +189,8 @@ class OrderNotificationConsumer:
 				report.count("failed")
 				report.failures.append(RecordFailure("queue", "ORDER_CHANGE", failure_reason(exc)))
 				report.note(
-					f"The notification queue could not be read: {failure_reason(exc)}. The messages wait "
+					sentence(f"The notification queue could not be read: {failure_reason(exc)}")
+					+ " The messages wait "
 					"in the queue; the scheduled order sync is the backstop."
 				)
 				break

@@ -32,6 +32,7 @@ from ..mapping.listings_report import decode_report
 from ..mapping.order_money import TAX_EXCLUSIVE_MARKETPLACES
 from ..mapping.order_report import OrderReportError, ReportOrderIncomplete, group_orders, parse_rows, to_order
 from ..ports import ErpPort
+from ..sentences import sentence
 from ..settings import SyncSettings
 from ..sources import AmazonSource
 from ..timestamps import parse_timestamp, readable_span
@@ -169,8 +170,8 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 				report.count("failed")
 				report.failures.append(RecordFailure("order report", label, failure_reason(exc)))
 				report.note(
-					f"Reading the order history {label} stopped: {failure_reason(exc)}. "
-					"The next run reads this period again."
+					sentence(f"Reading the order history {label} stopped: {failure_reason(exc)}")
+					+ " The next run reads this period again."
 				)
 				log.warning("order history %s failed", label, exc_info=True)
 				return

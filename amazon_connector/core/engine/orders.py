@@ -35,6 +35,7 @@ from ..drafts.orders import SalesOrderDraft
 from ..mapping.order_parties import has_personal_data
 from ..mapping.orders import OrderMappingError, OrderNotReady, OrderSkipped, map_order, parse_amazon_time
 from ..ports import ErpPort, Outcome
+from ..sentences import sentence
 from ..settings import UNKNOWN_SKU_CREATE, SyncSettings
 from ..sources import OrdersSource
 from ..timestamps import as_utc
@@ -185,8 +186,8 @@ class OrderSync(AccountEngine[OrdersSource]):
 					report.count("failed")
 					report.failures.append(RecordFailure("window", window.label, failure_reason(exc)))
 					report.note(
-						f"Reading orders {window.label} stopped: {failure_reason(exc)}. "
-						"The next run resumes with this window, from the last page read."
+						sentence(f"Reading orders {window.label} stopped: {failure_reason(exc)}")
+						+ " The next run resumes with this window, from the last page read."
 					)
 				log.warning("order window %s stopped", window.label, exc_info=True)
 				return

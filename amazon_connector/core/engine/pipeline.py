@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from ..ports import ErpPort
+from ..sentences import sentence
 from ..settings import SyncSettings
 from ..sources import AmazonSource
 from ..timestamps import current_time
@@ -245,7 +246,7 @@ def crashed_report(stage: str, account: str, exc: Exception, reason: str | None 
 	report = SyncReport(kind=stage, account=account)
 	report.count("failed")
 	report.failures.append(RecordFailure(stage, account, reason, traceback.format_exc(limit=8)))
-	report.note(f"The {stage} sync stopped: {reason}")
+	report.note(sentence(f"The {stage} sync stopped: {reason}"))
 	return report.finish()
 
 

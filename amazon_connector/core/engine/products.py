@@ -25,6 +25,7 @@ from ..mapping.products import (
 	with_item_fields_of,
 )
 from ..ports import ErpPort, Outcome
+from ..sentences import sentence
 from ..settings import MarketplaceConfig, SyncSettings
 from ..sources import ProductsSource
 from .report import RecordFailure, SyncReport, run_isolated, source_stats
@@ -180,7 +181,7 @@ class ProductSync:
 	def _marketplace_failed(
 		self, report: SyncReport, marketplace: MarketplaceConfig, message: str, exc
 	) -> list:
-		text = f"{_name(marketplace)}: {message}."
+		text = sentence(f"{_name(marketplace)}: {message}")
 		report.count("failed")
 		report.failures.append(
 			RecordFailure(MARKETPLACE_KIND, marketplace.marketplace_id, text, f"{type(exc).__name__}: {exc}")
