@@ -35,6 +35,12 @@ class UsageCounted(Protocol):
 		"""API usage so far: `calls` (per operation) and `throttle_wait_seconds`; counters only grow."""
 
 
+class Reachability(Protocol):
+	def outage(self) -> Exception | None:
+		"""Why the last call got nothing from Amazon (no answer after the retries, or the credentials
+		refused), as the access layer's typed error; None when it was answered."""
+
+
 class OrdersSource(UsageCounted, Protocol):
 	def search_orders(
 		self,
@@ -229,6 +235,7 @@ class AmazonSource(
 	ShipmentsSource,
 	NotificationsSource,
 	FulfilmentSource,
+	Reachability,
 	Protocol,
 ):
 	"""Everything the engines ask of Amazon, for one account."""

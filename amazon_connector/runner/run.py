@@ -247,7 +247,8 @@ class SyncRun:
 		if self.retry_note and stage == RETRY:
 			report.note(self.retry_note)
 		log.finish(report, self.scrub, crashed=crashed)
-		if not self.dry_run and not crashed and stage in LAST_SYNC_FIELD:
+		# A stage not run (Amazon was out) synced nothing: its last sync stays the one that did.
+		if not self.dry_run and not crashed and report.ran and stage in LAST_SYNC_FIELD:
 			frappe.db.set_value(
 				SETTINGS_DOCTYPE, self.account, LAST_SYNC_FIELD[stage], log.started, update_modified=False
 			)

@@ -120,6 +120,11 @@ class SpApiSession:
 		# Amazon's last refusal of the credentials (LWA or a 403 after a fresh token): a run that got
 		# nothing done and saw one is an account failure, which the runner backs off from.
 		self.refusal: AuthError | None = None
+		# Why Amazon could not be asked at all, as of the last SP-API call: no answer after the retries
+		# (connection refused, DNS, timeouts, for the API or its login service) or the credentials
+		# refused by the login service; None once a call is answered. The pipeline does not run the
+		# stages after one that failed so (`outage`).
+		self._outage: SpApiError | None = None
 		self._throttle_wait = 0.0
 		self._backoff_wait = 0.0
 		self._tokens = LwaTokenClient(
@@ -239,6 +244,7 @@ class SpApiSession:
 		return self._run(
 			operation,
 			attempt,
+			tells_outage=True,
 			paced=True,
 			refresh_token_on_denial=not restricted_data_token,
 			prepare=prepare,
@@ -279,13 +285,34 @@ class SpApiSession:
 
 		self._run(operation, attempt, paced=False, refresh_token_on_denial=False)
 
-	def _run(self, operation: str, attempt: Callable[[], Any], **how):
-		"""`_run_retried`, remembering Amazon's refusal of the credentials (`refusal`)."""
+	def outage(self) -> SpApiError | None:
+		"""Why the last SP-API call got nothing from Amazon: no answer (NetworkError) or the login
+		service refusing the credentials (AuthError, not a 403 of one API); None after an answer."""
+		return self._outage
+
+	def _run(self, operation: str, attempt: Callable[[], Any], *, tells_outage: bool = False, **how):
+		"""`_run_retried`, remembering Amazon's refusal of the credentials (`refusal`) and, for SP-API
+		calls (`tells_outage`; a document's own storage host says nothing of Amazon's API), whether
+		Amazon could be asked at all (`outage`)."""
 		try:
-			return self._run_retried(operation, attempt, **how)
+			result = self._run_retried(operation, attempt, **how)
 		except AuthError as refused:
 			self.refusal = refused
+			if tells_outage:
+				# A 403 refuses one API (a role the app lacks); the login service's refusal, every call.
+				self._outage = None if isinstance(refused, AccessDeniedError) else refused
 			raise
+		except NetworkError as unanswered:
+			if tells_outage:
+				self._outage = unanswered
+			raise
+		except SpApiError:
+			if tells_outage:
+				self._outage = None  # Amazon answered, if only with an error
+			raise
+		if tells_outage:
+			self._outage = None
+		return result
 
 	def _run_retried(
 		self,

@@ -45,6 +45,9 @@ class SpApiSource:
 	def stats(self) -> dict:
 		return self.session.stats()
 
+	def outage(self) -> Exception | None:
+		return self.session.outage()
+
 	# -- orders ----------------------------------------------------------------------------------
 	def search_orders(
 		self,

@@ -6,6 +6,15 @@ on its own; a stage that cannot run at all leaves a report saying why, and the s
 still run (an order whose Items exist, or can be made from the order, does not depend on the
 listings report; fees of imported orders do not depend on either).
 
+Except when Amazon itself is out (`AmazonOutage`): a stage that failed while its last call got no
+answer from Amazon (connection refused, DNS, timeouts, past the retries) or had the credentials
+refused by Amazon's login service. Every later stage that calls Amazon would only fail the same way,
+one retry deadline each, and a stage that reads only the ERP (`FOLLOWS`: invoices bill the shipments
+the orders stage records) has nothing new when the stage it follows got nothing done; so they are not
+run: each leaves a failed report naming the stage and Amazon's reason (`not_run_report`), and the
+run reads as failed where a person looks, never as a success with nothing done. A stage the outage
+did not reach (invoices after an orders stage that imported some orders first) runs as usual.
+
 `Pipeline` holds the engines of one run (they share the source, the port, the settings and the
 product engine, through which orders create the Items of SKUs they meet). `Pipeline.run` is the
 one stage loop of the app: the demo and the benchmark run it as it is (`run_pipeline`); the Frappe
@@ -21,8 +30,10 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
+from ...spapi.errors import AuthError
 from ..ports import ErpPort
 from ..sentences import sentence
 from ..settings import SyncSettings
@@ -38,7 +49,7 @@ from .order_history import OrderHistorySync, history_enabled
 from .orders import OrderSync
 from .price_push import PricePush
 from .products import ProductSync
-from .report import RecordFailure, SyncReport, failure_reason, source_stats
+from .report import COUNTED, RecordFailure, SyncReport, failure_reason, source_outage, source_stats
 from .shipments import ShipmentConfirmation
 from .stock_push import StockPush
 from .transactions import TransactionSync
@@ -66,6 +77,9 @@ STAGES = (
 )  # fmt: skip
 # What a run does when asked for no stage in particular: the import of products, orders and money.
 IMPORT_STAGES = (PRODUCTS, ORDERS, INVOICES, FEES)
+# The stages that call only the ERP, each with the stage whose records it works on. Every other stage
+# calls Amazon.
+FOLLOWS = {INVOICES: ORDERS}
 
 # What a person reads for a stage (progress, summaries, the workspace); English, translated where shown.
 STAGE_LABELS = {
@@ -198,12 +212,27 @@ class Pipeline:
 		progress: Progress | None = None,
 		hooks: StageHooks | None = None,
 	) -> list[SyncReport]:
-		"""Run the requested stages in the fixed order products -> orders -> invoices -> fees."""
+		"""Run the requested stages in the fixed order products -> orders -> invoices -> fees; once
+		Amazon is out, the stages it stops are not run (see the module's docstring)."""
 		reports: list[SyncReport] = []
+		outage: AmazonOutage | None = None
+		stopped: set[str] = set()  # stages that got nothing done because of the outage, or were not run
 		for stage in ordered_stages(stages):
-			report, _crashed = self.run_stage(stage, self._stage_work(stage, progress), hooks)
+			if outage is not None and (stage not in FOLLOWS or FOLLOWS[stage] in stopped):
+				report, _crashed = self.run_stage(stage, self._not_run_work(stage, outage), hooks)
+				stopped.add(stage)
+			else:
+				report, _crashed = self.run_stage(stage, self._stage_work(stage, progress), hooks)
+				met = None if stage in FOLLOWS else amazon_outage(stage, report, self.source)
+				if met is not None:
+					outage = outage or met
+					if not did_work(report):
+						stopped.add(stage)
 			reports.append(report)
 		return reports
+
+	def _not_run_work(self, stage: str, outage: AmazonOutage) -> Callable[[], SyncReport]:
+		return lambda: not_run_report(stage, self.settings.account_key, outage)
 
 	def _stage_work(self, stage: str, progress: Progress | None) -> Callable[[], SyncReport]:
 		return lambda: self.engine(stage).run(progress=stage_progress(stage, progress))
@@ -238,6 +267,47 @@ def run_pipeline(
 ) -> list[SyncReport]:
 	"""Run the requested stages of one account, in order, without a sync log."""
 	return Pipeline(source, port, settings, now=now).run(stages, progress=progress)
+
+
+@dataclass(frozen=True)
+class AmazonOutage:
+	"""Amazon out for the rest of a run: the stage that met it and why (one sentence, for the log)."""
+
+	stage: str
+	reason: str
+	refused: bool  # the credentials refused, rather than no answer
+
+	def not_run_message(self) -> str:
+		if self.refused:
+			cause = f"Amazon refused the account's credentials in the {stage_label(self.stage)} stage"
+		else:
+			cause = f"the {stage_label(self.stage)} stage could not reach Amazon"
+		return sentence(f"Not run: {cause}: {self.reason}") + " The next run tries again."
+
+
+def amazon_outage(stage: str, report: SyncReport, source: object) -> AmazonOutage | None:
+	"""The outage a stage met: it failed and the source's last call got nothing from Amazon."""
+	if not report.failed:
+		return None
+	exc = source_outage(source)
+	if exc is None:
+		return None
+	return AmazonOutage(stage, failure_reason(exc), refused=isinstance(exc, AuthError))
+
+
+def did_work(report: SyncReport) -> bool:
+	"""Whether a stage created, updated, checked or recorded anything (failed and skipped do not count)."""
+	return any(report.counts.get(name, 0) for name in COUNTED if name not in ("failed", "skipped"))
+
+
+def not_run_report(stage: str, account: str, outage: AmazonOutage) -> SyncReport:
+	"""The report of a stage the pipeline did not run because Amazon was out: failed, saying why."""
+	message = outage.not_run_message()
+	report = SyncReport(kind=stage, account=account, ran=False)
+	report.count("failed")
+	report.failures.append(RecordFailure(stage, account, message))
+	report.note(message)
+	return report.finish()
 
 
 def crashed_report(stage: str, account: str, exc: Exception, reason: str | None = None) -> SyncReport:

@@ -43,6 +43,8 @@ class SyncReport:
 	api_calls: dict[str, int] = field(default_factory=dict)
 	throttle_wait_seconds: float = 0.0
 	events: list = field(default_factory=list)  # unposted finance events and the like, for the log
+	# False for a stage the pipeline did not run (Amazon could not be reached before it): it synced nothing.
+	ran: bool = True
 
 	def count(self, outcome: Outcome | str, n: int = 1) -> None:
 		self.counts[outcome.value if isinstance(outcome, Outcome) else outcome] += n
@@ -93,6 +95,16 @@ def source_stats(source: UsageCounted | None) -> dict:
 		return source.stats() if source is not None else {}
 	except Exception:  # a test's source without counters, or counters that failed
 		return {}
+
+
+def source_outage(source: object) -> Exception | None:
+	"""Why the source's last call got nothing from Amazon (`Reachability.outage`), or None; a source
+	that does not tell (a test's) never has one."""
+	try:
+		outage = getattr(source, "outage", None)
+		return outage() if callable(outage) else None
+	except Exception:  # telling is a nicety, as the statistics are
+		return None
 
 
 def failure_reason(exc: BaseException) -> str:
