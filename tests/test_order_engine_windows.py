@@ -146,6 +146,29 @@ def test_after_date_beyond_two_years_is_clamped_with_a_message():
 	assert drain(plan, lambda window: 0)[-1].start == NOW - HISTORY_LIMIT and plan.messages
 
 
+def test_after_date_too_recent_for_amazon_says_so_and_from_when_orders_are_read():
+	"""Amazon serves orders up to SETTLE before now: an after date later than that reads nothing yet,
+	and the run says so instead of reporting a success that found nothing."""
+	after, message = clamp_after(NOW - timedelta(minutes=1), NOW)
+	assert after == NOW - timedelta(minutes=1)
+	assert "is too recent" in message and "none could be read yet" in message
+	assert "from 2026-03-01 12:02 UTC on" in message  # the after date plus SETTLE
+	assert clamp_after(date(2026, 3, 2), NOW)[1].startswith("The after date 2026-03-02 is too recent")
+	# Just older than SETTLE: Amazon serves it, no message.
+	assert clamp_after(NOW - SETTLE - timedelta(seconds=1), NOW)[1] is None
+
+	amazon = FakeAmazon([make_order(1, NOW - timedelta(hours=2))])
+	port, recent = preview_with_items("SKU-1"), settings(after_date=NOW - timedelta(minutes=1))
+	report = sync(amazon, port, settings=recent).run()
+	assert report.failures == [] and not report.counts.get("created")
+	assert any("is too recent" in m and "12:02 UTC" in m for m in report.messages), report.messages
+	# The next run, still within SETTLE of the after date, says it again; once past, no more.
+	again = sync(amazon, port, at=NOW + timedelta(minutes=1), settings=recent).run()
+	assert any("is too recent" in m for m in again.messages), again.messages
+	past = sync(amazon, port, at=NOW + timedelta(minutes=10), settings=recent).run()
+	assert not any("is too recent" in m for m in past.messages), past.messages
+
+
 def test_checkpoint_round_trips_and_a_corrupt_one_restarts_with_a_message():
 	checkpoint = OrderCheckpoint(
 		NOW, NOW - timedelta(days=3), NOW + timedelta(hours=1), NOW - timedelta(days=9), 12.5

@@ -358,7 +358,10 @@ class RunPlan:
 
 
 def clamp_after(after_date: date | datetime, now: datetime, tz=timezone.utc) -> tuple[datetime, str | None]:
-	"""The after date as an aware time, moved up to what Amazon still keeps (with a message)."""
+	"""The after date as an aware time, moved up to what Amazon still keeps (with a message); an after
+	date Amazon cannot serve orders from yet (later than SETTLE before `now`) is kept, with a message
+	that says so and from when the runs read orders placed after it: the run reads nothing and must not
+	look like a run that found nothing."""
 	if isinstance(after_date, datetime):
 		after = after_date if after_date.tzinfo else after_date.replace(tzinfo=tz)
 	else:
@@ -369,6 +372,13 @@ def clamp_after(after_date: date | datetime, now: datetime, tz=timezone.utc) -> 
 		return floor, (
 			f"The after date {after_date.isoformat()} is older than Amazon keeps orders (about two years); "
 			f"orders are read from {floor.date().isoformat()} on."
+		)
+	if after > now - SETTLE:
+		ready = after + SETTLE
+		return after, (
+			f"The after date {after_date.isoformat()} is too recent: Amazon serves orders only up to "
+			f"{SETTLE.total_seconds() / 60:.0f} minutes before now, so none could be read yet; orders "
+			f"placed from then on are read by the runs from {ready:%Y-%m-%d %H:%M} UTC on."
 		)
 	return after, None
 
