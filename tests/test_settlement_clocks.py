@@ -197,4 +197,17 @@ def test_a_shipment_without_breakdowns_books_what_amazon_kept_and_its_settlement
 		)
 		assert on_clearing - draft.deposit == 0, group.group_id
 		checked += any(f"txn:{t['transactionId']}" in m.entry_keys for t in bare for m in draft.members)
+		# The settlement's lines (what its reconciliation view shows) have what Amazon kept of each such
+		# shipment on its own line, as its entry booked it, and the sale at the invoiced gross: the
+		# lines add up to what the settlement's transactions total.
+		kept = {
+			related_identifier(t, "ORDER_ID"): port.fee_entries[f"txn:{t['transactionId']}"].lines[0].amount
+			for t in bare
+			if settlement_of(t) == group.group_id
+		}
+		if kept:
+			line = "fee:Amazon Fees Without Breakdown"
+			assert draft.figures[line] == -sum(kept.values()), group.group_id
+			assert sorted(draft.figure_orders[line]) == sorted(kept), group.group_id
+		assert sum(draft.figures.values(), Decimal(0)) == draft.transactions_total, group.group_id
 	assert checked

@@ -243,6 +243,9 @@ class SettlementSync(AccountEngine[AmazonSource]):
 				(p.posted_date for p in others), default=None
 			)
 			trace = ""
+		# Before the figures: a shipment without breakdowns gets its line of what Amazon kept (on "Amazon
+		# Fees Without Breakdown", as its entry books it) here, and its sale is the invoiced gross.
+		members = self._members(others, transactions)
 		figures: dict[str, Decimal] = {}
 		orders: dict[str, list[str]] = {}
 		for plan in others:
@@ -271,7 +274,7 @@ class SettlementSync(AccountEngine[AmazonSource]):
 			draft.report_lines_total = (
 				Decimal(amazon_report["lines_total"]) if amazon_report.get("lines_total") else None
 			)
-		draft.members = self._members(others, transactions)
+		draft.members = members
 		draft.unbooked = self._unbooked(draft.members)
 		if draft.closed and (draft.difference or draft.report_difference):
 			memory["flagged"] = True

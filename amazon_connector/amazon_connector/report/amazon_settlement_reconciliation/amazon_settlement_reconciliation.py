@@ -10,6 +10,12 @@ import json
 
 import frappe
 from frappe import _
+from frappe.utils import flt
+
+from amazon_connector.core.mapping.transaction_accounts import FEES_NOT_ITEMISED_ACCOUNT_LABEL
+
+# The line of what Amazon kept of shipments it showed without any breakdown (their net total only).
+FEES_NOT_ITEMISED_LINE = f"fee:{FEES_NOT_ITEMISED_ACCOUNT_LABEL}"
 
 
 def execute(filters=None):
@@ -90,7 +96,8 @@ def settlement_rows(doc) -> list[dict]:
 	"""The reconciliation lines of an Amazon Settlement record (figures as the sync stored them)."""
 	stored = json.loads(doc.figures or "{}")
 	figures = {k: float(v) for k, v in (stored.get("figures") or {}).items()}
-	orders = stored.get("orders") or {}
+	orders = dict(stored.get("orders") or {})
+	with_fees_not_itemised(doc, figures, orders)
 
 	def row(line: str, amount, keys=(), is_figure=True) -> dict:
 		ids = sorted({o for k in keys for o in orders.get(k, [])})
@@ -128,3 +135,61 @@ def settlement_rows(doc) -> list[dict]:
 	rows.append(row(_("Deposit"), -((doc.deposit or 0) - carried), is_figure=False))
 	rows.append(row(_("Difference"), doc.difference or 0, is_figure=False))
 	return rows
+
+
+def with_fees_not_itemised(doc, figures: dict[str, float], orders: dict[str, list]) -> None:
+	"""What the settlement's entries booked on "Amazon Fees Without Breakdown" as its own line, the
+	sales taking it back (such a shipment's sale is the invoiced gross, its net total what Amazon
+	paid): read from the booked Journal Entries, since a settlement recorded before its figures had
+	the line showed the net total as sales and no fee line, and the view did not tie out."""
+	booked = fees_not_itemised_booked(doc.name, doc.currency)
+	if not booked:
+		return
+	kept = round(sum(booked.values()), 2)
+	stored = figures.get(FEES_NOT_ITEMISED_LINE, 0.0)  # negative: Amazon kept it
+	figures["sales"] = round(figures.get("sales", 0.0) + kept + stored, 2)
+	figures[FEES_NOT_ITEMISED_LINE] = -kept
+	orders[FEES_NOT_ITEMISED_LINE] = sorted(set(orders.get(FEES_NOT_ITEMISED_LINE) or []) | set(booked))
+
+
+def fees_not_itemised_booked(settlement_id: str, currency: str) -> dict[str, float]:
+	"""Per Amazon order: what the settlement's submitted Journal Entries booked on "Amazon Fees Without
+	Breakdown", in the settlement's currency: such an entry holds that line alone, balanced on the
+	clearing account, which is in the settlement's currency (the fee account is in the company's)."""
+	fee_accounts = frappe.get_all(
+		"Account", filters={"account_name": FEES_NOT_ITEMISED_ACCOUNT_LABEL, "is_group": 0}, pluck="name"
+	)
+	if not fee_accounts:
+		return {}
+	entries = frappe.get_all(
+		"Journal Entry Account",
+		filters={"account": ("in", fee_accounts), "docstatus": 1},
+		pluck="parent",
+		distinct=True,
+	)
+	if not entries:
+		return {}
+	entries = frappe.get_all(
+		"Journal Entry",
+		filters={"name": ("in", entries), "amazon_settlement_id": settlement_id, "docstatus": 1},
+		fields=["name", "amazon_order_id"],
+	)
+	booked: dict[str, float] = {}
+	for entry in entries:
+		rows = frappe.get_all(
+			"Journal Entry Account",
+			filters={
+				"parent": entry.name,
+				"parenttype": "Journal Entry",
+				"account": ("not in", fee_accounts),
+			},
+			fields=["account_currency", "debit_in_account_currency", "credit_in_account_currency"],
+		)
+		amount = sum(
+			flt(r.credit_in_account_currency) - flt(r.debit_in_account_currency)
+			for r in rows
+			if r.account_currency == currency
+		)
+		order = entry.amazon_order_id or entry.name
+		booked[order] = round(booked.get(order, 0.0) + amount, 2)
+	return booked
