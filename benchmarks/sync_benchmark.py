@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import time
+from argparse import ArgumentTypeError
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -43,7 +44,13 @@ from amazon_connector.core.engine.pipeline import run_pipeline  # noqa: E402
 from amazon_connector.core.preview import PreviewErp  # noqa: E402
 from amazon_connector.core.settings import SyncSettings  # noqa: E402
 from amazon_connector.demo.progress import ConsoleProgress  # noqa: E402
-from amazon_connector.simulator.arguments import OneLineParser, count, needs_frappe, whole_number  # noqa: E402
+from amazon_connector.simulator.arguments import (  # noqa: E402
+	OneLineParser,
+	count,
+	needs_frappe,
+	positive_float,
+	whole_number,
+)
 from amazon_connector.simulator.connect import (  # noqa: E402
 	account_config,
 	credentials,
@@ -109,7 +116,11 @@ def amazon_side_seconds(calls: dict[str, int]) -> dict[str, float]:
 	return seconds
 
 
-TIME_SCALE = 3600.0
+# Low enough that the connector's own time (HTTP on loopback, booking an order) stays small beside
+# Amazon's pacing, as it is against Amazon: the orders stage makes the history's calls while it waits
+# for searchOrders, and at a higher scale each millisecond of the connector's would count as seconds
+# of Amazon's. The waits of a 100,000-order run then take a few minutes.
+TIME_SCALE = 60.0
 
 
 def start_simulator(
@@ -118,8 +129,11 @@ def start_simulator(
 	start: datetime,
 	end: datetime,
 	marketplaces: tuple[str, ...] = DEFAULT_MARKETPLACES,
+	run_date: datetime | None = None,
+	time_scale: float = TIME_SCALE,
 ) -> tuple[subprocess.Popen, str]:
-	"""The simulator in its own process, generating its world there."""
+	"""The simulator in its own process, generating its world there; its clock starts at `run_date`
+	(default: now)."""
 	process = subprocess.Popen(
 		[
 			sys.executable,
@@ -137,9 +151,10 @@ def start_simulator(
 			"--port",
 			"0",
 			"--time-scale",
-			str(TIME_SCALE),
+			str(time_scale),
 			"--marketplaces",
 			",".join(marketplaces),
+			*(("--now", run_date.isoformat()) if run_date else ()),
 		],
 		cwd=REPO,
 		stdout=subprocess.PIPE,
@@ -193,6 +208,8 @@ def print_calls(calls: dict[str, int], stages: list[tuple[str, list[str]]], impo
 			f"{stage:9s} {len(sequence):7d} {per_order:>10s} {paced_seconds(sequence) / 3600:8.2f} "
 			f"{series / 3600:12.2f}"
 		)
+	for stage, sequence in stages:
+		print_stage_operations(stage, sequence)
 	print(f"\nimported sales orders:             {imported}")
 	print(f"API calls in all:                  {total_calls}")
 	if imported:
@@ -201,6 +218,23 @@ def print_calls(calls: dict[str, int], stages: list[tuple[str, list[str]]], impo
 	print(f"Amazon-side time, paced:           {paced_seconds(sequence) / 3600:.2f} h")
 	print(f"Amazon-side time, calls in series: {sum(amazon.values()) / 3600:.2f} h")
 	print(f"Amazon-side time, slowest operation: {max(amazon.values(), default=0) / 3600:.2f} h")
+
+
+def print_stage_operations(stage: str, sequence: list[str]) -> None:
+	"""One stage's calls per operation, each operation's time in series, and what the stage's paced
+	time would be without it: where the stage's time goes."""
+	calls = Counter(sequence)
+	if not calls:
+		return
+	series = amazon_side_seconds(calls)
+	paced = paced_seconds(sequence)
+	print(f"\n{stage + ' stage':32s} {'calls':>7s} {'in series h':>12s} {'paced h without it':>19s}")
+	for operation in sorted(calls, key=lambda o: -series[o]):
+		without = paced_seconds([other for other in sequence if other != operation])
+		print(
+			f"{operation:32s} {calls[operation]:7d} {series[operation] / 3600:12.2f} {without / 3600:19.2f}"
+		)
+	print(f"{'(paced, all of them)':32s} {len(sequence):7d} {'':12s} {paced / 3600:19.2f}")
 
 
 PROG = "benchmarks/sync_benchmark.py"
@@ -215,11 +249,33 @@ def _stop_on_sigterm() -> None:
 	signal.signal(signal.SIGTERM, handler)
 
 
+def run_date(text: str) -> datetime:
+	"""--today's date at the present time of day (UTC), so that today's date gives today's run."""
+	try:
+		day = datetime.strptime(text, "%Y-%m-%d").date()
+	except ValueError:
+		raise ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+	present = datetime.now(timezone.utc)
+	return datetime.combine(day, present.timetz())
+
+
 def parse_arguments(argv) -> object:
 	parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
 	parser.add_argument("--orders", type=count(1), default=10_000)
 	parser.add_argument("--seed", type=whole_number, help="default 1; with --site a new one per run")
 	parser.add_argument("--days", type=count(1), default=180, help="the world's date range, ending now")
+	parser.add_argument(
+		"--today",
+		type=run_date,
+		help="run as if on this date (YYYY-MM-DD, at the present time of day, UTC): the world ends then, "
+		"and the simulator's and the connector's clocks start then; default today",
+	)
+	parser.add_argument(
+		"--time-scale",
+		type=positive_float,
+		default=TIME_SCALE,
+		help=f"run both clocks this much faster than the wall clock (default {TIME_SCALE:g})",
+	)
 	parser.add_argument(
 		"--history",
 		choices=("reports", "search"),
@@ -256,10 +312,13 @@ def main(argv=None) -> int:
 
 		return into_erpnext(args)
 
-	end = datetime.now(timezone.utc)
+	end = args.today or datetime.now(timezone.utc)
 	start = end - timedelta(days=args.days)
+	now = None  # the connector's clock: the wall clock, or from --today on (see below)
+
 	print(
-		f"generating a world of {args.orders} orders over {args.days} days in the simulator...",
+		f"generating a world of {args.orders} orders over {args.days} days up to {end:%Y-%m-%d} "
+		"in the simulator...",
 		file=sys.stderr,
 		flush=True,
 	)
@@ -275,8 +334,15 @@ def main(argv=None) -> int:
 	process = None
 	try:
 		t0 = time.perf_counter()
-		process, base_url = start_simulator(args.orders, seed, start, end)
+		process, base_url = start_simulator(
+			args.orders, seed, start, end, run_date=args.today, time_scale=args.time_scale
+		)
 		generated_in = time.perf_counter() - t0
+		if args.today:
+			# The simulator's clock started at --today once the world was made, and runs faster
+			# than the wall clock; the connector's runs as the wall clock from the same instant.
+			started = datetime.now(timezone.utc)
+			now = lambda: end + (datetime.now(timezone.utc) - started)  # noqa: E731
 		simulator_cpu0 = cpu_seconds(process.pid)
 		account = credentials(generated_account(seed))
 		config = account_config(account, base_url, key="benchmark")
@@ -287,11 +353,11 @@ def main(argv=None) -> int:
 			seller_id=account["seller_id"],
 			extra={"order_history_from_reports": args.history == "reports"},
 		)
-		clock, sleep = scaled_clock(TIME_SCALE)
+		clock, sleep = scaled_clock(args.time_scale)
 		session = SpApiSession(config, clock=clock, sleep=sleep, on_call=sequence.append)
 		preview = PreviewErp("benchmark")
 		wall0, cpu0 = time.perf_counter(), time.process_time()
-		reports = run_pipeline(SpApiSource(session), preview, settings, progress=progress)
+		reports = run_pipeline(SpApiSource(session), preview, settings, progress=progress, now=now)
 	except KeyboardInterrupt:
 		interrupted = True
 	finally:
@@ -318,7 +384,9 @@ def main(argv=None) -> int:
 			f"INTERRUPTED after {wall:.1f} s: the figures below are those of the part that ran "
 			"(stage counts are not known for a stage cut short)."
 		)
-	print(f"world: {args.orders} orders, seed {seed}, generated by the simulator in {generated_in:.1f} s")
+	print(
+		f"world: {args.orders} orders over {args.days} days up to {end:%Y-%m-%d}, seed {seed}, generated by the simulator in {generated_in:.1f} s"
+	)
 	for report in reports:
 		counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
 		print(f"{report.kind:9s} {counts}")

@@ -53,6 +53,12 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
 			"--site needs Frappe: run the benchmark with the bench's Python",
 		),
 		(BENCHMARK + ["--seed", "x"], "argument --seed: 'x' is not a whole number"),
+		(BENCHMARK + ["--today", "2026-13-01"], "argument --today: '2026-13-01' is not a date (YYYY-MM-DD)"),
+		(BENCHMARK + ["--time-scale", "0"], "argument --time-scale: must be more than 0 and finite, not 0"),
+		(
+			[sys.executable, "-m", "amazon_connector.simulator", "--generate", "--now", "soon"],
+			"argument --now: 'soon' is not an ISO 8601 timestamp",
+		),
 		(BENCHMARK + ["--company", "Acme"], "--company is for runs into a bench site: add --site SITE"),
 		(benchmark("stock_push_benchmark") + ["--skus", "0"], "argument --skus: must be 1 or more, not 0"),
 		(benchmark("stock_push_benchmark") + ["--changes-per-hour", "60,abc"], "'abc' is not a number"),

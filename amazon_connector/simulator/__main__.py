@@ -5,14 +5,27 @@ Prints the base URL on one line, then serves until Ctrl-C.
 
 from __future__ import annotations
 
+import argparse
 import errno
 import sys
 import threading
+from datetime import datetime
 
 from .arguments import OneLineParser, count, fail, port, positive_float, whole_number
+from .clock import parse_iso
 from .generator import DEFAULT_MARKETPLACES, generate_world
 from .server import Simulator
 from .world import WorldError, load_world, write_world
+
+
+def instant(text: str) -> datetime:
+	try:
+		return parse_iso(text)
+	except ValueError:
+		raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 timestamp") from None
+
+
+instant.__name__ = "timestamp"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
 	parser.add_argument("--orders", type=count(0), default=200)
 	parser.add_argument("--start", help="first order date (ISO 8601); default 60 days before --end")
 	parser.add_argument("--end", help="last order date (ISO 8601); default today 00:00 UTC")
+	parser.add_argument(
+		"--now", type=instant, help="the instant the simulator's clock starts at (ISO 8601); default now"
+	)
 	parser.add_argument("--marketplaces", default=",".join(DEFAULT_MARKETPLACES), help="e.g. US,CA,UK,DE,JP")
 	parser.add_argument("--write-world", metavar="FILE", help="also write the generated world to FILE")
 	parser.add_argument("--port", type=port, default=0, help="0 picks a free port")
@@ -49,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
 			if args.write_world:
 				write_world(data, args.write_world)
 			world = data
-		sim = Simulator(world, time_scale=args.time_scale, limits=not args.no_limits, port=args.port)
+		sim = Simulator(
+			world, time_scale=args.time_scale, limits=not args.no_limits, port=args.port, start_time=args.now
+		)
 	except OSError as exc:
 		return fail(
 			parser.prog, f"cannot use {exc.filename}: {exc.strerror}" if exc.filename else str(exc), 2
