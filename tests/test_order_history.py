@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
@@ -21,6 +21,8 @@ from amazon_connector.simulator import Simulator, generate_world
 from amazon_connector.simulator.connect import account_config, marketplace_configs, scaled_clock
 from amazon_connector.spapi.client import SpApiSession
 from amazon_connector.spapi.source import SpApiSource
+from amazon_connector.spapi.throttle import ThrottleRegistry
+from amazon_connector.spapi.usage_plans import UsagePlan, plan_for
 
 SCALE = 600.0
 
@@ -205,3 +207,113 @@ def test_a_retry_of_failed_orders_reads_them_again_with_the_history_on(sim, worl
 	assert order_id in port.sales_orders
 	assert report.counts.get("created", 0) + report.counts.get("unchanged", 0) >= 1
 	assert [f.amazon_id for f in report.failures] == ["111-9999999-9999999"]
+
+
+# -- the history in searchOrders' waits -------------------------------------------------------------
+# searchOrders' plan made tight (one call, then one every three minutes) and the recent window read in
+# small windows, so that the recent path waits for searchOrders from its second call on, many times.
+def tight_search_plan(operation: str) -> UsagePlan:
+	return UsagePlan(1 / 180, 1) if operation == "searchOrders" else plan_for(operation)
+
+
+class Recording(SpApiSource):
+	"""The real source, noting the periods of the reports and searches it is asked for."""
+
+	def __init__(self, session, fail_report: int | None = None):
+		super().__init__(session)
+		self.report_periods: list[datetime] = []
+		self.search_edges: list[datetime] = []
+		self.fail_report = fail_report
+		self.failed_after_searches: int | None = None
+
+	def fetch_order_report(self, marketplace_id, start, end):
+		self.report_periods.append(start)
+		if len(self.report_periods) == self.fail_report:
+			self.failed_after_searches = self.session.stats()["calls"].get("searchOrders", 0)
+			raise ConnectionError("network down")
+		return super().fetch_order_report(marketplace_id, start, end)
+
+	def search_orders(self, **kwargs):
+		if kwargs.get("pagination_token") is None and kwargs.get("created_before") is not None:
+			self.search_edges.append(kwargs["created_before"])
+		return super().search_orders(**kwargs)
+
+
+def paced_source(sim, calls: list[str], fail_report: int | None = None) -> Recording:
+	clock, sleep = scaled_clock(SCALE)
+	session = SpApiSession(
+		account_config(sim.account, sim.base_url, key="sim"),
+		clock=clock,
+		sleep=sleep,
+		throttle=ThrottleRegistry(plans=tight_search_plan),
+		on_call=calls.append,
+	)
+	return Recording(session, fail_report)
+
+
+def day_windows(world) -> SyncSettings:
+	"""The history on, and the recent window read in windows sized for a few orders each."""
+	return replace(
+		settings(world, True),
+		order_window_days=1,
+		extra={"order_history_from_reports": True, "order_window_target": 3},
+	)
+
+
+def searched_alone(sim, world) -> PreviewErp:
+	reference = PreviewErp("sim")
+	OrderSync(
+		source(sim), reference, settings(world, False), item_resolver=items_for(reference), now=sim.now
+	).run()
+	return reference
+
+
+HISTORY_CALLS = {"createReport", "getReport", "getReportDocument", "listFinancialEvents", "getOrder"}
+
+
+def test_the_history_is_read_in_searchorders_waits_exactly_once_and_newest_first(sim, world):
+	calls: list[str] = []
+	recording = paced_source(sim, calls)
+	port = PreviewErp("sim")
+	report = OrderHistorySync(
+		recording, port, day_windows(world), item_resolver=items_for(port), now=sim.now
+	).run()
+	assert report.failed == 0, report.summary()["failures"]
+	searches = [i for i, operation in enumerate(calls) if operation == "searchOrders"]
+	assert len(searches) >= 6
+	between = calls[searches[0] : searches[-1]]
+	assert HISTORY_CALLS & set(between), calls[:40]  # the history's calls fill searchOrders' waits
+	assert "searchOrders" in calls[calls.index("createReport") :]  # not all of the history first
+	# Newest first within each path.
+	assert recording.report_periods == sorted(recording.report_periods, reverse=True)
+	assert len(set(recording.report_periods)) >= 2
+	assert recording.search_edges == sorted(recording.search_edges, reverse=True)
+	# The same Sales Orders, money and all, each once, as searchOrders alone books.
+	reference = searched_alone(sim, world)
+	assert set(port.sales_orders) == set(reference.sales_orders)
+	assert report.counts.get("created", 0) == len(reference.sales_orders)
+	for order_id, record in reference.sales_orders.items():
+		assert money(port.sales_orders[order_id]) == money(record), order_id
+
+
+def test_a_report_failing_in_searchorders_waits_stops_the_history_there_and_the_next_run_goes_on(sim, world):
+	calls: list[str] = []
+	failing = paced_source(sim, calls, fail_report=7)  # in the second period
+	port = PreviewErp("sim")
+	first = OrderHistorySync(failing, port, day_windows(world), item_resolver=items_for(port), now=sim.now)
+	report = first.run()
+	assert any("stopped: " in m and "network down" in m for m in report.messages)
+	assert failing.failed_after_searches is not None and failing.failed_after_searches >= 1
+	assert calls.count("searchOrders") > failing.failed_after_searches  # the recent path went on
+	checkpoint = port.get_checkpoint(CHECKPOINT_KIND)
+	assert checkpoint["done_to"] < checkpoint["upper"]  # the first period is kept
+	second = OrderHistorySync(
+		paced_source(sim, []), port, day_windows(world), item_resolver=items_for(port), now=sim.now
+	).run()
+	assert second.failed == 0, second.summary()["failures"]
+	assert port.get_checkpoint(CHECKPOINT_KIND)["done_to"] <= checkpoint["done_to"]
+	reference = searched_alone(sim, world)
+	assert set(port.sales_orders) == set(reference.sales_orders)
+	assert report.counts.get("created", 0) + second.counts.get("created", 0) == len(reference.sales_orders)
+	for order_id, record in reference.sales_orders.items():
+		assert money(port.sales_orders[order_id]) == money(record), order_id

@@ -12,7 +12,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypedDict
 from urllib.parse import urlsplit
@@ -465,7 +466,41 @@ class SpApiSession:
 	def _wait_for_token(self, seconds: float) -> None:
 		with self._lock:
 			self._throttle_wait += seconds
+		operation = getattr(self._local, "operation", None)
+		fillers = getattr(self._local, "fillers", None)
+		work = fillers.get(operation) if fillers else None
+		if operation is not None and work is not None and not getattr(self._local, "filling", False):
+			seconds = self._fill(operation, work, self.clock() + seconds)
 		self.sleep(seconds)
+
+	@contextmanager
+	def filling_waits(self, operation: str, work: Iterator[object]):
+		"""While this block runs, a wait of this thread for a token of `operation` is spent on `work`:
+		one step of it (next(work), which makes calls of other operations) at a time until the token is
+		due or the work is done. The waits of the work's own calls are slept as usual."""
+		fillers = getattr(self._local, "fillers", None)
+		if fillers is None:
+			fillers = self._local.fillers = {}
+		fillers[operation] = work
+		try:
+			yield
+		finally:
+			fillers.pop(operation, None)
+
+	def _fill(self, operation: str, work: Iterator[object], due: float) -> float:
+		"""Steps of `work` until `due` (on the session's clock); the seconds left to wait."""
+		self._local.filling = True
+		try:
+			while self.clock() < due:
+				try:
+					next(work)
+				except StopIteration:
+					self._local.fillers.pop(operation, None)
+					break
+		finally:
+			self._local.filling = False
+			self._local.operation = operation  # the work's calls named theirs
+		return max(0.0, due - self.clock())
 
 	def _backoff(self, seconds: float) -> None:
 		with self._lock:

@@ -7,6 +7,7 @@ the operations the engines use, each a thin call of this package's operation mod
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from amazon_connector.core.mapping.order_report import ORDER_REPORT
@@ -47,6 +48,10 @@ class SpApiSource:
 
 	def outage(self) -> Exception | None:
 		return self.session.outage()
+
+	def filling_waits(self, operation: str, work: Iterator[object]) -> AbstractContextManager:
+		"""Spend this thread's waits for `operation`'s tokens on steps of `work` (see the session's)."""
+		return self.session.filling_waits(operation, work)
 
 	# -- orders ----------------------------------------------------------------------------------
 	def search_orders(

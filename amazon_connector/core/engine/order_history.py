@@ -19,12 +19,21 @@ of a period in one document. So, when the settings' extra says `order_history_fr
    upsert by Amazon order id keeps them exactly once).
 2. Recent window and changes: the order engine (`OrderSync`) as always, with its backfill cut at
    the history edge, so searchOrders reads only the last days, then the incremental pass.
+
+The two run together: once searchOrders' burst is spent, each of its calls waits three minutes for
+a token, and those waits are spent reading the history (the source's `filling_waits`; its reports,
+shipment events and getOrder calls draw on other buckets). The stage then takes about as long as
+the longer of the two rather than both. So the order of import is: the recent window's first pages,
+then history and recent pages by turns, each path newest first, then what is left of the history.
+Each path keeps its own checkpoint, and the two cover orders placed on either side of the history
+edge, so a run stopped anywhere resumes each where it was and books every order once. A source
+without `filling_waits` reads the history first, then the recent window.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -85,8 +94,7 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 		history = OrderSync(
 			self.source, self.port, self.settings, item_resolver=self.item_resolver, now=self._now
 		)
-		with self.port.exclusive(self.kind):
-			self._read_history(history, checkpoint, report, progress)
+		steps = self._history_steps(history, checkpoint, report, progress)
 		# The rest: searchOrders from the history edge on, and the changes since the last run.
 		recent = OrderSync(
 			self.source,
@@ -95,7 +103,19 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 			item_resolver=self.item_resolver,
 			now=self._now,
 		)
-		searched = recent.run(progress=progress)
+		filling_waits = getattr(self.source, "filling_waits", None)
+		if filling_waits is None:
+			with self.port.exclusive(self.kind):
+				_drain(steps)
+			searched = recent.run(progress=progress)
+		else:
+			# searchOrders gives a call every three minutes once its burst is spent: the history's
+			# calls (other operations, other buckets) are made in those waits, so the stage takes
+			# about as long as the longer of the two rather than both.
+			with filling_waits("searchOrders", steps):
+				searched = recent.run(progress=progress)
+			with self.port.exclusive(self.kind):
+				_drain(steps)  # what the waits left of the history
 		for key, n in searched.counts.items():
 			report.count(key, n)
 		report.failures.extend(searched.failures)
@@ -133,7 +153,11 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 			},
 		)
 
-	def _read_history(self, orders: OrderSync, checkpoint: dict, report: SyncReport, progress) -> None:
+	def _history_steps(
+		self, orders: OrderSync, checkpoint: dict, report: SyncReport, progress
+	) -> Iterator[None]:
+		"""The history, read a step at a time: each `next` makes at most one call to Amazon (a report,
+		one page of financial events or one getOrder) and books what it read."""
 		marketplaces = [m.marketplace_id for m in self.settings.enabled_marketplaces]
 		self._save(checkpoint)
 		total = max(1, -(-(checkpoint["done_to"] - checkpoint["after"]) // timedelta(days=REPORT_DAYS)))
@@ -150,7 +174,8 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 				else None
 			)
 			try:
-				item_ids, facilitator = self._shipment_index(start, end)
+				yield from self._shipment_index(start, end)
+				item_ids, facilitator = self._item_ids, self._facilitator
 				read = [0]
 				for marketplace_id in marketplaces:
 					if progress:
@@ -163,7 +188,7 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 							f"{(config.country if config else '') or marketplace_id} for "
 							f"{readable_span(start, end)}; Amazon takes minutes to make one",
 						)
-					self._read_report(
+					yield from self._read_report(
 						orders, marketplace_id, start, end, item_ids, facilitator, report, tick, read
 					)
 			except Exception as exc:  # Amazon unreachable, a report FATAL, an unreadable file...
@@ -184,7 +209,7 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 
 	def _read_report(
 		self, orders, marketplace_id, start, end, item_ids, facilitator, report, tick=None, read=None
-	) -> None:
+	) -> Iterator[None]:
 		"""Import one marketplace's report of [start, end]; `read[0]` counts the period's orders (of all
 		its marketplaces) for `tick`."""
 		read = read if read is not None else [0]
@@ -196,6 +221,7 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 				tick(read[0])
 
 		document = self.source.fetch_order_report(marketplace_id, start, end)
+		yield
 		config = self.settings.marketplace(marketplace_id)
 		text, _ = decode_report(document.content, document.charset, config.country if config else "")
 		try:
@@ -221,6 +247,7 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 				report.failures.append(RecordFailure("order", report_order.amazon_order_id, str(exc)))
 				continue
 			handle(order)
+		yield
 		for order_id in by_search:
 			try:
 				order = self.source.get_order(order_id)
@@ -231,13 +258,14 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 				)
 				continue
 			handle(order)
+			yield
 		if by_search:
 			report.note(
 				f"{len(by_search)} order(s) of {marketplace_id} placed {_iso(start)} .. {_iso(end)} were read "
 				"with getOrder: the report lacks their order item ids or who collected their tax."
 			)
 
-	def _shipment_index(self, start: datetime, end: datetime) -> tuple[dict, set]:
+	def _shipment_index(self, start: datetime, end: datetime) -> Iterator[None]:
 		"""(order id, SKU) -> order item id, and the items whose tax Amazon withheld as facilitator,
 		from the shipment events posted from `start` to EVENTS_AFTER past `end`.
 
@@ -247,14 +275,12 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 		until = min(end + EVENTS_AFTER, self.now() - SETTLE, start + FINANCES_MAX_RANGE)
 		if self._indexed_from is not None:
 			until = min(until, self._indexed_from)
-		item_ids, facilitator = self._item_ids, self._facilitator
 		if until <= start:
-			return item_ids, facilitator
-		self._read_shipment_events(start, until)
+			return
+		yield from self._read_shipment_events(start, until)
 		self._indexed_from = start
-		return item_ids, facilitator
 
-	def _read_shipment_events(self, start: datetime, until: datetime) -> None:
+	def _read_shipment_events(self, start: datetime, until: datetime) -> Iterator[None]:
 		item_ids, facilitator = self._item_ids, self._facilitator
 		for page in self.source.list_financial_events(posted_after=start, posted_before=until):
 			for event in page.get("ShipmentEventList") or []:
@@ -271,6 +297,12 @@ class OrderHistorySync(AccountEngine[AmazonSource]):
 					for withheld in entry.get("ItemTaxWithheldList") or []:
 						if withheld.get("TaxCollectionModel") == "MarketplaceFacilitator":
 							facilitator.add(item_id)
+			yield
+
+
+def _drain(steps: Iterator[None]) -> None:
+	for _ in steps:
+		pass
 
 
 def _iso(value: datetime) -> str:
