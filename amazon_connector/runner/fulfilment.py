@@ -20,6 +20,7 @@ from ..core.drafts.fulfilment import (
 	CANCELLABLE_STATUSES,
 	REFUSED_STATUSES,
 	UPDATABLE_STATUSES,
+	FulfilmentOrderDraft,
 	FulfilmentPreview,
 )
 from ..core.engine import fulfilment
@@ -69,6 +70,16 @@ def _source(account: str) -> Iterator[SpApiSource]:
 		yield SpApiSource(session)
 	finally:
 		session.close()
+
+
+def _sent(order) -> tuple[str, Fulfilment, FulfilmentOrderDraft]:
+	"""For an order already at Amazon (an update, a release): its account, the adapter, and the draft
+	of what the Sales Order holds now, compared with Amazon's order before anything is sent."""
+	account, adapter = _adapter(order)
+	try:
+		return account, adapter, adapter.sent_draft(order)
+	except AdapterError as exc:
+		frappe.throw(str(exc))
 
 
 def _draft(adapter: Fulfilment, order, hold: bool = False):
@@ -180,11 +191,7 @@ def update(name: str) -> dict:
 				order.name, order.get("amazon_mcf_status") or _("not sent")
 			)
 		)
-	account, adapter = _adapter(order)
-	try:
-		draft = adapter.sent_draft(order)
-	except AdapterError as exc:
-		frappe.throw(str(exc))
+	account, adapter, draft = _sent(order)
 	with _source(account) as source:
 		try:
 			state, change = fulfilment.update(source, draft)
@@ -215,11 +222,7 @@ def release(name: str) -> dict:
 		or not order.get("amazon_mcf_on_hold")
 	):
 		frappe.throw(_("Sales Order {0} has no fulfilment order on hold at Amazon.").format(order.name))
-	account, adapter = _adapter(order)
-	try:
-		draft = adapter.sent_draft(order)
-	except AdapterError as exc:
-		frappe.throw(str(exc))
+	account, adapter, draft = _sent(order)
 	with _source(account) as source:
 		try:
 			state, change = fulfilment.release(source, draft)
