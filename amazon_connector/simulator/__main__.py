@@ -5,27 +5,14 @@ Prints the base URL on one line, then serves until Ctrl-C.
 
 from __future__ import annotations
 
-import argparse
 import errno
 import sys
 import threading
-from datetime import datetime
 
-from .arguments import OneLineParser, count, fail, port, positive_float, whole_number
-from .clock import parse_iso
+from .arguments import OneLineParser, count, fail, port, positive_float, timestamp, whole_number
 from .generator import DEFAULT_MARKETPLACES, generate_world
 from .server import Simulator
 from .world import WorldError, load_world, write_world
-
-
-def instant(text: str) -> datetime:
-	try:
-		return parse_iso(text)
-	except ValueError:
-		raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 timestamp") from None
-
-
-instant.__name__ = "timestamp"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
 	parser.add_argument("--start", help="first order date (ISO 8601); default 60 days before --end")
 	parser.add_argument("--end", help="last order date (ISO 8601); default today 00:00 UTC")
 	parser.add_argument(
-		"--now", type=instant, help="the instant the simulator's clock starts at (ISO 8601); default now"
+		"--now", type=timestamp, help="the instant the simulator's clock starts at (ISO 8601); default now"
 	)
 	parser.add_argument("--marketplaces", default=",".join(DEFAULT_MARKETPLACES), help="e.g. US,CA,UK,DE,JP")
 	parser.add_argument("--write-world", metavar="FILE", help="also write the generated world to FILE")

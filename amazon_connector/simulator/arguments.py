@@ -6,7 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
+
+from .clock import parse_iso
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -45,6 +48,14 @@ def whole_number(text: str) -> int:
 
 
 whole_number.__name__ = "whole number"
+
+
+def timestamp(text: str) -> datetime:
+	"""An ISO 8601 instant (the simulator's --now)."""
+	try:
+		return parse_iso(text)
+	except ValueError:
+		raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 timestamp") from None
 
 
 def positive_float(text: str) -> float:
